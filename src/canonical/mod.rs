@@ -1,0 +1,39 @@
+//! JSON text -> exactly what V8's `JSON.stringify(JSON.parse(text))` prints.
+//!
+//! One parser ([`parser`]) drives one set of output rules ([`writer`]): the
+//! streaming canonicalizer, the [`Value`] tree builder and the serializer of
+//! payloads built in Rust all go through them, so what Rust signs is what a
+//! JavaScript receiver re-stringifies.
+
+mod order;
+mod parser;
+mod value;
+mod writer;
+
+pub use value::{array_index, Object, Value};
+
+use crate::Error;
+
+/// The exact text `JSON.stringify(JSON.parse(text))` returns in V8, or
+/// [`Error::InvalidJson`] for any text `JSON.parse` rejects.
+pub fn to_string(text: &str) -> Result<String, Error> {
+    parser::canonicalize(text)
+}
+
+/// As [`to_string`] over bytes; invalid UTF-8 decodes to U+FFFD as Node's
+/// `buffer.toString()` does.
+pub fn to_string_from_bytes(bytes: &[u8]) -> Result<String, Error> {
+    to_string(&String::from_utf8_lossy(bytes))
+}
+
+/// Parses JSON text into a [`Value`] with JavaScript's property order.
+pub fn parse(text: &str) -> Result<Value, Error> {
+    parser::parse_value(text)
+}
+
+impl Value {
+    /// Serializes as `JSON.stringify` would.
+    pub fn to_json(&self) -> String {
+        writer::value_to_string(self)
+    }
+}

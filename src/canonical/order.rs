@@ -1,0 +1,114 @@
+//! JavaScript's own-property order for the members of one object, shared by
+//! the tree builder ([`super::Object`]) and the streaming writer.
+
+use super::value::array_index;
+use std::collections::HashMap;
+
+/// Below this many members a linear duplicate scan beats hashing.
+const LINEAR_SCAN_LIMIT: usize = 16;
+
+/// True when members in source order already are in JS order: no
+/// duplicate keys and no array-index keys. The common case for webhook
+/// payloads, checked without allocating for small objects.
+pub fn is_js_ordered<'a>(keys: impl ExactSizeIterator<Item = &'a str> + Clone) -> bool {
+    if keys.clone().any(|k| array_index(k).is_some()) {
+        return false;
+    }
+    if keys.len() <= LINEAR_SCAN_LIMIT {
+        let all: Vec<&str> = keys.collect();
+        return all.iter().enumerate().all(|(i, k)| !all[..i].contains(k));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    keys.into_iter().all(|k| seen.insert(k))
+}
+
+/// Reorders `members` (in source order) into JS order: array-index keys
+/// first in ascending numeric order, then the others in first-insertion
+/// order; a repeated key keeps its first position and, through `merge`,
+/// its last value.
+pub fn js_order<T>(
+    members: Vec<T>,
+    key: impl Fn(&T) -> &str,
+    merge: impl Fn(&mut T, T),
+) -> Vec<T> {
+    if is_js_ordered(KeyIter { members: &members, key: &key, next: 0 }) {
+        return members;
+    }
+    let mut out: Vec<T> = Vec::with_capacity(members.len());
+    let mut position: HashMap<String, usize> = HashMap::with_capacity(members.len());
+    for member in members {
+        match position.get(key(&member)) {
+            Some(&at) => merge(&mut out[at], member),
+            None => {
+                position.insert(key(&member).to_owned(), out.len());
+                out.push(member);
+            }
+        }
+    }
+    // Stable sort: non-index keys compare equal and keep insertion order.
+    out.sort_by_key(|m| match array_index(key(m)) {
+        Some(i) => (0u8, i),
+        None => (1u8, 0),
+    });
+    out
+}
+
+/// Borrowing key iterator over members, so the fast check allocates nothing.
+struct KeyIter<'a, T, F> {
+    members: &'a [T],
+    key: &'a F,
+    next: usize,
+}
+
+impl<T, F> Clone for KeyIter<'_, T, F> {
+    fn clone(&self) -> Self {
+        KeyIter { members: self.members, key: self.key, next: self.next }
+    }
+}
+
+impl<'a, T, F: Fn(&T) -> &str> Iterator for KeyIter<'a, T, F> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let member = self.members.get(self.next)?;
+        self.next += 1;
+        Some((self.key)(member))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.members.len() - self.next;
+        (left, Some(left))
+    }
+}
+
+impl<'a, T, F: Fn(&T) -> &str> ExactSizeIterator for KeyIter<'a, T, F> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(keys: &[&str]) -> Vec<String> {
+        let members: Vec<(String, usize)> = keys.iter().enumerate().map(|(i, k)| (k.to_string(), i)).collect();
+        js_order(members, |m| m.0.as_str(), |slot, m| slot.1 = m.1)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect()
+    }
+
+    #[test]
+    fn index_keys_first_then_insertion_order_with_last_value() {
+        assert_eq!(order(&["b", "1", "a", "0", "b"]), ["0=3", "1=1", "b=4", "a=2"]);
+        assert_eq!(order(&["x", "y"]), ["x=0", "y=1"]);
+        assert_eq!(order(&["01", "1"]), ["1=1", "01=0"]);
+    }
+
+    #[test]
+    fn large_objects_use_the_hashed_path() {
+        let keys: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        let mut refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        assert!(is_js_ordered(refs.iter().copied()));
+        refs.push("k3");
+        assert!(!is_js_ordered(refs.iter().copied()));
+        let got = order(&refs);
+        assert_eq!(got.len(), 40);
+        assert_eq!(got[3], "k3=40");
+    }
+}
