@@ -1,1 +1,246 @@
-//! placeholder
+//! `X-Promptfoo-Signature`: bare lower-case hex HMAC-SHA256 of the body.
+//!
+//! A [`Key`] validates its secret once and keeps the HMAC state keyed, so
+//! each verification only hashes the body. Comparison is constant time.
+//!
+//! ```
+//! use promptfoo_webhooks::signature::{sign, Key};
+//!
+//! let secret = "whsec-test-0123456789abcdef";
+//! let body = br#"{"event":"issue.created"}"#;
+//! let signature = sign(body, secret)?;
+//! assert_eq!(signature.len(), 64);
+//!
+//! let key = Key::new(secret)?;
+//! assert!(key.matches(body, &signature)?);
+//! assert!(!key.matches(b"tampered", &signature)?);
+//! # Ok::<(), promptfoo_webhooks::Error>(())
+//! ```
+
+use crate::Error;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::fmt;
+
+/// The request header that carries the signature.
+pub const SIGNATURE_HEADER: &str = "X-Promptfoo-Signature";
+/// A SHA-256 digest is 32 bytes, 64 hex characters.
+pub const SIGNATURE_BYTES: usize = 32;
+const SIGNATURE_HEX_LEN: usize = SIGNATURE_BYTES * 2;
+/// Shorter secrets are almost certainly a placeholder or a truncated copy.
+pub const MIN_SECRET_BYTES: usize = 16;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A raw signature, decoded from its hex header value.
+pub type Signature = [u8; SIGNATURE_BYTES];
+
+/// A validated secret with its HMAC state prepared once.
+#[derive(Clone)]
+pub struct Key {
+    mac: HmacSha256,
+}
+
+impl Key {
+    /// Validates `secret` and prepares the HMAC key.
+    ///
+    /// Rejects, as [`Error::InvalidSecret`]: empty or blank secrets,
+    /// secrets with leading or trailing whitespace (a stray newline from a
+    /// file or an environment variable), and secrets shorter than
+    /// [`MIN_SECRET_BYTES`].
+    pub fn new(secret: impl AsRef<[u8]>) -> Result<Self, Error> {
+        let secret = secret.as_ref();
+        check_secret(secret)?;
+        let mac = HmacSha256::new_from_slice(secret)
+            .map_err(|_| Error::InvalidSecret { reason: "the HMAC key could not be prepared" })?;
+        Ok(Key { mac })
+    }
+
+    /// The raw HMAC-SHA256 of `body`.
+    pub fn sign(&self, body: &[u8]) -> Signature {
+        let mut mac = self.mac.clone();
+        mac.update(body);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The lower-case hex signature of `body`, as sent in the header.
+    pub fn sign_hex(&self, body: &[u8]) -> String {
+        hex::encode(self.sign(body))
+    }
+
+    /// Whether `signature` (a header value) signs `body` with this key.
+    /// A malformed header value is an error, not `false`.
+    pub fn matches(&self, body: &[u8], signature: &str) -> Result<bool, Error> {
+        Ok(self.matches_raw(body, &parse_signature(signature)?))
+    }
+
+    /// Constant-time comparison of the body's HMAC with a decoded signature.
+    pub fn matches_raw(&self, body: &[u8], signature: &Signature) -> bool {
+        let mut mac = self.mac.clone();
+        mac.update(body);
+        mac.verify_slice(signature).is_ok()
+    }
+}
+
+impl fmt::Debug for Key {
+    // Never print key material.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Key { .. }")
+    }
+}
+
+/// Signs `body` with `secret`: the lower-case hex HMAC-SHA256.
+pub fn sign(body: &[u8], secret: impl AsRef<[u8]>) -> Result<String, Error> {
+    Ok(Key::new(secret)?.sign_hex(body))
+}
+
+/// Decodes an `X-Promptfoo-Signature` value: exactly 64 hex digits, any
+/// case, surrounding whitespace ignored (HTTP stacks differ on trimming).
+pub fn parse_signature(header: &str) -> Result<Signature, Error> {
+    let hex_text = header.trim_matches(|c: char| c == ' ' || c == '\t');
+    if hex_text.is_empty() {
+        return Err(Error::MissingSignature);
+    }
+    if hex_text.as_bytes().get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"sha256=")) {
+        return Err(Error::MalformedSignature {
+            reason: "unexpected 'sha256=' prefix; Promptfoo sends bare hex",
+        });
+    }
+    if hex_text.len() != SIGNATURE_HEX_LEN {
+        return Err(Error::MalformedSignature { reason: "expected 64 hex characters" });
+    }
+    let mut signature = [0u8; SIGNATURE_BYTES];
+    hex::decode_to_slice(hex_text, &mut signature)
+        .map_err(|_| Error::MalformedSignature { reason: "contains a non-hex character" })?;
+    Ok(signature)
+}
+
+fn check_secret(secret: &[u8]) -> Result<(), Error> {
+    let is_space = |b: &u8| b.is_ascii_whitespace();
+    if secret.is_empty() {
+        return Err(Error::InvalidSecret { reason: "the secret is empty" });
+    }
+    if secret.iter().all(is_space) {
+        return Err(Error::InvalidSecret { reason: "the secret is only whitespace" });
+    }
+    if secret.first().is_some_and(is_space) || secret.last().is_some_and(is_space) {
+        return Err(Error::InvalidSecret {
+            reason: "the secret has leading or trailing whitespace (a stray newline?)",
+        });
+    }
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(Error::InvalidSecret { reason: "the secret is shorter than 16 bytes" });
+    }
+    Ok(())
+}
+
+/// Several keys during a rotation: any may match.
+#[derive(Clone, Debug)]
+pub struct KeySet {
+    keys: Vec<Key>,
+}
+
+impl KeySet {
+    /// At least one secret; every one must be valid.
+    pub fn new<S: AsRef<[u8]>>(secrets: &[S]) -> Result<Self, Error> {
+        if secrets.is_empty() {
+            return Err(Error::InvalidSecret { reason: "no secret was given" });
+        }
+        let keys = secrets.iter().map(Key::new).collect::<Result<Vec<_>, _>>()?;
+        Ok(KeySet { keys })
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The index of the first key that signs `body` as `signature`. Every
+    /// key is tried, so the time taken does not say which one matched.
+    pub fn find_match(&self, body: &[u8], signature: &Signature) -> Option<usize> {
+        let mut found = None;
+        for (index, key) in self.keys.iter().enumerate() {
+            if key.matches_raw(body, signature) && found.is_none() {
+                found = Some(index);
+            }
+        }
+        found
+    }
+
+    /// Signs with the first key (the current secret during a rotation).
+    pub fn sign_hex(&self, body: &[u8]) -> Option<String> {
+        self.keys.first().map(|key| key.sign_hex(body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn matches_node_crypto() {
+        // node -e "crypto.createHmac('sha256', SECRET).update(body).digest('hex')"
+        let got = sign(br#"{"event":"issue.created"}"#, SECRET).unwrap();
+        assert_eq!(got, "18b065895fc2f905b97e7cf2850808968362680cdb7eddd2256902e1abd98807");
+    }
+
+    #[test]
+    fn accepts_upper_case_and_trimmed_hex() {
+        let key = Key::new(SECRET).unwrap();
+        let sig = key.sign_hex(b"body");
+        assert!(key.matches(b"body", &sig.to_uppercase()).unwrap());
+        assert!(key.matches(b"body", &format!(" {sig}\t")).unwrap());
+        assert!(!key.matches(b"bodY", &sig).unwrap());
+    }
+
+    #[test]
+    fn malformed_signatures_are_errors() {
+        let key = Key::new(SECRET).unwrap();
+        let sig = key.sign_hex(b"body");
+        for (bad, code) in [
+            ("", "missing_signature"),
+            ("  ", "missing_signature"),
+            ("abc", "malformed_signature"),
+            (&format!("sha256={sig}"), "malformed_signature"),
+            (&format!("{sig}0"), "malformed_signature"),
+            (&sig.replacen(|c: char| c.is_ascii_hexdigit(), "g", 1), "malformed_signature"),
+            (&"é".repeat(32), "malformed_signature"),
+        ] {
+            assert_eq!(key.matches(b"body", bad).unwrap_err().code(), code, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unusable_secrets_are_rejected() {
+        for bad in ["", "   ", "\n\t", "tiny-pw", " 0123456789abcdef0123", "0123456789abcdef0123\n"] {
+            let err = Key::new(bad).unwrap_err();
+            assert_eq!(err.code(), "invalid_secret", "{bad:?}");
+            assert!(!err.to_string().contains(bad.trim()) || bad.trim().is_empty());
+        }
+        assert_eq!(KeySet::new::<&str>(&[]).unwrap_err().code(), "invalid_secret");
+    }
+
+    #[test]
+    fn key_debug_never_shows_the_secret() {
+        let key = Key::new(SECRET).unwrap();
+        assert_eq!(format!("{key:?}"), "Key { .. }");
+        assert!(!format!("{:?}", KeySet::new(&[SECRET]).unwrap()).contains(SECRET));
+    }
+
+    #[test]
+    fn key_set_reports_which_secret_matched() {
+        let old = "old-secret-0123456789abcdef";
+        let new = "new-secret-0123456789abcdef";
+        let keys = KeySet::new(&[new, old]).unwrap();
+        let by_old = parse_signature(&sign(b"b", old).unwrap()).unwrap();
+        let by_new = parse_signature(&sign(b"b", new).unwrap()).unwrap();
+        assert_eq!(keys.find_match(b"b", &by_new), Some(0));
+        assert_eq!(keys.find_match(b"b", &by_old), Some(1));
+        assert_eq!(keys.find_match(b"c", &by_old), None);
+    }
+}
