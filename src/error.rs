@@ -31,7 +31,7 @@ pub enum Error {
     /// A parsed body was given where the raw bytes are required.
     ParsedBodyMismatch,
     /// An option passed to the library has the wrong type or value.
-    InvalidOptions { option: &'static str, reason: String },
+    InvalidOptions { option: String, reason: String },
 }
 
 impl Error {
@@ -136,7 +136,7 @@ mod tests {
             Error::InvalidPayload { path: "$".into(), reason: "x".into() },
             Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: 1, tolerance_seconds: 0 },
             Error::ParsedBodyMismatch,
-            Error::InvalidOptions { option: "o", reason: "x".into() },
+            Error::InvalidOptions { option: "o".into(), reason: "x".into() },
         ];
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));

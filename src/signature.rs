@@ -143,10 +143,14 @@ pub struct KeySet {
 impl KeySet {
     /// At least one secret; every one must be valid.
     pub fn new<S: AsRef<[u8]>>(secrets: &[S]) -> Result<Self, Error> {
-        if secrets.is_empty() {
+        KeySet::from_keys(secrets.iter().map(Key::new).collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// At least one prepared key.
+    pub fn from_keys(keys: Vec<Key>) -> Result<Self, Error> {
+        if keys.is_empty() {
             return Err(Error::InvalidSecret { reason: "no secret was given" });
         }
-        let keys = secrets.iter().map(Key::new).collect::<Result<Vec<_>, _>>()?;
         Ok(KeySet { keys })
     }
 
@@ -171,8 +175,9 @@ impl KeySet {
     }
 
     /// Signs with the first key (the current secret during a rotation).
-    pub fn sign_hex(&self, body: &[u8]) -> Option<String> {
-        self.keys.first().map(|key| key.sign_hex(body))
+    pub fn sign_hex(&self, body: &[u8]) -> String {
+        // `from_keys` guarantees a first key.
+        self.keys.first().map(|key| key.sign_hex(body)).unwrap_or_default()
     }
 }
 

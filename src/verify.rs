@@ -1,1 +1,215 @@
-//! placeholder
+//! The receive pipeline: limits -> signature -> parse -> validate -> window.
+//!
+//! Cheap checks run first, so a hostile body is never parsed before its
+//! signature is known good.
+//!
+//! ```
+//! use promptfoo_webhooks::{signature::sign, verify::Verifier};
+//!
+//! let secret = "0123456789abcdef0123456789abcdef";
+//! let body = br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#;
+//! let header = sign(body, secret)?;
+//!
+//! let verifier = Verifier::new(&[secret])?.tolerance_seconds(300);
+//! let now = promptfoo_webhooks::timestamp::parse_millis("2025-03-14T12:35:00Z").unwrap();
+//! let verified = verifier.verify_at(body, Some(&header), now)?;
+//! assert_eq!(verified.event.name(), "evaluation.created");
+//! assert_eq!(verified.secret_index, 0);
+//! # Ok::<(), promptfoo_webhooks::Error>(())
+//! ```
+
+use crate::canonical;
+use crate::event::Event;
+use crate::signature::{parse_signature, Key, KeySet};
+use crate::timestamp;
+use crate::Error;
+
+/// The later integration document's example receiver caps bodies at 5 MB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+const MILLIS_PER_SECOND: i64 = 1000;
+
+/// A delivery that passed every check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub event: Event,
+    /// Which secret matched, as its position in the list given.
+    pub secret_index: usize,
+}
+
+/// Keys prepared once, limits and the replay window: verify many deliveries.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    keys: KeySet,
+    max_body_bytes: usize,
+    tolerance_seconds: Option<u64>,
+}
+
+impl Verifier {
+    /// One or more secrets (several during a rotation: any may match).
+    pub fn new<S: AsRef<[u8]>>(secrets: &[S]) -> Result<Self, Error> {
+        Ok(Self::with_keys(KeySet::new(secrets)?))
+    }
+
+    /// From keys already prepared (e.g. secrets given as text and bytes).
+    pub fn from_keys(keys: Vec<Key>) -> Result<Self, Error> {
+        Ok(Self::with_keys(KeySet::from_keys(keys)?))
+    }
+
+    fn with_keys(keys: KeySet) -> Self {
+        Verifier { keys, max_body_bytes: DEFAULT_MAX_BODY_BYTES, tolerance_seconds: None }
+    }
+
+    /// Signs `body` with the first secret: what a sender would put in the header.
+    pub fn sign_hex(&self, body: &[u8]) -> String {
+        self.keys.sign_hex(body)
+    }
+
+    /// Bodies larger than this are rejected before any hashing.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// Rejects payloads whose `timestamp` is further than this from now, in
+    /// either direction. Off by default: the sender's clock is not ours.
+    pub fn tolerance_seconds(mut self, seconds: u64) -> Self {
+        self.tolerance_seconds = Some(seconds);
+        self
+    }
+
+    /// The configured body limit.
+    pub fn body_limit(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// Fails with [`Error::BodyTooLarge`] when `size` exceeds the limit;
+    /// adapters call it with a declared or partial length before buffering.
+    pub fn check_body_size(&self, size: usize) -> Result<(), Error> {
+        if size > self.max_body_bytes {
+            return Err(Error::BodyTooLarge { limit: self.max_body_bytes, size });
+        }
+        Ok(())
+    }
+
+    /// Checks only the signature; returns the index of the matching secret.
+    pub fn check_signature(&self, body: &[u8], signature: Option<&str>) -> Result<usize, Error> {
+        self.check_body_size(body.len())?;
+        let signature = parse_signature(signature.ok_or(Error::MissingSignature)?)?;
+        self.keys.find_match(body, &signature).ok_or(Error::SignatureMismatch)
+    }
+
+    /// The whole pipeline with the clock read from the system.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn verify(&self, body: &[u8], signature: Option<&str>) -> Result<Verified, Error> {
+        self.verify_at(body, signature, system_now_millis())
+    }
+
+    /// The whole pipeline with an injected clock (Unix milliseconds).
+    pub fn verify_at(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+        now_millis: i64,
+    ) -> Result<Verified, Error> {
+        let secret_index = self.check_signature(body, signature)?;
+        let event = parse_event(body)?;
+        if let Some(tolerance) = self.tolerance_seconds {
+            check_window(&event.timestamp, tolerance, now_millis)?;
+        }
+        Ok(Verified { event, secret_index })
+    }
+}
+
+/// Parses and validates a body without checking any signature: for tests
+/// and trusted replays. Invalid UTF-8 decodes to U+FFFD, as in Node.
+pub fn parse_event(body: &[u8]) -> Result<Event, Error> {
+    let value = canonical::parse(&String::from_utf8_lossy(body))?;
+    Event::from_value(&value)
+}
+
+fn check_window(stamp: &str, tolerance_seconds: u64, now_millis: i64) -> Result<(), Error> {
+    let sent = timestamp::parse_millis(stamp).ok_or_else(|| Error::InvalidPayload {
+        path: "$.timestamp".into(),
+        reason: "not an ISO 8601 timestamp".into(),
+    })?;
+    let age_seconds = now_millis.saturating_sub(sent) / MILLIS_PER_SECOND;
+    if age_seconds.unsigned_abs() > tolerance_seconds {
+        return Err(Error::TimestampOutsideWindow {
+            timestamp: stamp.to_owned(),
+            age_seconds,
+            tolerance_seconds,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn system_now_millis() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
+        Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signature::sign;
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const BODY: &str = r#"{"event":"issue.created","timestamp":"2025-03-14T12:34:56Z","data":{"issue":{"id":"i-1","severity":"high"},"eventData":{}}}"#;
+    const SENT_AT: i64 = 1_741_955_696_000; // 2025-03-14T12:34:56Z
+
+    fn verifier() -> Verifier {
+        Verifier::new(&[SECRET]).unwrap()
+    }
+
+    fn code(result: Result<Verified, Error>) -> &'static str {
+        result.unwrap_err().code()
+    }
+
+    #[test]
+    fn accepts_a_signed_delivery() {
+        let sig = sign(BODY.as_bytes(), SECRET).unwrap();
+        let verified = verifier().verify_at(BODY.as_bytes(), Some(&sig), SENT_AT).unwrap();
+        assert_eq!(verified.event.name(), "issue.created");
+        assert_eq!(verified.secret_index, 0);
+    }
+
+    #[test]
+    fn each_failure_has_its_code() {
+        let sig = sign(BODY.as_bytes(), SECRET).unwrap();
+        let v = verifier();
+        assert_eq!(code(v.verify_at(BODY.as_bytes(), None, SENT_AT)), "missing_signature");
+        assert_eq!(code(v.verify_at(BODY.as_bytes(), Some("zz"), SENT_AT)), "malformed_signature");
+        assert_eq!(code(v.verify_at(b"{}", Some(&sig), SENT_AT)), "signature_mismatch");
+        let small = verifier().max_body_bytes(10);
+        assert_eq!(code(small.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT)), "body_too_large");
+        let not_json = b"not json";
+        let sig2 = sign(not_json, SECRET).unwrap();
+        assert_eq!(code(v.verify_at(not_json, Some(&sig2), SENT_AT)), "invalid_json");
+        let not_payload = br#"{"event":1}"#;
+        let sig3 = sign(not_payload, SECRET).unwrap();
+        assert_eq!(code(v.verify_at(not_payload, Some(&sig3), SENT_AT)), "invalid_payload");
+    }
+
+    #[test]
+    fn window_rejects_stale_and_future_payloads() {
+        let sig = sign(BODY.as_bytes(), SECRET).unwrap();
+        let v = verifier().tolerance_seconds(300);
+        assert!(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT + 300_000).is_ok());
+        assert!(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT - 300_000).is_ok());
+        assert_eq!(code(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT + 301_000)), "timestamp_outside_window");
+        assert_eq!(code(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT - 301_000)), "timestamp_outside_window");
+        // Without a window any age passes.
+        assert!(verifier().verify_at(BODY.as_bytes(), Some(&sig), 0).is_ok());
+    }
+
+    #[test]
+    fn body_is_not_parsed_before_the_signature_passes() {
+        // Garbage with a wrong signature is a mismatch, not invalid_json.
+        let sig = sign(b"other", SECRET).unwrap();
+        assert_eq!(code(verifier().verify_at(b"{{{{", Some(&sig), 0)), "signature_mismatch");
+    }
+}

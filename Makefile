@@ -1,0 +1,29 @@
+# The README's commands. `make demo` and `make test` set up what is missing first.
+WASM_TARGET := target/wasm32-unknown-unknown/release/promptfoo_webhooks.wasm
+GENERATED   := pkg/src/wasm
+DIST        := pkg/dist
+
+.PHONY: setup build test test-rust test-js demo clean
+setup:
+	@scripts/setup.sh
+
+build: setup
+	cargo build --release --target wasm32-unknown-unknown --lib
+	rm -rf $(GENERATED) && wasm-bindgen --target web --omit-default-module-path --out-dir $(GENERATED) --out-name core $(WASM_TARGET)
+	wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals $(GENERATED)/core_bg.wasm -o $(GENERATED)/core_bg.wasm
+	node scripts/build-pkg.mjs
+
+test: build test-rust test-js
+
+test-rust:
+	cargo test --all-targets
+	cargo test --doc
+
+test-js:
+	node scripts/run-js-tests.mjs
+
+demo: build
+	node js-examples/demo.mjs
+
+clean:
+	rm -rf target $(GENERATED) $(DIST)

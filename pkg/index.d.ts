@@ -1,0 +1,205 @@
+// Types for promptfoo-webhooks. Field names are the wire names Promptfoo sends.
+
+/** A raw request body: exactly the bytes (or text) Promptfoo sent. */
+export type RawBody = string | Uint8Array | ArrayBuffer;
+/** One secret, or several during a rotation (any may match). */
+export type Secrets = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+
+export type KnownSeverity = 'critical' | 'high' | 'medium' | 'low' | 'informational';
+/** Known severities are typed; a value added by Promptfoo later still arrives. */
+export type Severity = KnownSeverity | (string & {});
+/** `open` and `fixed` are known; other states (false positive, ignored) are kept as sent. */
+export type Status = 'open' | 'fixed' | (string & {});
+
+export interface Issue {
+  id: string;
+  pluginId?: string;
+  status?: Status;
+  severity?: Severity;
+  organizationId?: string;
+  targetId?: string;
+  providerId?: string;
+  /** ISO 8601 */
+  createdAt?: string;
+  /** ISO 8601 */
+  updatedAt?: string;
+  weakness?: string;
+  history?: unknown[];
+  /** Fields Promptfoo adds later arrive untouched. */
+  [field: string]: unknown;
+}
+
+interface Envelope<Name extends string, Data> {
+  event: Name;
+  /** ISO 8601 with `Z`, e.g. `2025-03-14T12:34:56Z` */
+  timestamp: string;
+  data: Data;
+}
+
+export interface IssueEventData {
+  issue: Issue;
+  eventData: { changes?: string[]; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+export type IssueCreatedEvent = Envelope<'issue.created', IssueEventData>;
+export type IssueUpdatedEvent = Envelope<
+  'issue.updated',
+  {
+    issue: Issue;
+    /** e.g. `["status changed to fixed", "severity changed to low"]` */
+    eventData: { changes: string[]; [field: string]: unknown };
+    /** Present when a user made the change. */
+    userId?: string;
+    [field: string]: unknown;
+  }
+>;
+export type IssueStatusChangedEvent = Envelope<'issue.status_changed', IssueEventData>;
+export type IssueSeverityChangedEvent = Envelope<'issue.severity_changed', IssueEventData>;
+export type IssueCommentAddedEvent = Envelope<'issue.comment_added', IssueEventData>;
+export type RemediationCreatedEvent = Envelope<
+  'remediation.created',
+  { issueId: string; remediation: unknown; [field: string]: unknown }
+>;
+export type EvaluationCreatedEvent = Envelope<
+  'evaluation.created',
+  { jobId: string; config?: unknown; [field: string]: unknown }
+>;
+export type EvaluationCompletedEvent = Envelope<
+  'evaluation.completed',
+  { jobId: string; evalId?: string; partial?: boolean; progress?: unknown; [field: string]: unknown }
+>;
+export type EvaluationFailedEvent = Envelope<
+  'evaluation.failed',
+  { jobId: string; error?: unknown; progress?: unknown; [field: string]: unknown }
+>;
+
+/** Every event this version knows, discriminated by `event`. */
+export type KnownEvent =
+  | IssueCreatedEvent
+  | IssueUpdatedEvent
+  | IssueStatusChangedEvent
+  | IssueSeverityChangedEvent
+  | IssueCommentAddedEvent
+  | RemediationCreatedEvent
+  | EvaluationCreatedEvent
+  | EvaluationCompletedEvent
+  | EvaluationFailedEvent;
+export type KnownEventName = KnownEvent['event'];
+
+/** An event name this version does not know yet: verified, with its raw data. */
+export interface UnknownEvent {
+  event: string & {};
+  timestamp: string;
+  data: unknown;
+}
+
+export type WebhookEvent = KnownEvent | UnknownEvent;
+
+/** A verified event; `secretIndex` (not enumerable) says which secret matched. */
+export type VerifiedEvent = WebhookEvent & { readonly secretIndex: number };
+
+export type ErrorCode =
+  | 'missing_signature'
+  | 'malformed_signature'
+  | 'signature_mismatch'
+  | 'invalid_secret'
+  | 'body_too_large'
+  | 'unsupported_body'
+  | 'invalid_json'
+  | 'invalid_payload'
+  | 'timestamp_outside_window'
+  | 'parsed_body_mismatch'
+  | 'invalid_options';
+
+export class WebhookVerificationError extends Error {
+  constructor(code: ErrorCode, message: string, details?: { hint?: string; path?: string });
+  readonly name: 'WebhookVerificationError';
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** What to do about it. */
+  readonly hint: string;
+  /** JSON path of the offending field, for `invalid_payload`. */
+  readonly path?: string;
+}
+
+export interface VerifyOptions {
+  /** Reject payloads whose `timestamp` is further than this from now. Off by default. */
+  toleranceSeconds?: number;
+  /** Default 5 MiB (5,242,880). */
+  maxBodyBytes?: number;
+  /** Accept a parsed object (e.g. Express `req.body`) and verify `JSON.stringify` of it. */
+  allowParsedBody?: boolean;
+  /** The clock for the replay window: a function, a Date, or Unix milliseconds. */
+  now?: (() => Date | number) | Date | number;
+}
+
+/** Verifies one delivery; throws `WebhookVerificationError` on any failure. */
+export function verify(
+  body: RawBody | object,
+  signature: string | null | undefined,
+  secret: Secrets,
+  options?: VerifyOptions,
+): VerifiedEvent;
+
+/** `true`/`false`; never throws for any signature value. */
+export function verifySignature(body: RawBody, signature: unknown, secret: Secrets): boolean;
+
+/** Lower-case hex HMAC-SHA256 of the body bytes. */
+export function sign(body: RawBody, secret: Secrets): string;
+
+/** Exactly what V8's `JSON.stringify(JSON.parse(jsonText))` returns. */
+export function canonicalize(jsonText: string | Uint8Array | ArrayBuffer): string;
+
+/** Parses and validates a payload without verifying it (tests, trusted replays). */
+export function parseEvent(body: RawBody | object): WebhookEvent;
+
+/** Keys prepared once: verify many deliveries. */
+export class Webhook {
+  constructor(secret: Secrets, options?: VerifyOptions);
+  verify(body: RawBody | object, signature: string | null | undefined): VerifiedEvent;
+  /** Reads a Fetch API Request body (bounded by maxBodyBytes) and verifies it. */
+  verifyRequest(request: Request): Promise<VerifiedEvent>;
+  /** Frees the prepared keys now rather than at garbage collection. */
+  dispose(): void;
+}
+
+export const SIGNATURE_HEADER: 'X-Promptfoo-Signature';
+
+/** A payload as `JSON.stringify` prints it, with the headers to POST it. */
+export function signPayload(
+  payload: WebhookEvent | string,
+  secret: Secrets,
+): { body: string; headers: { 'Content-Type': 'application/json'; 'X-Promptfoo-Signature': string } };
+
+export interface IssueChangeOptions {
+  /** Who made the change; sent as `data.userId` on `issue.updated`. */
+  userId?: string;
+  /** ISO 8601; defaults to now. */
+  timestamp?: string;
+}
+
+/** The one event Promptfoo sends for this change, or `null` when nothing it reports changed. */
+export function issueChangeEvent(
+  before: Issue,
+  after: Issue,
+  options?: IssueChangeOptions,
+): IssueStatusChangedEvent | IssueSeverityChangedEvent | IssueUpdatedEvent | null;
+
+/** 64 hex characters from the platform's CSPRNG. */
+export function generateSecret(): string;
+
+export interface WebhookConfig {
+  url: string;
+  name: string;
+  events: KnownEventName[];
+  teamId?: string;
+  enabled: boolean;
+}
+
+export type WebhookConfigValidation =
+  | { ok: true; config: WebhookConfig }
+  | { ok: false; problems: Array<{ path: string; message: string }> };
+
+/** Checks a configuration for the management API, reporting every problem at once. */
+export function validateWebhookConfig(config: unknown): WebhookConfigValidation;

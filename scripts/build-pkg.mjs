@@ -1,0 +1,48 @@
+// Bundles the hand-written JS in pkg/src around the generated bindings into
+// pkg/dist: one ES module per runtime, a CommonJS build for require(), and
+// the wasm file beside them.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+
+const src = new URL('../pkg/src/', import.meta.url);
+const dist = new URL('../pkg/dist/', import.meta.url);
+const path = (base, name) => new URL(name, base).pathname;
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(new URL('wasm/', dist), { recursive: true });
+copyFileSync(new URL('wasm/core_bg.wasm', src), new URL('wasm/core_bg.wasm', dist));
+// One hand-written declaration file serves both module systems.
+for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
+
+const common = { bundle: true, target: 'es2022', legalComments: 'none', logLevel: 'warning' };
+
+await Promise.all([
+  build({ ...common, entryPoints: [path(src, 'node.js')], outfile: path(dist, 'node.js'), format: 'esm', platform: 'node' }),
+  build({
+    ...common,
+    entryPoints: [path(src, 'node.js')],
+    outfile: path(dist, 'node.cjs'),
+    format: 'cjs',
+    platform: 'node',
+    // CommonJS has no import.meta: point it at this file instead.
+    define: { 'import.meta.url': '__import_meta_url' },
+    banner: { js: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  }),
+  build({
+    ...common,
+    entryPoints: [path(src, 'workerd.js')],
+    outfile: path(dist, 'workerd.js'),
+    format: 'esm',
+    platform: 'neutral',
+    external: ['*.wasm'],
+  }),
+  build({
+    ...common,
+    entryPoints: [path(src, 'browser.js')],
+    outfile: path(dist, 'browser.js'),
+    format: 'esm',
+    platform: 'neutral',
+    loader: { '.wasm': 'binary' },
+  }),
+]);
+console.log('[build] pkg/dist: node.js, node.cjs, workerd.js, browser.js, index.d.ts, index.d.cts, wasm/core_bg.wasm');
