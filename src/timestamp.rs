@@ -51,11 +51,7 @@ pub fn parse_millis(s: &str) -> Option<i64> {
     let hour = digits(b, 11, 2)?;
     let minute = digits(b, 14, 2)?;
     let second = digits(b, 17, 2)?;
-    let separators_ok = b[4] == b'-'
-        && b[7] == b'-'
-        && matches!(b[10], b'T' | b't')
-        && b[13] == b':'
-        && b[16] == b':';
+    let separators_ok = b[4] == b'-' && b[7] == b'-' && matches!(b[10], b'T' | b't') && b[13] == b':' && b[16] == b':';
     if !separators_ok
         || !(1..=12).contains(&month)
         || day < 1
@@ -219,29 +215,29 @@ mod tests {
         for bad in [
             "",
             "2025-03-14",
-            "2025-03-14T12:34:56",         // no zone
-            "2025-13-01T00:00:00Z",        // month 13
-            "2025-00-01T00:00:00Z",        // month 0
-            "2025-02-30T00:00:00Z",        // Feb 30
-            "2025-02-29T00:00:00Z",        // not a leap year
-            "1900-02-29T00:00:00Z",        // century, not a leap year
-            "2025-04-31T00:00:00Z",        // April has 30 days
-            "2025-03-00T00:00:00Z",        // day 0
-            "2025-03-14T24:00:00Z",        // hour 24
-            "2025-03-14T12:60:00Z",        // minute 60
-            "2025-03-14T12:34:60Z",        // leap second
-            "2025-03-14T12:34:56.Z",       // empty fraction
-            "2025-03-14T12:34:56+0200",    // offset without colon
-            "2025-03-14T12:34:56+24:00",   // offset hour 24
-            "2025-03-14T12:34:56+02:60",   // offset minute 60
-            "2025-03-14 12:34:56Z",        // space separator
+            "2025-03-14T12:34:56",       // no zone
+            "2025-13-01T00:00:00Z",      // month 13
+            "2025-00-01T00:00:00Z",      // month 0
+            "2025-02-30T00:00:00Z",      // Feb 30
+            "2025-02-29T00:00:00Z",      // not a leap year
+            "1900-02-29T00:00:00Z",      // century, not a leap year
+            "2025-04-31T00:00:00Z",      // April has 30 days
+            "2025-03-00T00:00:00Z",      // day 0
+            "2025-03-14T24:00:00Z",      // hour 24
+            "2025-03-14T12:60:00Z",      // minute 60
+            "2025-03-14T12:34:60Z",      // leap second
+            "2025-03-14T12:34:56.Z",     // empty fraction
+            "2025-03-14T12:34:56+0200",  // offset without colon
+            "2025-03-14T12:34:56+24:00", // offset hour 24
+            "2025-03-14T12:34:56+02:60", // offset minute 60
+            "2025-03-14 12:34:56Z",      // space separator
             "2025/03/14T12:34:56Z",
             "+2025-03-14T12:34:56Z",
             "2025-03-14T12:34:56ZZ",
             "2025-03-14T12:34:56.123Zjunk",
             "2025-3-14T12:34:56Z",
             "2025-03-14T1a:34:56Z",
-            "２０２５-03-14T12:34:56Z",      // non-ASCII digits
+            "２０２５-03-14T12:34:56Z", // non-ASCII digits
         ] {
             assert_eq!(parse_millis(bad), None, "{bad:?}");
         }
