@@ -1,11 +1,537 @@
-//! Placeholder until the parser lands.
-use super::Value;
+//! The one JSON parser: V8's `JSON.parse` grammar, driven without recursion.
+//!
+//! The parser validates the text and reports what it reads to a [`Sink`].
+//! Two sinks exist: the streaming canonicalizer ([`super::writer::Canonical`]),
+//! which writes `JSON.stringify` output while parsing, and [`TreeBuilder`],
+//! which builds a [`Value`]. Both see exactly the same grammar, so they
+//! accept and reject exactly the same texts.
+//!
+//! Nesting is tracked on an explicit stack (one byte per open container),
+//! so deep input costs memory, never native stack.
+
+use super::value::{Object, Value};
+use super::writer;
 use crate::Error;
 
-pub fn canonicalize(_text: &str) -> Result<String, Error> {
-    Err(Error::InvalidJson { reason: "parser not built yet".into(), offset: 0 })
+/// Deepest nesting [`parse_value`] accepts. Dropping a [`Value`] recurses
+/// once per level, so the tree must stay shallow enough for any thread's
+/// stack; the streaming canonicalizer has no such limit.
+pub const MAX_TREE_DEPTH: usize = 512;
+
+/// `JSON.stringify(JSON.parse(text))`, written while parsing.
+pub fn canonicalize(text: &str) -> Result<String, Error> {
+    let mut sink = writer::Canonical::with_capacity(text.len());
+    run(text, &mut sink)?;
+    Ok(sink.finish())
 }
 
-pub fn parse_value(_text: &str) -> Result<Value, Error> {
-    Err(Error::InvalidJson { reason: "parser not built yet".into(), offset: 0 })
+/// Parses `text` into a [`Value`] in JavaScript property order.
+pub fn parse_value(text: &str) -> Result<Value, Error> {
+    let mut sink = TreeBuilder::default();
+    run(text, &mut sink)?;
+    // A successful run always completes exactly one root value.
+    sink.root.ok_or_else(|| invalid("unexpected end of input", text.len()))
+}
+
+/// The decimal value of a number literal the parser has already checked
+/// against the JSON grammar. Rust's `f64` parsing is correctly rounded,
+/// like V8's, and overflows to infinity instead of failing.
+pub fn number_value(literal: &str) -> f64 {
+    // The grammar check makes the literal valid for `f64::from_str`; NaN
+    // (printed as `null`) is only a fallback that cannot be reached.
+    literal.parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/// What the parser reports, in document order. Container and member events
+/// nest properly; a string is `string_begin`, any number of pieces, then
+/// `string_end` (a value) or `key_end` (an object member's key).
+pub trait Sink {
+    /// Deepest nesting of arrays and objects this sink accepts.
+    const MAX_DEPTH: usize;
+
+    fn null(&mut self);
+    fn boolean(&mut self, value: bool);
+    /// A literal matching `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    fn number(&mut self, literal: &str);
+
+    fn string_begin(&mut self);
+    /// Characters copied from the input: never `"`, `\` or a control character.
+    fn string_run(&mut self, run: &str);
+    /// A character written as an escape (a surrogate pair escape included).
+    fn string_char(&mut self, c: char);
+    /// A `\uXXXX` escape of a surrogate that is not part of a valid pair.
+    fn string_lone_surrogate(&mut self, unit: u16);
+    fn string_end(&mut self);
+    /// Ends a string that is an object key; its value follows.
+    fn key_end(&mut self);
+
+    fn array_begin(&mut self);
+    fn array_end(&mut self);
+    fn object_begin(&mut self);
+    /// The value of the current object member is complete.
+    fn member_end(&mut self);
+    fn object_end(&mut self);
+    /// A `,` between array elements or object members.
+    fn comma(&mut self);
+}
+
+/// An open container on the parser's explicit stack.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Array,
+    Object,
+}
+
+/// Which bytes end a run of plain string characters: `"`, `\` and the
+/// control characters U+0000..U+001F, which must not appear raw.
+static STRING_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+fn invalid(reason: impl Into<String>, offset: usize) -> Error {
+    Error::InvalidJson { reason: reason.into(), offset }
+}
+
+/// Parses all of `text` as one JSON value, reporting it to `sink`.
+pub fn run<S: Sink>(text: &str, sink: &mut S) -> Result<(), Error> {
+    let mut p = Cursor { text, bytes: text.as_bytes(), pos: 0 };
+    let mut stack: Vec<Open> = Vec::new();
+    'value: loop {
+        // Here a value must start.
+        p.skip_whitespace();
+        match p.peek() {
+            Some(b'{') => {
+                p.open(&stack, S::MAX_DEPTH)?;
+                sink.object_begin();
+                p.skip_whitespace();
+                if p.eat(b'}') {
+                    sink.object_end();
+                } else {
+                    stack.push(Open::Object);
+                    p.member_key(sink)?;
+                    continue 'value;
+                }
+            }
+            Some(b'[') => {
+                p.open(&stack, S::MAX_DEPTH)?;
+                sink.array_begin();
+                p.skip_whitespace();
+                if p.eat(b']') {
+                    sink.array_end();
+                } else {
+                    stack.push(Open::Array);
+                    continue 'value;
+                }
+            }
+            Some(b'"') => {
+                p.string(sink)?;
+                sink.string_end();
+            }
+            Some(b'-' | b'0'..=b'9') => sink.number(p.number()?),
+            Some(b't') => {
+                p.literal(b"true")?;
+                sink.boolean(true);
+            }
+            Some(b'f') => {
+                p.literal(b"false")?;
+                sink.boolean(false);
+            }
+            Some(b'n') => {
+                p.literal(b"null")?;
+                sink.null();
+            }
+            _ => return Err(p.unexpected()),
+        }
+        // A value is complete: close containers until one continues.
+        loop {
+            p.skip_whitespace();
+            match stack.last() {
+                None if p.peek().is_none() => return Ok(()),
+                None => return Err(invalid("trailing characters after JSON value", p.pos)),
+                Some(Open::Array) => match p.peek() {
+                    Some(b',') => {
+                        p.pos += 1;
+                        sink.comma();
+                        continue 'value;
+                    }
+                    Some(b']') => {
+                        p.pos += 1;
+                        stack.pop();
+                        sink.array_end();
+                    }
+                    _ => return Err(p.unexpected()),
+                },
+                Some(Open::Object) => match p.peek() {
+                    Some(b',') => {
+                        p.pos += 1;
+                        sink.member_end();
+                        sink.comma();
+                        p.member_key(sink)?;
+                        continue 'value;
+                    }
+                    Some(b'}') => {
+                        p.pos += 1;
+                        stack.pop();
+                        sink.member_end();
+                        sink.object_end();
+                    }
+                    _ => return Err(p.unexpected()),
+                },
+            }
+        }
+    }
+}
+
+/// The read position in the text.
+struct Cursor<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    pos: usize,
+}
+
+impl<'t> Cursor<'t> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let hit = self.peek() == Some(byte);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    /// JSON whitespace is exactly space, tab, line feed and carriage return.
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// The error for whatever is at the cursor when it is not allowed there.
+    fn unexpected(&self) -> Error {
+        match self.text.get(self.pos..).and_then(|rest| rest.chars().next()) {
+            Some(c) => invalid(format!("unexpected character '{}'", c.escape_debug()), self.pos),
+            None => invalid("unexpected end of input", self.pos),
+        }
+    }
+
+    /// Consumes the `[` or `{` at the cursor, refusing nesting beyond `max`.
+    fn open(&mut self, stack: &[Open], max: usize) -> Result<(), Error> {
+        if stack.len() >= max {
+            return Err(invalid(format!("nesting deeper than {max} levels"), self.pos));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Reads `"key"` and the `:` after it.
+    fn member_key<S: Sink>(&mut self, sink: &mut S) -> Result<(), Error> {
+        self.skip_whitespace();
+        if self.peek() != Some(b'"') {
+            return Err(self.unexpected());
+        }
+        self.string(sink)?;
+        sink.key_end();
+        self.skip_whitespace();
+        if !self.eat(b':') {
+            return Err(self.unexpected());
+        }
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
+        for &expected in word {
+            if !self.eat(expected) {
+                return Err(self.unexpected());
+            }
+        }
+        Ok(())
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// At least one digit, then any more.
+    fn required_digits(&mut self) -> Result<(), Error> {
+        match self.peek() {
+            Some(b'0'..=b'9') => {
+                self.digits();
+                Ok(())
+            }
+            _ => Err(self.unexpected()),
+        }
+    }
+
+    /// Reads a number literal; the cursor is on `-` or a digit.
+    fn number(&mut self) -> Result<&'t str, Error> {
+        let start = self.pos;
+        self.eat(b'-');
+        match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(invalid("leading zero in number", self.pos - 1));
+                }
+            }
+            _ => self.required_digits()?,
+        }
+        if self.eat(b'.') {
+            self.required_digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            self.required_digits()?;
+        }
+        // Both ends sit next to ASCII bytes, so `get` always succeeds.
+        Ok(self.text.get(start..self.pos).unwrap_or_default())
+    }
+
+    /// Reads a string; the cursor is on its opening quote. Plain runs go to
+    /// the sink as they are; escapes are decoded.
+    fn string<S: Sink>(&mut self, sink: &mut S) -> Result<(), Error> {
+        sink.string_begin();
+        self.pos += 1;
+        loop {
+            let run_start = self.pos;
+            while let Some(&b) = self.bytes.get(self.pos) {
+                if STRING_SPECIAL[usize::from(b)] {
+                    break;
+                }
+                self.pos += 1;
+            }
+            if self.pos > run_start {
+                // The run ends at an ASCII byte or the end, both char boundaries.
+                sink.string_run(self.text.get(run_start..self.pos).unwrap_or_default());
+            }
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => self.escape(sink)?,
+                Some(_) => return Err(invalid("control character in string", self.pos)),
+                None => return Err(invalid("unterminated string", self.pos)),
+            }
+        }
+    }
+
+    /// Decodes the escape at the cursor (on its `\`).
+    fn escape<S: Sink>(&mut self, sink: &mut S) -> Result<(), Error> {
+        let at = self.pos;
+        let c = match self.bytes.get(at + 1) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => return self.unicode_escape(sink),
+            Some(_) => return Err(invalid("bad escape", at)),
+            None => return Err(invalid("unterminated string", self.bytes.len())),
+        };
+        self.pos += 2;
+        sink.string_char(c);
+        Ok(())
+    }
+
+    /// Decodes `\uXXXX`, joining a high and a low surrogate escape into
+    /// one character; any other surrogate stays a lone code unit.
+    fn unicode_escape<S: Sink>(&mut self, sink: &mut S) -> Result<(), Error> {
+        let at = self.pos;
+        let unit = self.hex_unit(at).ok_or_else(|| invalid("bad unicode escape", at))?;
+        self.pos += 6;
+        if (0xD800..0xDC00).contains(&unit) {
+            if let Some(low @ 0xDC00..=0xDFFF) = self.hex_unit(self.pos) {
+                let code = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                if let Some(c) = char::from_u32(code) {
+                    self.pos += 6;
+                    sink.string_char(c);
+                    return Ok(());
+                }
+            }
+        }
+        match char::from_u32(u32::from(unit)) {
+            Some(c) => sink.string_char(c),
+            None => sink.string_lone_surrogate(unit),
+        }
+        Ok(())
+    }
+
+    /// The code unit of a `\uXXXX` escape starting at `at`, if there is one.
+    fn hex_unit(&self, at: usize) -> Option<u16> {
+        let escape = self.bytes.get(at..at + 6)?;
+        let (prefix, hex) = escape.split_at(2);
+        if prefix != b"\\u" {
+            return None;
+        }
+        hex.iter().try_fold(0u16, |acc, &h| {
+            let digit = (h as char).to_digit(16)?;
+            // Four hex digits fit in 16 bits; `digit` < 16.
+            Some(acc << 4 | digit as u16)
+        })
+    }
+}
+
+/// Builds a [`Value`] tree; containers being filled wait on a stack.
+#[derive(Default)]
+struct TreeBuilder {
+    open: Vec<Partial>,
+    /// The string being decoded.
+    scratch: String,
+    root: Option<Value>,
+}
+
+enum Partial {
+    Array(Vec<Value>),
+    /// Members in source order, and the key whose value comes next.
+    Object(Vec<(String, Value)>, String),
+}
+
+impl TreeBuilder {
+    /// Places a finished value in the open container, or as the root.
+    fn complete(&mut self, value: Value) {
+        match self.open.last_mut() {
+            Some(Partial::Array(items)) => items.push(value),
+            Some(Partial::Object(members, key)) => members.push((std::mem::take(key), value)),
+            None => self.root = Some(value),
+        }
+    }
+}
+
+impl Sink for TreeBuilder {
+    const MAX_DEPTH: usize = MAX_TREE_DEPTH;
+
+    fn null(&mut self) {
+        self.complete(Value::Null);
+    }
+    fn boolean(&mut self, value: bool) {
+        self.complete(Value::Bool(value));
+    }
+    fn number(&mut self, literal: &str) {
+        self.complete(Value::Number(number_value(literal)));
+    }
+    fn string_begin(&mut self) {
+        self.scratch.clear();
+    }
+    fn string_run(&mut self, run: &str) {
+        self.scratch.push_str(run);
+    }
+    fn string_char(&mut self, c: char) {
+        self.scratch.push(c);
+    }
+    fn string_lone_surrogate(&mut self, _unit: u16) {
+        // A Rust string cannot hold a lone surrogate.
+        self.scratch.push(char::REPLACEMENT_CHARACTER);
+    }
+    fn string_end(&mut self) {
+        let s = std::mem::take(&mut self.scratch);
+        self.complete(Value::String(s));
+    }
+    fn key_end(&mut self) {
+        if let Some(Partial::Object(_, key)) = self.open.last_mut() {
+            *key = std::mem::take(&mut self.scratch);
+        }
+    }
+    fn array_begin(&mut self) {
+        self.open.push(Partial::Array(Vec::new()));
+    }
+    fn array_end(&mut self) {
+        if let Some(Partial::Array(items)) = self.open.pop() {
+            self.complete(Value::Array(items));
+        }
+    }
+    fn object_begin(&mut self) {
+        self.open.push(Partial::Object(Vec::new(), String::new()));
+    }
+    fn member_end(&mut self) {}
+    fn object_end(&mut self) {
+        if let Some(Partial::Object(members, _)) = self.open.pop() {
+            self.complete(Value::Object(Object::from_source_order(members)));
+        }
+    }
+    fn comma(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(text: &str) -> (String, usize) {
+        match parse_value(text) {
+            Err(Error::InvalidJson { reason, offset }) => (reason, offset),
+            other => panic!("{text:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_a_tree_in_js_order() {
+        let v = parse_value(r#" {"b":[1,-0,2.5e3,true,null],"1":"x\u0041\ud800","b":{}} "#).unwrap();
+        let o = v.as_object().unwrap();
+        let keys: Vec<_> = o.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["1", "b"]);
+        assert_eq!(o.get("1"), Some(&Value::String("xA\u{fffd}".into())));
+        assert_eq!(o.get("b"), Some(&Value::Object(Object::new())));
+        let v = parse_value("[1,-0,2.5e3,true,null]").unwrap();
+        let a = v.as_array().unwrap();
+        assert_eq!(a[1].as_f64().map(f64::is_sign_negative), Some(true));
+        assert_eq!(a[2], Value::Number(2500.0));
+    }
+
+    #[test]
+    fn decodes_escapes_and_pairs() {
+        let v = parse_value(r#""\"\\\/\b\f\n\r\t\u00e9\uD83D\uDE00\udc00\ud800x""#).unwrap();
+        assert_eq!(v.as_str(), Some("\"\\/\u{8}\u{c}\n\r\té😀\u{fffd}\u{fffd}x"));
+    }
+
+    #[test]
+    fn errors_say_what_and_where() {
+        assert_eq!(reason("[1,]"), ("unexpected character ']'".into(), 3));
+        assert_eq!(reason("01"), ("leading zero in number".into(), 0));
+        assert_eq!(reason("\"ab"), ("unterminated string".into(), 3));
+        assert_eq!(reason("\"a\\x\""), ("bad escape".into(), 2));
+        assert_eq!(reason("\"\\u12G4\""), ("bad unicode escape".into(), 1));
+        assert_eq!(reason("\"a\nb\""), ("control character in string".into(), 2));
+        assert_eq!(reason("1 2"), ("trailing characters after JSON value".into(), 2));
+        assert_eq!(reason("[1"), ("unexpected end of input".into(), 2));
+        assert_eq!(reason(""), ("unexpected end of input".into(), 0));
+        assert_eq!(reason("\u{feff}1"), ("unexpected character '\\u{feff}'".into(), 0));
+        assert_eq!(reason("tru"), ("unexpected end of input".into(), 3));
+        for bad in ["-", ".5", "1.", "+1", "1e", "1e+", "NaN", "'a'", "{a:1}", "{\"a\" 1}", "[1 2]", "//"] {
+            assert!(parse_value(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tree_depth_is_limited() {
+        let ok = format!("{}{}", "[".repeat(MAX_TREE_DEPTH), "]".repeat(MAX_TREE_DEPTH));
+        assert!(parse_value(&ok).is_ok());
+        let deep = format!("{}{}", "[".repeat(MAX_TREE_DEPTH + 1), "]".repeat(MAX_TREE_DEPTH + 1));
+        assert_eq!(reason(&deep), ("nesting deeper than 512 levels".into(), MAX_TREE_DEPTH));
+    }
+
+    #[test]
+    fn numbers_round_to_nearest_and_overflow_to_infinity() {
+        assert_eq!(number_value("9007199254740993"), 9007199254740992.0);
+        assert_eq!(number_value("-1e400"), f64::NEG_INFINITY);
+        assert_eq!(number_value("1e-99999999999999999999"), 0.0);
+        assert_eq!(number_value("0e99999999999999999999"), 0.0);
+    }
 }

@@ -85,6 +85,12 @@ impl Object {
         self.members.is_empty()
     }
 
+    /// Members in JavaScript enumeration order, as a slice (the writer
+    /// keeps a borrowing iterator per open object).
+    pub(super) fn members(&self) -> &[(String, Value)] {
+        &self.members
+    }
+
     /// Members in JavaScript enumeration order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.members.iter().map(|(k, v)| (k.as_str(), v))
