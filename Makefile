@@ -2,6 +2,9 @@
 WASM_TARGET := target/wasm32-unknown-unknown/release/promptfoo_webhooks.wasm
 GENERATED   := pkg/src/wasm
 DIST        := pkg/dist
+# npm's binaryen: Debian bookworm's wasm-opt (108) mangles externref tables.
+WASM_OPT    := node_modules/.bin/wasm-opt -O3 --enable-reference-types --enable-multivalue \
+               --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 
 .PHONY: setup build test test-rust test-js demo clean
 setup:
@@ -10,7 +13,7 @@ setup:
 build: setup
 	cargo build --release --target wasm32-unknown-unknown --lib
 	rm -rf $(GENERATED) && wasm-bindgen --target web --omit-default-module-path --out-dir $(GENERATED) --out-name core $(WASM_TARGET)
-	wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals $(GENERATED)/core_bg.wasm -o $(GENERATED)/core_bg.wasm
+	$(WASM_OPT) $(GENERATED)/core_bg.wasm -o $(GENERATED)/core_bg.wasm
 	node scripts/build-pkg.mjs
 
 test: build test-rust test-js
@@ -20,7 +23,7 @@ test-rust:
 	cargo test --doc
 
 test-js:
-	node scripts/run-js-tests.mjs
+	node --test --test-reporter=spec tests/js/*.test.mjs tests/js/*.test.cjs
 
 demo: build
 	node js-examples/demo.mjs

@@ -184,16 +184,16 @@ pub fn issue_change_event(
     user_id: Option<String>,
     timestamp: String,
 ) -> Result<Option<String>, JsValue> {
-    let before = issue_from_json(before_json, "$.before")?;
-    let after = issue_from_json(after_json, "$.after")?;
+    let before = issue_from_json(before_json)?;
+    let after = issue_from_json(after_json)?;
     let options = ChangeOptions { user_id, timestamp };
     let event: Option<Event> = change_event(&before, &after, &options).map_err(thrown)?;
     Ok(event.map(|e| e.to_json()))
 }
 
-fn issue_from_json(json: &str, path: &str) -> Result<Issue, JsValue> {
+fn issue_from_json(json: &str) -> Result<Issue, JsValue> {
     let value = canonical::parse(json).map_err(thrown)?;
-    Issue::from_value(&value, path).map_err(thrown)
+    Issue::from_value(&value).map_err(thrown)
 }
 
 #[wasm_bindgen]
