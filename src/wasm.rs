@@ -5,7 +5,7 @@
 //! converts one into the other). Failures are thrown as [`ErrorParts`],
 //! which the JS layer turns into a `WebhookVerificationError`.
 
-use crate::canonical;
+use crate::canonical::{self, Object, Value};
 use crate::change::{issue_change_event as change_event, ChangeOptions};
 use crate::config;
 use crate::event::{Event, Issue};
@@ -205,5 +205,23 @@ pub fn generate_secret() -> Result<String, JsValue> {
 #[wasm_bindgen]
 pub fn validate_webhook_config(json: &str) -> Result<String, JsValue> {
     let value = canonical::parse(json).map_err(thrown)?;
-    Ok(config::validation_report(&value).to_json())
+    let mut report = Object::new();
+    match config::validate_webhook_config(&value) {
+        Ok(config) => {
+            report.insert("ok", true.into());
+            report.insert("config", config.to_value());
+        }
+        Err(problems) => {
+            report.insert("ok", false.into());
+            report.insert("problems", problems.iter().map(problem_value).collect::<Vec<_>>().into());
+        }
+    }
+    Ok(Value::Object(report).to_json())
+}
+
+fn problem_value(problem: &config::ConfigProblem) -> Value {
+    let mut o = Object::new();
+    o.insert("path", problem.path.as_str().into());
+    o.insert("message", problem.message.as_str().into());
+    Value::Object(o)
 }
