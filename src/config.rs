@@ -301,7 +301,9 @@ fn normalize_key(key: &str) -> String {
     key.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect()
 }
 
-/// Levenshtein distance over chars; inputs here are short names.
+/// Levenshtein distance over chars; inputs here are short names. Two
+/// rolling rows: `previous` always has `b.len() + 1` entries and `current`
+/// has `j + 1` when column `j` is computed, so every index is in range.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();

@@ -503,6 +503,19 @@ impl Event {
         self.payload.issue()
     }
 
+    /// The `timestamp` as Unix milliseconds, or `None` when it is not a
+    /// valid ISO 8601 / RFC 3339 time (see [`crate::timestamp::parse_millis`]).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::event::{Event, Issue};
+    ///
+    /// let event = Event::issue_created(Issue::new("i"), "2025-03-14T12:34:56Z");
+    /// assert_eq!(event.timestamp_millis(), Some(1_741_955_696_000));
+    /// ```
+    pub fn timestamp_millis(&self) -> Option<i64> {
+        crate::timestamp::parse_millis(&self.timestamp)
+    }
+
     /// Types a parsed payload. The envelope must be an object with string
     /// `event` and `timestamp` and an object `data`; then `data` is
     /// checked against the event's documented shape. Unknown top-level
