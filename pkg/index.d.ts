@@ -110,7 +110,8 @@ export type ErrorCode =
   | 'invalid_payload'
   | 'timestamp_outside_window'
   | 'parsed_body_mismatch'
-  | 'invalid_options';
+  | 'invalid_options'
+  | 'random_unavailable';
 
 export class WebhookVerificationError extends Error {
   constructor(code: ErrorCode, message: string, details?: { hint?: string; path?: string });

@@ -161,7 +161,7 @@ pub fn validate_webhook_config(value: &Value) -> Result<WebhookConfig, Vec<Confi
 /// characters, from the operating system's generator (WebCrypto's
 /// `getRandomValues` under WebAssembly).
 ///
-/// Fails with [`Error::InvalidSecret`] only when no secure random source
+/// Fails with [`Error::RandomUnavailable`] only when no secure random source
 /// exists; it never falls back to a weak one.
 ///
 /// ```
@@ -173,8 +173,7 @@ pub fn validate_webhook_config(value: &Value) -> Result<WebhookConfig, Vec<Confi
 /// ```
 pub fn generate_secret() -> Result<String, Error> {
     let mut bytes = [0u8; SECRET_BYTES];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|_| Error::InvalidSecret { reason: "no secure random number generator is available" })?;
+    getrandom::getrandom(&mut bytes).map_err(|_| Error::RandomUnavailable)?;
     Ok(hex::encode(bytes))
 }
 

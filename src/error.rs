@@ -32,6 +32,8 @@ pub enum Error {
     ParsedBodyMismatch,
     /// An option passed to the library has the wrong type or value.
     InvalidOptions { option: String, reason: String },
+    /// The platform offers no secure random number generator.
+    RandomUnavailable,
 }
 
 impl Error {
@@ -49,6 +51,7 @@ impl Error {
             Error::TimestampOutsideWindow { .. } => "timestamp_outside_window",
             Error::ParsedBodyMismatch => "parsed_body_mismatch",
             Error::InvalidOptions { .. } => "invalid_options",
+            Error::RandomUnavailable => "random_unavailable",
         }
     }
 
@@ -82,6 +85,9 @@ impl Error {
                 "Pass the raw body (e.g. express.raw({ type: 'application/json' })), or set allowParsedBody to verify JSON.stringify of the parsed object."
             }
             Error::InvalidOptions { .. } => "Check the option's documented type and range.",
+            Error::RandomUnavailable => {
+                "Run where crypto.getRandomValues (or the OS random source) is available."
+            }
         }
     }
 }
@@ -109,10 +115,9 @@ impl fmt::Display for Error {
                     age_seconds.unsigned_abs()
                 )
             }
-            Error::ParsedBodyMismatch => {
-                f.write_str("a parsed body was given; the signature covers the raw bytes")
-            }
+            Error::ParsedBodyMismatch => f.write_str("a parsed body was given; the signature covers the raw bytes"),
             Error::InvalidOptions { option, reason } => write!(f, "invalid option {option}: {reason}"),
+            Error::RandomUnavailable => f.write_str("no secure random number generator is available"),
         }
     }
 }
@@ -137,6 +142,7 @@ mod tests {
             Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: 1, tolerance_seconds: 0 },
             Error::ParsedBodyMismatch,
             Error::InvalidOptions { option: "o".into(), reason: "x".into() },
+            Error::RandomUnavailable,
         ];
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));

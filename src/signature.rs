@@ -102,9 +102,7 @@ pub fn parse_signature(header: &str) -> Result<Signature, Error> {
         return Err(Error::MissingSignature);
     }
     if hex_text.as_bytes().get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"sha256=")) {
-        return Err(Error::MalformedSignature {
-            reason: "unexpected 'sha256=' prefix; Promptfoo sends bare hex",
-        });
+        return Err(Error::MalformedSignature { reason: "unexpected 'sha256=' prefix; Promptfoo sends bare hex" });
     }
     if hex_text.len() != SIGNATURE_HEX_LEN {
         return Err(Error::MalformedSignature { reason: "expected 64 hex characters" });

@@ -105,12 +105,7 @@ impl Verifier {
     }
 
     /// The whole pipeline with an injected clock (Unix milliseconds).
-    pub fn verify_at(
-        &self,
-        body: &[u8],
-        signature: Option<&str>,
-        now_millis: i64,
-    ) -> Result<Verified, Error> {
+    pub fn verify_at(&self, body: &[u8], signature: Option<&str>, now_millis: i64) -> Result<Verified, Error> {
         let secret_index = self.check_signature(body, signature)?;
         let event = parse_event(body)?;
         if let Some(tolerance) = self.tolerance_seconds {
@@ -134,11 +129,7 @@ fn check_window(stamp: &str, tolerance_seconds: u64, now_millis: i64) -> Result<
     })?;
     let age_seconds = now_millis.saturating_sub(sent) / MILLIS_PER_SECOND;
     if age_seconds.unsigned_abs() > tolerance_seconds {
-        return Err(Error::TimestampOutsideWindow {
-            timestamp: stamp.to_owned(),
-            age_seconds,
-            tolerance_seconds,
-        });
+        return Err(Error::TimestampOutsideWindow { timestamp: stamp.to_owned(), age_seconds, tolerance_seconds });
     }
     Ok(())
 }

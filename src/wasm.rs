@@ -29,12 +29,7 @@ impl From<Error> for ErrorParts {
             Error::InvalidPayload { path, .. } => Some(path.clone()),
             _ => None,
         };
-        ErrorParts {
-            code: error.code().to_owned(),
-            message: error.to_string(),
-            hint: error.hint().to_owned(),
-            path,
-        }
+        ErrorParts { code: error.code().to_owned(), message: error.to_string(), hint: error.hint().to_owned(), path }
     }
 }
 
@@ -90,9 +85,8 @@ impl WasmVerifier {
 
     /// Call once after the secrets are added.
     pub fn check_ready(&mut self) -> Result<(), JsValue> {
-        let mut verifier = Verifier::from_keys(std::mem::take(&mut self.keys))
-            .map_err(thrown)?
-            .max_body_bytes(self.max_body_bytes);
+        let mut verifier =
+            Verifier::from_keys(std::mem::take(&mut self.keys)).map_err(thrown)?.max_body_bytes(self.max_body_bytes);
         if let Some(seconds) = self.tolerance_seconds {
             verifier = verifier.tolerance_seconds(seconds);
         }
@@ -101,9 +95,7 @@ impl WasmVerifier {
     }
 
     fn ready(&self) -> Result<&Verifier, JsValue> {
-        self.verifier
-            .as_ref()
-            .ok_or_else(|| thrown(Error::InvalidSecret { reason: "no secret was given" }))
+        self.verifier.as_ref().ok_or_else(|| thrown(Error::InvalidSecret { reason: "no secret was given" }))
     }
 
     pub fn body_limit(&self) -> f64 {
@@ -121,10 +113,7 @@ impl WasmVerifier {
     }
 
     pub fn verify_bytes(&self, body: &[u8], signature: Option<String>, now_millis: f64) -> Result<u32, JsValue> {
-        let verified = self
-            .ready()?
-            .verify_at(body, signature.as_deref(), now_millis as i64)
-            .map_err(thrown)?;
+        let verified = self.ready()?.verify_at(body, signature.as_deref(), now_millis as i64).map_err(thrown)?;
         Ok(verified.secret_index as u32)
     }
 

@@ -25,7 +25,6 @@ fn text<'a>(case: &'a Value, key: &str) -> &'a str {
 }
 
 #[test]
-#[ignore = "needs canonical::parse from the canonical branch; remove this line once it is merged"]
 fn every_event_vector_parses_types_and_round_trips() {
     let cases = cases(EVENTS);
     assert!(cases.len() > EVENT_NAMES.len());
@@ -50,7 +49,6 @@ fn every_event_vector_parses_types_and_round_trips() {
 }
 
 #[test]
-#[ignore = "needs canonical::parse from the canonical branch; remove this line once it is merged"]
 fn every_invalid_vector_fails_with_its_code_and_path() {
     for case in cases(INVALID) {
         let name = text(&case, "name");
