@@ -1,4 +1,27 @@
 //! Verify, type, route, build and sign Promptfoo Enterprise webhooks.
+//!
+//! Promptfoo signs each delivery with `X-Promptfoo-Signature`: the bare hex
+//! HMAC-SHA256 of the JSON body. This crate checks it in constant time
+//! (several secrets during a rotation), enforces a body limit and an
+//! optional replay window on the payload's `timestamp`, and types the event.
+//! On the sending side it builds payloads as Promptfoo does and serializes
+//! them exactly as V8's `JSON.stringify` would, so a JavaScript receiver
+//! that re-stringifies a parsed body still sees the signed bytes.
+//!
+//! ```
+//! use promptfoo_webhooks::{sign, Event, Issue, Verifier};
+//!
+//! let secret = "0123456789abcdef0123456789abcdef";
+//! let body = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z").to_json();
+//! let header = sign(body.as_bytes(), secret)?;
+//!
+//! let verified = Verifier::new(&[secret])?.verify(body.as_bytes(), Some(&header))?;
+//! assert_eq!(verified.event.name(), "issue.created");
+//! assert_eq!(verified.event.issue().map(|i| i.id.as_str()), Some("issue-1"));
+//! # Ok::<(), promptfoo_webhooks::Error>(())
+//! ```
+//!
+//! Every failure is an [`Error`] with a stable [`Error::code`].
 
 mod error;
 
@@ -13,4 +36,9 @@ pub mod verify;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+pub use change::{issue_change_event, ChangeOptions};
+pub use config::{generate_secret, validate_webhook_config, ConfigProblem, WebhookConfig};
 pub use error::Error;
+pub use event::{Event, Issue, Payload, Severity, Status, EVENT_NAMES};
+pub use signature::{sign, Key, SIGNATURE_HEADER};
+pub use verify::{parse_event, Verified, Verifier, DEFAULT_MAX_BODY_BYTES};
