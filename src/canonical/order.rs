@@ -25,8 +25,11 @@ pub fn is_js_ordered<'a>(keys: impl ExactSizeIterator<Item = &'a str> + Clone) -
         }
     }
     if keys.len() <= LINEAR_SCAN_LIMIT {
-        let all: Vec<&str> = keys.collect();
-        return all.iter().enumerate().all(|(i, k)| !all[..i].contains(k));
+        // Compare each key with the ones before it, without allocating;
+        // the last byte tells most distinct keys of equal length apart
+        // before a full comparison.
+        let same = |a: &str, b: &str| a.as_bytes().last() == b.as_bytes().last() && a == b;
+        return keys.clone().enumerate().all(|(i, k)| !keys.clone().take(i).any(|earlier| same(earlier, k)));
     }
     let mut seen = std::collections::HashSet::with_capacity(keys.len());
     keys.into_iter().all(|k| seen.insert(k))
