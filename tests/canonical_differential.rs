@@ -151,7 +151,10 @@ fn invalid_utf8_bytes_decode_as_node_does() {
         (b"\"\xf0\x9f\x98\"", "\"\u{fffd}\""),
         (b"\"\xed\xa0\x80A\xc0\xaf\xe2\x82\"", "\"\u{fffd}\u{fffd}\u{fffd}A\u{fffd}\u{fffd}\u{fffd}\""),
         (b"{\"\xff\":\"\xf4\x90\x80\x80\x80\"}", "{\"\u{fffd}\":\"\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}\"}"),
-        (b"[\"\xe0\x80\xaf\",\"\xf8\x88\x80\x80\x80\"]", "[\"\u{fffd}\u{fffd}\u{fffd}\",\"\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}\"]"),
+        (
+            b"[\"\xe0\x80\xaf\",\"\xf8\x88\x80\x80\x80\"]",
+            "[\"\u{fffd}\u{fffd}\u{fffd}\",\"\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}\"]",
+        ),
         (b"\"\xc3\"", "\"\u{fffd}\""),
     ];
     for &(bytes, expected) in cases {
@@ -186,7 +189,8 @@ fn check(input: &str, expected: Option<String>, origin: &str) {
 
 /// The tree replaces lone surrogates by U+FFFD, so its output differs there.
 fn has_lone_surrogate_escape(out: &str) -> bool {
-    out.contains("\\ud") && out.split("\\ud").skip(1).any(|rest| rest.starts_with(|c: char| matches!(c, '8'..='9' | 'a'..='f')))
+    out.contains("\\ud")
+        && out.split("\\ud").skip(1).any(|rest| rest.starts_with(|c: char| matches!(c, '8'..='9' | 'a'..='f')))
 }
 
 fn node_corpus(seed: u32, count: usize) -> String {
@@ -233,3 +237,24 @@ fn base64_helper_decodes() {
     assert_eq!(decode("8J+YgA=="), "😀");
 }
 
+#[test]
+fn arbitrary_bytes_never_panic() {
+    // xorshift64: deterministic noise over a JSON-heavy alphabet.
+    const ALPHABET: &[u8] =
+        b"[]{}:,\"\\/ \t\n\r0123456789-+.eEtruefalsn\x00\x1f\x7f\xc3\xa9\xed\xa0\x80\xf0\x9f\x98\x80\xff";
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let len = (next() % 40) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize]).collect();
+        let text = String::from_utf8_lossy(&bytes);
+        let streamed = canonical::to_string(&text);
+        let tree = canonical::parse(&text);
+        assert_eq!(streamed.is_ok(), tree.is_ok(), "{text:?}");
+    }
+}

@@ -18,6 +18,25 @@ use crate::Error;
 /// stack; the streaming canonicalizer has no such limit.
 pub const MAX_TREE_DEPTH: usize = 512;
 
+/// Bytes per word in [`find_string_special`]'s scan.
+const WORD: usize = 8;
+const ONES: u64 = u64::from_le_bytes([0x01; WORD]);
+const HIGH_BITS: u64 = u64::from_le_bytes([0x80; WORD]);
+
+/// Which bytes end a run of plain string characters: `"`, `\` and the
+/// control characters U+0000..U+001F, which must not appear raw.
+static STRING_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// `JSON.stringify(JSON.parse(text))`, written while parsing.
 pub fn canonicalize(text: &str) -> Result<String, Error> {
     let mut sink = writer::Canonical::with_capacity(text.len());
@@ -82,25 +101,6 @@ enum Open {
     Object,
 }
 
-/// Which bytes end a run of plain string characters: `"`, `\` and the
-/// control characters U+0000..U+001F, which must not appear raw.
-static STRING_SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
-
-/// Bytes per word in [`find_string_special`]'s scan.
-const WORD: usize = 8;
-const ONES: u64 = u64::from_le_bytes([0x01; WORD]);
-const HIGH_BITS: u64 = u64::from_le_bytes([0x80; WORD]);
-
 /// Index of the first `"`, `\` or control byte at or after `from`, or the
 /// length. Plain characters are the bulk of JSON, so they are skipped a
 /// word at a time (SWAR: a byte's high bit is set in `flags` when the byte
@@ -123,6 +123,7 @@ fn find_string_special(bytes: &[u8], from: usize) -> usize {
         at += WORD;
     }
     while let Some(&b) = bytes.get(at) {
+        // A table of 256 entries, indexed by a byte: always in bounds.
         if STRING_SPECIAL[usize::from(b)] {
             break;
         }

@@ -74,8 +74,7 @@ fn push_number(out: &mut String, n: f64) {
 /// nearest f64 and printed.
 fn push_number_literal(out: &mut String, literal: &str) {
     let digits = literal.strip_prefix('-').unwrap_or(literal);
-    let is_short_integer =
-        digits.len() <= MAX_VERBATIM_INTEGER_DIGITS && digits.bytes().all(|b| b.is_ascii_digit());
+    let is_short_integer = digits.len() <= MAX_VERBATIM_INTEGER_DIGITS && digits.bytes().all(|b| b.is_ascii_digit());
     if is_short_integer {
         out.push_str(if literal == "-0" { "0" } else { literal });
     } else {
@@ -379,7 +378,10 @@ mod tests {
 
     #[test]
     fn strings_escape_like_v8() {
-        assert_eq!(canon(r#""\u0000\u001F\u007f\u2028\/\b\f\n\r\t\"\\""#), "\"\\u0000\\u001f\u{7f}\u{2028}/\\b\\f\\n\\r\\t\\\"\\\\\"");
+        assert_eq!(
+            canon(r#""\u0000\u001F\u007f\u2028\/\b\f\n\r\t\"\\""#),
+            "\"\\u0000\\u001f\u{7f}\u{2028}/\\b\\f\\n\\r\\t\\\"\\\\\""
+        );
         // A pair counts whatever the hex case; a high escape before a pair stays lone.
         assert_eq!(canon(r#""\ud83d\ude00\uD800\udc00x\ud800\ud800\udc00""#), "\"😀𐀀x\\ud800𐀀\"");
         assert_eq!(canon("\"é\u{7f}😀\""), "\"é\u{7f}😀\"");
@@ -415,7 +417,8 @@ mod tests {
         ] {
             assert_eq!(parse(text).unwrap().to_json(), canon(text), "{text}");
         }
-        let o: Object = [("k\u{2028}", Value::Number(f64::NAN)), ("1", Value::Number(f64::INFINITY))].into_iter().collect();
+        let o: Object =
+            [("k\u{2028}", Value::Number(f64::NAN)), ("1", Value::Number(f64::INFINITY))].into_iter().collect();
         assert_eq!(Value::Object(o).to_json(), "{\"1\":null,\"k\u{2028}\":null}");
     }
 }
