@@ -8,15 +8,28 @@ use std::collections::HashMap;
 const LINEAR_SCAN_LIMIT: usize = 16;
 
 /// True when members in source order already are in JS order: no
-/// duplicate keys and no array-index keys. The common case for webhook
-/// payloads, checked without allocating for small objects.
+/// duplicate keys, and any array-index keys come first in ascending order.
+/// The common case for webhook payloads, checked without allocating for
+/// small objects.
 pub fn is_js_ordered<'a>(keys: impl ExactSizeIterator<Item = &'a str> + Clone) -> bool {
-    if keys.clone().any(|k| array_index(k).is_some()) {
-        return false;
+    let mut last_index = None;
+    let mut seen_other = false;
+    for key in keys.clone() {
+        match array_index(key) {
+            // Strictly ascending also rules out repeated index keys.
+            Some(index) if !seen_other && last_index.map_or(true, |last| last < index) => {
+                last_index = Some(index);
+            }
+            Some(_) => return false,
+            None => seen_other = true,
+        }
     }
     if keys.len() <= LINEAR_SCAN_LIMIT {
-        let all: Vec<&str> = keys.collect();
-        return all.iter().enumerate().all(|(i, k)| !all[..i].contains(k));
+        // Compare each key with the ones before it, without allocating;
+        // the last byte tells most distinct keys of equal length apart
+        // before a full comparison.
+        let same = |a: &str, b: &str| a.as_bytes().last() == b.as_bytes().last() && a == b;
+        return keys.clone().enumerate().all(|(i, k)| !keys.clone().take(i).any(|earlier| same(earlier, k)));
     }
     let mut seen = std::collections::HashSet::with_capacity(keys.len());
     keys.into_iter().all(|k| seen.insert(k))
@@ -98,6 +111,15 @@ mod tests {
         assert_eq!(order(&["b", "1", "a", "0", "b"]), ["0=3", "1=1", "b=4", "a=2"]);
         assert_eq!(order(&["x", "y"]), ["x=0", "y=1"]);
         assert_eq!(order(&["01", "1"]), ["1=1", "01=0"]);
+    }
+
+    #[test]
+    fn ascending_index_keys_first_need_no_reordering() {
+        assert!(is_js_ordered(["0", "2", "10", "a", "b"].into_iter()));
+        assert!(!is_js_ordered(["2", "0"].into_iter()));
+        assert!(!is_js_ordered(["a", "0"].into_iter()));
+        assert!(!is_js_ordered(["1", "1"].into_iter()));
+        assert!(!is_js_ordered(["1", "a", "a"].into_iter()));
     }
 
     #[test]

@@ -18,6 +18,25 @@ use crate::Error;
 /// stack; the streaming canonicalizer has no such limit.
 pub const MAX_TREE_DEPTH: usize = 512;
 
+/// Bytes per word in [`find_string_special`]'s scan.
+const WORD: usize = 8;
+const ONES: u64 = u64::from_le_bytes([0x01; WORD]);
+const HIGH_BITS: u64 = u64::from_le_bytes([0x80; WORD]);
+
+/// Which bytes end a run of plain string characters: `"`, `\` and the
+/// control characters U+0000..U+001F, which must not appear raw.
+static STRING_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// `JSON.stringify(JSON.parse(text))`, written while parsing.
 pub fn canonicalize(text: &str) -> Result<String, Error> {
     let mut sink = writer::Canonical::with_capacity(text.len());
@@ -82,19 +101,36 @@ enum Open {
     Object,
 }
 
-/// Which bytes end a run of plain string characters: `"`, `\` and the
-/// control characters U+0000..U+001F, which must not appear raw.
-static STRING_SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
+/// Index of the first `"`, `\` or control byte at or after `from`, or the
+/// length. Plain characters are the bulk of JSON, so they are skipped a
+/// word at a time (SWAR: a byte's high bit is set in `flags` when the byte
+/// is special; the lowest flagged byte is always a true match, because a
+/// false flag can only come from a borrow out of a lower match).
+fn find_string_special(bytes: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + WORD) {
+        let Ok(array) = <[u8; WORD]>::try_from(chunk) else { break };
+        let word = u64::from_le_bytes(array);
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+        let flags = (zero_byte(quote) | zero_byte(backslash) | below_space) & HIGH_BITS;
+        if flags != 0 {
+            // Little-endian: the lowest set bit belongs to the first byte.
+            return at + (flags.trailing_zeros() / 8) as usize;
+        }
+        at += WORD;
     }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
+    while let Some(&b) = bytes.get(at) {
+        // A table of 256 entries, indexed by a byte: always in bounds.
+        if STRING_SPECIAL[usize::from(b)] {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
 
 fn invalid(reason: impl Into<String>, offset: usize) -> Error {
     Error::InvalidJson { reason: reason.into(), offset }
@@ -309,12 +345,7 @@ impl<'t> Cursor<'t> {
         self.pos += 1;
         loop {
             let run_start = self.pos;
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if STRING_SPECIAL[usize::from(b)] {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = find_string_special(self.bytes, self.pos);
             if self.pos > run_start {
                 // The run ends at an ASCII byte or the end, both char boundaries.
                 sink.string_run(self.text.get(run_start..self.pos).unwrap_or_default());
@@ -517,6 +548,24 @@ mod tests {
         for bad in ["-", ".5", "1.", "+1", "1e", "1e+", "NaN", "'a'", "{a:1}", "{\"a\" 1}", "[1 2]", "//"] {
             assert!(parse_value(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn word_scan_finds_the_first_special_byte() {
+        let plain = "abcdefgh\u{7f}é😀ijklmnopqrstuvwxyz0123456789";
+        for special in ["\"", "\\", "\n", "\u{0}", "\u{1f}"] {
+            for at in 0..plain.len() {
+                if !plain.is_char_boundary(at) {
+                    continue;
+                }
+                let text = format!("{}{special}{}", &plain[..at], &plain[at..]);
+                for from in (0..=at).filter(|&f| text.is_char_boundary(f)) {
+                    assert_eq!(find_string_special(text.as_bytes(), from), at, "{text:?} from {from}");
+                }
+            }
+        }
+        assert_eq!(find_string_special(plain.as_bytes(), 0), plain.len());
+        assert_eq!(find_string_special(b"a\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f\"", 0), 1);
     }
 
     #[test]

@@ -74,8 +74,7 @@ fn push_number(out: &mut String, n: f64) {
 /// nearest f64 and printed.
 fn push_number_literal(out: &mut String, literal: &str) {
     let digits = literal.strip_prefix('-').unwrap_or(literal);
-    let is_short_integer =
-        digits.len() <= MAX_VERBATIM_INTEGER_DIGITS && digits.bytes().all(|b| b.is_ascii_digit());
+    let is_short_integer = digits.len() <= MAX_VERBATIM_INTEGER_DIGITS && digits.bytes().all(|b| b.is_ascii_digit());
     if is_short_integer {
         out.push_str(if literal == "-0" { "0" } else { literal });
     } else {
@@ -167,11 +166,25 @@ impl Member {
     }
 }
 
+/// An object whose members had to be rearranged: its `{` is at `open` and
+/// its `}` at `close` in the output buffer; `segments[first..first + count]`
+/// are its member spans in JS order (dropped duplicates left out).
+struct Reordered {
+    open: usize,
+    close: usize,
+    first: usize,
+    count: usize,
+}
+
 /// The streaming canonicalizer: writes `JSON.stringify` output while the
-/// parser reads. Objects are written in source order; an object whose
-/// members are not in JS order (array-index or duplicate keys, rare) has
-/// its member segments rearranged when it closes.
+/// parser reads. Objects are written in source order. An object whose
+/// members are not in JS order (array-index or duplicate keys, rare) gets
+/// its new member order recorded when it closes, and [`Canonical::finish`]
+/// applies all of them in one pass. Rearranging bytes at each `}` instead
+/// would recopy nested content once per enclosing reordered object, which
+/// is quadratic for deep input; recorded here, every byte moves once.
 pub struct Canonical {
+    /// Output in source order; append-only, so recorded spans stay valid.
     out: String,
     /// Members of all open objects, innermost object last.
     members: Vec<Member>,
@@ -179,40 +192,92 @@ pub struct Canonical {
     objects: Vec<usize>,
     /// Where the string being written began (its opening quote).
     string_start: usize,
+    /// Objects to rearrange, in the order they closed (inner first).
+    reordered: Vec<Reordered>,
+    /// Member spans (`start..end` of `out`) of the reordered objects.
+    segments: Vec<(usize, usize)>,
 }
 
 impl Canonical {
     pub fn with_capacity(capacity: usize) -> Self {
-        Canonical { out: String::with_capacity(capacity), members: Vec::new(), objects: Vec::new(), string_start: 0 }
+        Canonical {
+            out: String::with_capacity(capacity),
+            members: Vec::new(),
+            objects: Vec::new(),
+            string_start: 0,
+            reordered: Vec::new(),
+            segments: Vec::new(),
+        }
     }
 
-    pub fn finish(self) -> String {
-        self.out
-    }
-
-    /// Puts the members from `members[first..]` in JS order: array-index
-    /// keys first ascending, then first-insertion order; a repeated key
-    /// keeps its first position and its last value.
-    fn reorder(&mut self, first: usize) {
+    /// Records the JS order of the members `members[first..]` if their
+    /// source order differs: array-index keys first ascending, then
+    /// first-insertion order; a repeated key keeps its first position and
+    /// its last value.
+    fn record_order(&mut self, first: usize) {
         let written = self.members.get(first..).unwrap_or_default();
         let out = self.out.as_str();
         if order::is_js_ordered(written.iter().map(|m| m.key(out))) {
             return;
         }
-        let Some(content_start) = written.first().map(|m| m.start) else { return };
+        let (Some(head), Some(tail)) = (written.first(), written.last()) else { return };
         // Each member travels with its key; a repeated key takes the later
-        // member's whole segment (same key text, last value).
+        // member's whole span (same key text, last value).
         let keyed: Vec<(&str, Member)> = written.iter().map(|m| (m.key(out), *m)).collect();
         let ordered = order::js_order(keyed, |(key, _)| key, |slot, later| *slot = later);
-        let mut content = String::with_capacity(out.len() - content_start);
-        for (i, (_, m)) in ordered.iter().enumerate() {
-            if i > 0 {
-                content.push(',');
-            }
-            content.push_str(out.get(m.start..m.end).unwrap_or_default());
+        self.reordered.push(Reordered {
+            // The `{` just precedes the first member; the `}` comes next.
+            open: head.start.saturating_sub(1),
+            close: tail.end,
+            first: self.segments.len(),
+            count: ordered.len(),
+        });
+        self.segments.extend(ordered.iter().map(|(_, m)| (m.start, m.end)));
+    }
+
+    /// The output with every recorded reordering applied.
+    pub fn finish(mut self) -> String {
+        if self.reordered.is_empty() {
+            return self.out;
         }
-        self.out.truncate(content_start);
-        self.out.push_str(&content);
+        // An enclosing object opens before the objects inside it.
+        self.reordered.sort_unstable_by_key(|r| r.open);
+        let out = self.out.as_str();
+        let mut result = String::with_capacity(out.len());
+        /// Still to write, last item first.
+        enum Work {
+            Span(usize, usize),
+            Comma,
+        }
+        let mut work = vec![Work::Span(0, out.len())];
+        while let Some(item) = work.pop() {
+            let (from, to) = match item {
+                Work::Comma => {
+                    result.push(',');
+                    continue;
+                }
+                Work::Span(from, to) => (from, to),
+            };
+            // The first reordered object opening inside the span, if any.
+            // Spans are the whole output, members or what follows a `}`, so
+            // that object also closes inside the span.
+            let next = self.reordered.partition_point(|r| r.open < from);
+            match self.reordered.get(next).filter(|r| r.open < to) {
+                None => result.push_str(out.get(from..to).unwrap_or_default()),
+                Some(r) => {
+                    result.push_str(out.get(from..=r.open).unwrap_or_default());
+                    work.push(Work::Span(r.close, to));
+                    let spans = self.segments.get(r.first..r.first + r.count).unwrap_or_default();
+                    for (i, &(a, b)) in spans.iter().enumerate().rev() {
+                        work.push(Work::Span(a, b));
+                        if i > 0 {
+                            work.push(Work::Comma);
+                        }
+                    }
+                }
+            }
+        }
+        result
     }
 }
 
@@ -268,7 +333,7 @@ impl Sink for Canonical {
     }
     fn object_end(&mut self) {
         let first = self.objects.pop().unwrap_or(self.members.len());
-        self.reorder(first);
+        self.record_order(first);
         self.members.truncate(first);
         self.out.push('}');
     }
@@ -313,7 +378,10 @@ mod tests {
 
     #[test]
     fn strings_escape_like_v8() {
-        assert_eq!(canon(r#""\u0000\u001F\u007f\u2028\/\b\f\n\r\t\"\\""#), "\"\\u0000\\u001f\u{7f}\u{2028}/\\b\\f\\n\\r\\t\\\"\\\\\"");
+        assert_eq!(
+            canon(r#""\u0000\u001F\u007f\u2028\/\b\f\n\r\t\"\\""#),
+            "\"\\u0000\\u001f\u{7f}\u{2028}/\\b\\f\\n\\r\\t\\\"\\\\\""
+        );
         // A pair counts whatever the hex case; a high escape before a pair stays lone.
         assert_eq!(canon(r#""\ud83d\ude00\uD800\udc00x\ud800\ud800\udc00""#), "\"😀𐀀x\\ud800𐀀\"");
         assert_eq!(canon("\"é\u{7f}😀\""), "\"é\u{7f}😀\"");
@@ -330,6 +398,17 @@ mod tests {
     }
 
     #[test]
+    fn nested_reorderings_apply_in_one_pass() {
+        // Reordered objects inside members of reordered objects, and one
+        // inside a dropped duplicate, which must vanish with it.
+        assert_eq!(
+            canon(r#"{"z":{"b":1,"0":{"y":1,"1":2,"y":3}},"1":[{"d":0,"d":{"3":0,"2":1}}],"z":{"x":1,"x":2},"0":0}"#),
+            r#"{"0":0,"1":[{"d":{"2":1,"3":0}}],"z":{"x":2}}"#
+        );
+        assert_eq!(canon(r#"[{"b":0,"a":0,"b":1},{"1":0,"0":0},{}]"#), r#"[{"b":1,"a":0},{"0":0,"1":0},{}]"#);
+    }
+
+    #[test]
     fn value_trees_serialize_the_same_way() {
         for text in [
             r#"{"b":[1,-0,1e21,"x\n\u0001\"",true,null,{}],"1":{"z":[]}}"#,
@@ -338,7 +417,8 @@ mod tests {
         ] {
             assert_eq!(parse(text).unwrap().to_json(), canon(text), "{text}");
         }
-        let o: Object = [("k\u{2028}", Value::Number(f64::NAN)), ("1", Value::Number(f64::INFINITY))].into_iter().collect();
+        let o: Object =
+            [("k\u{2028}", Value::Number(f64::NAN)), ("1", Value::Number(f64::INFINITY))].into_iter().collect();
         assert_eq!(Value::Object(o).to_json(), "{\"1\":null,\"k\u{2028}\":null}");
     }
 }
