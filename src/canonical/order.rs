@@ -39,11 +39,7 @@ pub fn is_js_ordered<'a>(keys: impl ExactSizeIterator<Item = &'a str> + Clone) -
 /// first in ascending numeric order, then the others in first-insertion
 /// order; a repeated key keeps its first position and, through `merge`,
 /// its last value.
-pub fn js_order<T>(
-    members: Vec<T>,
-    key: impl Fn(&T) -> &str,
-    merge: impl Fn(&mut T, T),
-) -> Vec<T> {
+pub fn js_order<T>(members: Vec<T>, key: impl Fn(&T) -> &str, merge: impl Fn(&mut T, T)) -> Vec<T> {
     if is_js_ordered(KeyIter { members: &members, key: &key, next: 0 }) {
         return members;
     }

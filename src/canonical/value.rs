@@ -225,9 +225,8 @@ mod tests {
 
     #[test]
     fn from_source_order_keeps_first_position_last_value() {
-        let o: Object = [("a", 1.0.into()), ("1", Value::Null), ("b", 2.0.into()), ("a", 3.0.into())]
-            .into_iter()
-            .collect();
+        let o: Object =
+            [("a", 1.0.into()), ("1", Value::Null), ("b", 2.0.into()), ("a", 3.0.into())].into_iter().collect();
         let got: Vec<_> = o.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect();
         assert_eq!(
             got,
