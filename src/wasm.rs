@@ -64,11 +64,11 @@ impl WasmVerifier {
     pub fn new(max_body_bytes: Option<f64>, tolerance_seconds: Option<f64>) -> Result<WasmVerifier, JsValue> {
         let max_body_bytes = match max_body_bytes {
             None => DEFAULT_MAX_BODY_BYTES,
-            Some(n) => whole_number(n, "maxBodyBytes", 1.0)?,
+            Some(n) => whole_number(n, "maxBodyBytes", 1)?,
         };
         let tolerance_seconds = match tolerance_seconds {
             None => None,
-            Some(n) => Some(whole_number(n, "toleranceSeconds", 0.0)? as u64),
+            Some(n) => Some(whole_number(n, "toleranceSeconds", 0)? as u64),
         };
         Ok(WasmVerifier { keys: Vec::new(), max_body_bytes, tolerance_seconds, verifier: None })
     }
@@ -134,11 +134,11 @@ impl WasmVerifier {
     }
 }
 
-fn whole_number(n: f64, option: &str, min: f64) -> Result<usize, JsValue> {
-    if !n.is_finite() || n.fract() != 0.0 || n < min || n > 9_007_199_254_740_991.0 {
+fn whole_number(n: f64, option: &str, min: u32) -> Result<usize, JsValue> {
+    if !n.is_finite() || n.fract() != 0.0 || n < f64::from(min) || n > 9_007_199_254_740_991.0 {
         return Err(thrown(Error::InvalidOptions {
             option: option.into(),
-            reason: format!("expected a whole number of at least {min}, got {n}"),
+            reason: format!("expected a whole number of at least {min}, got {}", Value::Number(n).to_json()),
         }));
     }
     Ok(n as usize)
