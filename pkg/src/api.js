@@ -11,6 +11,8 @@ export { WebhookVerificationError };
 export const SIGNATURE_HEADER = 'X-Promptfoo-Signature';
 const SIGNATURE_HEADER_LOWER = 'x-promptfoo-signature';
 const OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now'];
+// sign() and verifySignature() take no options: they hash whatever they are given.
+const NO_BODY_LIMIT = Number.MAX_SAFE_INTEGER;
 
 // ---------------------------------------------------------------- secrets
 
@@ -173,7 +175,7 @@ export function verify(body, signature, secret, options) {
 export function verifySignature(body, signature, secret) {
   const raw = rawBody(body);
   if (raw === undefined) throw unsupportedBody(body);
-  const core = newVerifier(secret, undefined, undefined);
+  const core = newVerifier(secret, NO_BODY_LIMIT, undefined);
   try {
     if (typeof signature !== 'string') return false;
     return typeof raw === 'string' ? core.signature_matches_text(raw, signature) : core.signature_matches_bytes(raw, signature);
@@ -222,7 +224,7 @@ export function canonicalize(jsonText) {
 export function sign(body, secret) {
   const raw = rawBody(body);
   if (raw === undefined) throw unsupportedBody(body);
-  const core = newVerifier(secret, undefined, undefined);
+  const core = newVerifier(secret, NO_BODY_LIMIT, undefined);
   try {
     return typeof raw === 'string' ? call(() => core.sign_text(raw)) : call(() => core.sign_bytes(raw));
   } finally {

@@ -128,6 +128,9 @@ test('body limit: default 5 MiB, configurable, body_too_large', () => {
   const body = JSON.stringify(vectors[0].payload);
   assert.equal(codeOf(() => verify(body, hmac(body), SECRET, { maxBodyBytes: 10 })), 'body_too_large');
   assert.ok(verify(body, hmac(body), SECRET, { maxBodyBytes: Buffer.byteLength(body) }));
+  // sign and verifySignature have no limit.
+  assert.equal(verifySignature(big, hmac(big), SECRET), true);
+  assert.equal(sign(big, SECRET), hmac(big));
 });
 
 test('replay window on the payload timestamp with an injected clock', () => {
