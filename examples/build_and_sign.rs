@@ -20,6 +20,7 @@ use promptfoo_webhooks::canonical::Value;
 use promptfoo_webhooks::change::{issue_change_event, ChangeOptions};
 use promptfoo_webhooks::event::{Event, Issue, Payload, Severity, Status};
 use promptfoo_webhooks::signature::sign;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Text that survives only if both sides agree on JSON string escaping.
@@ -152,14 +153,19 @@ fn main() -> ExitCode {
         eprintln!("usage: cargo run --example build_and_sign -- <secret>");
         return ExitCode::from(2);
     };
+    let mut out = std::io::stdout().lock();
     for event in events() {
         let body = event.to_json();
-        match sign(body.as_bytes(), &secret) {
-            Ok(signature) => println!("{signature}\t{}", base64(body.as_bytes())),
+        let signature = match sign(body.as_bytes(), &secret) {
+            Ok(signature) => signature,
             Err(error) => {
                 eprintln!("error: {error} ({})", error.code());
                 return ExitCode::FAILURE;
             }
+        };
+        // A closed pipe (`| head -1`) ends the output quietly.
+        if writeln!(out, "{signature}\t{}", base64(body.as_bytes())).is_err() {
+            return ExitCode::FAILURE;
         }
     }
     ExitCode::SUCCESS
