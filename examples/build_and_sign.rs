@@ -72,9 +72,7 @@ fn events() -> Vec<Event> {
     let timestamp = "2025-03-14T14:22:33.000Z";
     let change = |after: &Issue, user: Option<&str>| {
         let options = ChangeOptions { user_id: user.map(String::from), ..ChangeOptions::new(timestamp) };
-        issue_change_event(&before, after, &options)
-            .expect("same issue id")
-            .expect("something changed")
+        issue_change_event(&before, after, &options).expect("same issue id").expect("something changed")
     };
 
     let mut fixed = before.clone();
