@@ -1,0 +1,111 @@
+// Sends one signed sample of every webhook event to a receiver: a stand-in
+// for Promptfoo Enterprise when you test your own endpoint.
+//
+//   PROMPTFOO_WEBHOOK_SECRET=<secret> node js-examples/sender.mjs http://127.0.0.1:3000/
+//   (or set WEBHOOK_URL instead of passing the URL)
+//
+// Each payload is serialized exactly as Promptfoo does (`JSON.stringify`),
+// signed with HMAC-SHA256 into the `X-Promptfoo-Signature` header by
+// `signPayload`, and POSTed. The status of every delivery is printed; the
+// exit code is 0 when every one got a 2xx.
+import { pathToFileURL } from 'node:url';
+import { signPayload, issueChangeEvent } from 'promptfoo-webhooks';
+
+/**
+ * One payload of each of the nine documented events, plus an event name this
+ * library does not know (Promptfoo adds events over time; receivers must
+ * still accept them). All timestamps are `now`.
+ *
+ * @param {Date | number} [now]
+ * @returns {object[]}
+ */
+export function sampleEvents(now = Date.now()) {
+  const timestamp = new Date(now).toISOString();
+  const issue = {
+    id: '3f1c2a9e-8b7d-4e21-9a6f-0c5d4b3a2e10',
+    pluginId: 'harmful:privacy',
+    status: 'open',
+    severity: 'high',
+    organizationId: 'org-7d0e1b',
+    targetId: 'target-chatbot-prod',
+    providerId: 'openai:gpt-4o-mini',
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    weakness: 'PII leak',
+    history: [{ action: 'created', at: timestamp }],
+  };
+  // What the issue looks like after someone edits it.
+  const fixed = { ...issue, status: 'fixed' };
+  const downgraded = { ...issue, severity: 'low' };
+  const both = { ...issue, status: 'fixed', severity: 'low' };
+
+  return [
+    { event: 'issue.created', timestamp, data: { issue, eventData: {} } },
+    // Two attributes at once: Promptfoo sends ONE issue.updated listing both.
+    issueChangeEvent(issue, both, { timestamp, userId: 'user-123' }),
+    // One attribute: the specific event.
+    issueChangeEvent(issue, fixed, { timestamp }),
+    issueChangeEvent(issue, downgraded, { timestamp }),
+    {
+      event: 'issue.comment_added',
+      timestamp,
+      data: { issue, eventData: { comment: 'Reproduced on staging — assigning to the platform team.' } },
+    },
+    {
+      event: 'remediation.created',
+      timestamp,
+      data: { issueId: issue.id, remediation: { summary: 'Add an output filter for e-mail addresses', steps: ['Enable the PII guardrail', 'Re-run the scan'] } },
+    },
+    {
+      event: 'evaluation.created',
+      timestamp,
+      data: { jobId: 'job-42', config: { description: 'Nightly red team', providers: ['openai:gpt-4o-mini'] } },
+    },
+    {
+      event: 'evaluation.completed',
+      timestamp,
+      data: { jobId: 'job-42', evalId: 'eval-2025-03-14-abc', partial: false, progress: { completed: 120, total: 120 } },
+    },
+    {
+      event: 'evaluation.failed',
+      timestamp,
+      data: { jobId: 'job-43', error: 'provider timed out after 3 retries', progress: { completed: 37, total: 120 } },
+    },
+    // Not one of the nine: still signed, still verified, delivered with its raw data.
+    { event: 'issue.archived', timestamp, data: { issueId: issue.id, archivedBy: 'user-123' } },
+  ];
+}
+
+/**
+ * Signs `payload` and POSTs it to `url`.
+ * @returns {Promise<{ status: number, body: string }>}
+ */
+export async function deliver(url, payload, secret) {
+  const { body, headers } = signPayload(payload, secret);
+  // Promptfoo gives a receiver 10 s and does not follow redirects.
+  const response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  return { status: response.status, body: await response.text() };
+}
+
+// ---------------------------------------------------------------- run it
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const url = process.argv[2] ?? process.env.WEBHOOK_URL;
+  const secret = process.env.PROMPTFOO_WEBHOOK_SECRET;
+  if (!url || !secret) {
+    console.error('usage: PROMPTFOO_WEBHOOK_SECRET=<secret> node js-examples/sender.mjs <url>   (or WEBHOOK_URL=<url>)');
+    process.exit(2);
+  }
+  let failures = 0;
+  for (const payload of sampleEvents()) {
+    try {
+      const { status, body } = await deliver(url, payload, secret);
+      if (status < 200 || status > 299) failures++;
+      console.log(`${String(status).padEnd(4)}${payload.event.padEnd(24)}${body}`);
+    } catch (error) {
+      failures++;
+      console.log(`ERR ${payload.event.padEnd(24)}${error.cause?.code ?? error.message}`);
+    }
+  }
+  process.exitCode = failures === 0 ? 0 : 1;
+}
