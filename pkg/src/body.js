@@ -22,8 +22,13 @@ function isBuffer(body) {
 }
 
 export function unsupportedBody(body) {
-  const kind = body === null ? 'null' : ArrayBuffer.isView(body) ? body.constructor.name : typeof body;
-  return coreError('unsupported_body', `a ${kind} cannot be verified`);
+  const kind =
+    body === undefined || body === null
+      ? `no body (${body})`
+      : ArrayBuffer.isView(body)
+        ? `a ${body.constructor.name}`
+        : `a ${typeof body}`;
+  return coreError('unsupported_body', `${kind} cannot be verified`);
 }
 
 export function bodyText(raw) {
