@@ -22,13 +22,9 @@ function isBuffer(body) {
 }
 
 export function unsupportedBody(body) {
-  const kind =
-    body === undefined || body === null
-      ? `no body (${body})`
-      : ArrayBuffer.isView(body)
-        ? `a ${body.constructor.name}`
-        : `a ${typeof body}`;
-  return coreError('unsupported_body', `${kind} cannot be verified`);
+  const kind = ArrayBuffer.isView(body) ? body.constructor.name : typeof body;
+  const detail = body === undefined || body === null ? `the body is ${body}` : `a ${kind} cannot be verified`;
+  return coreError('unsupported_body', detail);
 }
 
 export function bodyText(raw) {
