@@ -12,7 +12,7 @@
 // Status codes this example answers:
 //   200 { received: <event> }   verified; the event is typed and safe to use
 //   401 missing_signature, malformed_signature, signature_mismatch
-//   413 body_too_large          more than MAX_BODY_BYTES (checked while reading)
+//   413 body_too_large          more than MAX_BODY_BYTES (by Content-Length, or cut off while reading)
 //   400 invalid_json, invalid_payload, or any other delivery error
 //   405 method_not_allowed      anything but POST
 // Every error body is `{ "error": <code>, "message": <text> }`. Messages come
