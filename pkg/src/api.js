@@ -198,20 +198,27 @@ export function parseEvent(body) {
 
 // ---------------------------------------------------------------- JSON
 
-const LONE_SURROGATE_SOURCE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
-const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE_SOURCE);
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE_SOURCE, 'g');
+const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
+const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE);
+// The backslashes right before it decide whether it is itself escaped.
+const LONE_SURROGATES = new RegExp(`(\\\\*)(${LONE_SURROGATE})`, 'g');
+
+// UTF-8 cannot carry a lone surrogate into the core. Inside a JSON string
+// `\udXXX` means the same code unit, and outside one both forms are syntax
+// errors, so rewriting it changes nothing V8 would see. After an odd run of
+// backslashes the surrogate is an escape character, which V8 rejects: `x`
+// keeps that escape invalid.
+function escapeLoneSurrogates(text) {
+  return text.replace(LONE_SURROGATES, (_, slashes, unit) =>
+    slashes.length % 2 === 1 ? `${slashes}x` : `${slashes}\\u${unit.charCodeAt(0).toString(16)}`,
+  );
+}
 
 /** Exactly what V8's JSON.stringify(JSON.parse(jsonText)) returns. */
 export function canonicalize(jsonText) {
   if (typeof jsonText === 'string') {
-    // UTF-8 cannot carry a lone surrogate into the core. Inside a JSON
-    // string the escape means the same code unit; outside one both forms
-    // are syntax errors. So escaping them first changes nothing V8 sees.
-    const text = jsonText.isWellFormed?.() ?? !HAS_LONE_SURROGATE.test(jsonText)
-      ? jsonText
-      : jsonText.replace(LONE_SURROGATES, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-    return call(wasm.canonicalize_text, text);
+    const wellFormed = jsonText.isWellFormed?.() ?? !HAS_LONE_SURROGATE.test(jsonText);
+    return call(wasm.canonicalize_text, wellFormed ? jsonText : escapeLoneSurrogates(jsonText));
   }
   const raw = rawBody(jsonText);
   if (raw === undefined) throw invalidArgType('jsonText', 'a string or bytes', jsonText);

@@ -89,6 +89,9 @@ test('hand-picked texts agree with V8', () => {
     '{"a":{"b":{"1":{"c":1,"0":2}}},"2":[{"z":1,"y":2,"z":3}]}',
   ];
   const invalid = ['', ' ', '[1,]', '{"a":1,}', '01', '1.', '.5', '+1', '-', 'NaN', 'Infinity', "'a'", '"\t"', '"\\x41"', '"\\u12"', '[1]x', '{"a" 1}', '\ufeff1', 'nul', 'tru', '/* */1', '[', '"abc'];
+  // A raw lone surrogate right after a backslash is a bad escape (found by seed 453392778).
+  assert.equal(agree('"\\\ud8f7" ', 'hand-picked'), false);
+  assert.equal(agree('"\\\\\ud8f7"', 'hand-picked'), true);
   for (const text of texts) assert.equal(agree(text, 'hand-picked'), true, text);
   for (const text of invalid) assert.equal(agree(text, 'hand-picked'), false, JSON.stringify(text));
 });
