@@ -107,11 +107,19 @@ impl Verifier {
     /// The whole pipeline with an injected clock (Unix milliseconds).
     pub fn verify_at(&self, body: &[u8], signature: Option<&str>, now_millis: i64) -> Result<Verified, Error> {
         let secret_index = self.check_signature(body, signature)?;
+        let event = self.check_payload(body, now_millis)?;
+        Ok(Verified { event, secret_index })
+    }
+
+    /// The steps after the signature: parse, validate, replay window. For
+    /// callers that checked the signature with a native HMAC (Node's
+    /// `node:crypto` in the npm package) and must not skip the rest.
+    pub fn check_payload(&self, body: &[u8], now_millis: i64) -> Result<Event, Error> {
         let event = parse_event(body)?;
         if let Some(tolerance) = self.tolerance_seconds {
             check_window(&event.timestamp, tolerance, now_millis)?;
         }
-        Ok(Verified { event, secret_index })
+        Ok(event)
     }
 }
 

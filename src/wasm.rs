@@ -9,7 +9,7 @@ use crate::canonical::{self, Object, Value};
 use crate::change::{issue_change_event as change_event, ChangeOptions};
 use crate::config;
 use crate::event::{Event, Issue};
-use crate::signature::Key;
+use crate::signature::{parse_signature, Key};
 use crate::verify::{parse_event, Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
 use wasm_bindgen::prelude::*;
@@ -43,6 +43,7 @@ pub fn describe_error(code: &str, detail: String) -> ErrorParts {
     let error = match code {
         "unsupported_body" => Error::UnsupportedBody { reason: detail },
         "parsed_body_mismatch" => Error::ParsedBodyMismatch,
+        "signature_mismatch" => Error::SignatureMismatch,
         "invalid_payload" => Error::InvalidPayload { path: "$".into(), reason: detail },
         _ => Error::InvalidOptions { option: "options".into(), reason: detail },
     };
@@ -117,6 +118,15 @@ impl WasmVerifier {
         Ok(verified.secret_index as u32)
     }
 
+    /// Parse, validate and window after a native signature check.
+    pub fn check_payload_text(&self, body: &str, now_millis: f64) -> Result<(), JsValue> {
+        self.check_payload_bytes(body.as_bytes(), now_millis)
+    }
+
+    pub fn check_payload_bytes(&self, body: &[u8], now_millis: f64) -> Result<(), JsValue> {
+        self.ready()?.check_payload(body, now_millis as i64).map(drop).map_err(thrown)
+    }
+
     pub fn signature_matches_text(&self, body: &str, signature: &str) -> bool {
         self.signature_matches_bytes(body.as_bytes(), signature)
     }
@@ -142,6 +152,14 @@ fn whole_number(n: f64, option: &str, min: u32) -> Result<usize, JsValue> {
         }));
     }
     Ok(n as usize)
+}
+
+/// The 32 bytes of an `X-Promptfoo-Signature` value, for a native HMAC
+/// comparison; missing and malformed values throw as in `verify`.
+#[wasm_bindgen]
+pub fn decode_signature(signature: Option<String>) -> Result<Vec<u8>, JsValue> {
+    let header = signature.ok_or_else(|| thrown(Error::MissingSignature))?;
+    parse_signature(&header).map(|bytes| bytes.to_vec()).map_err(thrown)
 }
 
 #[wasm_bindgen]

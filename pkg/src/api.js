@@ -3,6 +3,7 @@
 // formats and error texts are the core's business.
 
 import { call, coreError, wasm } from './core.js';
+import { KeyRing } from './keyring.js';
 import { invalidArgType, WebhookVerificationError } from './errors.js';
 import { bodyText, isParsedBody, rawBody, readBounded, unsupportedBody } from './body.js';
 
@@ -13,34 +14,31 @@ const SIGNATURE_HEADER_LOWER = 'x-promptfoo-signature';
 const OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now'];
 // sign() and verifySignature() take no options: they hash whatever they are given.
 const NO_BODY_LIMIT = Number.MAX_SAFE_INTEGER;
+// Prepared keys for the last few string secrets given to sign/verifySignature.
+const KEY_CACHE_SIZE = 8;
+const keyCache = new Map();
 
-// ---------------------------------------------------------------- secrets
-
-function secretList(secret) {
-  const list = Array.isArray(secret) ? secret : [secret];
-  for (const [i, s] of list.entries()) {
-    if (typeof s !== 'string' && !(s instanceof Uint8Array)) {
-      const name = Array.isArray(secret) ? `secret[${i}]` : 'secret';
-      throw invalidArgType(name, 'a string or Uint8Array', s);
+/** Runs `use(keys)` with prepared keys: cached for string secrets, freed after for others. */
+function withKeyRing(secret, use) {
+  if (typeof secret !== 'string') {
+    const keys = new KeyRing(secret, NO_BODY_LIMIT, undefined);
+    try {
+      return use(keys);
+    } finally {
+      keys.free();
     }
   }
-  return list;
-}
-
-function newVerifier(secret, maxBodyBytes, toleranceSeconds) {
-  const secrets = secretList(secret);
-  const core = call(wasm.WasmVerifier.new, maxBodyBytes, toleranceSeconds);
-  try {
-    for (const s of secrets) {
-      if (typeof s === 'string') call(() => core.add_secret_text(s));
-      else call(() => core.add_secret_bytes(s));
+  let keys = keyCache.get(secret);
+  if (!keys) {
+    keys = new KeyRing(secret, NO_BODY_LIMIT, undefined);
+    if (keyCache.size >= KEY_CACHE_SIZE) {
+      const [oldest, evicted] = keyCache.entries().next().value;
+      keyCache.delete(oldest);
+      evicted.free();
     }
-    call(() => core.check_ready());
-  } catch (error) {
-    core.free();
-    throw error;
+    keyCache.set(secret, keys);
   }
-  return core;
+  return use(keys);
 }
 
 // ---------------------------------------------------------------- options
@@ -89,7 +87,7 @@ function signatureArg(signature) {
 
 /** Verifies deliveries with keys prepared once. */
 export class Webhook {
-  #core;
+  #keys;
   #allowParsedBody;
   #now;
 
@@ -99,7 +97,7 @@ export class Webhook {
    */
   constructor(secret, options) {
     const { toleranceSeconds, maxBodyBytes, allowParsedBody, now } = readOptions(options);
-    this.#core = newVerifier(secret, maxBodyBytes, toleranceSeconds);
+    this.#keys = new KeyRing(secret, maxBodyBytes, toleranceSeconds);
     this.#allowParsedBody = allowParsedBody;
     this.#now = now;
   }
@@ -108,12 +106,7 @@ export class Webhook {
   verify(body, signature) {
     const sig = signatureArg(signature);
     const raw = this.#raw(body);
-    const core = this.#core;
-    const now = nowMillis(this.#now);
-    const secretIndex =
-      typeof raw === 'string'
-        ? call(() => core.verify_text(raw, sig, now))
-        : call(() => core.verify_bytes(raw, sig, now));
+    const secretIndex = this.#keys.verify(raw, sig, nowMillis(this.#now));
     const event = JSON.parse(bodyText(raw));
     Object.defineProperty(event, 'secretIndex', { value: secretIndex, enumerable: false });
     return event;
@@ -124,16 +117,9 @@ export class Webhook {
     if (typeof request !== 'object' || request === null || typeof request.headers?.get !== 'function') {
       throw invalidArgType('request', 'a Fetch API Request', request);
     }
-    const core = this.#core;
-    const limit = core.body_limit();
-    const tooLarge = (size) => {
-      try {
-        call(() => core.check_body_size(size));
-      } catch (error) {
-        return error;
-      }
-      return new RangeError('body size check disagreed with the limit');
-    };
+    const keys = this.#keys;
+    const limit = keys.bodyLimit;
+    const tooLarge = (size) => keys.sizeError(size) ?? new RangeError('body size check disagreed with the limit');
     const declared = Number(request.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > limit) throw tooLarge(declared);
     const body = await readBounded(request.body, limit, tooLarge);
@@ -142,8 +128,8 @@ export class Webhook {
 
   /** Frees the prepared keys now instead of at garbage collection. */
   dispose() {
-    this.#core?.free();
-    this.#core = undefined;
+    this.#keys?.free();
+    this.#keys = undefined;
   }
 
   #raw(body) {
@@ -175,13 +161,8 @@ export function verify(body, signature, secret, options) {
 export function verifySignature(body, signature, secret) {
   const raw = rawBody(body);
   if (raw === undefined) throw unsupportedBody(body);
-  const core = newVerifier(secret, NO_BODY_LIMIT, undefined);
-  try {
-    if (typeof signature !== 'string') return false;
-    return typeof raw === 'string' ? core.signature_matches_text(raw, signature) : core.signature_matches_bytes(raw, signature);
-  } finally {
-    core.free();
-  }
+  // A bad secret throws even when the signature is not a string.
+  return withKeyRing(secret, (keys) => typeof signature === 'string' && keys.matches(raw, signature));
 }
 
 /** Parses and validates a payload without checking any signature. */
@@ -231,12 +212,7 @@ export function canonicalize(jsonText) {
 export function sign(body, secret) {
   const raw = rawBody(body);
   if (raw === undefined) throw unsupportedBody(body);
-  const core = newVerifier(secret, NO_BODY_LIMIT, undefined);
-  try {
-    return typeof raw === 'string' ? call(() => core.sign_text(raw)) : call(() => core.sign_bytes(raw));
-  } finally {
-    core.free();
-  }
+  return withKeyRing(secret, (keys) => keys.sign(raw));
 }
 
 /** `{ body, headers }` ready to POST: the payload as JSON.stringify prints it, signed. */

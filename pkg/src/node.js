@@ -1,8 +1,20 @@
 // Node (also Deno and Bun through their Node compatibility): the wasm file
 // is read synchronously beside this bundle, so importing is all it takes.
+// Bodies are hashed by node:crypto, which beats SHA-256 in wasm; every rule
+// still runs in the core (see keyring.js).
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { wasm } from './core.js';
+import { useNativeHmac } from './keyring.js';
 
 wasm.initSync({ module: readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)) });
+
+useNativeHmac({
+  prepare: (secret) => createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret),
+  digest: (key, body) => createHmac('sha256', key).update(body).digest(),
+  hex: (key, body) => createHmac('sha256', key).update(body).digest('hex'),
+  equal: timingSafeEqual,
+  byteLength: (text) => Buffer.byteLength(text, 'utf8'),
+});
 
 export * from './api.js';

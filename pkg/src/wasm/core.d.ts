@@ -26,6 +26,11 @@ export class WasmVerifier {
     add_secret_text(secret: string): void;
     body_limit(): number;
     check_body_size(size: number): void;
+    check_payload_bytes(body: Uint8Array | number[], now_millis: number): void;
+    /**
+     * Parse, validate and window after a native signature check.
+     */
+    check_payload_text(body: string, now_millis: number): void;
     /**
      * Call once after the secrets are added.
      */
@@ -55,6 +60,12 @@ export function check_event_bytes(bytes: Uint8Array | number[]): void;
  * Validates a payload; the JS layer parses it with its own JSON.parse.
  */
 export function check_event_text(text: string): void;
+
+/**
+ * The 32 bytes of an `X-Promptfoo-Signature` value, for a native HMAC
+ * comparison; missing and malformed values throw as in `verify`.
+ */
+export function decode_signature(signature?: string | null): Uint8Array;
 
 /**
  * Describes a failure the JS layer detected, from the same table.
@@ -91,6 +102,7 @@ export interface InitOutput {
     readonly canonicalize_text: (a: number, b: number) => [number, number, number, number];
     readonly check_event_bytes: (a: number, b: number) => [number, number];
     readonly check_event_text: (a: number, b: number) => [number, number];
+    readonly decode_signature: (a: number, b: number) => [number, number, number, number];
     readonly describe_error: (a: number, b: number, c: number, d: number) => number;
     readonly generate_secret: () => [number, number, number, number];
     readonly issue_change_event: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number, number];
@@ -99,6 +111,8 @@ export interface InitOutput {
     readonly wasmverifier_add_secret_text: (a: number, b: number, c: number) => [number, number];
     readonly wasmverifier_body_limit: (a: number) => number;
     readonly wasmverifier_check_body_size: (a: number, b: number) => [number, number];
+    readonly wasmverifier_check_payload_bytes: (a: number, b: number, c: number, d: number) => [number, number];
+    readonly wasmverifier_check_payload_text: (a: number, b: number, c: number, d: number) => [number, number];
     readonly wasmverifier_check_ready: (a: number) => [number, number];
     readonly wasmverifier_new: (a: number, b: number, c: number, d: number) => [number, number, number];
     readonly wasmverifier_sign_bytes: (a: number, b: number, c: number) => [number, number, number, number];

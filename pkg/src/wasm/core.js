@@ -171,6 +171,33 @@ export class WasmVerifier {
         }
     }
     /**
+     * @param {Uint8Array | number[]} body
+     * @param {number} now_millis
+     */
+    check_payload_bytes(body, now_millis) {
+        const val2 = +now_millis;
+        const ptr0 = passArray8ToWasm0(body, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.wasmverifier_check_payload_bytes(this.__wbg_ptr, ptr0, len0, val2);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
+     * Parse, validate and window after a native signature check.
+     * @param {string} body
+     * @param {number} now_millis
+     */
+    check_payload_text(body, now_millis) {
+        const val2 = +now_millis;
+        const ptr0 = passStringToWasm0(body, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.wasmverifier_check_payload_text(this.__wbg_ptr, ptr0, len0, val2);
+        if (ret[1]) {
+            throw takeFromExternrefTable0(ret[0]);
+        }
+    }
+    /**
      * Call once after the secrets are added.
      */
     check_ready() {
@@ -407,6 +434,24 @@ export function check_event_text(text) {
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
+}
+
+/**
+ * The 32 bytes of an `X-Promptfoo-Signature` value, for a native HMAC
+ * comparison; missing and malformed values throw as in `verify`.
+ * @param {string | null} [signature]
+ * @returns {Uint8Array}
+ */
+export function decode_signature(signature) {
+    var ptr0 = isLikeNone(signature) ? 0 : passStringToWasm0(signature, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    var len0 = WASM_VECTOR_LEN;
+    const ret = wasm.decode_signature(ptr0, len0);
+    if (ret[3]) {
+        throw takeFromExternrefTable0(ret[2]);
+    }
+    var v2 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+    wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+    return v2;
 }
 
 /**
