@@ -6,7 +6,7 @@ DIST        := pkg/dist
 WASM_OPT    := node_modules/.bin/wasm-opt -O3 --enable-reference-types --enable-multivalue \
                --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 
-.PHONY: setup build test test-rust test-js demo clean
+.PHONY: setup build test test-rust test-js demo bench clean
 setup:
 	@scripts/setup.sh
 
@@ -27,6 +27,9 @@ test-js:
 
 demo: build
 	node js-examples/demo.mjs
+
+bench: build
+	node benches/verify.mjs
 
 clean:
 	rm -rf target $(GENERATED) $(DIST)

@@ -15,6 +15,7 @@ useNativeHmac({
   hex: (key, body) => createHmac('sha256', key).update(body).digest('hex'),
   equal: timingSafeEqual,
   byteLength: (text) => Buffer.byteLength(text, 'utf8'),
+  fromHex: (hex) => Buffer.from(hex, 'hex'),
 });
 
 export * from './api.js';

@@ -1,0 +1,171 @@
+// Raw signature verification against peers, in one Node process: rounds
+// interleave the contenders (rotating their order) and each round's ratio
+// is taken against node:crypto measured in that same round; the report is
+// the median ratio. Prints a markdown table, writes JSON and an SVG chart.
+//
+//   node benches/verify.mjs [--quick]
+import { createHmac, createSecretKey, timingSafeEqual, webcrypto } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as ours from 'promptfoo-webhooks';
+import * as portable from 'promptfoo-webhooks/portable';
+import { Webhook as SvixWebhook } from 'svix';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { verify as octokitVerify } from '@octokit/webhooks-methods';
+import Stripe from 'stripe';
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import fastSha256 from 'fast-sha256';
+import { barChart } from './chart.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const SIZES = [256, 1536, 16 * 1024, 1024 * 1024];
+const ROUNDS = QUICK ? 3 : 7;
+const SLICE_MS = QUICK ? 40 : 120;
+const SECRET = 'whsec-bench-0123456789abcdef';
+const RESULTS = new URL('./results/', import.meta.url);
+
+/** A realistic payload of about `size` bytes: an issue with a growing history. */
+export function payloadOfSize(size) {
+  if (size < 400) {
+    // Smaller than any issue event: an evaluation event, padded to size.
+    const small = { event: 'evaluation.completed', timestamp: new Date().toISOString(), data: { jobId: 'job-1', evalId: 'eval-1', partial: false, progress: '' } };
+    small.data.progress = '.'.repeat(Math.max(0, size - JSON.stringify(small).length));
+    return JSON.stringify(small);
+  }
+  const payload = {
+    event: 'issue.updated',
+    timestamp: new Date().toISOString(),
+    data: {
+      issue: {
+        id: 'c0ffee00-1234-4abc-9def-0123456789ab', pluginId: 'harmful:privacy', status: 'fixed', severity: 'low',
+        organizationId: 'org-1', targetId: 'target-1', providerId: 'openai:gpt-4o', createdAt: '2025-03-14T12:30:00Z',
+        updatedAt: '2025-03-14T14:22:33Z', weakness: 'PII leak', history: [],
+      },
+      eventData: { changes: ['status changed to fixed', 'severity changed to low'] },
+      userId: 'user-123',
+    },
+  };
+  let body = JSON.stringify(payload);
+  for (let i = 0; body.length < size; i++) {
+    payload.data.issue.history.push({ at: '2025-03-14T12:34:56Z', by: `user-${i}`, note: 'Reviewed the finding ✓' });
+    body = JSON.stringify(payload);
+  }
+  return body;
+}
+
+function contenders(body) {
+  const bytes = Buffer.from(body);
+  const signature = createHmac('sha256', SECRET).update(bytes).digest('hex');
+  const signatureBytes = Buffer.from(signature, 'hex');
+  const secretBytes = Buffer.from(SECRET);
+  const ourWebhook = new ours.Webhook(SECRET, { maxBodyBytes: 2 * 1024 * 1024 });
+  const portableWebhook = new portable.Webhook(SECRET, { maxBodyBytes: 2 * 1024 * 1024 });
+  const parsed = JSON.parse(body);
+
+  const svixSecret = `whsec_${Buffer.from(SECRET).toString('base64')}`;
+  const svix = new SvixWebhook(svixSecret);
+  const now = new Date();
+  const svixHeaders = { 'svix-id': 'msg_1', 'svix-timestamp': String(Math.floor(now / 1000)), 'svix-signature': svix.sign('msg_1', now, body) };
+  const standard = new StandardWebhook(Buffer.from(SECRET).toString('base64'));
+  const standardHeaders = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(now / 1000)), 'webhook-signature': standard.sign('msg_1', now, body) };
+  const stripe = new Stripe('sk_test_bench');
+  const stripeHeader = stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
+  const cryptoKey = webcrypto.subtle.importKey('raw', secretBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  const preparedKey = createSecretKey(secretBytes);
+
+  const check = (ok) => {
+    if (ok !== true) throw new Error('a contender rejected a valid delivery');
+  };
+  return {
+    'node:crypto (raw body)': () => check(timingSafeEqual(createHmac('sha256', SECRET).update(bytes).digest(), signatureBytes)),
+    'promptfoo-webhooks verifySignature': () => check(ours.verifySignature(bytes, signature, SECRET)),
+    'promptfoo-webhooks Webhook.verify (typed event)': () => check(ourWebhook.verify(bytes, signature).event === parsed.event),
+    'promptfoo-webhooks portable wasm verifySignature': () => check(portable.verifySignature(bytes, signature, SECRET)),
+    'promptfoo-webhooks portable Webhook.verify': () => check(portableWebhook.verify(bytes, signature).event === parsed.event),
+    'node:crypto, key prepared once': () => check(timingSafeEqual(createHmac('sha256', preparedKey).update(bytes).digest(), signatureBytes)),
+    "integration doc's pattern (JSON.stringify(req.body))": () => {
+      const expected = createHmac('sha256', SECRET).update(JSON.stringify(parsed)).digest('hex');
+      check(timingSafeEqual(Buffer.from(signature), Buffer.from(expected)));
+    },
+    'promptfoo-webhooks parsed body (allowParsedBody)': () => check(ours.verify(parsed, signature, SECRET, { allowParsedBody: true }).event === parsed.event),
+    'WebCrypto (key imported once)': async () => check(await webcrypto.subtle.verify('HMAC', await cryptoKey, signatureBytes, bytes)),
+    '@noble/hashes': () => check(Buffer.from(nobleHmac(nobleSha256, secretBytes, bytes)).equals(signatureBytes)),
+    'fast-sha256': () => check(Buffer.from(fastSha256.hmac(secretBytes, bytes)).equals(signatureBytes)),
+    // Both throw on a bad delivery (svix 2.x returns nothing on success).
+    svix: () => svix.verify(body, svixHeaders),
+    standardwebhooks: () => standard.verify(body, standardHeaders),
+    '@octokit/webhooks-methods': async () => check(await octokitVerify(SECRET, body, `sha256=${signature}`)),
+    stripe: () => check(stripe.webhooks.constructEvent(body, stripeHeader, SECRET).event === parsed.event),
+  };
+}
+
+async function opsPerSecond(fn, sliceMs) {
+  const isAsync = fn.constructor.name === 'AsyncFunction';
+  let count = 0;
+  const start = performance.now();
+  const end = start + sliceMs;
+  while (performance.now() < end) {
+    for (let i = 0; i < 8; i++) {
+      if (isAsync) await fn();
+      else fn();
+    }
+    count += 8;
+  }
+  return count / ((performance.now() - start) / 1000);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const BASELINE = 'node:crypto (raw body)';
+
+async function measure(size) {
+  const body = payloadOfSize(size);
+  const fns = contenders(body);
+  const names = Object.keys(fns);
+  const slice = size >= 1024 * 1024 ? SLICE_MS * 3 : SLICE_MS;
+  for (const name of names) await fns[name](); // warm up, and prove each accepts the delivery
+  const ops = Object.fromEntries(names.map((n) => [n, []]));
+  const ratios = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = names.map((_, i) => names[(i + round) % names.length]);
+    const thisRound = {};
+    for (const name of order) thisRound[name] = await opsPerSecond(fns[name], slice);
+    for (const name of names) {
+      ops[name].push(thisRound[name]);
+      ratios[name].push(thisRound[name] / thisRound[BASELINE]);
+    }
+  }
+  return { size: Buffer.byteLength(body), rows: names.map((name) => ({ name, opsPerSecond: median(ops[name]), ratio: median(ratios[name]) })) };
+}
+
+const label = (bytes) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`);
+
+const results = [];
+for (const size of SIZES) results.push(await measure(size));
+
+const names = results[0].rows.map((r) => r.name);
+const header = `| contender | ${results.map((r) => label(r.size)).join(' | ')} |`;
+const lines = [header, `|---|${results.map(() => '---:').join('|')}|`];
+for (const name of names) {
+  const cells = results.map((r) => {
+    const row = r.rows.find((x) => x.name === name);
+    return `${Math.round(row.opsPerSecond).toLocaleString('en-US')} ops/s (${row.ratio.toFixed(2)}x)`;
+  });
+  lines.push(`| ${name} | ${cells.join(' | ')} |`);
+}
+const table = lines.join('\n');
+console.log(`\nVerify one delivery, ops/s (ratio to ${BASELINE} in the same rounds; median of ${ROUNDS})\n`);
+console.log(table);
+
+mkdirSync(RESULTS, { recursive: true });
+const report = { node: process.version, date: new Date().toISOString(), rounds: ROUNDS, baseline: BASELINE, results };
+writeFileSync(new URL('verify.json', RESULTS), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(new URL('verify.md', RESULTS), table + '\n');
+writeFileSync(
+  new URL('verify.svg', RESULTS),
+  barChart({
+    title: `Verify one delivery: throughput relative to ${BASELINE} (higher is better)`,
+    groups: results.map((r) => label(r.size)),
+    series: names.map((name) => ({ name, values: results.map((r) => r.rows.find((x) => x.name === name).ratio) })),
+  }),
+);
+console.log('\nwrote benches/results/verify.{json,md,svg}');
