@@ -6,7 +6,7 @@ DIST        := pkg/dist
 WASM_OPT    := node_modules/.bin/wasm-opt -O3 --enable-reference-types --enable-multivalue \
                --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 
-.PHONY: setup build test test-rust test-js demo bench clean
+.PHONY: setup build test test-rust test-js test-types demo bench clean
 setup:
 	@scripts/setup.sh
 
@@ -22,8 +22,12 @@ test-rust:
 	cargo test --all-targets
 	cargo test --doc
 
-test-js:
+test-js: test-types
 	node --test --test-reporter=spec tests/js/*.test.mjs tests/js/*.test.cjs
+
+# The hand-written .d.ts: narrowing and @ts-expect-error cases (about a second).
+test-types:
+	node_modules/.bin/tsc --noEmit -p tests/types
 
 demo: build
 	node js-examples/demo.mjs

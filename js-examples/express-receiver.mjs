@@ -18,18 +18,8 @@
 // Errors answer `{ "error": <code>, "message": <text> }`.
 import express from 'express';
 import { pathToFileURL } from 'node:url';
-import { Webhook, WebhookVerificationError } from 'promptfoo-webhooks';
-
-const STATUS_BY_CODE = {
-  missing_signature: 401,
-  malformed_signature: 401,
-  signature_mismatch: 401,
-  body_too_large: 413,
-  invalid_json: 400,
-  invalid_payload: 400,
-  timestamp_outside_window: 400,
-  unsupported_body: 415,
-};
+// STATUS_BY_CODE: the package's code -> status table, the one its adapters use.
+import { Webhook, WebhookVerificationError, STATUS_BY_CODE } from 'promptfoo-webhooks';
 
 /**
  * The Express app with a POST /webhook route.

@@ -28,21 +28,13 @@
 // the library and never contain the secret, so they are safe to send back.
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { Webhook, WebhookVerificationError, SIGNATURE_HEADER } from 'promptfoo-webhooks';
+import { Webhook, WebhookVerificationError, SIGNATURE_HEADER, STATUS_BY_CODE } from 'promptfoo-webhooks';
 
 /** The later Promptfoo docs' example receiver caps bodies at 5 MB; so does the library by default. */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-/** HTTP status for each error code a delivery can fail with. */
-export const STATUS_BY_CODE = {
-  missing_signature: 401,
-  malformed_signature: 401,
-  signature_mismatch: 401,
-  body_too_large: 413,
-  invalid_json: 400,
-  invalid_payload: 400,
-  timestamp_outside_window: 400,
-};
+/** HTTP status for each error code a delivery can fail with: the package's own table, as its adapters use it. */
+export { STATUS_BY_CODE };
 
 /**
  * Starts the receiver and resolves once it listens.

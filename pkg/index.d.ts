@@ -204,3 +204,138 @@ export type WebhookConfigValidation =
 
 /** Checks a configuration for the management API, reporting every problem at once. */
 export function validateWebhookConfig(config: unknown): WebhookConfigValidation;
+
+// ---------------------------------------------------------------- route and serve
+
+/** Any event name: the known ones autocomplete; others (added later by Promptfoo) are allowed. */
+export type EventName = KnownEventName | (string & {});
+
+/** The event type for a name (or a union of names): a known event, or `UnknownEvent`. */
+export type EventFor<Name extends string> = Name extends KnownEventName
+  ? Extract<KnownEvent, { event: Name }>
+  : UnknownEvent;
+
+/** Handlers may be async; the router awaits them. */
+export type EventHandler<E> = (event: E) => unknown;
+
+/** Narrows which events of the listened names reach a handler. Both given: both must match. */
+export interface EventFilter {
+  /** `data.issue.severity` is one of these. Events without an issue never match. */
+  severity?: Severity | readonly Severity[];
+  /** One of `data.eventData.changes` equals a string or matches a RegExp, e.g. `'status changed to fixed'`. */
+  change?: string | RegExp | ReadonlyArray<string | RegExp>;
+}
+
+/** A secret, or a function that reads it from a Worker's `env` (called once, on first use). */
+export type SecretSource<Env = any> = Secrets | ((env: Env) => Secrets);
+
+export interface WebhooksOptions<Env = any> extends VerifyOptions {
+  secret: SecretSource<Env>;
+}
+
+/** One or more handlers failed for an accepted event. `errors` holds what each threw. */
+export class WebhookHandlerError extends AggregateError {
+  readonly name: 'WebhookHandlerError';
+  /** The event the handlers were given. */
+  readonly event: WebhookEvent;
+}
+
+/** Verifies deliveries, then routes the typed events to handlers. */
+export class Webhooks<Env = any> {
+  constructor(options: WebhooksOptions<Env>);
+  /** Handlers for one event name, or several; `event` is narrowed to those names. */
+  on<Name extends EventName>(
+    name: Name | readonly Name[],
+    handler: EventHandler<EventFor<Name>>,
+    filter?: EventFilter,
+  ): this;
+  /** Every event, unknown names included. */
+  onAny(handler: EventHandler<WebhookEvent>): this;
+  /** Called with a `WebhookHandlerError` when handlers fail (before `receive` rethrows it). */
+  onError(handler: (error: WebhookHandlerError) => unknown): this;
+  /** Verifies only (no handlers run). `env` feeds a secret function. */
+  verify(body: RawBody | object, signature: string | null | undefined, env?: Env): VerifiedEvent;
+  /** Verifies a Fetch API Request with a bounded read (no handlers run). */
+  verifyRequest(request: Request, env?: Env): Promise<VerifiedEvent>;
+  /**
+   * Verifies, then runs the matching handlers and awaits them. Throws
+   * `WebhookVerificationError` (no handler runs) or `WebhookHandlerError`.
+   */
+  verifyAndReceive(delivery: {
+    body: RawBody | object;
+    signature: string | null | undefined;
+    env?: Env;
+  }): Promise<VerifiedEvent>;
+  /** Routes an already verified event. */
+  receive(event: WebhookEvent): Promise<void>;
+}
+
+/** The HTTP status the adapters answer for each error code. */
+export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>>;
+
+/** Options of `createNodeMiddleware` and `createFetchHandler`. */
+export interface AdapterOptions {
+  /** Handle only this pathname (query ignored); elsewhere call `next()`, or answer 404. */
+  path?: string;
+  /**
+   * Called with failures the HTTP answer does not report: handler errors
+   * after a delivery was accepted (the answer stays 200), and receiver set-up
+   * errors (5xx). Without it, errors nobody listens for go to `console.error`.
+   */
+  onError?: (error: unknown, event: WebhookEvent | undefined) => unknown;
+}
+
+/** With a secret: the verify options, plus `onEvent` for every verified event. */
+export interface AdapterSecretOptions extends AdapterOptions, VerifyOptions {
+  onEvent?: EventHandler<VerifiedEvent>;
+}
+
+/** The parts of Node's `IncomingMessage` the middleware uses (Express's `req` included). */
+export interface NodeRequestLike {
+  method?: string;
+  url?: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Set by a body parser that ran first. */
+  body?: unknown;
+  readableEnded: boolean;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
+
+/** The parts of Node's `ServerResponse` the middleware uses. */
+export interface NodeResponseLike {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers: Record<string, string | number>): unknown;
+  end(body?: string): unknown;
+}
+
+/** `(req, res, next?)`: answers itself; resolves when the answer is sent. */
+export type NodeMiddleware = (req: NodeRequestLike, res: NodeResponseLike, next?: (error?: unknown) => void) => Promise<void>;
+
+/** Node `http` / Express middleware; the secret function gets `process.env`. */
+export function createNodeMiddleware(webhooks: Webhooks, options?: AdapterOptions): NodeMiddleware;
+export function createNodeMiddleware(secret: SecretSource<Record<string, string | undefined>>, options?: AdapterSecretOptions): NodeMiddleware;
+
+/** What Workers pass as the third argument; with `waitUntil`, handlers run after the 200. */
+export interface ExecutionContextLike {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** The parts of a Hono `Context` the handler uses when given one instead of a Request. */
+export interface HonoContextLike {
+  req: { raw: Request };
+  env: any;
+  readonly executionCtx: ExecutionContextLike;
+}
+
+export type FetchHandler<Env = any> = (
+  request: Request | HonoContextLike,
+  env?: Env,
+  ctx?: ExecutionContextLike | unknown,
+) => Promise<Response>;
+
+/** A Fetch API handler for Workers, Hono, Next.js route handlers, Deno.serve and Bun.serve. */
+export function createFetchHandler<Env = any>(webhooks: Webhooks<Env>, options?: AdapterOptions): FetchHandler<Env>;
+export function createFetchHandler<Env = any>(secret: SecretSource<Env>, options?: AdapterSecretOptions): FetchHandler<Env>;

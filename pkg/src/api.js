@@ -259,3 +259,10 @@ export function generateSecret() {
 export function validateWebhookConfig(config) {
   return JSON.parse(call(wasm.validate_webhook_config, JSON.stringify(config) ?? 'null'));
 }
+
+// ---------------------------------------------------------------- route and serve
+
+export { Webhooks, WebhookHandlerError } from './router.js';
+export { STATUS_BY_CODE } from './adapters/http.js';
+export { createNodeMiddleware } from './adapters/node.js';
+export { createFetchHandler } from './adapters/fetch.js';

@@ -1,0 +1,72 @@
+// Scenario: keep a JIRA-like tracker in step with Promptfoo issues.
+//
+//   PROMPTFOO_WEBHOOK_SECRET=<secret> TRACKER_URL=https://tracker.example/api TRACKER_TOKEN=<token> \
+//     PORT=3000 node js-examples/scenarios/ticket-sync.mjs
+//
+//   issue.created                         -> a ticket (summary, priority from severity, status from status)
+//   issue.updated / status_changed /
+//   issue.severity_changed                -> the ticket's status and priority follow the issue, and a
+//                                            comment lists what changed (and who changed it)
+//   issue.comment_added                   -> the comment is copied onto the ticket
+// The tracker's API (adapt the paths to yours):
+//   GET  /tickets?externalId=<issue id>   -> [{ key, ... }]
+//   POST /tickets { summary, description, priority, status, labels, externalId } -> { key }
+//   PATCH /tickets/<key> { status, priority }
+//   POST /tickets/<key>/comments { body }
+// Promptfoo has no event ids and does not retry, so the issue id is the link:
+// an update for an issue with no ticket yet (created before the webhook
+// existed) creates the ticket first.
+import { pathToFileURL } from 'node:url';
+import { Webhooks } from 'promptfoo-webhooks';
+import { requestJson, serveWebhooks } from './http.mjs';
+
+export const PRIORITY_BY_SEVERITY = { critical: 'Highest', high: 'High', medium: 'Medium', low: 'Low', informational: 'Lowest' };
+export const STATUS_BY_ISSUE_STATUS = { open: 'To Do', fixed: 'Done' };
+
+const priorityOf = (issue) => PRIORITY_BY_SEVERITY[issue.severity] ?? 'Medium';
+// Other states (false positive, ignored) are kept as sent: a human maps them in the tracker.
+const statusOf = (issue) => STATUS_BY_ISSUE_STATUS[issue.status] ?? `Promptfoo: ${issue.status ?? 'unknown'}`;
+
+export function createTicketSync({ secret, trackerUrl, token, toleranceSeconds = 300, log = console.error }) {
+  const api = (method, path, body) => requestJson(method, `${trackerUrl}${path}`, body, token ? { Authorization: `Bearer ${token}` } : {});
+
+  async function ticketFor(issue) {
+    const [existing] = await api('GET', `/tickets?externalId=${encodeURIComponent(issue.id)}`);
+    if (existing) return existing.key;
+    const created = await api('POST', '/tickets', {
+      summary: `[Promptfoo] ${issue.weakness ?? issue.pluginId ?? 'finding'} on ${issue.targetId ?? 'unknown target'}`,
+      description: `Promptfoo issue ${issue.id} (plugin ${issue.pluginId ?? 'unknown'}, provider ${issue.providerId ?? 'unknown'}).`,
+      priority: priorityOf(issue),
+      status: statusOf(issue),
+      labels: ['promptfoo', `severity:${issue.severity ?? 'unknown'}`],
+      externalId: issue.id,
+    });
+    return created.key;
+  }
+
+  return new Webhooks({ secret, toleranceSeconds })
+    .on('issue.created', (event) => ticketFor(event.data.issue))
+    .on(['issue.updated', 'issue.status_changed', 'issue.severity_changed'], async (event) => {
+      const { issue, eventData, userId } = event.data;
+      const key = await ticketFor(issue);
+      await api('PATCH', `/tickets/${key}`, { status: statusOf(issue), priority: priorityOf(issue) });
+      const who = userId ? ` (by ${userId})` : '';
+      await api('POST', `/tickets/${key}/comments`, { body: `Promptfoo${who}: ${(eventData.changes ?? []).join('; ')}` });
+    })
+    .on('issue.comment_added', async (event) => {
+      const { issue, eventData } = event.data;
+      const key = await ticketFor(issue);
+      await api('POST', `/tickets/${key}/comments`, { body: `Promptfoo comment: ${eventData.comment ?? ''}` });
+    })
+    .onError((error) => log(`[ticket-sync] ${error.event.event} for ${error.event.data?.issue?.id}: ${error.message}`));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { PROMPTFOO_WEBHOOK_SECRET: secret, TRACKER_URL: trackerUrl, TRACKER_TOKEN: token, PORT = '3000' } = process.env;
+  if (!secret || !trackerUrl) {
+    console.error('usage: PROMPTFOO_WEBHOOK_SECRET=<secret> TRACKER_URL=<api base> [TRACKER_TOKEN=<token>] node ticket-sync.mjs');
+    process.exit(2);
+  }
+  const server = await serveWebhooks(createTicketSync({ secret, trackerUrl, token }), { port: Number(PORT) });
+  console.log(`Syncing to ${trackerUrl}; point the Promptfoo webhook at ${server.url}`);
+}

@@ -1,0 +1,222 @@
+// The `Webhooks` router: verify a delivery once, then hand the typed event to
+// every handler that asked for it.
+//
+//   const webhooks = new Webhooks({ secret, toleranceSeconds: 300 });
+//   webhooks.on('issue.created', (event) => ...);
+//   webhooks.on(['issue.updated', 'issue.status_changed'], handler, { change: /status changed to fixed/ });
+//   webhooks.on('issue.created', page, { severity: ['critical', 'high'] });
+//   webhooks.onAny((event) => ...);          // every event, unknown names included
+//   webhooks.onError((error) => ...);        // a WebhookHandlerError: error.errors, error.event
+//   await webhooks.verifyAndReceive({ body, signature });
+//
+// Verification is the core's (through `Webhook`); this file only chooses
+// handlers and collects their failures.
+
+import { Webhook } from './api.js';
+import { coreError } from './core.js';
+import { invalidArgType } from './errors.js';
+
+const FILTER_KEYS = ['severity', 'change'];
+
+/** One or more handlers failed for an event that was verified and accepted. */
+export class WebhookHandlerError extends AggregateError {
+  /**
+   * @param {unknown[]} errors what each failing handler threw, in registration order
+   * @param {object} event the event they were handling
+   */
+  constructor(errors, event) {
+    const first = errors[0];
+    const firstText = first instanceof Error ? first.message : String(first);
+    const count = errors.length === 1 ? '1 handler' : `${errors.length} handlers`;
+    super(errors, `${count} failed for ${event.event}: ${firstText}`);
+    this.name = 'WebhookHandlerError';
+    this.event = event;
+  }
+}
+
+// Read by the adapters (not exported from the package): whether anyone
+// listens for handler errors, so that an unheard one can be logged instead.
+let errorHandlersOf;
+
+export class Webhooks {
+  /** A Webhook, or undefined until a secret function has been resolved. */
+  #webhook;
+  /** `(env) => secret`, evaluated on first use (once per Worker isolate). */
+  #secretFn;
+  #verifyOptions;
+  #handlers = [];
+  #errorHandlers = [];
+
+  static {
+    errorHandlersOf = (webhooks) => webhooks.#errorHandlers;
+  }
+
+  /**
+   * @param {object} options `secret` (a string, bytes, an array of them during a
+   *   rotation, or a function `(env) => secret`), plus the verify options of `Webhook`
+   *   (toleranceSeconds, maxBodyBytes, allowParsedBody, now)
+   */
+  constructor(options) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw invalidArgType('options', 'an object with a secret', options);
+    }
+    const { secret, ...verifyOptions } = options;
+    this.#verifyOptions = verifyOptions;
+    if (typeof secret === 'function') {
+      this.#secretFn = secret;
+    } else {
+      // A static secret (and every option) is checked now, at start-up.
+      this.#webhook = new Webhook(secret, verifyOptions);
+    }
+  }
+
+  // ------------------------------------------------------------ registering
+
+  /**
+   * Calls `handler(event)` for events named `name` (or any of `names`) that
+   * pass `filter`: `severity` (one or several; matches data.issue.severity)
+   * and `change` (a string equal to, or a RegExp found in, one of
+   * data.eventData.changes). Both given: both must match.
+   */
+  on(names, handler, filter) {
+    const list = Array.isArray(names) ? names : [names];
+    if (list.length === 0 || !list.every((name) => typeof name === 'string' && name !== '')) {
+      throw invalidArgType('name', 'an event name or a non-empty array of them', names);
+    }
+    if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
+    this.#handlers.push({ names: list, handler, ...readFilter(filter) });
+    return this;
+  }
+
+  /** Calls `handler(event)` for every event, including names this version does not know. */
+  onAny(handler) {
+    if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
+    this.#handlers.push({ handler });
+    return this;
+  }
+
+  /** Calls `handler(error)` with a WebhookHandlerError when handlers fail. */
+  onError(handler) {
+    if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
+    this.#errorHandlers.push(handler);
+    return this;
+  }
+
+  // ------------------------------------------------------------ verifying
+
+  /** The verified event (no dispatch); throws WebhookVerificationError. `env` feeds a secret function. */
+  verify(body, signature, env) {
+    return this.#webhookFor(env).verify(body, signature);
+  }
+
+  /** Verifies a Fetch API Request with a bounded read (no dispatch). */
+  async verifyRequest(request, env) {
+    return this.#webhookFor(env).verifyRequest(request);
+  }
+
+  /**
+   * Verifies a delivery, then runs the matching handlers and waits for them.
+   * A verification failure throws WebhookVerificationError and runs no
+   * handler; handler failures throw a WebhookHandlerError (after onError).
+   * @returns {Promise<object>} the verified event
+   */
+  async verifyAndReceive(delivery) {
+    if (typeof delivery !== 'object' || delivery === null) {
+      throw invalidArgType('delivery', 'an object { body, signature }', delivery);
+    }
+    const event = this.verify(delivery.body, delivery.signature, delivery.env);
+    await this.receive(event);
+    return event;
+  }
+
+  // ------------------------------------------------------------ dispatching
+
+  /**
+   * Runs the handlers matching an already verified event, all started in
+   * registration order and awaited together. If any fails, every onError
+   * handler gets one WebhookHandlerError, which is then thrown.
+   */
+  async receive(event) {
+    if (typeof event !== 'object' || event === null || typeof event.event !== 'string') {
+      throw invalidArgType('event', 'a webhook event { event, timestamp, data }', event);
+    }
+    const running = this.#handlers
+      .filter((entry) => matches(entry, event))
+      .map((entry) => new Promise((resolve) => resolve(entry.handler(event))));
+    const failures = (await Promise.allSettled(running)).filter((r) => r.status === 'rejected');
+    if (failures.length === 0) return;
+
+    const error = new WebhookHandlerError(
+      failures.map((r) => r.reason),
+      event,
+    );
+    for (const onError of this.#errorHandlers) {
+      try {
+        await onError(error);
+      } catch {
+        // An error handler that fails has nobody left to tell; the error is thrown below anyway.
+      }
+    }
+    throw error;
+  }
+
+  #webhookFor(env) {
+    if (this.#webhook === undefined) {
+      // Not cached when it throws: a fixed binding works on the next request.
+      this.#webhook = new Webhook(this.#secretFn(env), this.#verifyOptions);
+    }
+    return this.#webhook;
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'Webhooks';
+  }
+}
+
+/** Whether the router has onError handlers (for the adapters). */
+export function hasErrorHandlers(webhooks) {
+  return errorHandlersOf(webhooks).length > 0;
+}
+
+// ---------------------------------------------------------------- filters
+
+function readFilter(filter) {
+  if (filter === undefined) return {};
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
+    throw invalidArgType('filter', 'an object { severity?, change? }', filter);
+  }
+  for (const key of Object.keys(filter)) {
+    if (!FILTER_KEYS.includes(key)) {
+      throw coreError('invalid_options', `unknown filter '${key}' (known: ${FILTER_KEYS.join(', ')})`);
+    }
+  }
+  const result = {};
+  if (filter.severity !== undefined) {
+    result.severities = Array.isArray(filter.severity) ? filter.severity : [filter.severity];
+    if (!result.severities.every((s) => typeof s === 'string')) {
+      throw invalidArgType('filter.severity', 'a severity or an array of them', filter.severity);
+    }
+  }
+  if (filter.change !== undefined) {
+    result.changes = Array.isArray(filter.change) ? filter.change : [filter.change];
+    if (!result.changes.every((c) => typeof c === 'string' || c instanceof RegExp)) {
+      throw invalidArgType('filter.change', 'a string, a RegExp or an array of them', filter.change);
+    }
+  }
+  return result;
+}
+
+function matches(entry, event) {
+  if (entry.names && !entry.names.includes(event.event)) return false;
+  if (entry.severities && !entry.severities.includes(event.data?.issue?.severity)) return false;
+  if (entry.changes) {
+    const changes = event.data?.eventData?.changes;
+    if (!Array.isArray(changes)) return false;
+    // String#search ignores a RegExp's `g` flag and lastIndex, so one pattern can be reused safely.
+    const hit = (change) =>
+      typeof change === 'string' &&
+      entry.changes.some((pattern) => (typeof pattern === 'string' ? change === pattern : change.search(pattern) >= 0));
+    if (!changes.some(hit)) return false;
+  }
+  return true;
+}
