@@ -34,6 +34,9 @@ demo: build
 
 bench: build
 	node benches/verify.mjs
+	node benches/canonicalize.mjs
+	node benches/coldstart.mjs
+	node benches/size.mjs
 
 clean:
 	rm -rf target $(GENERATED) $(DIST)
