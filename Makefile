@@ -16,7 +16,7 @@ build: setup
 	$(WASM_OPT) $(GENERATED)/core_bg.wasm -o $(GENERATED)/core_bg.wasm
 	node scripts/build-pkg.mjs
 
-test: build test-rust test-js
+test: build test-rust test-js test-package
 
 test-rust:
 	cargo test --all-targets
@@ -40,3 +40,17 @@ bench: build
 
 clean:
 	rm -rf target $(GENERATED) $(DIST)
+
+# Package quality (about 20 s): the npm tarball as users install it (publint,
+# arethetypeswrong, Node ESM and CommonJS, TypeScript, the bin) and the crate
+# as crates.io would take it (docs without warnings, clippy, rustfmt, cargo
+# package, and no file outside src/ in it).
+.PHONY: test-package
+test-package: build
+	node --test --test-reporter=spec tests/package/package.test.mjs
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+	cargo clippy --all-targets --quiet -- -D warnings
+	cargo fmt --check
+	cargo package --allow-dirty --quiet
+	@extra=$$(cargo package --allow-dirty --list | grep -Ev '^(src/.*|Cargo\.(toml|toml\.orig|lock)|README\.md|\.cargo_vcs_info\.json)$$'); \
+	  if [ -n "$$extra" ]; then echo "cargo package would also publish:"; echo "$$extra"; exit 1; fi

@@ -11,6 +11,8 @@ const path = (base, name) => new URL(name, base).pathname;
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(new URL('wasm/', dist), { recursive: true });
 copyFileSync(new URL('wasm/core_bg.wasm', src), new URL('wasm/core_bg.wasm', dist));
+// The npm page shows the repository's README.
+copyFileSync(new URL('../README.md', import.meta.url), new URL('../pkg/README.md', import.meta.url));
 // One hand-written declaration file serves both module systems.
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
 
@@ -36,6 +38,15 @@ await Promise.all([
     platform: 'neutral',
     external: ['*.wasm'],
   }),
+  // The portable (wasm-only) build for require(), e.g. to compare paths in Node.
+  build({
+    ...common,
+    entryPoints: [path(src, 'browser.js')],
+    outfile: path(dist, 'portable.cjs'),
+    format: 'cjs',
+    platform: 'neutral',
+    loader: { '.wasm': 'binary' },
+  }),
   build({
     ...common,
     entryPoints: [path(src, 'browser.js')],
@@ -45,4 +56,4 @@ await Promise.all([
     loader: { '.wasm': 'binary' },
   }),
 ]);
-console.log('[build] pkg/dist: node.js, node.cjs, workerd.js, browser.js, index.d.ts, index.d.cts, wasm/core_bg.wasm');
+console.log('[build] pkg/dist: node.js, node.cjs, workerd.js, browser.js, portable.cjs, index.d.ts, index.d.cts, wasm/core_bg.wasm');

@@ -61,6 +61,17 @@ const ISSUE_FIELDS: [&str; 11] = [
 const MISSING: &str = "required field is missing";
 
 /// One webhook delivery: when it was sent and what it says.
+///
+/// ```
+/// use promptfoo_webhooks::{parse_event, Event};
+///
+/// let event = Event::evaluation_failed("job-43", None, None, "2025-03-14T12:34:56Z");
+/// assert_eq!(event.name(), "evaluation.failed");
+/// let json = event.to_json();
+/// assert_eq!(json, r#"{"event":"evaluation.failed","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-43"}}"#);
+/// assert_eq!(parse_event(json.as_bytes())?, event);
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// The payload's `timestamp`, as sent (ISO 8601; see
@@ -180,6 +191,18 @@ pub struct EvaluationFailedData {
 
 /// A Promptfoo issue (`data.issue`). Only `id` is required; every other
 /// documented field is optional, and undocumented ones land in `extra`.
+///
+/// ```
+/// use promptfoo_webhooks::{Event, Issue, Severity, Status};
+///
+/// let mut issue = Issue::new("issue-1");
+/// issue.severity = Some(Severity::Critical);
+/// issue.status = Some(Status::OPEN);
+/// let event = Event::issue_created(issue, "2025-03-14T12:34:56Z");
+/// let issue = event.issue().unwrap();
+/// assert_eq!((issue.id.as_str(), issue.severity.as_ref().map(Severity::as_str)), ("issue-1", Some("critical")));
+/// assert!(issue.status.as_ref().is_some_and(Status::is_open));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Issue {
     /// `id`.

@@ -36,6 +36,17 @@ type HmacSha256 = Hmac<Sha256>;
 pub type Signature = [u8; SIGNATURE_BYTES];
 
 /// A validated secret with its HMAC state prepared once.
+///
+/// ```
+/// use promptfoo_webhooks::{sign, Key};
+///
+/// let key = Key::new("0123456789abcdef0123456789abcdef")?; // once, at start-up
+/// let header = key.sign_hex(b"body");
+/// assert_eq!(header, sign(b"body", "0123456789abcdef0123456789abcdef")?);
+/// assert!(key.matches(b"body", &header.to_uppercase())?);
+/// assert!(!key.matches(b"other body", &header)?);
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Key {
     mac: HmacSha256,
@@ -90,6 +101,16 @@ impl fmt::Debug for Key {
 }
 
 /// Signs `body` with `secret`: the lower-case hex HMAC-SHA256.
+///
+/// ```
+/// use promptfoo_webhooks::sign;
+///
+/// let header = sign(br#"{"event":"issue.created"}"#, "0123456789abcdef0123456789abcdef")?;
+/// assert_eq!(header.len(), 64);
+/// assert!(header.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+/// assert!(sign(b"{}", "too short").is_err());
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 pub fn sign(body: &[u8], secret: impl AsRef<[u8]>) -> Result<String, Error> {
     Ok(Key::new(secret)?.sign_hex(body))
 }

@@ -37,6 +37,22 @@ pub struct Verified {
 }
 
 /// Keys prepared once, limits and the replay window: verify many deliveries.
+///
+/// ```
+/// use promptfoo_webhooks::{Event, Issue, Key, Verifier};
+///
+/// let (new, old) = ("new-secret-0123456789abcdef", "old-secret-0123456789abcdef");
+/// let verifier = Verifier::new(&[new, old])?.max_body_bytes(1 << 20);
+///
+/// let body = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z").to_json();
+/// let header = Key::new(old)?.sign_hex(body.as_bytes()); // a sender not yet rotated
+/// let verified = verifier.verify(body.as_bytes(), Some(&header))?;
+/// assert_eq!((verified.event.name(), verified.secret_index), ("issue.created", 1));
+///
+/// let error = verifier.verify(b"{}", Some(&header)).unwrap_err();
+/// assert_eq!(error.code(), "signature_mismatch");
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Verifier {
     keys: KeySet,
@@ -125,6 +141,15 @@ impl Verifier {
 
 /// Parses and validates a body without checking any signature: for tests
 /// and trusted replays. Invalid UTF-8 decodes to U+FFFD, as in Node.
+///
+/// ```
+/// use promptfoo_webhooks::parse_event;
+///
+/// let body = br#"{"event":"issue.archived","timestamp":"2025-03-14T12:34:56Z","data":{}}"#;
+/// assert_eq!(parse_event(body)?.name(), "issue.archived"); // unknown names still parse
+/// assert_eq!(parse_event(br#"{"event":"issue.created"}"#).unwrap_err().code(), "invalid_payload");
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 pub fn parse_event(body: &[u8]) -> Result<Event, Error> {
     let value = canonical::parse(&String::from_utf8_lossy(body))?;
     Event::from_value(&value)

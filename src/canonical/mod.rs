@@ -1,6 +1,6 @@
 //! JSON text -> exactly what V8's `JSON.stringify(JSON.parse(text))` prints.
 //!
-//! One parser ([`parser`]) drives one set of output rules ([`writer`]): the
+//! One parser (`parser.rs`) drives one set of output rules (`writer.rs`): the
 //! streaming canonicalizer, the [`Value`] tree builder and the serializer of
 //! payloads built in Rust all go through them, so what Rust signs is what a
 //! JavaScript receiver re-stringifies.
@@ -16,6 +16,15 @@ use crate::Error;
 
 /// The exact text `JSON.stringify(JSON.parse(text))` returns in V8, or
 /// [`Error::InvalidJson`] for any text `JSON.parse` rejects.
+///
+/// ```
+/// use promptfoo_webhooks::canonical::to_string;
+///
+/// // Whitespace dropped, array-index keys first, numbers as ECMAScript prints them.
+/// assert_eq!(to_string(r#"{ "b": 1.50, "1": -0, "a": 1e21 }"#)?, r#"{"1":0,"b":1.5,"a":1e+21}"#);
+/// assert_eq!(to_string("[1,]").unwrap_err().code(), "invalid_json");
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 pub fn to_string(text: &str) -> Result<String, Error> {
     parser::canonicalize(text)
 }

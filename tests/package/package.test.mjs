@@ -1,0 +1,143 @@
+// The package as a user gets it: `npm pack` of pkg/ (after `make build`),
+// installed from the tarball into a fresh project, then used from Node ESM,
+// CommonJS, TypeScript (node16 and bundler resolution) and the bin.
+// publint and @arethetypeswrong/cli check the same tarball.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PKG = join(ROOT, 'pkg');
+const FIXTURES = fileURLToPath(new URL('./consumer/', import.meta.url));
+const BIN = (name) => join(ROOT, 'node_modules', '.bin', name);
+const { version: VERSION } = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
+
+let dir; // holds the tarball and the consumer project
+let tarball;
+let packed; // the file list npm reported
+let project;
+
+/** Runs a command to the end: { status, stdout, stderr }. */
+function run(command, args, cwd = project) {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8' });
+  if (result.error) throw result.error;
+  return result;
+}
+
+function succeed(command, args, cwd) {
+  const result = run(command, args, cwd);
+  assert.equal(result.status, 0, `${command} ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pfw-package-'));
+  const [info] = JSON.parse(succeed('npm', ['pack', '--json', '--pack-destination', dir], PKG));
+  tarball = join(dir, info.filename);
+  packed = info.files.map((file) => file.path).sort();
+
+  project = join(dir, 'consumer');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  // The package has no dependencies, so the install needs no registry.
+  succeed('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball]);
+  for (const name of ['esm.mjs', 'cjs.cjs', 'bad.ts']) copyFileSync(join(FIXTURES, name), join(project, name));
+  for (const name of ['check.ts', 'check.mts', 'check.cts']) copyFileSync(join(FIXTURES, 'check.ts'), join(project, name));
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('the tarball holds the built runtimes, both declaration files, the wasm and the bin; no sources', () => {
+  assert.deepEqual(packed, [
+    'README.md',
+    'bin/promptfoo-webhooks.js',
+    'bin/samples.js',
+    'dist/browser.js',
+    'dist/index.d.cts',
+    'dist/index.d.ts',
+    'dist/node.cjs',
+    'dist/node.js',
+    'dist/portable.cjs',
+    'dist/wasm/core_bg.wasm',
+    'dist/workerd.js',
+    'package.json',
+    'portable/package.json',
+  ]);
+});
+
+test('publint --strict finds nothing in the tarball', () => {
+  const output = succeed(BIN('publint'), ['run', tarball, '--strict'], ROOT);
+  assert.match(output, /All good!/);
+});
+
+test('arethetypeswrong finds no problem in any resolution mode', () => {
+  const result = run(BIN('attw'), [tarball, '--format', 'json'], ROOT);
+  const report = JSON.parse(result.stdout);
+  assert.deepEqual(report.analysis.problems, [], JSON.stringify(report.analysis.problems, null, 2));
+  assert.equal(result.status, 0);
+  const kinds = Object.values(report.analysis.entrypoints['.'].resolutions).map((r) => [r.resolutionKind, r.resolution?.fileName]);
+  assert.deepEqual(kinds.sort(), [
+    ['bundler', '/node_modules/promptfoo-webhooks/dist/index.d.ts'],
+    ['node10', '/node_modules/promptfoo-webhooks/dist/index.d.ts'],
+    ['node16-cjs', '/node_modules/promptfoo-webhooks/dist/index.d.cts'],
+    ['node16-esm', '/node_modules/promptfoo-webhooks/dist/index.d.ts'],
+  ]);
+});
+
+test('Node ESM: import resolves to dist/node.js; sign and verify work', () => {
+  const result = JSON.parse(succeed(process.execPath, ['esm.mjs']));
+  assert.match(result.resolved, /\/node_modules\/promptfoo-webhooks\/dist\/node\.js$/);
+  assert.deepEqual(
+    { ...result, resolved: undefined },
+    { resolved: undefined, matchesNodeCrypto: true, event: 'issue.created', issue: 'esm-1', secretIndex: 1 },
+  );
+});
+
+test('Node CommonJS: require resolves to dist/node.cjs; sign, verify and the error class work', () => {
+  const result = JSON.parse(succeed(process.execPath, ['cjs.cjs']));
+  assert.match(result.resolved, /\/node_modules\/promptfoo-webhooks\/dist\/node\.cjs$/);
+  assert.deepEqual(
+    { ...result, resolved: undefined },
+    { resolved: undefined, matchesNodeCrypto: true, event: 'evaluation.completed', jobId: 'cjs-1', rejected: 'signature_mismatch' },
+  );
+});
+
+test('the bin is installed executable (npx and node_modules/.bin)', () => {
+  const secret = succeed(join(project, 'node_modules', '.bin', 'promptfoo-webhooks'), ['secret']);
+  assert.match(secret, /^[0-9a-f]{64}\n$/);
+  assert.equal(succeed('npx', ['--offline', '--no-install', 'promptfoo-webhooks', '--version']), `${VERSION}\n`);
+});
+
+/** Writes a tsconfig for `files` and runs tsc on it; returns { status, stdout }. */
+function tsc(name, compilerOptions, files) {
+  const config = {
+    compilerOptions: { target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: [], ...compilerOptions },
+    files,
+  };
+  writeFileSync(join(project, `${name}.json`), JSON.stringify(config));
+  return run(BIN('tsc'), ['-p', `${name}.json`, '--listFiles']);
+}
+
+test('TypeScript, moduleResolution node16: ESM uses index.d.ts, CommonJS index.d.cts; narrowing by event name', () => {
+  const { status, stdout } = tsc('tsconfig.node16', { module: 'node16', moduleResolution: 'node16' }, ['check.mts', 'check.cts']);
+  assert.equal(status, 0, stdout);
+  assert.match(stdout, /node_modules\/promptfoo-webhooks\/dist\/index\.d\.ts$/m);
+  assert.match(stdout, /node_modules\/promptfoo-webhooks\/dist\/index\.d\.cts$/m);
+});
+
+test('TypeScript, moduleResolution bundler: index.d.ts; narrowing by event name', () => {
+  const { status, stdout } = tsc('tsconfig.bundler', { module: 'esnext', moduleResolution: 'bundler' }, ['check.ts']);
+  assert.equal(status, 0, stdout);
+  assert.match(stdout, /node_modules\/promptfoo-webhooks\/dist\/index\.d\.ts$/m);
+});
+
+test('TypeScript rejects wrong uses: the declarations are really read', () => {
+  const { status, stdout } = tsc('tsconfig.bad', { module: 'node16', moduleResolution: 'node16' }, ['bad.ts']);
+  assert.notEqual(status, 0);
+  assert.match(stdout, /bad\.ts\(7,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  assert.match(stdout, /bad\.ts\(9,\d+\): error TS2345: Argument of type 'number' is not assignable/);
+});
