@@ -87,9 +87,15 @@ export type KnownEvent =
   | EvaluationFailedEvent;
 export type KnownEventName = KnownEvent['event'];
 
-/** An event name this version does not know yet: verified, with its raw data. */
+/**
+ * An event this version does not know yet, verified, with its raw data.
+ * At run time `event` is the name as sent (a string). It is typed `never`
+ * so that `switch (event.event)` narrows every known case (a `string`
+ * there would keep this member in every case); read it with
+ * `String(event.event)` in a `default:` branch, or check with `isKnownEvent`.
+ */
 export interface UnknownEvent {
-  event: string & {};
+  event: never;
   timestamp: string;
   data: unknown;
 }
@@ -151,6 +157,9 @@ export function sign(body: RawBody, secret: Secrets): string;
 
 /** Exactly what V8's `JSON.stringify(JSON.parse(jsonText))` returns. */
 export function canonicalize(jsonText: string | Uint8Array | ArrayBuffer): string;
+
+/** `true` for the nine events this version types; `false` for a later one. */
+export function isKnownEvent(event: WebhookEvent): event is KnownEvent;
 
 /** Parses and validates a payload without verifying it (tests, trusted replays). */
 export function parseEvent(body: RawBody | object): WebhookEvent;

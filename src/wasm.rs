@@ -183,6 +183,12 @@ pub fn check_event_bytes(bytes: &[u8]) -> Result<(), JsValue> {
     parse_event(bytes).map(drop).map_err(thrown)
 }
 
+/// Whether `name` is one of the events this version types.
+#[wasm_bindgen]
+pub fn is_known_event(name: &str) -> bool {
+    crate::event::EVENT_NAMES.contains(&name)
+}
+
 /// The change event as JSON text, or `undefined` when nothing changed.
 #[wasm_bindgen]
 pub fn issue_change_event(

@@ -165,6 +165,11 @@ export function verifySignature(body, signature, secret) {
   return withKeyRing(secret, (keys) => typeof signature === 'string' && keys.matches(raw, signature));
 }
 
+/** `true` for the events this version types; `false` for a later one (still verified). */
+export function isKnownEvent(event) {
+  return typeof event?.event === 'string' && wasm.is_known_event(event.event);
+}
+
 /** Parses and validates a payload without checking any signature. */
 export function parseEvent(body) {
   let raw = rawBody(body);

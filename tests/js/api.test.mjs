@@ -18,6 +18,7 @@ import {
   validateWebhookConfig,
   WebhookVerificationError,
   SIGNATURE_HEADER,
+  isKnownEvent,
 } from 'promptfoo-webhooks';
 
 const SECRET = 'whsec-test-0123456789abcdef';
@@ -198,10 +199,17 @@ test('invalid JSON and invalid payloads: codes and JSON paths from the shared ve
   }
 });
 
-test('unknown events verify and keep their name and data', () => {
+test('unknown events verify and keep their name and data; isKnownEvent tells them apart', () => {
   const payload = { event: 'issue.archived', timestamp: '2026-01-01T00:00:00.000Z', data: { anything: [1, { b: 2 }] } };
   const body = JSON.stringify(payload);
-  assert.deepEqual(verify(body, hmac(body), SECRET), payload);
+  const event = verify(body, hmac(body), SECRET);
+  assert.deepEqual(event, payload);
+  assert.equal(isKnownEvent(event), false);
+  for (const { payload: known } of vectors.filter((v) => !v.payload.event.startsWith('issue.archived'))) {
+    assert.equal(isKnownEvent(known), known.event !== 'issue.archived', known.event);
+  }
+  assert.equal(isKnownEvent({ event: 'issue.created' }), true);
+  assert.equal(isKnownEvent(null), false);
 });
 
 test('verifySignature returns booleans and never throws for any signature value', () => {

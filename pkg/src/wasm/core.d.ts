@@ -75,6 +75,11 @@ export function describe_error(code: string, detail: string): ErrorParts;
 export function generate_secret(): string;
 
 /**
+ * Whether `name` is one of the events this version types.
+ */
+export function is_known_event(name: string): boolean;
+
+/**
  * The change event as JSON text, or `undefined` when nothing changed.
  */
 export function issue_change_event(before_json: string, after_json: string, user_id: string | null | undefined, timestamp: string): string | undefined;
@@ -105,6 +110,7 @@ export interface InitOutput {
     readonly decode_signature: (a: number, b: number) => [number, number, number, number];
     readonly describe_error: (a: number, b: number, c: number, d: number) => number;
     readonly generate_secret: () => [number, number, number, number];
+    readonly is_known_event: (a: number, b: number) => number;
     readonly issue_change_event: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number, number];
     readonly validate_webhook_config: (a: number, b: number) => [number, number, number, number];
     readonly wasmverifier_add_secret_bytes: (a: number, b: number, c: number) => [number, number];

@@ -499,6 +499,18 @@ export function generate_secret() {
 }
 
 /**
+ * Whether `name` is one of the events this version types.
+ * @param {string} name
+ * @returns {boolean}
+ */
+export function is_known_event(name) {
+    const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.is_known_event(ptr0, len0);
+    return ret !== 0;
+}
+
+/**
  * The change event as JSON text, or `undefined` when nothing changed.
  * @param {string} before_json
  * @param {string} after_json

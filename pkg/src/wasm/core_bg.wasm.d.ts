@@ -18,6 +18,7 @@ export const check_event_text: (a: number, b: number) => [number, number];
 export const decode_signature: (a: number, b: number) => [number, number, number, number];
 export const describe_error: (a: number, b: number, c: number, d: number) => number;
 export const generate_secret: () => [number, number, number, number];
+export const is_known_event: (a: number, b: number) => number;
 export const issue_change_event: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number, number];
 export const validate_webhook_config: (a: number, b: number) => [number, number, number, number];
 export const wasmverifier_add_secret_bytes: (a: number, b: number, c: number) => [number, number];

@@ -1,0 +1,43 @@
+// `verify` returns a union discriminated by `event`: a switch narrows each
+// known event, and an event name this version does not know is still a string.
+import { verify, parseEvent, type WebhookEvent } from 'promptfoo-webhooks';
+
+declare const body: Uint8Array;
+const event = verify(body, 'sig', 'secret-0123456789abcdef');
+
+switch (event.event) {
+  case 'issue.created': {
+    const id: string = event.data.issue.id;
+    const severity: string | undefined = event.data.issue.severity;
+    // @ts-expect-error issue.created carries no userId field of type string
+    const user: string = event.data.userId;
+    break;
+  }
+  case 'issue.updated': {
+    const changes: string[] = event.data.eventData.changes;
+    const user: string | undefined = event.data.userId;
+    break;
+  }
+  case 'remediation.created': {
+    const issueId: string = event.data.issueId;
+    // @ts-expect-error remediation.created has no issue
+    event.data.issue.id;
+    break;
+  }
+  case 'evaluation.completed': {
+    const jobId: string = event.data.jobId;
+    const partial: boolean | undefined = event.data.partial;
+    break;
+  }
+  default: {
+    // A later event: its name is a string, its data unknown.
+    const name: string = event.event;
+    const data: unknown = event.data;
+  }
+}
+
+const secretIndex: number = event.secretIndex;
+const parsed: WebhookEvent = parseEvent('{}');
+if (parsed.event === 'evaluation.failed') {
+  const jobId: string = parsed.data.jobId;
+}
