@@ -78,11 +78,7 @@ fn build(vector: &Record) -> Result<Value, String> {
         Some("upper-case") => signature = signature.to_uppercase(),
         _ => {}
     }
-    Ok(object([
-        ("name", vector.str("name")?.into()),
-        ("body", body.into()),
-        ("signature", signature.into()),
-    ]))
+    Ok(object([("name", vector.str("name")?.into()), ("body", body.into()), ("signature", signature.into())]))
 }
 
 /// A delivery verified: `{ builder, name, outcome: "accept", event, secretIndex }`
@@ -96,7 +92,9 @@ fn verify(delivery: &Record) -> Result<Value, String> {
     let signature = delivery.opt_str("signature");
     let outcome = Verifier::new(&secrets).and_then(|verifier| {
         match (delivery.opt_number("toleranceSeconds"), delivery.opt_number("now")) {
-            (Some(seconds), Some(now)) => verifier.tolerance_seconds(seconds as u64).verify_at(body, signature, now as i64),
+            (Some(seconds), Some(now)) => {
+                verifier.tolerance_seconds(seconds as u64).verify_at(body, signature, now as i64)
+            }
             (Some(seconds), None) => verifier.tolerance_seconds(seconds as u64).verify(body, signature),
             (None, _) => verifier.verify(body, signature),
         }
@@ -111,7 +109,9 @@ fn verify(delivery: &Record) -> Result<Value, String> {
             ("event", verified.event.name().into()),
             ("secretIndex", (verified.secret_index as f64).into()),
         ]),
-        Err(error) => object([("builder", builder), ("name", name), ("outcome", "reject".into()), ("code", error.code().into())]),
+        Err(error) => {
+            object([("builder", builder), ("name", name), ("outcome", "reject".into()), ("code", error.code().into())])
+        }
     })
 }
 
@@ -127,9 +127,13 @@ fn main() -> ExitCode {
     };
     let mut out = std::io::stdout().lock();
     for (number, line) in std::io::stdin().lock().lines().enumerate() {
-        let result = line
-            .map_err(|error| format!("cannot read stdin: {error}"))
-            .and_then(|line| if line.trim().is_empty() { Ok(None) } else { Record::parse(&line).and_then(|r| run(&r)).map(Some) });
+        let result = line.map_err(|error| format!("cannot read stdin: {error}")).and_then(|line| {
+            if line.trim().is_empty() {
+                Ok(None)
+            } else {
+                Record::parse(&line).and_then(|r| run(&r)).map(Some)
+            }
+        });
         match result {
             Ok(None) => {}
             Ok(Some(value)) => {
