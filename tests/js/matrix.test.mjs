@@ -43,10 +43,11 @@ const packageFile = (path) => relative(ROOT, path.startsWith('file:') ? fileURLT
 const children = new Set(); // every process this suite started and that is still running
 
 /** Runs `command` with `input` on stdin; resolves to its stdout, rejects with its stderr. */
-function runProcess(command, args, input) {
+function runProcess(command, args, input, env = {}) {
   return new Promise((resolve, reject) => {
     // Its own process group: after() can kill it together with what it started (cargo -> the example).
-    const child = spawn(command, args, { cwd: ROOT, detached: true, timeout: PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    const options = { cwd: ROOT, env: { ...process.env, ...env }, detached: true, timeout: PROCESS_TIMEOUT_MS, killSignal: 'SIGKILL' };
+    const child = spawn(command, args, options);
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -76,10 +77,10 @@ function killChildren() {
 }
 
 /** A peer run as a command: `<command> <args> build|verify|entry`. */
-function processPeer(command, args) {
+function processPeer(command, args, env) {
   return {
-    run: (mode, input) => runProcess(command, [...args, mode], input),
-    entry: async () => packageFile((await runProcess(command, [...args, 'entry'], '')).trim()),
+    run: (mode, input) => runProcess(command, [...args, mode], input, env),
+    entry: async () => packageFile((await runProcess(command, [...args, 'entry'], '', env)).trim()),
   };
 }
 
@@ -110,6 +111,7 @@ async function startBrowserPeer() {
     format: 'esm',
     platform: 'browser',
     metafile: true,
+    absWorkingDir: ROOT, // metafile paths are relative to the repository
     logLevel: 'warning',
   });
   pageEntry = Object.keys(metafile.inputs).find((input) => /(^|\/)pkg\/dist\/[^/]+\.js$/.test(input));
@@ -134,12 +136,13 @@ async function postToWorker(mode, input) {
   return text;
 }
 
-/** The runtimes, in table order. `entry` is the package file it must load (none for Rust). */
+/** The runtimes, in table order; `expectedEntry`: the package file it must load (none for Rust). */
 const RUNTIMES = [
   { name: 'Rust', ...processPeer('cargo', ['run', '--quiet', '--example', 'matrix_peer', '--']) },
   { name: 'Node ESM', expectedEntry: 'pkg/dist/node.js', ...processPeer(process.execPath, [PEER_ESM]) },
   { name: 'Node CJS', expectedEntry: 'pkg/dist/node.cjs', ...processPeer(process.execPath, [PEER_CJS]) },
-  { name: 'Deno', expectedEntry: 'pkg/dist/node.js', ...processPeer(DENO, ['run', '--allow-read', PEER_ESM]) },
+  // DENO_NO_UPDATE_CHECK: no look-up of newer Deno releases (no network in tests).
+  { name: 'Deno', expectedEntry: 'pkg/dist/node.js', ...processPeer(DENO, ['run', '--allow-read', PEER_ESM], { DENO_NO_UPDATE_CHECK: '1' }) },
   { name: 'Bun', expectedEntry: 'pkg/dist/node.js', ...processPeer(BUN, [PEER_ESM]) },
   { name: 'workerd', expectedEntry: 'pkg/dist/workerd.js', run: postToWorker, entry: async () => workerEntry },
   {
@@ -152,8 +155,8 @@ const RUNTIMES = [
 
 // ---------------------------------------------------------------- run
 
-const built = new Map(); // builder name -> { deliveries } | { error }
-const verified = new Map(); // verifier name -> { results } | { error }
+let built; // builder name -> { value: its deliveries } | { error }
+let verified; // verifier name -> { value: its results } | { error }
 
 /** Runs `job` for every runtime at once; each outcome is `{ value }` or `{ error }`. */
 async function forEachRuntime(job) {
@@ -168,13 +171,11 @@ before(async () => {
 
   // 1. Every runtime builds and signs every vector.
   const vectorLines = toLines(VECTORS);
-  for (const [name, outcome] of await forEachRuntime(async (runtime) => fromLines(await runtime.run('build', vectorLines)))) {
-    built.set(name, outcome.error ? { error: outcome.error } : { deliveries: outcome.value });
-  }
+  built = await forEachRuntime(async (runtime) => fromLines(await runtime.run('build', vectorLines)));
 
   // 2. Every runtime verifies every delivery of every builder, with the vector's secrets and clock.
   const deliveries = [];
-  for (const [builder, { deliveries: signed = [] }] of built) {
+  for (const [builder, { value: signed = [] }] of built) {
     for (const { name, body, signature } of signed) {
       const vector = VECTORS.find((v) => v.name === name);
       if (!vector) continue; // an unknown name shows up as a missing result
@@ -183,9 +184,7 @@ before(async () => {
     }
   }
   const deliveryLines = toLines(deliveries);
-  for (const [name, outcome] of await forEachRuntime(async (runtime) => fromLines(await runtime.run('verify', deliveryLines)))) {
-    verified.set(name, outcome.error ? { error: outcome.error } : { results: outcome.value });
-  }
+  verified = await forEachRuntime(async (runtime) => fromLines(await runtime.run('verify', deliveryLines)));
 });
 
 after(async () => {
@@ -215,7 +214,7 @@ function judgeCell(builder, verifier) {
   const verifying = verified.get(verifier);
   if (building.error) return { text: 'build failed', problems: [`${builder} build: ${building.error.message}`] };
   if (verifying.error) return { text: 'verify failed', problems: [`${verifier} verify: ${verifying.error.message}`] };
-  const results = verifying.results.filter((r) => r.builder === builder);
+  const results = verifying.value.filter((r) => r.builder === builder);
   const problems = [];
   for (const vector of VECTORS) {
     const found = results.filter((r) => r.name === vector.name);
@@ -245,9 +244,9 @@ test('each JavaScript runtime loads the package through the entry its export con
 test('every builder signs every vector, and all builders produce the same bytes and signatures', () => {
   const failed = [...built].filter(([, outcome]) => outcome.error);
   assert.deepEqual(failed.map(([name, { error }]) => `${name}: ${error.message}`), []);
-  const reference = built.get('Node ESM').deliveries;
+  const reference = built.get('Node ESM').value;
   assert.deepEqual(reference.map((d) => d.name), VECTORS.map((v) => v.name));
-  for (const [builder, { deliveries }] of built) {
+  for (const [builder, { value: deliveries }] of built) {
     assert.deepEqual(deliveries, reference, `${builder} built other deliveries than Node ESM`);
   }
   // The deliveries really are what their vectors say.

@@ -16,7 +16,8 @@ const STARTUP_TIMEOUT_MS = 20_000;
 /**
  * Bundles `entry` into `outDir`/worker.js as wrangler would, copies the wasm
  * it imports beside it, and returns `{ wasmPath, packageEntry }`: the wasm's
- * module name and the package file the bundler resolved (e.g. pkg/dist/workerd.js).
+ * module name and the package file the bundler resolved, relative to the
+ * repository (e.g. pkg/dist/workerd.js).
  */
 export async function bundleWorker(entry, outDir) {
   const { metafile } = await build({
@@ -29,6 +30,7 @@ export async function bundleWorker(entry, outDir) {
     // workerd compiles the wasm itself, as a module of the Worker.
     external: ['*.wasm'],
     metafile: true,
+    absWorkingDir: ROOT, // metafile paths are relative to the repository
     logLevel: 'warning',
   });
   const bundle = readFileSync(join(outDir, 'worker.js'), 'utf8');
