@@ -149,3 +149,32 @@ fn main() -> ExitCode {
     }
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "matrix-current-secret-0123456789abcdef";
+    const PAYLOAD: &str = r#"{\"event\":\"issue.created\",\"timestamp\":\"2025-03-14T12:34:56Z\",\"data\":{\"issue\":{\"id\":\"i-1\",\"severity\":\"high\"},\"eventData\":{}}}"#;
+
+    /// Builds a vector of PAYLOAD with `extra` fields, verifies the delivery with SECRET: the result line.
+    fn round_trip(extra: &str) -> String {
+        let vector = format!(r#"{{"name":"v","json":"{PAYLOAD}","signWith":"{SECRET}"{extra}}}"#);
+        let Value::Object(mut delivery) = build(&Record::parse(&vector).unwrap()).unwrap() else {
+            panic!("a delivery is an object")
+        };
+        delivery.insert("builder", "Rust".into());
+        delivery.insert("verifyWith", vec![Value::from(SECRET)].into());
+        verify(&Record(delivery)).unwrap().to_json()
+    }
+
+    #[test]
+    fn a_built_delivery_verifies_and_a_tampered_or_mangled_one_does_not() {
+        let accepted = r#"{"builder":"Rust","name":"v","outcome":"accept","event":"issue.created","secretIndex":0}"#;
+        assert_eq!(round_trip(""), accepted);
+        assert_eq!(round_trip(r#","signature":"upper-case""#), accepted);
+        let rejected = |code: &str| format!(r#"{{"builder":"Rust","name":"v","outcome":"reject","code":"{code}"}}"#);
+        assert_eq!(round_trip(r#","tamper":{"replace":"high","with":"low"}"#), rejected("signature_mismatch"));
+        assert_eq!(round_trip(r#","signature":"sha256-prefix""#), rejected("malformed_signature"));
+    }
+}
