@@ -5,65 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { extname, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, watchPage } from './support/chromium.mjs';
+import { startStaticServer } from './support/static-server.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const PAGE = '/js-examples/browser/index.html';
-const CHROMIUM = '/usr/bin/chromium';
 const RESULTS_TIMEOUT_MS = 20_000;
-
-const MIME_TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
-};
-
-/**
- * Serves files under `root`, read-only: GET and HEAD only, and no path
- * (after decoding `..` and `%2e%2e`) may leave the root.
- */
-function startStaticServer(root) {
-  const server = createServer(async (req, res) => {
-    const send = (status, text) => res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      return send(405, 'read-only');
-    }
-    let pathname;
-    try {
-      pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-    } catch {
-      return send(400, 'bad path');
-    }
-    if (pathname.endsWith('/')) pathname += 'index.html';
-    const file = resolve(root, `.${pathname}`);
-    if (!file.startsWith(root + sep) || pathname.includes('\0')) return send(403, 'outside the root');
-    try {
-      if (!(await stat(file)).isFile()) return send(404, 'not a file');
-      const content = await readFile(file);
-      res.writeHead(200, {
-        'content-type': MIME_TYPES[extname(file)] ?? 'application/octet-stream',
-        'content-length': content.byteLength,
-        'cache-control': 'no-store',
-      });
-      res.end(req.method === 'HEAD' ? undefined : content);
-    } catch {
-      send(404, 'not found');
-    }
-  });
-  return new Promise((resolveListening, reject) => {
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => resolveListening(server));
-  });
-}
 
 let server;
 let baseUrl;
@@ -74,28 +23,9 @@ const pageProblems = []; // page errors, console errors and failed requests, eac
 before(async () => {
   server = await startStaticServer(ROOT);
   baseUrl = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage();
-  page.on('pageerror', (error) => pageProblems.push(`page error: ${error.stack ?? error}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageProblems.push(`console error: ${message.text()}`);
-  });
-  page.on('requestfailed', (request) => pageProblems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
-  page.on('response', (response) => {
-    if (response.status() >= 400) pageProblems.push(`HTTP ${response.status()}: ${response.url()}`);
-  });
+  watchPage(page, pageProblems);
 
   await page.goto(baseUrl + PAGE);
   try {

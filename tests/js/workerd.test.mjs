@@ -4,21 +4,16 @@
 // `workerd serve` on 127.0.0.1, and sent real signed deliveries over HTTP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleWorker, freePort, startWorkerd, workerdConfig } from './support/workerd.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER_ENTRY = join(ROOT, 'js-examples/cloudflare-worker/src/index.js');
-const WASM = join(ROOT, 'pkg/dist/wasm/core_bg.wasm');
-const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
-const STARTUP_TIMEOUT_MS = 20_000;
 // The Worker's own limit (MAX_BODY_BYTES in its src/index.js).
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -30,114 +25,20 @@ const invalidPayloads = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/invali
 const hmac = (body, secret = SECRET) => createHmac('sha256', secret).update(body).digest('hex');
 
 let workDir;
-let workerd;
-let workerdStderr = '';
+let workerd; // { url, stderr(), stop() }
 let baseUrl;
-
-/** Bundles the Worker as wrangler would and returns the wasm path its bundle imports. */
-async function bundleWorker(outDir) {
-  await build({
-    entryPoints: [WORKER_ENTRY],
-    outfile: join(outDir, 'worker.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    // workerd compiles the wasm itself, as a module of the Worker.
-    external: ['*.wasm'],
-    logLevel: 'warning',
-  });
-  const bundle = readFileSync(join(outDir, 'worker.js'), 'utf8');
-  const imported = bundle.match(/^import \w+ from ["'](\.\/[^"']+\.wasm)["'];?$/m);
-  assert.ok(imported, 'the bundle imports the wasm module (the package\'s workerd build was picked)');
-  return imported[1].slice(2);
-}
-
-function workerdConfig({ port, wasmPath }) {
-  return `using Workerd = import "/workerd/workerd.capnp";
-
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .receiver)],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
-);
-
-const receiver :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "worker.js"),
-    (name = "${wasmPath}", wasm = embed "${wasmPath}"),
-  ],
-  bindings = [(name = "PROMPTFOO_WEBHOOK_SECRET", text = "${SECRET}")],
-  compatibilityDate = "2024-09-23",
-);
-`;
-}
-
-/** A port that was free a moment ago (the OS picks it; workerd binds it next). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once workerd answers HTTP; rejects if it exits or never answers. */
-async function waitUntilServing(url) {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  let lastError;
-  while (Date.now() < deadline) {
-    if (workerd.exitCode !== null || workerd.signalCode !== null) {
-      throw new Error(`workerd exited (${workerd.exitCode ?? workerd.signalCode}) before serving`);
-    }
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(2000) });
-      return;
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`workerd did not answer within ${STARTUP_TIMEOUT_MS} ms: ${lastError?.cause?.code ?? lastError}`);
-}
-
-function stopWorkerd() {
-  if (workerd && workerd.exitCode === null && workerd.signalCode === null) workerd.kill('SIGKILL');
-}
 
 before(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'promptfoo-webhooks-workerd-'));
-  const wasmPath = await bundleWorker(workDir);
-  mkdirSync(dirname(join(workDir, wasmPath)), { recursive: true });
-  copyFileSync(WASM, join(workDir, wasmPath));
-
+  const { wasmPath } = await bundleWorker(WORKER_ENTRY, workDir);
   const port = await freePort();
-  writeFileSync(join(workDir, 'config.capnp'), workerdConfig({ port, wasmPath }));
-  baseUrl = `http://127.0.0.1:${port}/`;
-
-  workerd = spawn(WORKERD, ['serve', 'config.capnp'], { cwd: workDir, stdio: ['ignore', 'ignore', 'pipe'] });
-  workerd.stderr.setEncoding('utf8').on('data', (chunk) => (workerdStderr += chunk));
-  // Never leave workerd behind, even if this process dies without running after().
-  process.on('exit', stopWorkerd);
-  try {
-    await waitUntilServing(baseUrl);
-  } catch (error) {
-    stopWorkerd();
-    error.message += `\n--- workerd stderr ---\n${workerdStderr}`;
-    throw error;
-  }
+  writeFileSync(join(workDir, 'config.capnp'), workerdConfig({ port, wasmPath, bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } }));
+  workerd = await startWorkerd(workDir, port);
+  baseUrl = workerd.url;
 });
 
 after(async () => {
-  if (workerd && workerd.exitCode === null && workerd.signalCode === null) {
-    const exited = new Promise((resolve) => workerd.once('exit', resolve));
-    workerd.kill('SIGTERM');
-    const timer = setTimeout(stopWorkerd, 5000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await workerd?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -153,7 +54,7 @@ async function deliver(body, { signature = hmac(body), headers = {}, method = 'P
   try {
     json = JSON.parse(text);
   } catch {
-    assert.fail(`HTTP ${response.status}: not JSON: ${text}\n--- workerd stderr ---\n${workerdStderr}`);
+    assert.fail(`HTTP ${response.status}: not JSON: ${text}\n--- workerd stderr ---\n${workerd.stderr()}`);
   }
   return { status: response.status, headers: response.headers, json };
 }

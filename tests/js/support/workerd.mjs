@@ -1,0 +1,128 @@
+// Real workerd for the Worker suites: bundle a Worker the way wrangler does
+// (the package's "workerd" export condition, the wasm left as a separate
+// module), write a capnp config, `workerd serve` it on 127.0.0.1.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const WASM = join(ROOT, 'pkg/dist/wasm/core_bg.wasm');
+const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
+const STARTUP_TIMEOUT_MS = 20_000;
+
+/**
+ * Bundles `entry` into `outDir`/worker.js as wrangler would, copies the wasm
+ * it imports beside it, and returns `{ wasmPath, packageEntry }`: the wasm's
+ * module name and the package file the bundler resolved, relative to the
+ * repository (e.g. pkg/dist/workerd.js).
+ */
+export async function bundleWorker(entry, outDir) {
+  const { metafile } = await build({
+    entryPoints: [entry],
+    outfile: join(outDir, 'worker.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    // workerd compiles the wasm itself, as a module of the Worker.
+    external: ['*.wasm'],
+    metafile: true,
+    absWorkingDir: ROOT, // metafile paths are relative to the repository
+    logLevel: 'warning',
+  });
+  const bundle = readFileSync(join(outDir, 'worker.js'), 'utf8');
+  const imported = bundle.match(/^import \w+ from ["'](\.\/[^"']+\.wasm)["'];?$/m);
+  if (!imported) throw new Error("the bundle does not import the wasm module (the package's workerd build was not picked)");
+  const wasmPath = imported[1].slice(2);
+  mkdirSync(dirname(join(outDir, wasmPath)), { recursive: true });
+  copyFileSync(WASM, join(outDir, wasmPath));
+  const packageEntry = Object.keys(metafile.inputs).find((input) => /(^|\/)pkg\/dist\/[^/]+\.js$/.test(input));
+  return { wasmPath, packageEntry };
+}
+
+/** A capnp config serving worker.js (and its wasm) on 127.0.0.1:`port`; `bindings` are text bindings. */
+export function workerdConfig({ port, wasmPath, bindings = {} }) {
+  const textBindings = Object.entries(bindings).map(([name, text]) => `(name = "${name}", text = "${text}")`);
+  return `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .receiver)],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+
+const receiver :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "${wasmPath}", wasm = embed "${wasmPath}"),
+  ],
+  bindings = [${textBindings.join(', ')}],
+  compatibilityDate = "2024-09-23",
+);
+`;
+}
+
+/** A port that was free a moment ago (the OS picks it; workerd binds it next). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs `workerd serve config.capnp` in `dir` and resolves once it answers
+ * HTTP at `http://127.0.0.1:<port>/`. Returns `{ url, stderr(), stop() }`;
+ * the process is also killed if this Node process exits first.
+ */
+export async function startWorkerd(dir, port) {
+  const child = spawn(WORKERD, ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const kill = () => running() && child.kill('SIGKILL');
+  // Never leave workerd behind, even if this process dies without running after().
+  process.on('exit', kill);
+  const stop = async () => {
+    if (running()) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(kill, 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    process.off('exit', kill);
+  };
+  const url = `http://127.0.0.1:${port}/`;
+  try {
+    await waitUntilServing(url, running);
+  } catch (error) {
+    kill();
+    error.message += `\n--- workerd stderr ---\n${stderr}`;
+    throw error;
+  }
+  return { url, stderr: () => stderr, stop };
+}
+
+/** Resolves once `url` answers HTTP; rejects if the server stops running or never answers. */
+async function waitUntilServing(url, running) {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastError;
+  while (Date.now() < deadline) {
+    if (!running()) throw new Error('workerd exited before serving');
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`workerd did not answer within ${STARTUP_TIMEOUT_MS} ms: ${lastError?.cause?.code ?? lastError}`);
+}
