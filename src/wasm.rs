@@ -21,6 +21,8 @@ pub struct ErrorParts {
     pub message: String,
     pub hint: String,
     pub path: Option<String>,
+    /// A stable refinement of `code`, e.g. `too_old` / `in_future` for `timestamp_outside_window`.
+    pub reason: Option<String>,
 }
 
 impl From<Error> for ErrorParts {
@@ -29,7 +31,8 @@ impl From<Error> for ErrorParts {
             Error::InvalidPayload { path, .. } => Some(path.clone()),
             _ => None,
         };
-        ErrorParts { code: error.code().to_owned(), message: error.to_string(), hint: error.hint().to_owned(), path }
+        let reason = error.reason().map(str::to_owned);
+        ErrorParts { code: error.code().to_owned(), message: error.to_string(), hint: error.hint().to_owned(), path, reason }
     }
 }
 
@@ -44,6 +47,7 @@ pub fn describe_error(code: &str, detail: String) -> ErrorParts {
         "unsupported_body" => Error::UnsupportedBody { reason: detail },
         "parsed_body_mismatch" => Error::ParsedBodyMismatch,
         "invalid_payload" => Error::InvalidPayload { path: "$".into(), reason: detail },
+        "duplicate_delivery" => Error::DuplicateDelivery,
         _ => Error::InvalidOptions { option: "options".into(), reason: detail },
     };
     error.into()

@@ -160,6 +160,9 @@ function signatureArg(signature) {
 
 // ---------------------------------------------------------------- receive
 
+// The top-level verify() is synchronous, so it refuses the dedupe option.
+const FOR_ONE_VERIFY = Symbol('one synchronous verify');
+
 /** Verifies deliveries with keys prepared once. */
 export class Webhook {
   #core;
@@ -171,8 +174,9 @@ export class Webhook {
    * @param {string | Uint8Array | Array<string | Uint8Array>} secret one secret, or several during a rotation
    * @param {object} [options] toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe
    */
-  constructor(secret, options) {
-    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = readOptions(options, { dedupe: true });
+  constructor(secret, options, internal = undefined) {
+    const dedupeAllowed = internal !== FOR_ONE_VERIFY;
+    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = readOptions(options, { dedupe: dedupeAllowed });
     this.#core = newVerifier(secret, maxBodyBytes, toleranceSeconds);
     this.#allowParsedBody = allowParsedBody;
     this.#now = now;
@@ -312,7 +316,7 @@ function jsonText(value, code, what) {
 
 /** Verifies one delivery: the typed event, or throws WebhookVerificationError. */
 export function verify(body, signature, secret, options) {
-  const webhook = new Webhook(secret, options);
+  const webhook = new Webhook(secret, options, FOR_ONE_VERIFY);
   try {
     return webhook.verify(body, signature);
   } finally {
