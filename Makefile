@@ -6,7 +6,7 @@ DIST        := pkg/dist
 WASM_OPT    := node_modules/.bin/wasm-opt -O3 --enable-reference-types --enable-multivalue \
                --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 
-.PHONY: setup build test test-rust test-js demo clean
+.PHONY: setup build test test-rust test-js demo clean soak timing load
 setup:
 	@scripts/setup.sh
 
@@ -30,3 +30,13 @@ demo: build
 
 clean:
 	rm -rf target $(GENERATED) $(DIST)
+
+# Reliability figures (printed, not asserted by the test suites; see README "Reliability").
+soak: build
+	node --expose-gc scripts/soak.mjs
+
+timing: build
+	node scripts/timing.mjs
+
+load: build
+	node scripts/load.mjs

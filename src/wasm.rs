@@ -218,3 +218,10 @@ fn problem_value(problem: &config::ConfigProblem) -> Value {
     o.insert("message", problem.message.as_str().into());
     Value::Object(o)
 }
+
+/// Bytes of linear memory the instance holds now: for soak scripts, which
+/// check that it stays flat. Not part of the package's public API.
+#[wasm_bindgen]
+pub fn memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
+}
