@@ -13,6 +13,14 @@ export class ErrorParts {
     message: string;
     get path(): string | undefined;
     set path(value: string | null | undefined);
+    /**
+     * A stable refinement of `code`, e.g. `too_old` / `in_future` for `timestamp_outside_window`.
+     */
+    get reason(): string | undefined;
+    /**
+     * A stable refinement of `code`, e.g. `too_old` / `in_future` for `timestamp_outside_window`.
+     */
+    set reason(value: string | null | undefined);
 }
 
 /**
@@ -69,6 +77,12 @@ export function generate_secret(): string;
 export function issue_change_event(before_json: string, after_json: string, user_id: string | null | undefined, timestamp: string): string | undefined;
 
 /**
+ * Bytes of linear memory the instance holds now: for soak scripts, which
+ * check that it stays flat. Not part of the package's public API.
+ */
+export function memory_bytes(): number;
+
+/**
  * `{"ok":true,"config":{...}}` or `{"ok":false,"problems":[...]}` as JSON text.
  */
 export function validate_webhook_config(json: string): string;
@@ -82,10 +96,12 @@ export interface InitOutput {
     readonly __wbg_get_errorparts_hint: (a: number) => [number, number];
     readonly __wbg_get_errorparts_message: (a: number) => [number, number];
     readonly __wbg_get_errorparts_path: (a: number) => [number, number];
+    readonly __wbg_get_errorparts_reason: (a: number) => [number, number];
     readonly __wbg_set_errorparts_code: (a: number, b: number, c: number) => void;
     readonly __wbg_set_errorparts_hint: (a: number, b: number, c: number) => void;
     readonly __wbg_set_errorparts_message: (a: number, b: number, c: number) => void;
     readonly __wbg_set_errorparts_path: (a: number, b: number, c: number) => void;
+    readonly __wbg_set_errorparts_reason: (a: number, b: number, c: number) => void;
     readonly __wbg_wasmverifier_free: (a: number, b: number) => void;
     readonly canonicalize_bytes: (a: number, b: number) => [number, number, number, number];
     readonly canonicalize_text: (a: number, b: number) => [number, number, number, number];
@@ -94,6 +110,7 @@ export interface InitOutput {
     readonly describe_error: (a: number, b: number, c: number, d: number) => number;
     readonly generate_secret: () => [number, number, number, number];
     readonly issue_change_event: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => [number, number, number, number];
+    readonly memory_bytes: () => number;
     readonly validate_webhook_config: (a: number, b: number) => [number, number, number, number];
     readonly wasmverifier_add_secret_bytes: (a: number, b: number, c: number) => [number, number];
     readonly wasmverifier_add_secret_text: (a: number, b: number, c: number) => [number, number];

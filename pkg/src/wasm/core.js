@@ -78,6 +78,19 @@ export class ErrorParts {
         return v1;
     }
     /**
+     * A stable refinement of `code`, e.g. `too_old` / `in_future` for `timestamp_outside_window`.
+     * @returns {string | undefined}
+     */
+    get reason() {
+        const ret = wasm.__wbg_get_errorparts_reason(this.__wbg_ptr);
+        let v1;
+        if (ret[0] !== 0) {
+            v1 = getStringFromWasm0(ret[0], ret[1]);
+            wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        }
+        return v1;
+    }
+    /**
      * @param {string} arg0
      */
     set code(arg0) {
@@ -108,6 +121,15 @@ export class ErrorParts {
         var ptr0 = isLikeNone(arg0) ? 0 : passStringToWasm0(arg0, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
         var len0 = WASM_VECTOR_LEN;
         wasm.__wbg_set_errorparts_path(this.__wbg_ptr, ptr0, len0);
+    }
+    /**
+     * A stable refinement of `code`, e.g. `too_old` / `in_future` for `timestamp_outside_window`.
+     * @param {string | null} [arg0]
+     */
+    set reason(arg0) {
+        var ptr0 = isLikeNone(arg0) ? 0 : passStringToWasm0(arg0, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        var len0 = WASM_VECTOR_LEN;
+        wasm.__wbg_set_errorparts_reason(this.__wbg_ptr, ptr0, len0);
     }
 }
 if (Symbol.dispose) ErrorParts.prototype[Symbol.dispose] = ErrorParts.prototype.free;
@@ -489,6 +511,16 @@ export function issue_change_event(before_json, after_json, user_id, timestamp) 
         wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
     }
     return v5;
+}
+
+/**
+ * Bytes of linear memory the instance holds now: for soak scripts, which
+ * check that it stays flat. Not part of the package's public API.
+ * @returns {number}
+ */
+export function memory_bytes() {
+    const ret = wasm.memory_bytes();
+    return ret;
 }
 
 /**
