@@ -32,7 +32,13 @@ impl From<Error> for ErrorParts {
             _ => None,
         };
         let reason = error.reason().map(str::to_owned);
-        ErrorParts { code: error.code().to_owned(), message: error.to_string(), hint: error.hint().to_owned(), path, reason }
+        ErrorParts {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+            hint: error.hint().to_owned(),
+            path,
+            reason,
+        }
     }
 }
 
