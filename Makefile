@@ -6,7 +6,7 @@ DIST        := pkg/dist
 WASM_OPT    := node_modules/.bin/wasm-opt -O3 --enable-reference-types --enable-multivalue \
                --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 
-.PHONY: setup build test test-rust test-js test-types demo bench clean
+.PHONY: setup build test test-rust test-js test-types demo bench clean soak timing load
 setup:
 	@scripts/setup.sh
 
@@ -54,3 +54,12 @@ test-package: build
 	cargo package --allow-dirty --quiet
 	@extra=$$(cargo package --allow-dirty --list | grep -Ev '^(src/.*|Cargo\.(toml|toml\.orig|lock)|README\.md|\.cargo_vcs_info\.json)$$'); \
 	  if [ -n "$$extra" ]; then echo "cargo package would also publish:"; echo "$$extra"; exit 1; fi
+# Reliability figures (printed, not asserted by the test suites; see README "Reliability").
+soak: build
+	node --expose-gc scripts/soak.mjs
+
+timing: build
+	node scripts/timing.mjs
+
+load: build
+	node scripts/load.mjs

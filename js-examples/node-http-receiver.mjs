@@ -22,13 +22,15 @@
 //   413 body_too_large                      more than maxBodyBytes (checked before reading)
 //   400 invalid_json                        authentic, but not JSON (should never come from Promptfoo)
 //   400 invalid_payload                     authentic JSON, but not a webhook envelope
-//   400 timestamp_outside_window            authentic, but too old (or too far ahead): a replay or a skewed clock
+//   400 timestamp_outside_window            authentic, but too old (or too far ahead): a replay or a skewed clock;
+//                                           error.reason says which ('too_old' | 'in_future')
+//   409 duplicate_delivery                  with dedupe on: this exact delivery was already accepted
 //   405 method_not_allowed                  anything but POST
 // Every error body is `{ "error": <code>, "message": <text> }`. Messages come from
 // the library and never contain the secret, so they are safe to send back.
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { Webhook, WebhookVerificationError, SIGNATURE_HEADER, STATUS_BY_CODE } from 'promptfoo-webhooks';
+import { Webhook, WebhookVerificationError, MemoryReplayStore, SIGNATURE_HEADER, STATUS_BY_CODE } from 'promptfoo-webhooks';
 
 /** The later Promptfoo docs' example receiver caps bodies at 5 MB; so does the library by default. */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -45,6 +47,8 @@ export { STATUS_BY_CODE };
  * @param {number} [options.toleranceSeconds] reject payloads whose `timestamp` is further than this from now (off when absent)
  * @param {() => number | Date} [options.now] the clock for that window (tests inject one)
  * @param {number} [options.maxBodyBytes] default 5 MiB
+ * @param {boolean | { maxEntries?: number, ttlSeconds?: number }} [options.dedupe] off by default; on, a repeat
+ *   of an accepted delivery is answered 409 duplicate_delivery (an in-process MemoryReplayStore: one process only)
  * @param {(event: object) => void} [options.onEvent] called with each verified event
  * @param {(line: string) => void} [options.log] one line per delivery; default console.log
  * @returns {Promise<{ url: string, close: () => Promise<void>, stats: object }>}
@@ -55,12 +59,13 @@ export async function startReceiver({
   toleranceSeconds,
   now,
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+  dedupe = false,
   onEvent = () => {},
   log = console.log,
 } = {}) {
   // Created once: a bad secret (empty, whitespace, too short) throws here, at
   // start-up, with code `invalid_secret`, instead of on the first delivery.
-  const webhook = new Webhook(secret, { toleranceSeconds, now, maxBodyBytes });
+  const webhook = new Webhook(secret, { toleranceSeconds, now, maxBodyBytes, dedupe: dedupeOption(dedupe) });
   const stats = { received: 0, accepted: 0, rejected: 0, byCode: {} };
 
   const server = createServer(async (req, res) => {
@@ -80,7 +85,9 @@ export async function startReceiver({
       const body = await readBody(req, maxBodyBytes);
       // Node lower-cases header names; a missing header is `undefined`, which
       // the library reports as `missing_signature`.
-      const event = webhook.verify(body, req.headers[SIGNATURE_HEADER.toLowerCase()]);
+      const signature = req.headers[SIGNATURE_HEADER.toLowerCase()];
+      // verifyOnce also claims the delivery in the replay store (only after it verified).
+      const event = dedupe ? await webhook.verifyOnce(body, signature) : webhook.verify(body, signature);
       stats.accepted++;
       onEvent(event);
       reply(res, 200, { received: event.event });
@@ -122,6 +129,13 @@ export async function startReceiver({
         server.closeAllConnections?.();
       }),
   };
+}
+
+/** The Webhook's dedupe option from this example's `dedupe` flag. */
+function dedupeOption(dedupe) {
+  if (!dedupe) return undefined;
+  const { maxEntries = 100_000, ttlSeconds } = dedupe === true ? {} : dedupe;
+  return { store: new MemoryReplayStore({ maxEntries }), ttlSeconds };
 }
 
 /**
@@ -184,6 +198,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     // Promptfoo does not sign a delivery time, so the payload's own timestamp
     // is the only replay protection there is: 5 minutes either way.
     toleranceSeconds: 300,
+    // PROMPTFOO_WEBHOOK_DEDUPE=1: answer a repeat of an accepted delivery with 409.
+    dedupe: process.env.PROMPTFOO_WEBHOOK_DEDUPE === '1',
     onEvent: (event) => {
       // Your code goes here. `event` is the parsed payload, e.g.
       // event.data.issue.severity for the issue.* events.

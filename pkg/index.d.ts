@@ -117,10 +117,14 @@ export type ErrorCode =
   | 'timestamp_outside_window'
   | 'parsed_body_mismatch'
   | 'invalid_options'
-  | 'random_unavailable';
+  | 'random_unavailable'
+  | 'duplicate_delivery';
+
+/** Why a `timestamp_outside_window` error fired: the payload's timestamp is behind or ahead of the window. */
+export type WindowReason = 'too_old' | 'in_future';
 
 export class WebhookVerificationError extends Error {
-  constructor(code: ErrorCode, message: string, details?: { hint?: string; path?: string });
+  constructor(code: ErrorCode, message: string, details?: { hint?: string; path?: string; reason?: WindowReason });
   readonly name: 'WebhookVerificationError';
   /** Stable machine-readable code. */
   readonly code: ErrorCode;
@@ -128,6 +132,10 @@ export class WebhookVerificationError extends Error {
   readonly hint: string;
   /** JSON path of the offending field, for `invalid_payload`. */
   readonly path?: string;
+  /** For `timestamp_outside_window`: `too_old` or `in_future`. Absent for every other code. */
+  readonly reason?: WindowReason;
+  /** What a caller-supplied value threw (a getter, toJSON, a Proxy, the `now` clock, a body stream), when that caused this error. */
+  readonly cause?: unknown;
 }
 
 export interface VerifyOptions {
@@ -164,11 +172,46 @@ export function isKnownEvent(event: WebhookEvent): event is KnownEvent;
 /** Parses and validates a payload without verifying it (tests, trusted replays). */
 export function parseEvent(body: RawBody | object): WebhookEvent;
 
+/**
+ * Remembers deliveries for de-duplication. `claim` returns true when `key`
+ * was not seen within its TTL, marking it seen in the same atomic step, and
+ * false when it was. Redis: `SET key 1 NX EX ttlSeconds` (OK = true).
+ */
+export interface ReplayStore {
+  claim(key: string, ttlSeconds: number): boolean | Promise<boolean>;
+}
+
+/** An in-process ReplayStore with TTL expiry, bounded to `maxEntries` keys (oldest forgotten first). */
+export class MemoryReplayStore implements ReplayStore {
+  /** maxEntries default 10,000; now (milliseconds) default Date.now, for tests. */
+  constructor(options?: { maxEntries?: number; now?: () => number });
+  claim(key: string, ttlSeconds: number): boolean;
+  /** Keys held now. */
+  readonly size: number;
+}
+
+export interface DedupeOptions {
+  store: ReplayStore;
+  /** How long a delivery is remembered. Default: 2 × toleranceSeconds when a window is set, else 86,400 (a day). */
+  ttlSeconds?: number;
+}
+
+export interface WebhookOptions extends VerifyOptions {
+  /** De-duplicate deliveries in `verifyOnce` (and `verifyRequest`): a repeat fails with `duplicate_delivery`. */
+  dedupe?: DedupeOptions;
+}
+
 /** Keys prepared once: verify many deliveries. */
 export class Webhook {
-  constructor(secret: Secrets, options?: VerifyOptions);
+  constructor(secret: Secrets, options?: WebhookOptions);
   verify(body: RawBody | object, signature: string | null | undefined): VerifiedEvent;
-  /** Reads a Fetch API Request body (bounded by maxBodyBytes) and verifies it. */
+  /**
+   * Verifies, then claims the delivery in the dedupe store (only deliveries
+   * that verified are claimed). Rejects with `duplicate_delivery` for a
+   * repeat; a store that throws rejects with the store's own error.
+   */
+  verifyOnce(body: RawBody | object, signature: string | null | undefined): Promise<VerifiedEvent>;
+  /** Reads a Fetch API Request body (bounded by maxBodyBytes) and verifies it; with `dedupe`, as verifyOnce. */
   verifyRequest(request: Request): Promise<VerifiedEvent>;
   /** Frees the prepared keys now rather than at garbage collection. */
   dispose(): void;

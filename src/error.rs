@@ -34,6 +34,8 @@ pub enum Error {
     InvalidOptions { option: String, reason: String },
     /// The platform offers no secure random number generator.
     RandomUnavailable,
+    /// A delivery that verified was already accepted within the de-duplication TTL.
+    DuplicateDelivery,
 }
 
 impl Error {
@@ -52,6 +54,7 @@ impl Error {
             Error::ParsedBodyMismatch => "parsed_body_mismatch",
             Error::InvalidOptions { .. } => "invalid_options",
             Error::RandomUnavailable => "random_unavailable",
+            Error::DuplicateDelivery => "duplicate_delivery",
         }
     }
 
@@ -88,6 +91,20 @@ impl Error {
             Error::RandomUnavailable => {
                 "Run where crypto.getRandomValues (or the OS random source) is available."
             }
+            Error::DuplicateDelivery => {
+                "This exact delivery was already accepted: do not process it again (Promptfoo does not retry, so a repeat is a replay)."
+            }
+        }
+    }
+
+    /// A stable refinement of [`Error::code`], where one exists. Today only
+    /// `timestamp_outside_window` has one: `"too_old"` (the timestamp is
+    /// further in the past than the window) or `"in_future"` (further ahead).
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Error::TimestampOutsideWindow { age_seconds, .. } if *age_seconds < 0 => Some("in_future"),
+            Error::TimestampOutsideWindow { .. } => Some("too_old"),
+            _ => None,
         }
     }
 }
@@ -118,6 +135,7 @@ impl fmt::Display for Error {
             Error::ParsedBodyMismatch => f.write_str("a parsed body was given; the signature covers the raw bytes"),
             Error::InvalidOptions { option, reason } => write!(f, "invalid option {option}: {reason}"),
             Error::RandomUnavailable => f.write_str("no secure random number generator is available"),
+            Error::DuplicateDelivery => f.write_str("this delivery was already accepted"),
         }
     }
 }
@@ -143,6 +161,7 @@ mod tests {
             Error::ParsedBodyMismatch,
             Error::InvalidOptions { option: "o".into(), reason: "x".into() },
             Error::RandomUnavailable,
+            Error::DuplicateDelivery,
         ];
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
@@ -158,5 +177,16 @@ mod tests {
         assert!(future.to_string().contains("90s in the future"));
         let old = Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: 90, tolerance_seconds: 60 };
         assert!(old.to_string().contains("90s old"));
+    }
+
+    #[test]
+    fn window_reason_says_direction_and_nothing_else_has_one() {
+        let future = Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: -90, tolerance_seconds: 60 };
+        let old = Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: 90, tolerance_seconds: 60 };
+        assert_eq!(future.reason(), Some("in_future"));
+        assert_eq!(old.reason(), Some("too_old"));
+        assert_eq!(future.code(), old.code());
+        assert_eq!(Error::SignatureMismatch.reason(), None);
+        assert_eq!(Error::DuplicateDelivery.reason(), None);
     }
 }

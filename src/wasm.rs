@@ -21,6 +21,8 @@ pub struct ErrorParts {
     pub message: String,
     pub hint: String,
     pub path: Option<String>,
+    /// A stable refinement of `code`, e.g. `too_old` / `in_future` for `timestamp_outside_window`.
+    pub reason: Option<String>,
 }
 
 impl From<Error> for ErrorParts {
@@ -29,7 +31,14 @@ impl From<Error> for ErrorParts {
             Error::InvalidPayload { path, .. } => Some(path.clone()),
             _ => None,
         };
-        ErrorParts { code: error.code().to_owned(), message: error.to_string(), hint: error.hint().to_owned(), path }
+        let reason = error.reason().map(str::to_owned);
+        ErrorParts {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+            hint: error.hint().to_owned(),
+            path,
+            reason,
+        }
     }
 }
 
@@ -45,6 +54,7 @@ pub fn describe_error(code: &str, detail: String) -> ErrorParts {
         "parsed_body_mismatch" => Error::ParsedBodyMismatch,
         "signature_mismatch" => Error::SignatureMismatch,
         "invalid_payload" => Error::InvalidPayload { path: "$".into(), reason: detail },
+        "duplicate_delivery" => Error::DuplicateDelivery,
         _ => Error::InvalidOptions { option: "options".into(), reason: detail },
     };
     error.into()
@@ -237,4 +247,11 @@ fn problem_value(problem: &config::ConfigProblem) -> Value {
     o.insert("path", problem.path.as_str().into());
     o.insert("message", problem.message.as_str().into());
     Value::Object(o)
+}
+
+/// Bytes of linear memory the instance holds now: for soak scripts, which
+/// check that it stays flat. Not part of the package's public API.
+#[wasm_bindgen]
+pub fn memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
 }

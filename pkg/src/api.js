@@ -4,14 +4,14 @@
 
 import { call, coreError, wasm } from './core.js';
 import { KeyRing } from './keyring.js';
-import { invalidArgType, WebhookVerificationError } from './errors.js';
+import { disposedError, guarded, invalidArgType, isOwnError, kindOf, WebhookVerificationError } from './errors.js';
 import { bodyText, isParsedBody, rawBody, readBounded, unsupportedBody } from './body.js';
 
 export { WebhookVerificationError };
 
 export const SIGNATURE_HEADER = 'X-Promptfoo-Signature';
 const SIGNATURE_HEADER_LOWER = 'x-promptfoo-signature';
-const OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now'];
+const OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe'];
 // sign() and verifySignature() take no options: they hash whatever they are given.
 const NO_BODY_LIMIT = Number.MAX_SAFE_INTEGER;
 // Prepared keys for the last few string secrets given to sign/verifySignature.
@@ -43,8 +43,16 @@ function withKeyRing(secret, use) {
 
 // ---------------------------------------------------------------- options
 
-function readOptions(options) {
+function readOptions(options, { dedupe = false } = {}) {
   if (options === undefined) return {};
+  // Getters and Proxies run caller code: whatever they throw is invalid_options.
+  return guarded(
+    () => readOptionValues(options, dedupe),
+    () => coreError('invalid_options', 'reading the options threw (see error.cause)'),
+  );
+}
+
+function readOptionValues(options, dedupeAllowed) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgType('options', 'an object', options);
   }
@@ -53,7 +61,7 @@ function readOptions(options) {
       throw coreError('invalid_options', `unknown option '${key}' (known: ${OPTION_NAMES.join(', ')})`);
     }
   }
-  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now } = options;
+  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = options;
   for (const [name, value] of [['toleranceSeconds', toleranceSeconds], ['maxBodyBytes', maxBodyBytes]]) {
     if (value !== undefined && typeof value !== 'number') {
       throw coreError('invalid_options', `${name} must be a number, got ${typeof value}`);
@@ -62,15 +70,67 @@ function readOptions(options) {
   if (allowParsedBody !== undefined && typeof allowParsedBody !== 'boolean') {
     throw coreError('invalid_options', `allowParsedBody must be a boolean, got ${typeof allowParsedBody}`);
   }
-  if (now !== undefined && typeof now !== 'function' && typeof now !== 'number' && !(now instanceof Date)) {
+  if (now !== undefined && typeof now !== 'function' && typeof now !== 'number' && !isDate(now)) {
     throw coreError('invalid_options', 'now must be a function, a Date or a number of milliseconds');
   }
-  return { toleranceSeconds, maxBodyBytes, allowParsedBody: allowParsedBody === true, now };
+  return { toleranceSeconds, maxBodyBytes, allowParsedBody: allowParsedBody === true, now, dedupe: readDedupe(dedupe, dedupeAllowed) };
+}
+
+// ---------------------------------------------------------------- de-duplication
+
+// Without a window a key is kept a day; with one, twice the window: a payload
+// verifies while its timestamp is within toleranceSeconds either side of now.
+const DEFAULT_DEDUPE_TTL_SECONDS = 24 * 60 * 60;
+const defaultTtl = (toleranceSeconds) =>
+  toleranceSeconds === undefined ? DEFAULT_DEDUPE_TTL_SECONDS : Math.max(1, 2 * toleranceSeconds);
+
+function readDedupe(dedupe, allowed) {
+  if (dedupe === undefined) return undefined;
+  if (!allowed) throw coreError('invalid_options', 'dedupe is asynchronous: use new Webhook(secret, { dedupe }).verifyOnce()');
+  if (typeof dedupe !== 'object' || dedupe === null || typeof dedupe.store?.claim !== 'function') {
+    throw coreError('invalid_options', 'dedupe must be { store, ttlSeconds? } with a store that has claim(key, ttlSeconds)');
+  }
+  const { store, ttlSeconds } = dedupe;
+  if (ttlSeconds !== undefined && !(Number.isSafeInteger(ttlSeconds) && ttlSeconds >= 1)) {
+    throw coreError('invalid_options', 'dedupe.ttlSeconds must be a whole number of at least 1');
+  }
+  return { store, ttlSeconds };
+}
+
+/**
+ * The store key of a verified delivery. Promptfoo sends no event id; the
+ * signature depends on the body and the secret, so it names the delivery.
+ * Hex case and the blanks the core ignores are normalized, so a replay with
+ * an upper-cased signature is the same key.
+ */
+function deliveryKey(signature) {
+  return `promptfoo-webhooks:${signature.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase()}`;
+}
+
+function invalidReturnValue(name, value) {
+  const error = new TypeError(`${name} must return true or false (or a Promise of one), got ${kindOf(value)}`);
+  error.code = 'ERR_INVALID_RETURN_VALUE';
+  return error;
+}
+
+const dateValue = Date.prototype.getTime; // throws for anything but a real Date
+function isDate(value) {
+  try {
+    dateValue.call(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function nowMillis(now) {
-  const value = typeof now === 'function' ? now() : now ?? Date.now();
-  const millis = value instanceof Date ? value.getTime() : value;
+  const millis = guarded(
+    () => {
+      const value = typeof now === 'function' ? now() : now ?? Date.now();
+      return isDate(value) ? dateValue.call(value) : value;
+    },
+    () => coreError('invalid_options', 'the now() clock threw (see error.cause)'),
+  );
   if (typeof millis !== 'number' || !Number.isFinite(millis)) {
     throw coreError('invalid_options', 'now must give a valid Date or a finite number of milliseconds');
   }
@@ -85,51 +145,99 @@ function signatureArg(signature) {
 
 // ---------------------------------------------------------------- receive
 
+// The top-level verify() is synchronous, so it refuses the dedupe option.
+const FOR_ONE_VERIFY = Symbol('one synchronous verify');
+
 /** Verifies deliveries with keys prepared once. */
 export class Webhook {
   #keys;
   #allowParsedBody;
   #now;
+  #dedupe;
 
   /**
    * @param {string | Uint8Array | Array<string | Uint8Array>} secret one secret, or several during a rotation
-   * @param {object} [options] toleranceSeconds, maxBodyBytes, allowParsedBody, now
+   * @param {object} [options] toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe
    */
-  constructor(secret, options) {
-    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now } = readOptions(options);
+  constructor(secret, options, internal = undefined) {
+    const dedupeAllowed = internal !== FOR_ONE_VERIFY;
+    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = readOptions(options, { dedupe: dedupeAllowed });
     this.#keys = new KeyRing(secret, maxBodyBytes, toleranceSeconds);
     this.#allowParsedBody = allowParsedBody;
     this.#now = now;
+    this.#dedupe = dedupe && { store: dedupe.store, ttlSeconds: dedupe.ttlSeconds ?? defaultTtl(toleranceSeconds) };
   }
 
   /** The typed event, or throws WebhookVerificationError. */
   verify(body, signature) {
+    const keys = this.#ready();
     const sig = signatureArg(signature);
     const raw = this.#raw(body);
-    const secretIndex = this.#keys.verify(raw, sig, nowMillis(this.#now));
+    const secretIndex = keys.verify(raw, sig, nowMillis(this.#now));
     const event = JSON.parse(bodyText(raw));
     Object.defineProperty(event, 'secretIndex', { value: secretIndex, enumerable: false });
     return event;
   }
 
-  /** Verifies a Fetch API Request, reading at most maxBodyBytes of its body. */
-  async verifyRequest(request) {
-    if (typeof request !== 'object' || request === null || typeof request.headers?.get !== 'function') {
-      throw invalidArgType('request', 'a Fetch API Request', request);
+  /**
+   * Verifies, then claims the delivery in the `dedupe` store: a delivery
+   * seen within `ttlSeconds` fails with `duplicate_delivery`. Only deliveries
+   * that verified are claimed, so junk cannot fill the store.
+   */
+  async verifyOnce(body, signature) {
+    if (this.#dedupe === undefined) {
+      throw coreError('invalid_options', 'verifyOnce needs the dedupe option: new Webhook(secret, { dedupe: { store } })');
     }
-    const keys = this.#keys;
+    const event = this.verify(body, signature);
+    const { store, ttlSeconds } = this.#dedupe;
+    const fresh = await store.claim(deliveryKey(signature), ttlSeconds);
+    if (fresh === false) throw coreError('duplicate_delivery');
+    if (fresh !== true) throw invalidReturnValue('dedupe.store.claim()', fresh);
+    return event;
+  }
+
+  /**
+   * Verifies a Fetch API Request, reading at most maxBodyBytes of its body;
+   * with the dedupe option, as verifyOnce does.
+   */
+  async verifyRequest(request) {
+    const keys = this.#ready();
     const limit = keys.bodyLimit;
     const tooLarge = (size) => keys.sizeError(size) ?? new RangeError('body size check disagreed with the limit');
-    const declared = Number(request.headers.get('content-length'));
+    // Reading a Request runs its getters and stream: what they throw is
+    // either the request's shape (a TypeError) or the body's (unsupported_body).
+    const notARequest = () => invalidArgType('request', 'a Fetch API Request', request);
+    const { signature, declared, stream } = guarded(() => {
+      if (typeof request !== 'object' || request === null || typeof request.headers?.get !== 'function') {
+        throw notARequest();
+      }
+      return {
+        signature: request.headers.get(SIGNATURE_HEADER_LOWER) ?? undefined,
+        declared: Number(request.headers.get('content-length')),
+        stream: request.body,
+      };
+    }, notARequest);
     if (Number.isFinite(declared) && declared > limit) throw tooLarge(declared);
-    const body = await readBounded(request.body, limit, tooLarge);
-    return this.verify(body, request.headers.get(SIGNATURE_HEADER_LOWER) ?? undefined);
+    let body;
+    try {
+      body = await readBounded(stream, limit, tooLarge);
+    } catch (thrown) {
+      if (isOwnError(thrown)) throw thrown;
+      const error = coreError('unsupported_body', 'the request body could not be read (see error.cause)');
+      throw Object.defineProperty(error, 'cause', { value: thrown, configurable: true, writable: true });
+    }
+    return this.#dedupe ? this.verifyOnce(body, signature) : this.verify(body, signature);
   }
 
   /** Frees the prepared keys now instead of at garbage collection. */
   dispose() {
     this.#keys?.free();
     this.#keys = undefined;
+  }
+
+  #ready() {
+    if (this.#keys === undefined) throw disposedError();
+    return this.#keys;
   }
 
   #raw(body) {
@@ -139,7 +247,9 @@ export class Webhook {
     if (!this.#allowParsedBody) throw coreError('parsed_body_mismatch');
     // The sender signed JSON.stringify(payload); re-stringifying the parsed
     // object reproduces those bytes exactly when nothing rewrote them.
-    return JSON.stringify(body);
+    const text = jsonText(body, 'unsupported_body', 'the parsed body');
+    if (text === undefined) throw coreError('unsupported_body', 'the parsed body has no JSON form');
+    return text;
   }
 
   get [Symbol.toStringTag]() {
@@ -147,9 +257,17 @@ export class Webhook {
   }
 }
 
+/** JSON.stringify of a caller's value; a throw (BigInt, cycle, toJSON, Proxy) becomes `code`. */
+function jsonText(value, code, what) {
+  return guarded(
+    () => JSON.stringify(value),
+    () => coreError(code, `${what} has no JSON form: JSON.stringify threw (see error.cause)`),
+  );
+}
+
 /** Verifies one delivery: the typed event, or throws WebhookVerificationError. */
 export function verify(body, signature, secret, options) {
-  const webhook = new Webhook(secret, options);
+  const webhook = new Webhook(secret, options, FOR_ONE_VERIFY);
   try {
     return webhook.verify(body, signature);
   } finally {
@@ -167,7 +285,12 @@ export function verifySignature(body, signature, secret) {
 
 /** `true` for the events this version types; `false` for a later one (still verified). */
 export function isKnownEvent(event) {
-  return typeof event?.event === 'string' && wasm.is_known_event(event.event);
+  try {
+    const name = event?.event;
+    return typeof name === 'string' && wasm.is_known_event(name);
+  } catch {
+    return false; // a Proxy or getter that throws is no known event
+  }
 }
 
 /** Parses and validates a payload without checking any signature. */
@@ -175,7 +298,8 @@ export function parseEvent(body) {
   let raw = rawBody(body);
   if (raw === undefined) {
     if (!isParsedBody(body)) throw unsupportedBody(body);
-    raw = JSON.stringify(body);
+    raw = jsonText(body, 'unsupported_body', 'the parsed body');
+    if (raw === undefined) throw coreError('unsupported_body', 'the parsed body has no JSON form');
   }
   if (typeof raw === 'string') call(wasm.check_event_text, raw);
   else call(wasm.check_event_bytes, raw);
@@ -222,7 +346,7 @@ export function sign(body, secret) {
 
 /** `{ body, headers }` ready to POST: the payload as JSON.stringify prints it, signed. */
 export function signPayload(payload, secret) {
-  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const body = typeof payload === 'string' ? payload : jsonText(payload, 'invalid_payload', 'the payload');
   if (body === undefined) throw coreError('invalid_payload', 'the payload has no JSON form');
   call(wasm.check_event_text, body);
   return {
@@ -238,7 +362,10 @@ export function signPayload(payload, secret) {
  */
 export function issueChangeEvent(before, after, options = {}) {
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
-  const { userId, timestamp = new Date().toISOString() } = options;
+  const { userId, timestamp = new Date().toISOString() } = guarded(
+    () => ({ userId: options.userId, timestamp: options.timestamp }),
+    () => coreError('invalid_options', 'reading the options threw (see error.cause)'),
+  );
   if (userId !== undefined && typeof userId !== 'string') throw invalidArgType('options.userId', 'a string', userId);
   if (typeof timestamp !== 'string') throw invalidArgType('options.timestamp', 'an ISO 8601 string', timestamp);
   const json = call(wasm.issue_change_event, jsonArg(before, 'before'), jsonArg(after, 'after'), userId, timestamp);
@@ -246,8 +373,11 @@ export function issueChangeEvent(before, after, options = {}) {
 }
 
 function jsonArg(value, name) {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidArgType(name, 'an issue object', value);
-  return JSON.stringify(value);
+  const kind = kindOf(value);
+  if (kind !== 'object') throw invalidArgType(name, 'an issue object', value);
+  const text = jsonText(value, 'invalid_payload', name);
+  if (text === undefined) throw coreError('invalid_payload', `${name} has no JSON form`);
+  return text;
 }
 
 // ---------------------------------------------------------------- manage
@@ -262,8 +392,12 @@ export function generateSecret() {
  * @returns {{ ok: true, config: object } | { ok: false, problems: Array<{ path: string, message: string }> }}
  */
 export function validateWebhookConfig(config) {
-  return JSON.parse(call(wasm.validate_webhook_config, JSON.stringify(config) ?? 'null'));
+  return JSON.parse(call(wasm.validate_webhook_config, jsonText(config, 'invalid_payload', 'the config') ?? 'null'));
 }
+
+// ---------------------------------------------------------------- de-duplication store
+
+export { MemoryReplayStore } from './replay.js';
 
 // ---------------------------------------------------------------- route and serve
 

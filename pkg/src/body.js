@@ -1,30 +1,85 @@
 // Raw bodies as the core takes them: a string or bytes. Anything else is
 // either a parsed JSON value (handled by the caller) or unsupported.
+//
+// Bodies come from callers, so nothing here trusts a value's own properties:
+// the engine's intrinsic getters read the internal slots, which a Proxy, a
+// forged prototype or an own `length` property cannot change. The wasm glue
+// sizes its copy by `.length`, so a lying `length` would otherwise make the
+// core read past the bytes it was given.
 
 import { coreError } from './core.js';
+import { guarded } from './errors.js';
 
 const decoder = new TextDecoder(); // not fatal: invalid UTF-8 becomes U+FFFD, as Buffer#toString does
 
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+const getter = (prototype, name) => Object.getOwnPropertyDescriptor(prototype, name).get;
+const typedArrayKind = getter(TypedArrayPrototype, Symbol.toStringTag); // undefined unless a typed array
+const viewBuffer = getter(TypedArrayPrototype, 'buffer');
+const viewOffset = getter(TypedArrayPrototype, 'byteOffset');
+const viewLength = getter(TypedArrayPrototype, 'byteLength');
+const arrayBufferLength = getter(ArrayBuffer.prototype, 'byteLength'); // throws for anything else
+const sharedBufferLength =
+  typeof SharedArrayBuffer === 'function' ? getter(SharedArrayBuffer.prototype, 'byteLength') : undefined;
+
+const succeeds = (fn) => {
+  try {
+    fn();
+    return true;
+  } catch {
+    return false;
+  }
+};
+const isArrayBuffer = (value) => succeeds(() => arrayBufferLength.call(value));
+const isSharedArrayBuffer = (value) => sharedBufferLength !== undefined && succeeds(() => sharedBufferLength.call(value));
+
+/**
+ * The bytes of a Uint8Array (a Buffer included) as a plain Uint8Array view,
+ * or `undefined` for anything else. Bytes in shared memory are copied first:
+ * another thread could change them between verifying and parsing.
+ */
+export function bytesOf(value) {
+  if (!ArrayBuffer.isView(value) || typedArrayKind.call(value) !== 'Uint8Array') return undefined;
+  const length = viewLength.call(value); // 0 once the buffer is detached
+  if (length === 0) return new Uint8Array(0);
+  const buffer = viewBuffer.call(value);
+  const view = new Uint8Array(buffer, viewOffset.call(value), length);
+  return isSharedArrayBuffer(buffer) ? new Uint8Array(view) : view;
+}
+
 /** `string | Uint8Array` for raw bodies, `undefined` for anything else. */
 export function rawBody(body) {
-  if (typeof body === 'string' || body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (typeof body === 'string') return body;
+  const bytes = bytesOf(body);
+  if (bytes !== undefined) return bytes;
+  if (isArrayBuffer(body)) {
+    return guarded(
+      () => new Uint8Array(body),
+      () => coreError('unsupported_body', 'the ArrayBuffer is detached (transferred)'),
+    );
+  }
   return undefined;
 }
 
 /** A value a JSON body parser produced (req.body after express.json()). */
 export function isParsedBody(body) {
-  return typeof body === 'object' && body !== null && !ArrayBuffer.isView(body) && !isBuffer(body);
-}
-
-function isBuffer(body) {
-  return body instanceof ArrayBuffer || Object.prototype.toString.call(body) === '[object SharedArrayBuffer]';
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !ArrayBuffer.isView(body) &&
+    !isArrayBuffer(body) &&
+    !isSharedArrayBuffer(body)
+  );
 }
 
 export function unsupportedBody(body) {
-  const kind = ArrayBuffer.isView(body) ? body.constructor.name : typeof body;
-  const detail = body === undefined || body === null ? `the body is ${body}` : `a ${kind} cannot be verified`;
-  return coreError('unsupported_body', detail);
+  if (body === undefined || body === null) return coreError('unsupported_body', `the body is ${body}`);
+  const kind = ArrayBuffer.isView(body)
+    ? (typedArrayKind.call(body) ?? 'DataView')
+    : isSharedArrayBuffer(body)
+      ? 'SharedArrayBuffer'
+      : typeof body;
+  return coreError('unsupported_body', `a ${kind} cannot be verified`);
 }
 
 export function bodyText(raw) {
@@ -43,12 +98,17 @@ export async function readBounded(stream, limit, tooLarge) {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    size += value.byteLength;
+    const chunk = bytesOf(value);
+    if (chunk === undefined) {
+      await reader.cancel().catch(() => {});
+      throw coreError('unsupported_body', 'the body stream gave a chunk that is not a Uint8Array');
+    }
+    size += chunk.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => {});
       throw tooLarge(size);
     }
-    chunks.push(value);
+    chunks.push(chunk);
   }
   if (chunks.length === 1) return chunks[0];
   const bytes = new Uint8Array(size);

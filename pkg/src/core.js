@@ -10,6 +10,7 @@ function fromParts(parts) {
   const error = new WebhookVerificationError(parts.code, parts.message, {
     hint: parts.hint,
     path: parts.path,
+    reason: parts.reason,
   });
   parts.free();
   return error;

@@ -5,7 +5,8 @@
 // need not be copied into wasm memory for the signature check.
 
 import { call, coreError, wasm } from './core.js';
-import { invalidArgType } from './errors.js';
+import { guarded, invalidArgType } from './errors.js';
+import { bytesOf } from './body.js';
 
 let nativeHmac;
 
@@ -26,15 +27,29 @@ export function useNativeHmac(impl) {
   nativeHmac = impl;
 }
 
+// A rotation needs two or three; a bound keeps a huge (sparse) array from being walked.
+const MAX_SECRETS = 64;
+
+const SECRET_TYPES = 'a string or Uint8Array, or an array of them';
+
+/** The secrets as strings and plain Uint8Arrays, read once. */
 function secretList(secret) {
-  const list = Array.isArray(secret) ? secret : [secret];
-  for (const [i, s] of list.entries()) {
-    if (typeof s !== 'string' && !(s instanceof Uint8Array)) {
-      const name = Array.isArray(secret) ? `secret[${i}]` : 'secret';
-      throw invalidArgType(name, 'a string or Uint8Array', s);
-    }
-  }
-  return list;
+  const isList = guarded(() => Array.isArray(secret), () => invalidArgType('secret', SECRET_TYPES, secret));
+  if (!isList) return [secretValue(secret, 'secret')];
+  return guarded(
+    () => {
+      if (secret.length > MAX_SECRETS) throw invalidArgType('secret', `at most ${MAX_SECRETS} secrets`, secret);
+      return Array.from(secret, (s, i) => secretValue(s, `secret[${i}]`));
+    },
+    () => invalidArgType('secret', SECRET_TYPES, secret),
+  );
+}
+
+function secretValue(value, name) {
+  if (typeof value === 'string') return value;
+  const bytes = bytesOf(value);
+  if (bytes === undefined) throw invalidArgType(name, 'a string or Uint8Array', value);
+  return bytes;
 }
 
 export class KeyRing {
@@ -77,6 +92,7 @@ export class KeyRing {
   verify(raw, signature, nowMillis) {
     const core = this.#core;
     if (!this.#hashNatively(raw)) {
+      checkSizeBeforeCopy(core, raw);
       return typeof raw === 'string'
         ? call(() => core.verify_text(raw, signature, nowMillis))
         : call(() => core.verify_bytes(raw, signature, nowMillis));
@@ -94,6 +110,7 @@ export class KeyRing {
   matches(raw, signature) {
     const core = this.#core;
     if (!this.#hashNatively(raw)) {
+      checkSizeBeforeCopy(core, raw);
       return typeof raw === 'string' ? core.signature_matches_text(raw, signature) : core.signature_matches_bytes(raw, signature);
     }
     let expected;
@@ -141,3 +158,26 @@ function decodeSignature(signature) {
 function byteLength(raw) {
   return typeof raw === 'string' ? nativeHmac.byteLength(raw) : raw.byteLength;
 }
+
+// A string's UTF-8 length is at least its length in UTF-16 units, so a
+// string (or bytes) longer than the limit is refused before it is copied
+// into wasm memory; the exact size is counted only then.
+function checkSizeBeforeCopy(core, raw) {
+  if (raw.length <= core.body_limit()) return;
+  call(() => core.check_body_size(typeof raw === 'string' ? utf8Length(raw) : raw.length));
+}
+
+function utf8Length(text) {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3; // a lone surrogate becomes U+FFFD, 3 bytes
+  }
+  return bytes;
+}
+

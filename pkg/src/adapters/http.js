@@ -21,6 +21,7 @@ export const STATUS_BY_CODE = Object.freeze({
   invalid_json: 400,
   invalid_payload: 400,
   timestamp_outside_window: 400,
+  duplicate_delivery: 409,
   // The receiver's own set-up, not the sender's fault:
   parsed_body_mismatch: 500,
   invalid_secret: 500,

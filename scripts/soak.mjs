@@ -1,0 +1,130 @@
+// make soak: memory under a long run, and the peak of one 5 MiB verify.
+//
+//   node --expose-gc scripts/soak.mjs            1,000,000 mixed verifications; wasm memory and RSS
+//   node scripts/soak.mjs --big <ascii|bytes|utf8>   one 5 MiB verify in this (fresh) process
+//
+// Expected: wasm linear memory flat after warm-up, RSS growth under 5 MB;
+// a 5 MiB body grows wasm memory by less than twice its size. Prints figures;
+// exits non-zero when an expectation fails. It measures the package sources
+// in pkg/src (what pkg/dist bundles), which give access to the core's
+// memory_bytes() diagnostic.
+import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Webhook, WebhookVerificationError } from '../pkg/src/node.js';
+import { wasm } from '../pkg/src/core.js';
+
+const SECRET = 'whsec-soak-0123456789abcdef';
+const TOTAL = 1_000_000;
+const WARM_UP = 200_000;
+const MiB = 1024 * 1024;
+const MAX_RSS_GROWTH = 5 * MiB;
+const hmac = (body) => createHmac('sha256', SECRET).update(body).digest('hex');
+const mib = (bytes) => `${(bytes / MiB).toFixed(2)} MiB`;
+
+if (process.argv[2] === '--big') bigVerify(process.argv[3]);
+else soak();
+
+function soak() {
+  const deliveries = mixedDeliveries();
+  const webhook = new Webhook(SECRET);
+  const counts = { accepted: 0, rejected: 0, wrong: 0 };
+  const run = (from, to) => {
+    for (let i = from; i < to; i++) {
+      const { body, signature, valid } = deliveries[i % deliveries.length];
+      let accepted = false;
+      try {
+        accepted = webhook.verify(body, signature).event !== undefined;
+      } catch (error) {
+        if (!(error instanceof WebhookVerificationError)) throw error;
+      }
+      counts[accepted ? 'accepted' : 'rejected']++;
+      if (accepted !== valid) counts.wrong++;
+    }
+  };
+  const sample = (label) => {
+    globalThis.gc?.();
+    const { rss, heapUsed } = process.memoryUsage();
+    const figures = { wasm: wasm.memory_bytes(), rss };
+    console.log(`${label.padEnd(22)} wasm memory ${mib(figures.wasm).padStart(10)}   RSS ${mib(rss).padStart(10)}   JS heap used ${mib(heapUsed).padStart(9)}`);
+    return figures;
+  };
+
+  console.log(`[soak] ${TOTAL.toLocaleString('en')} verifications over ${deliveries.length} deliveries (${deliveries.filter((d) => d.valid).length} valid)${globalThis.gc ? '' : ' (run with --expose-gc for steadier RSS)'}`);
+  const before = sample('before warm-up');
+  run(0, WARM_UP);
+  const warm = sample(`after ${WARM_UP.toLocaleString('en')} (warm)`);
+  const started = process.hrtime.bigint();
+  run(WARM_UP, TOTAL);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const end = sample(`after ${TOTAL.toLocaleString('en')}`);
+  webhook.dispose();
+
+  const wasmGrowth = end.wasm - warm.wasm;
+  const rssGrowth = end.rss - warm.rss;
+  console.log(`[soak] ${counts.accepted.toLocaleString('en')} accepted, ${counts.rejected.toLocaleString('en')} rejected, ${counts.wrong} wrong; ${Math.round((TOTAL - WARM_UP) / seconds).toLocaleString('en')} verifications/s after warm-up`);
+  console.log(`[soak] wasm memory growth after warm-up: ${wasmGrowth} bytes (before warm-up ${mib(before.wasm)})`);
+  console.log(`[soak] RSS growth after warm-up: ${mib(rssGrowth)} (limit ${mib(MAX_RSS_GROWTH)})`);
+
+  const failures = [];
+  if (counts.wrong !== 0) failures.push(`${counts.wrong} verifications gave the wrong answer`);
+  if (wasmGrowth !== 0) failures.push('wasm memory grew after warm-up');
+  if (rssGrowth >= MAX_RSS_GROWTH) failures.push('RSS grew by 5 MB or more after warm-up');
+
+  // Each 5 MiB measurement needs a fresh instance: a fresh process.
+  const script = fileURLToPath(import.meta.url);
+  for (const kind of ['bytes', 'ascii', 'utf8']) {
+    const line = execFileSync(process.execPath, [script, '--big', kind], { encoding: 'utf8' }).trim();
+    console.log(line);
+    if (line.includes('FAIL')) failures.push(`5 MiB ${kind} body: ${line}`);
+  }
+  for (const failure of failures) console.log(`[soak] FAIL: ${failure}`);
+  if (failures.length === 0) console.log('[soak] OK');
+  process.exitCode = failures.length === 0 ? 0 : 1;
+}
+
+/** Valid deliveries of several sizes and the ways a delivery goes wrong. */
+function mixedDeliveries() {
+  const list = [];
+  for (const size of [200, 2_000, 20_000]) {
+    const payload = { event: 'issue.created', timestamp: '2025-03-14T12:34:56Z', data: { issue: { id: `i-${size}`, weakness: 'w'.repeat(size) }, eventData: {} } };
+    const body = JSON.stringify(payload);
+    const signature = hmac(body);
+    list.push(
+      { body, signature, valid: true },
+      { body: Buffer.from(body), signature: signature.toUpperCase(), valid: true },
+      { body: body.replace('issue.created', 'issue.createD'), signature, valid: false }, // tampered
+      { body, signature: hmac(`${body} `), valid: false }, // wrong signature
+      { body, signature: `sha256=${signature}`, valid: false }, // malformed
+      { body, signature: undefined, valid: false }, // missing
+    );
+  }
+  const notJson = '{"event":';
+  const notPayload = '{"event":42}';
+  list.push({ body: notJson, signature: hmac(notJson), valid: false }, { body: notPayload, signature: hmac(notPayload), valid: false });
+  return list;
+}
+
+/** One verify of a body just under 5 MiB in a fresh instance: how much did wasm memory grow? */
+function bigVerify(kind) {
+  const target = 5 * MiB - 1024;
+  const filler = kind === 'utf8' ? 'é' : 'x'; // é: 2 bytes in UTF-8, 1 unit in a JS string
+  const text = JSON.stringify({
+    event: 'evaluation.completed',
+    timestamp: '2025-03-14T12:34:56Z',
+    data: { jobId: 'j-1', progress: filler.repeat(Math.floor((target - 100) / Buffer.byteLength(filler))) },
+  });
+  const size = Buffer.byteLength(text);
+  const body = kind === 'bytes' ? Buffer.from(text) : text;
+  const signature = hmac(text);
+  const webhook = new Webhook(SECRET);
+  const before = wasm.memory_bytes();
+  const event = webhook.verify(body, signature);
+  const after = wasm.memory_bytes(); // linear memory never shrinks: this is the peak
+  const growth = after - before;
+  const ratio = growth / size;
+  const verdict = event.event === 'evaluation.completed' && ratio < 2 ? 'OK' : 'FAIL';
+  console.log(
+    `[soak] 5 MiB verify, ${kind.padEnd(5)} body of ${mib(size)}: wasm memory ${mib(before)} -> ${mib(after)}, growth ${mib(growth)} = ${ratio.toFixed(2)}x the body: ${verdict}`,
+  );
+}
