@@ -16,7 +16,7 @@ copyFileSync(new URL('../README.md', import.meta.url), new URL('../pkg/README.md
 // One hand-written declaration file serves both module systems.
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
 
-const common = { bundle: true, target: 'es2022', legalComments: 'none', logLevel: 'warning' };
+const common = { bundle: true, minify: true, keepNames: true, target: 'es2022', legalComments: 'none', logLevel: 'warning' };
 
 await Promise.all([
   build({ ...common, entryPoints: [path(src, 'node.js')], outfile: path(dist, 'node.js'), format: 'esm', platform: 'node' }),
