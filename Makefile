@@ -18,7 +18,11 @@ build: setup
 
 test: build test-rust test-js
 
+# Clippy denies panicking constructs in library code (see src/lib.rs), for
+# the native and the wasm build alike.
 test-rust:
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 	cargo test --all-targets
 	cargo test --doc
 

@@ -23,19 +23,11 @@ const WORD: usize = 8;
 const ONES: u64 = u64::from_le_bytes([0x01; WORD]);
 const HIGH_BITS: u64 = u64::from_le_bytes([0x80; WORD]);
 
-/// Which bytes end a run of plain string characters: `"`, `\` and the
+/// Whether `b` ends a run of plain string characters: `"`, `\` and the
 /// control characters U+0000..U+001F, which must not appear raw.
-static STRING_SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
+fn is_string_special(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
 
 /// `JSON.stringify(JSON.parse(text))`, written while parsing.
 pub fn canonicalize(text: &str) -> Result<String, Error> {
@@ -123,8 +115,7 @@ fn find_string_special(bytes: &[u8], from: usize) -> usize {
         at += WORD;
     }
     while let Some(&b) = bytes.get(at) {
-        // A table of 256 entries, indexed by a byte: always in bounds.
-        if STRING_SPECIAL[usize::from(b)] {
+        if is_string_special(b) {
             break;
         }
         at += 1;
@@ -408,11 +399,7 @@ impl<'t> Cursor<'t> {
 
     /// The code unit of a `\uXXXX` escape starting at `at`, if there is one.
     fn hex_unit(&self, at: usize) -> Option<u16> {
-        let escape = self.bytes.get(at..at + 6)?;
-        let (prefix, hex) = escape.split_at(2);
-        if prefix != b"\\u" {
-            return None;
-        }
+        let hex = self.bytes.get(at..at + 6)?.strip_prefix(b"\\u")?;
         hex.iter().try_fold(0u16, |acc, &h| {
             let digit = (h as char).to_digit(16)?;
             // Four hex digits fit in 16 bits; `digit` < 16.

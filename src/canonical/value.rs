@@ -31,7 +31,7 @@ const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
 /// integer in 0 ..= 2^32 - 2 with no leading zero (so `"0"` yes, `"01"` no).
 pub fn array_index(key: &str) -> Option<u32> {
     let bytes = key.as_bytes();
-    if bytes.is_empty() || bytes.len() > 10 || (bytes.len() > 1 && bytes[0] == b'0') {
+    if bytes.is_empty() || bytes.len() > 10 || (bytes.len() > 1 && bytes.first() == Some(&b'0')) {
         return None;
     }
     let mut n: u64 = 0;
