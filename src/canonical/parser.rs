@@ -13,10 +13,21 @@ use super::value::{Object, Value};
 use super::writer;
 use crate::Error;
 
-/// Deepest nesting [`parse_value`] accepts. Dropping a [`Value`] recurses
-/// once per level, so the tree must stay shallow enough for any thread's
-/// stack; the streaming canonicalizer has no such limit.
-pub const MAX_TREE_DEPTH: usize = 512;
+/// Deepest nesting of arrays and objects [`parse_value`] (hence every
+/// payload the verify pipeline types) accepts.
+///
+/// Not a stack guard: the parser and every [`Value`] operation (drop,
+/// clone, compare, debug, serialize) are iterative, and a tree costs about
+/// a hundred bytes per level, so memory stays bounded by the body limit.
+/// The limit refuses what no genuine sender produces. Promptfoo serializes
+/// with V8's `JSON.stringify`, which recurses and throws a `RangeError`
+/// past about 4,100 levels on Node 20's default stack (measured:
+/// `JSON.stringify(JSON.parse(text))` works up to 4,104 nested arrays and
+/// 4,103 nested objects). 10,000 passes every depth V8 can print, with room
+/// for engines with larger stacks, and stops a pathological body before a
+/// handler's own recursive code meets it. The streaming canonicalizer has
+/// no limit: it never builds a tree.
+pub const MAX_TREE_DEPTH: usize = 10_000;
 
 /// Bytes per word in [`find_string_special`]'s scan.
 const WORD: usize = 8;
@@ -560,7 +571,7 @@ mod tests {
         let ok = format!("{}{}", "[".repeat(MAX_TREE_DEPTH), "]".repeat(MAX_TREE_DEPTH));
         assert!(parse_value(&ok).is_ok());
         let deep = format!("{}{}", "[".repeat(MAX_TREE_DEPTH + 1), "]".repeat(MAX_TREE_DEPTH + 1));
-        assert_eq!(reason(&deep), ("nesting deeper than 512 levels".into(), MAX_TREE_DEPTH));
+        assert_eq!(reason(&deep), ("nesting deeper than 10000 levels".into(), MAX_TREE_DEPTH));
     }
 
     #[test]
