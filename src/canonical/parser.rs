@@ -17,16 +17,16 @@ use crate::Error;
 /// payload the verify pipeline types) accepts.
 ///
 /// Not a stack guard: the parser and every [`Value`] operation (drop,
-/// clone, compare, debug, serialize) are iterative, and a tree costs about
-/// a hundred bytes per level, so memory stays bounded by the body limit.
-/// The limit refuses what no genuine sender produces. Promptfoo serializes
-/// with V8's `JSON.stringify`, which recurses and throws a `RangeError`
-/// past about 4,100 levels on Node 20's default stack (measured:
-/// `JSON.stringify(JSON.parse(text))` works up to 4,104 nested arrays and
-/// 4,103 nested objects). 10,000 passes every depth V8 can print, with room
-/// for engines with larger stacks, and stops a pathological body before a
-/// handler's own recursive code meets it. The streaming canonicalizer has
-/// no limit: it never builds a tree.
+/// clone, compare, debug, serialize) are iterative. It bounds what a body
+/// can cost: a level of tree takes about a hundred bytes for its one byte
+/// of text. And it refuses only what no genuine sender produces: Promptfoo
+/// serializes with `JSON.stringify`, which in Node 20's V8 recurses and
+/// throws a `RangeError` past 4,104 nested arrays or 4,103 nested objects
+/// (measured with `JSON.stringify(JSON.parse(text))` on the default stack).
+/// 10,000 leaves room for engines with larger stacks. (Newer V8 serializes
+/// iteratively: Chromium 156 prints 2,000,000 levels; a payload nested
+/// 10,000 deep is still not a webhook.) The streaming
+/// canonicalizer has no limit: it never builds a tree.
 pub const MAX_TREE_DEPTH: usize = 10_000;
 
 /// Bytes per word in [`find_string_special`]'s scan.
