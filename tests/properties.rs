@@ -11,15 +11,18 @@
 //! Infinity) and nesting deeper than its recursion limit of 128. Duplicate
 //! keys are accepted by both.
 
-use promptfoo_webhooks::canonical::{self, Value};
+use oracles::{has_lone_surrogate, has_non_finite_number, serde_json_differs_legitimately, SERDE_JSON_MAX_DEPTH};
+use promptfoo_webhooks::canonical;
 use promptfoo_webhooks::event::Event;
 use promptfoo_webhooks::signature::{Key, SIGNATURE_BYTES};
 use promptfoo_webhooks::{parse_event, sign, Error, Verifier};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 
-/// serde_json refuses nesting deeper than this (its default recursion limit).
-const SERDE_JSON_MAX_DEPTH: usize = 127;
+/// Shared with the fuzz targets.
+#[path = "common/oracles.rs"]
+mod oracles;
+
 /// Generated values nest at most this deep, well inside serde_json's limit.
 const MAX_GENERATED_DEPTH: u32 = 6;
 /// Cases per JSON property: more than proptest's default 256, still fast.
@@ -160,98 +163,6 @@ fn valid_secret() -> impl Strategy<Value = Vec<u8>> {
 }
 
 // ------------------------------------------------------------ helpers
-
-/// True when valid JSON `text` holds a `\u` escape of a lone surrogate:
-/// a high one not followed by a `\u` escape of a low one, or a low one on
-/// its own. In valid JSON a backslash only occurs in a string, and `\\`
-/// is skipped whole, so `"\\ud800"` (a backslash, then text) does not count.
-fn has_lone_surrogate(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let unit_at = |i: usize| -> Option<u16> {
-        let hex = bytes.get(i..i + 6)?.strip_prefix(b"\\u")?;
-        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
-    };
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'\\' {
-            i += 1;
-            continue;
-        }
-        match unit_at(i) {
-            Some(0xD800..=0xDBFF) => match unit_at(i + 6) {
-                Some(0xDC00..=0xDFFF) => i += 12,
-                _ => return true,
-            },
-            Some(0xDC00..=0xDFFF) => return true,
-            Some(_) => i += 6,
-            None => i += 2,
-        }
-    }
-    false
-}
-
-/// For a text `JSON.parse` (and so the canonicalizer) accepts: whether
-/// serde_json may reject it for one of its three documented differences.
-/// The input is examined, not the parsed value: a lone surrogate, an
-/// overflow or deep nesting in a value that a duplicate key later replaces
-/// is gone from the value but not from what serde_json reads.
-fn serde_json_differs_legitimately(text: &str) -> bool {
-    has_lone_surrogate(text) || overflowing_number_or_depth(text)
-}
-
-/// Whether valid JSON `text` has a number literal beyond f64 or nests
-/// deeper than serde_json's limit; strings are skipped.
-fn overflowing_number_or_depth(text: &str) -> bool {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut literal = String::new();
-    // A trailing space ends a number at the very end of the text.
-    for c in text.chars().chain([' ']) {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        if matches!(c, '0'..='9' | '-' | '+' | '.' | 'e' | 'E') {
-            literal.push(c);
-            continue;
-        }
-        if literal.parse::<f64>().is_ok_and(f64::is_infinite) {
-            return true;
-        }
-        literal.clear();
-        match c {
-            '"' => in_string = true,
-            '[' | '{' => depth += 1,
-            ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if depth > SERDE_JSON_MAX_DEPTH {
-            return true;
-        }
-    }
-    false
-}
-
-/// Whether any number in `value` is beyond f64 (JSON.stringify prints it
-/// as `null`, so it does not survive a round trip as a number).
-fn has_non_finite_number(value: &Value) -> bool {
-    let mut pending = vec![value];
-    while let Some(v) = pending.pop() {
-        match v {
-            Value::Number(n) if !n.is_finite() => return true,
-            Value::Array(items) => pending.extend(items),
-            Value::Object(object) => pending.extend(object.iter().map(|(_, item)| item)),
-            _ => {}
-        }
-    }
-    false
-}
 
 /// All the promises of one text: no panic; validity as serde_json judges
 /// it; idempotent output; the tree and the stream agree.
