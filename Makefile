@@ -16,7 +16,7 @@ build: setup
 	$(WASM_OPT) $(GENERATED)/core_bg.wasm -o $(GENERATED)/core_bg.wasm
 	node scripts/build-pkg.mjs
 
-test: build test-rust test-js
+test: build test-rust test-js fuzz-short
 
 # Clippy denies panicking constructs in library code (see src/lib.rs), for
 # the native and the wasm build alike.
@@ -34,3 +34,31 @@ demo: build
 
 clean:
 	rm -rf target $(GENERATED) $(DIST)
+
+# Coverage-guided fuzzing (cargo-fuzz on the nightly toolchain; setup
+# installs both). Each target replays its corpus, seeded from
+# tests/vectors, and fuzz/regressions/<target> (crashers found so far).
+# No AddressSanitizer (-s none): the crate has no unsafe code, and ASan
+# halves the speed; debug assertions and overflow checks stay on (-a), so
+# an arithmetic overflow is a crash too.
+FUZZ_TARGETS       := canonicalize verify parse_event
+FUZZ_SHORT_SECONDS := 20
+FUZZ_LONG_RUNS     := 10000000
+FUZZ_RUN            = cd fuzz && nice cargo +nightly fuzz run -s none -a
+
+.PHONY: fuzz-seed fuzz-short fuzz-long
+fuzz-seed:
+	node fuzz/seed-corpus.mjs
+	mkdir -p $(addprefix fuzz/regressions/,$(FUZZ_TARGETS))
+
+# A smoke run of every target, part of `make test`.
+fuzz-short: setup fuzz-seed
+	@for t in $(FUZZ_TARGETS); do \
+	  ($(FUZZ_RUN) $$t corpus/$$t regressions/$$t -- -max_total_time=$(FUZZ_SHORT_SECONDS)) || exit 1; \
+	done
+
+# A campaign: FUZZ_LONG_RUNS executions per target, one target at a time.
+fuzz-long: setup fuzz-seed
+	@for t in $(FUZZ_TARGETS); do \
+	  ($(FUZZ_RUN) $$t corpus/$$t regressions/$$t -- -runs=$(FUZZ_LONG_RUNS) -print_final_stats=1) || exit 1; \
+	done

@@ -10,6 +10,9 @@
 //! its recursion limit of 128. Duplicate keys are accepted by both. It
 //! accepts nothing `JSON.parse` rejects (the properties check that too).
 
+// Each includer uses only some of these.
+#![allow(dead_code)]
+
 use promptfoo_webhooks::canonical::Value;
 
 /// serde_json refuses nesting deeper than this (its default recursion limit).
