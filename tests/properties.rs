@@ -48,6 +48,7 @@ fn number() -> impl Strategy<Value = String> {
         "5e-324",
         "2e-324",
         "1.7976931348623157e308",
+        "1.7976931348623158e308",
         "1.7976931348623159e308",
         "1e309",
         "-1e400",
@@ -339,6 +340,35 @@ proptest! {
             }
         }
     }
+}
+
+/// Every input a fuzz target once failed on (fuzz/regressions) keeps its
+/// promises here too, in every `cargo test`.
+#[test]
+fn fuzz_regressions_hold() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/canonicalize");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{dir}: {e}")).path();
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        check_text(&String::from_utf8_lossy(&bytes)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        checked += 1;
+    }
+    assert!(checked >= 2, "only {checked} regression inputs in {dir}");
+}
+
+/// Found by the canonicalize fuzz target: 1.7976931348623158e308 rounds
+/// down to the largest double (V8 prints 1.7976931348623157e+308), but
+/// serde_json's default float parser is not correctly rounded and called
+/// it out of range. The oracle now enables serde_json's `float_roundtrip`.
+#[test]
+fn the_largest_double_is_read_correctly_rounded() {
+    for literal in ["1.7976931348623158e308", "1.7976931348623158e+308", "17976931348623158e292"] {
+        assert_eq!(canonical::to_string(literal).as_deref(), Ok("1.7976931348623157e+308"));
+        let serde = serde_json::from_str::<serde_json::Value>(literal).map(|v| v.as_f64());
+        assert_eq!(serde.map_err(|e| e.to_string()), Ok(Some(f64::MAX)), "{literal}");
+    }
+    assert_eq!(canonical::to_string("1.7976931348623159e308").as_deref(), Ok("null"));
 }
 
 fn hex(bytes: &[u8]) -> String {
