@@ -248,8 +248,8 @@ impl Clone for Value {
         }
 
         let mut open: Vec<Open<'_>> = Vec::new();
-        // Keys of the objects on `open` whose next member is a container
-        // being copied, innermost last.
+        // The key of each object member being copied, innermost last; a
+        // leaf member's key is taken back as soon as its copy is placed.
         let mut keys: Vec<String> = Vec::new();
         let mut done = shallow(self, &mut open);
         loop {
@@ -263,7 +263,8 @@ impl Clone for Value {
             }
             // Copy the next child of the innermost container, or close it.
             let next = match open.last_mut() {
-                None => return Value::Null, // unreachable: the root returns above
+                // Not reached: the root's finished copy is returned above.
+                None => return Value::Null,
                 Some(Open::Array(items, _)) => items.next(),
                 Some(Open::Object(members, _)) => members.next().map(|(key, value)| {
                     keys.push(key.clone());
