@@ -16,9 +16,13 @@ build: setup
 	$(WASM_OPT) $(GENERATED)/core_bg.wasm -o $(GENERATED)/core_bg.wasm
 	node scripts/build-pkg.mjs
 
-test: build test-rust test-js test-package
+test: build test-rust test-js test-package fuzz-short
 
+# Clippy denies panicking constructs in library code (see src/lib.rs), for
+# the native and the wasm build alike.
 test-rust:
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 	cargo test --all-targets
 	cargo test --doc
 
@@ -54,6 +58,7 @@ test-package: build
 	cargo package --allow-dirty --quiet
 	@extra=$$(cargo package --allow-dirty --list | grep -Ev '^(src/.*|Cargo\.(toml|toml\.orig|lock)|README\.md|\.cargo_vcs_info\.json)$$'); \
 	  if [ -n "$$extra" ]; then echo "cargo package would also publish:"; echo "$$extra"; exit 1; fi
+
 # Reliability figures (printed, not asserted by the test suites; see README "Reliability").
 soak: build
 	node --expose-gc scripts/soak.mjs
@@ -63,3 +68,31 @@ timing: build
 
 load: build
 	node scripts/load.mjs
+
+# Coverage-guided fuzzing (cargo-fuzz on the nightly toolchain; setup
+# installs both). Each target replays its corpus, seeded from
+# tests/vectors, and fuzz/regressions/<target> (crashers found so far).
+# No AddressSanitizer (-s none): the crate has no unsafe code, and ASan
+# halves the speed; debug assertions and overflow checks stay on (-a), so
+# an arithmetic overflow is a crash too.
+FUZZ_TARGETS       := canonicalize verify parse_event
+FUZZ_SHORT_SECONDS := 20
+FUZZ_LONG_RUNS     := 10000000
+FUZZ_RUN            = cd fuzz && nice cargo +nightly fuzz run -s none -a
+
+.PHONY: fuzz-seed fuzz-short fuzz-long
+fuzz-seed:
+	node fuzz/seed-corpus.mjs
+	mkdir -p $(addprefix fuzz/regressions/,$(FUZZ_TARGETS))
+
+# A smoke run of every target, part of `make test`.
+fuzz-short: setup fuzz-seed
+	@for t in $(FUZZ_TARGETS); do \
+	  ($(FUZZ_RUN) $$t corpus/$$t regressions/$$t -- -max_total_time=$(FUZZ_SHORT_SECONDS)) || exit 1; \
+	done
+
+# A campaign: FUZZ_LONG_RUNS executions per target, one target at a time.
+fuzz-long: setup fuzz-seed
+	@for t in $(FUZZ_TARGETS); do \
+	  ($(FUZZ_RUN) $$t corpus/$$t regressions/$$t -- -runs=$(FUZZ_LONG_RUNS) -print_final_stats=1) || exit 1; \
+	done

@@ -27,11 +27,9 @@ struct Record(Object);
 
 impl Record {
     fn parse(line: &str) -> Result<Self, String> {
-        match canonical::parse(line) {
-            Ok(Value::Object(object)) => Ok(Record(object)),
-            Ok(other) => Err(format!("expected a JSON object, got {}", other.type_name())),
-            Err(error) => Err(format!("not JSON: {error}")),
-        }
+        let value = canonical::parse(line).map_err(|error| format!("not JSON: {error}"))?;
+        let type_name = value.type_name();
+        value.into_object().map(Record).ok_or_else(|| format!("expected a JSON object, got {type_name}"))
     }
 
     fn get(&self, key: &str) -> Option<&Value> {
@@ -160,9 +158,8 @@ mod tests {
     /// Builds a vector of PAYLOAD with `extra` fields, verifies the delivery with SECRET: the result line.
     fn round_trip(extra: &str) -> String {
         let vector = format!(r#"{{"name":"v","json":"{PAYLOAD}","signWith":"{SECRET}"{extra}}}"#);
-        let Value::Object(mut delivery) = build(&Record::parse(&vector).unwrap()).unwrap() else {
-            panic!("a delivery is an object")
-        };
+        let mut delivery =
+            build(&Record::parse(&vector).unwrap()).unwrap().into_object().expect("a delivery is an object");
         delivery.insert("builder", "Rust".into());
         delivery.insert("verifyWith", vec![Value::from(SECRET)].into());
         verify(&Record(delivery)).unwrap().to_json()

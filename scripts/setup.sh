@@ -35,3 +35,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.
   say "installing npm packages"
   npm install --no-audit --no-fund --loglevel=error
 fi
+
+# Fuzzing (`make fuzz-short`, part of `make test`): cargo-fuzz drives
+# libFuzzer, which builds only on the nightly toolchain.
+if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  say "installing the nightly Rust toolchain (for cargo-fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! command -v cargo-fuzz >/dev/null; then
+  say "installing cargo-fuzz (compiles from crates.io, about a minute)"
+  cargo install cargo-fuzz
+fi

@@ -301,23 +301,25 @@ fn normalize_key(key: &str) -> String {
 }
 
 /// Levenshtein distance over chars; inputs here are short names. Two
-/// rolling rows: `previous` always has `b.len() + 1` entries and `current`
-/// has `j + 1` when column `j` is computed, so every index is in range.
+/// rolling rows: `previous[j]` is the distance between the part of `a`
+/// read so far and the first `j` chars of `b`; each cell of `current`
+/// comes from the cell diagonally above, the one above and the one left.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
         let mut current = Vec::with_capacity(b.len() + 1);
-        current.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            let deletion = previous[j + 1] + 1;
-            let insertion = current[j] + 1;
-            current.push(substitution.min(deletion).min(insertion));
+        let mut left = i + 1;
+        current.push(left);
+        for ((cb, diagonal), above) in b.iter().zip(&previous).zip(previous.iter().skip(1)) {
+            let substitution = diagonal + usize::from(ca != *cb);
+            left = substitution.min(above + 1).min(left + 1);
+            current.push(left);
         }
         previous = current;
     }
-    previous[b.len()]
+    // The last cell: all of `a` against all of `b`.
+    previous.last().copied().unwrap_or_default()
 }
 
 /// A required string field; records a problem and returns `None` otherwise.

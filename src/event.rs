@@ -1112,16 +1112,16 @@ mod tests {
     #[test]
     fn builders_produce_the_documented_shapes() {
         let event = Event::issue_updated(Issue::new("i"), vec!["status changed to fixed".into()], None, "t");
-        let expected = envelope(
+        let mut expected = envelope(
             "issue.updated",
             obj([
                 ("issue", obj([("id", "i".into())])),
                 ("eventData", obj([("changes", vec!["status changed to fixed".into()].into())])),
             ]),
         );
-        let Value::Object(mut expected) = expected else { unreachable!() };
-        expected.insert("timestamp", "t".into());
-        assert_eq!(event.to_value(), Value::Object(expected));
+        let Value::Object(members) = &mut expected else { unreachable!() };
+        members.insert("timestamp", "t".into());
+        assert_eq!(event.to_value(), expected);
 
         let failed = Event::evaluation_failed("j", None, Some(50.0.into()), "t").to_value();
         let data = failed.as_object().and_then(|o| o.get("data")).unwrap();

@@ -23,6 +23,23 @@
 //!
 //! Every failure is an [`Error`] with a stable [`Error::code`].
 
+// No input may panic the library: a panic in a receiver is a crash, and in
+// the wasm build (`panic = "abort"`) a trap that poisons the instance.
+// Library code therefore never unwraps, indexes or asserts its way out;
+// tests are free to.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
 mod error;
 
 pub mod canonical;

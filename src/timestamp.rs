@@ -51,7 +51,12 @@ pub fn parse_millis(s: &str) -> Option<i64> {
     let hour = digits(b, 11, 2)?;
     let minute = digits(b, 14, 2)?;
     let second = digits(b, 17, 2)?;
-    let separators_ok = b[4] == b'-' && b[7] == b'-' && matches!(b[10], b'T' | b't') && b[13] == b':' && b[16] == b':';
+    let at = |i: usize| b.get(i).copied();
+    let separators_ok = at(4) == Some(b'-')
+        && at(7) == Some(b'-')
+        && matches!(at(10), Some(b'T' | b't'))
+        && at(13) == Some(b':')
+        && at(16) == Some(b':');
     if !separators_ok
         || !(1..=12).contains(&month)
         || day < 1
@@ -63,7 +68,7 @@ pub fn parse_millis(s: &str) -> Option<i64> {
         return None;
     }
 
-    let mut rest = &b[19..];
+    let mut rest = b.get(19..)?;
     let mut millis = 0;
     if let Some((b'.', fraction)) = rest.split_first() {
         let len = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -74,7 +79,7 @@ pub fn parse_millis(s: &str) -> Option<i64> {
         for i in 0..3 {
             millis = millis * 10 + fraction.get(i).filter(|_| i < len).map_or(0, |d| i64::from(d - b'0'));
         }
-        rest = &fraction[len..];
+        rest = fraction.get(len..)?;
     }
 
     let offset_minutes = match rest {

@@ -10,6 +10,7 @@ mod parser;
 mod value;
 mod writer;
 
+pub use parser::MAX_TREE_DEPTH;
 pub use value::{array_index, Object, Value};
 
 use crate::Error;
@@ -36,6 +37,8 @@ pub fn to_string_from_bytes(bytes: &[u8]) -> Result<String, Error> {
 }
 
 /// Parses JSON text into a [`Value`] with JavaScript's property order.
+/// Nesting deeper than [`MAX_TREE_DEPTH`] is [`Error::InvalidJson`]
+/// ("nesting deeper than 10000 levels").
 pub fn parse(text: &str) -> Result<Value, Error> {
     parser::parse_value(text)
 }

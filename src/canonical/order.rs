@@ -47,7 +47,12 @@ pub fn js_order<T>(members: Vec<T>, key: impl Fn(&T) -> &str, merge: impl Fn(&mu
     let mut position: HashMap<String, usize> = HashMap::with_capacity(members.len());
     for member in members {
         match position.get(key(&member)) {
-            Some(&at) => merge(&mut out[at], member),
+            Some(&at) => {
+                // `position` only holds indices of pushed members.
+                if let Some(slot) = out.get_mut(at) {
+                    merge(slot, member);
+                }
+            }
             None => {
                 position.insert(key(&member).to_owned(), out.len());
                 out.push(member);

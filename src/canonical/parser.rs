@@ -13,29 +13,32 @@ use super::value::{Object, Value};
 use super::writer;
 use crate::Error;
 
-/// Deepest nesting [`parse_value`] accepts. Dropping a [`Value`] recurses
-/// once per level, so the tree must stay shallow enough for any thread's
-/// stack; the streaming canonicalizer has no such limit.
-pub const MAX_TREE_DEPTH: usize = 512;
+/// Deepest nesting of arrays and objects [`parse`](super::parse) (hence every
+/// payload the verify pipeline types) accepts.
+///
+/// Not a stack guard: the parser and every [`Value`] operation (drop,
+/// clone, compare, debug, serialize) are iterative. It bounds what a body
+/// can cost: a level of tree takes about a hundred bytes for its one byte
+/// of text. And it refuses only what no genuine sender produces: Promptfoo
+/// serializes with `JSON.stringify`, which in Node 20's V8 recurses and
+/// throws a `RangeError` past 4,104 nested arrays or 4,103 nested objects
+/// (measured with `JSON.stringify(JSON.parse(text))` on the default stack).
+/// 10,000 leaves room for engines with larger stacks. (Newer V8 serializes
+/// iteratively: Chromium 156 prints 2,000,000 levels; a payload nested
+/// 10,000 deep is still not a webhook.) The streaming
+/// canonicalizer has no limit: it never builds a tree.
+pub const MAX_TREE_DEPTH: usize = 10_000;
 
 /// Bytes per word in [`find_string_special`]'s scan.
 const WORD: usize = 8;
 const ONES: u64 = u64::from_le_bytes([0x01; WORD]);
 const HIGH_BITS: u64 = u64::from_le_bytes([0x80; WORD]);
 
-/// Which bytes end a run of plain string characters: `"`, `\` and the
+/// Whether `b` ends a run of plain string characters: `"`, `\` and the
 /// control characters U+0000..U+001F, which must not appear raw.
-static STRING_SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
+fn is_string_special(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
 
 /// `JSON.stringify(JSON.parse(text))`, written while parsing.
 pub fn canonicalize(text: &str) -> Result<String, Error> {
@@ -123,8 +126,7 @@ fn find_string_special(bytes: &[u8], from: usize) -> usize {
         at += WORD;
     }
     while let Some(&b) = bytes.get(at) {
-        // A table of 256 entries, indexed by a byte: always in bounds.
-        if STRING_SPECIAL[usize::from(b)] {
+        if is_string_special(b) {
             break;
         }
         at += 1;
@@ -408,11 +410,7 @@ impl<'t> Cursor<'t> {
 
     /// The code unit of a `\uXXXX` escape starting at `at`, if there is one.
     fn hex_unit(&self, at: usize) -> Option<u16> {
-        let escape = self.bytes.get(at..at + 6)?;
-        let (prefix, hex) = escape.split_at(2);
-        if prefix != b"\\u" {
-            return None;
-        }
+        let hex = self.bytes.get(at..at + 6)?.strip_prefix(b"\\u")?;
         hex.iter().try_fold(0u16, |acc, &h| {
             let digit = (h as char).to_digit(16)?;
             // Four hex digits fit in 16 bits; `digit` < 16.
@@ -573,7 +571,7 @@ mod tests {
         let ok = format!("{}{}", "[".repeat(MAX_TREE_DEPTH), "]".repeat(MAX_TREE_DEPTH));
         assert!(parse_value(&ok).is_ok());
         let deep = format!("{}{}", "[".repeat(MAX_TREE_DEPTH + 1), "]".repeat(MAX_TREE_DEPTH + 1));
-        assert_eq!(reason(&deep), ("nesting deeper than 512 levels".into(), MAX_TREE_DEPTH));
+        assert_eq!(reason(&deep), ("nesting deeper than 10000 levels".into(), MAX_TREE_DEPTH));
     }
 
     #[test]

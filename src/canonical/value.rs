@@ -4,11 +4,22 @@
 //! object's own string keys: array-index keys first, ascending, then the
 //! other keys in first-insertion order. Serializing a `Value` therefore
 //! prints exactly what `JSON.stringify` prints for the same object.
+//!
+//! Every operation on a `Value` runs in constant native stack, whatever the
+//! nesting depth: `Drop`, `Clone`, `PartialEq` and `Debug` are written by
+//! hand with an explicit work list, because the derived ones recurse once
+//! per level and a deep enough tree would overflow the stack (1 MiB in the
+//! wasm build). The parser and the writer are iterative too.
+
+use std::fmt;
 
 /// A JSON value. Strings that held lone surrogates (`"\ud800"`) are stored
 /// with U+FFFD in their place: Rust strings cannot hold them. The
 /// canonical text functions ([`super::to_string`]) keep them exactly.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Because `Value` implements `Drop`, a container cannot be moved out of
+/// it by pattern; use [`Value::into_array`], [`Value::into_object`],
+/// [`Value::take`] or match on a reference.
 pub enum Value {
     Null,
     Bool(bool),
@@ -19,6 +30,9 @@ pub enum Value {
 }
 
 /// Object members in JavaScript enumeration order.
+///
+/// `Clone`, `PartialEq` and `Debug` are derived: they go through the
+/// members' `Value` impls, which never recurse.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Object {
     members: Vec<(String, Value)>,
@@ -31,7 +45,7 @@ const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
 /// integer in 0 ..= 2^32 - 2 with no leading zero (so `"0"` yes, `"01"` no).
 pub fn array_index(key: &str) -> Option<u32> {
     let bytes = key.as_bytes();
-    if bytes.is_empty() || bytes.len() > 10 || (bytes.len() > 1 && bytes[0] == b'0') {
+    if bytes.is_empty() || bytes.len() > 10 || (bytes.len() > 1 && bytes.first() == Some(&b'0')) {
         return None;
     }
     let mut n: u64 = 0;
@@ -157,6 +171,190 @@ impl Value {
             Value::Array(_) => "array",
             Value::Object(_) => "object",
         }
+    }
+}
+
+impl Value {
+    /// Moves the value out, leaving `Null` in its place.
+    pub fn take(&mut self) -> Value {
+        std::mem::replace(self, Value::Null)
+    }
+
+    /// The items of an array, moved out (a `Value` cannot be destructured
+    /// by move: it implements `Drop`).
+    pub fn into_array(mut self) -> Option<Vec<Value>> {
+        match &mut self {
+            Value::Array(items) => Some(std::mem::take(items)),
+            _ => None,
+        }
+    }
+
+    /// The members of an object, moved out.
+    pub fn into_object(mut self) -> Option<Object> {
+        match &mut self {
+            Value::Object(object) => Some(std::mem::take(object)),
+            _ => None,
+        }
+    }
+
+    /// The children of a container, moved out so that the container drops
+    /// without recursing. Leaves yield nothing.
+    fn take_children(&mut self, into: &mut Vec<Value>) {
+        match self {
+            Value::Array(items) => into.append(items),
+            Value::Object(object) => into.extend(object.members.drain(..).map(|(_, value)| value)),
+            _ => {}
+        }
+    }
+}
+
+impl Drop for Value {
+    /// Dismantles the tree level by level: every child is emptied before it
+    /// is dropped, so no drop ever reaches a grandchild through the stack.
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        self.take_children(&mut pending);
+        while let Some(mut child) = pending.pop() {
+            child.take_children(&mut pending);
+        }
+    }
+}
+
+impl Clone for Value {
+    /// Copies the tree with an explicit stack of containers being filled.
+    fn clone(&self) -> Value {
+        /// A container being copied: what is left to copy, what is done.
+        enum Open<'v> {
+            Array(std::slice::Iter<'v, Value>, Vec<Value>),
+            Object(std::slice::Iter<'v, (String, Value)>, Vec<(String, Value)>),
+        }
+        /// The copy of a leaf, or `None` after opening a container's copy.
+        fn shallow<'v>(value: &'v Value, open: &mut Vec<Open<'v>>) -> Option<Value> {
+            match value {
+                Value::Null => Some(Value::Null),
+                Value::Bool(b) => Some(Value::Bool(*b)),
+                Value::Number(n) => Some(Value::Number(*n)),
+                Value::String(s) => Some(Value::String(s.clone())),
+                Value::Array(items) => {
+                    open.push(Open::Array(items.iter(), Vec::with_capacity(items.len())));
+                    None
+                }
+                Value::Object(object) => {
+                    let members = object.members.iter();
+                    open.push(Open::Object(members, Vec::with_capacity(object.members.len())));
+                    None
+                }
+            }
+        }
+
+        let mut open: Vec<Open<'_>> = Vec::new();
+        // The key of each object member being copied, innermost last; a
+        // leaf member's key is taken back as soon as its copy is placed.
+        let mut keys: Vec<String> = Vec::new();
+        let mut done = shallow(self, &mut open);
+        loop {
+            // Place a finished copy in its container, or return it.
+            if let Some(copy) = done.take() {
+                match open.last_mut() {
+                    None => return copy,
+                    Some(Open::Array(_, items)) => items.push(copy),
+                    Some(Open::Object(_, members)) => members.push((keys.pop().unwrap_or_default(), copy)),
+                }
+            }
+            // Copy the next child of the innermost container, or close it.
+            let next = match open.last_mut() {
+                // Not reached: the root's finished copy is returned above.
+                None => return Value::Null,
+                Some(Open::Array(items, _)) => items.next(),
+                Some(Open::Object(members, _)) => members.next().map(|(key, value)| {
+                    keys.push(key.clone());
+                    value
+                }),
+            };
+            done = match next {
+                Some(child) => shallow(child, &mut open),
+                None => match open.pop() {
+                    Some(Open::Array(_, items)) => Some(Value::Array(items)),
+                    Some(Open::Object(_, members)) => Some(Value::Object(Object { members })),
+                    None => None,
+                },
+            };
+        }
+    }
+}
+
+impl PartialEq for Value {
+    /// Structural equality, as derived (numbers compare as `f64`, so NaN is
+    /// unequal to itself and `-0 == 0`; members compare in order), with an
+    /// explicit list of pairs still to compare.
+    fn eq(&self, other: &Value) -> bool {
+        let mut pending = vec![(self, other)];
+        while let Some(pair) = pending.pop() {
+            let same = match pair {
+                (Value::Null, Value::Null) => true,
+                (Value::Bool(a), Value::Bool(b)) => a == b,
+                (Value::Number(a), Value::Number(b)) => a == b,
+                (Value::String(a), Value::String(b)) => a == b,
+                (Value::Array(a), Value::Array(b)) => {
+                    pending.extend(a.iter().zip(b));
+                    a.len() == b.len()
+                }
+                (Value::Object(a), Value::Object(b)) => {
+                    let (a, b) = (&a.members, &b.members);
+                    pending.extend(a.iter().zip(b).map(|((_, x), (_, y))| (x, y)));
+                    a.len() == b.len() && a.iter().zip(b).all(|((ka, _), (kb, _))| ka == kb)
+                }
+                _ => false,
+            };
+            if !same {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl fmt::Debug for Value {
+    /// The derived format, compact (`Array([Null, Object(Object { members:
+    /// [("a", Number(1.0))] })])`), printed from a work list; `{:#?}` prints
+    /// the same single line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// Still to print, last item first.
+        enum Piece<'v> {
+            Text(&'static str),
+            Key(&'v str),
+            Value(&'v Value),
+        }
+        let mut work = vec![Piece::Value(self)];
+        while let Some(piece) = work.pop() {
+            match piece {
+                Piece::Text(text) => f.write_str(text)?,
+                Piece::Key(key) => write!(f, "{key:?}")?,
+                Piece::Value(Value::Null) => f.write_str("Null")?,
+                Piece::Value(Value::Bool(b)) => write!(f, "Bool({b:?})")?,
+                Piece::Value(Value::Number(n)) => write!(f, "Number({n:?})")?,
+                Piece::Value(Value::String(s)) => write!(f, "String({s:?})")?,
+                Piece::Value(Value::Array(items)) => {
+                    f.write_str("Array([")?;
+                    work.push(Piece::Text("])"));
+                    for (i, item) in items.iter().enumerate().rev() {
+                        work.push(Piece::Value(item));
+                        if i > 0 {
+                            work.push(Piece::Text(", "));
+                        }
+                    }
+                }
+                Piece::Value(Value::Object(object)) => {
+                    f.write_str("Object(Object { members: [")?;
+                    work.push(Piece::Text("] })"));
+                    for (i, (key, item)) in object.members.iter().enumerate().rev() {
+                        work.extend([Piece::Text(")"), Piece::Value(item), Piece::Text(", "), Piece::Key(key)]);
+                        work.push(Piece::Text(if i > 0 { ", (" } else { "(" }));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 

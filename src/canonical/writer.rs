@@ -12,8 +12,6 @@ use super::order;
 use super::parser::{number_value, Sink};
 use super::Value;
 
-const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
-
 /// Integer literals of at most this many digits are below 2^53, hence
 /// exact in an f64, and Number::toString prints them as written.
 const MAX_VERBATIM_INTEGER_DIGITS: usize = 15;
@@ -39,8 +37,9 @@ fn push_char(out: &mut String, c: char) {
 fn push_unicode_escape(out: &mut String, unit: u16) {
     out.push_str("\\u");
     for shift in [12, 8, 4, 0] {
-        // The mask keeps the index below 16.
-        out.push(char::from(HEX_DIGITS[usize::from((unit >> shift) & 0xF)]));
+        // `from_digit` writes lower-case letters; the mask keeps the digit
+        // below 16, so the fallback is never taken.
+        out.push(char::from_digit(u32::from((unit >> shift) & 0xF), 16).unwrap_or('0'));
     }
 }
 
