@@ -353,7 +353,7 @@ impl Issue {
 
     /// Types an issue object; error paths are relative to it (`$.id`).
     pub fn from_value(value: &Value) -> Result<Issue, Error> {
-        parse_issue(value, "$")
+        parse_issue(value.clone(), "$".into())
     }
 
     /// The wire object: documented fields in documentation order (absent
@@ -568,7 +568,13 @@ impl Event {
     /// assert!(matches!(event.payload, Payload::Unknown { .. }));
     /// ```
     pub fn from_value(value: &Value) -> Result<Event, Error> {
-        let envelope = Reader::new(value, "$".into())?;
+        Event::from_owned(value.clone())
+    }
+
+    /// As [`Event::from_value`], taking the fields out of `value` instead
+    /// of copying them: what the receive pipeline uses.
+    pub fn from_owned(value: Value) -> Result<Event, Error> {
+        let mut envelope = Reader::new(value, "$".into())?;
         let name = envelope.required_str("event")?;
         let timestamp = envelope.required_str("timestamp")?;
         let data = envelope.required_object("data")?;
@@ -675,65 +681,71 @@ impl Payload {
     }
 
     /// Types `data` (already known to be an object) for event `name`.
-    fn from_data(name: String, data: Reader<'_>) -> Result<Payload, Error> {
+    fn from_data(name: String, mut data: Reader) -> Result<Payload, Error> {
+        // Each field is taken out of `data` as it is read; what is left over
+        // is the `extra` the sender added.
         let payload = match name.as_str() {
-            ISSUE_CREATED => Payload::IssueCreated(parse_issue_data(&data)?),
-            ISSUE_STATUS_CHANGED => Payload::IssueStatusChanged(parse_issue_data(&data)?),
-            ISSUE_SEVERITY_CHANGED => Payload::IssueSeverityChanged(parse_issue_data(&data)?),
-            ISSUE_COMMENT_ADDED => Payload::IssueCommentAdded(parse_issue_data(&data)?),
+            ISSUE_CREATED => Payload::IssueCreated(parse_issue_data(data)?),
+            ISSUE_STATUS_CHANGED => Payload::IssueStatusChanged(parse_issue_data(data)?),
+            ISSUE_SEVERITY_CHANGED => Payload::IssueSeverityChanged(parse_issue_data(data)?),
+            ISSUE_COMMENT_ADDED => Payload::IssueCommentAdded(parse_issue_data(data)?),
             ISSUE_UPDATED => {
-                let issue = parse_issue(data.required_value("issue")?, &data.path_of("issue"))?;
-                let event_data = data.required_object("eventData")?;
+                let issue_path = data.path_of("issue");
+                let issue = parse_issue(data.required_value("issue")?, issue_path)?;
+                let mut event_data = data.required_object("eventData")?;
                 let changes = event_data.required_string_array("changes")?;
                 Payload::IssueUpdated(IssueUpdatedData {
                     issue,
                     changes,
-                    event_data_extra: event_data.rest(&["changes"]),
+                    event_data_extra: event_data.rest(),
                     user_id: data.optional_str("userId")?,
-                    extra: data.rest(&["issue", "eventData", "userId"]),
+                    extra: data.rest(),
                 })
             }
             REMEDIATION_CREATED => Payload::RemediationCreated(RemediationData {
                 issue_id: data.required_str("issueId")?,
-                remediation: data.required_value("remediation")?.clone(),
-                extra: data.rest(&["issueId", "remediation"]),
+                remediation: data.required_value("remediation")?,
+                extra: data.rest(),
             }),
             EVALUATION_CREATED => Payload::EvaluationCreated(EvaluationCreatedData {
                 job_id: data.required_str("jobId")?,
-                config: data.optional_value("config").cloned(),
-                extra: data.rest(&["jobId", "config"]),
+                config: data.optional_value("config"),
+                extra: data.rest(),
             }),
             EVALUATION_COMPLETED => Payload::EvaluationCompleted(EvaluationCompletedData {
                 job_id: data.required_str("jobId")?,
                 eval_id: data.optional_str("evalId")?,
                 partial: data.optional_bool("partial")?,
-                progress: data.optional_value("progress").cloned(),
-                extra: data.rest(&["jobId", "evalId", "partial", "progress"]),
+                progress: data.optional_value("progress"),
+                extra: data.rest(),
             }),
             EVALUATION_FAILED => Payload::EvaluationFailed(EvaluationFailedData {
                 job_id: data.required_str("jobId")?,
-                error: data.optional_value("error").cloned(),
-                progress: data.optional_value("progress").cloned(),
-                extra: data.rest(&["jobId", "error", "progress"]),
+                error: data.optional_value("error"),
+                progress: data.optional_value("progress"),
+                extra: data.rest(),
             }),
-            _ => Payload::Unknown { event: name, data: Value::Object(data.object.clone()) },
+            _ => Payload::Unknown { event: name, data: Value::Object(data.rest()) },
         };
         Ok(payload)
     }
 }
 
-fn parse_issue_data(data: &Reader<'_>) -> Result<IssueData, Error> {
-    let issue = parse_issue(data.required_value("issue")?, &data.path_of("issue"))?;
-    let event_data = data.optional_object("eventData")?.map(|r| r.object.clone()).unwrap_or_default();
-    Ok(IssueData { issue, event_data, extra: data.rest(&["issue", "eventData"]) })
+fn parse_issue_data(mut data: Reader) -> Result<IssueData, Error> {
+    let issue_path = data.path_of("issue");
+    let issue = parse_issue(data.required_value("issue")?, issue_path)?;
+    let event_data = data.optional_object("eventData")?.map(Reader::rest).unwrap_or_default();
+    Ok(IssueData { issue, event_data, extra: data.rest() })
 }
 
-fn parse_issue(value: &Value, path: &str) -> Result<Issue, Error> {
-    let r = Reader::new(value, path.to_owned())?;
+fn parse_issue(value: Value, path: String) -> Result<Issue, Error> {
+    let mut r = Reader::new(value, path)?;
     let history = match r.optional_value("history") {
         None => None,
-        Some(Value::Array(entries)) => Some(entries.clone()),
-        Some(other) => return Err(r.wrong_type("history", "array", other)),
+        Some(value) => match value.as_array() {
+            Some(_) => value.into_array(),
+            None => return Err(r.wrong_type("history", "array", &value)),
+        },
     };
     Ok(Issue {
         id: r.required_str("id")?,
@@ -747,22 +759,25 @@ fn parse_issue(value: &Value, path: &str) -> Result<Issue, Error> {
         updated_at: r.optional_str("updatedAt")?,
         weakness: r.optional_str("weakness")?,
         history,
-        extra: r.rest(&ISSUE_FIELDS),
+        extra: r.rest(),
     })
 }
 
-/// Typed reads from one JSON object, with errors that name the field's path.
-struct Reader<'a> {
-    object: &'a Object,
+/// Typed reads from one JSON object, with errors that name the field's
+/// path. Each read takes its member out, so what `rest` returns is exactly
+/// the members nobody asked for, and nothing is copied.
+struct Reader {
+    object: Object,
     path: String,
 }
 
-impl<'a> Reader<'a> {
+impl Reader {
     /// Fails unless `value` (found at `path`) is an object.
-    fn new(value: &'a Value, path: String) -> Result<Self, Error> {
-        match value {
-            Value::Object(object) => Ok(Reader { object, path }),
-            other => Err(invalid(path, format!("expected object, got {}", other.type_name()))),
+    fn new(value: Value, path: String) -> Result<Self, Error> {
+        let type_name = value.type_name();
+        match value.into_object() {
+            Some(object) => Ok(Reader { object, path }),
+            None => Err(invalid(path, format!("expected object, got {type_name}"))),
         }
     }
 
@@ -774,73 +789,77 @@ impl<'a> Reader<'a> {
         invalid(self.path_of(key), format!("expected {expected}, got {}", got.type_name()))
     }
 
+    fn missing(&self, key: &str) -> Error {
+        invalid(self.path_of(key), MISSING.into())
+    }
+
     /// The value under `key`; `None` when absent or `null`.
-    fn optional_value(&self, key: &str) -> Option<&'a Value> {
-        self.object.get(key).filter(|v| **v != Value::Null)
+    fn optional_value(&mut self, key: &str) -> Option<Value> {
+        self.object.remove(key).filter(|v| *v != Value::Null)
     }
 
     /// A required member of any type: `null` counts as present, so a raw
     /// field such as `remediation` keeps whatever the sender put there.
-    fn required_value(&self, key: &str) -> Result<&'a Value, Error> {
-        self.object.get(key).ok_or_else(|| invalid(self.path_of(key), MISSING.into()))
+    fn required_value(&mut self, key: &str) -> Result<Value, Error> {
+        self.object.remove(key).ok_or_else(|| self.missing(key))
     }
 
-    fn optional_str(&self, key: &str) -> Result<Option<String>, Error> {
-        match self.optional_value(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(self.wrong_type(key, "string", other)),
-        }
+    fn optional_str(&mut self, key: &str) -> Result<Option<String>, Error> {
+        self.optional_value(key).map(|value| self.string(key, value)).transpose()
     }
 
     /// A required string; `null` is reported as the wrong type.
-    fn required_str(&self, key: &str) -> Result<String, Error> {
-        match self.object.get(key) {
-            None => Err(invalid(self.path_of(key), MISSING.into())),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(other) => Err(self.wrong_type(key, "string", other)),
+    fn required_str(&mut self, key: &str) -> Result<String, Error> {
+        let value = self.required_value(key)?;
+        self.string(key, value)
+    }
+
+    fn string(&self, key: &str, value: Value) -> Result<String, Error> {
+        match value.as_str() {
+            Some(_) => Ok(value.into_string().unwrap_or_default()),
+            None => Err(self.wrong_type(key, "string", &value)),
         }
     }
 
-    fn optional_bool(&self, key: &str) -> Result<Option<bool>, Error> {
+    fn optional_bool(&mut self, key: &str) -> Result<Option<bool>, Error> {
         match self.optional_value(key) {
             None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(self.wrong_type(key, "boolean", other)),
+            Some(value) => value.as_bool().map(Some).ok_or_else(|| self.wrong_type(key, "boolean", &value)),
         }
     }
 
-    fn required_object(&self, key: &str) -> Result<Reader<'a>, Error> {
-        match self.object.get(key) {
-            None => Err(invalid(self.path_of(key), MISSING.into())),
-            Some(v) => Reader::new(v, self.path_of(key)),
-        }
+    fn required_object(&mut self, key: &str) -> Result<Reader, Error> {
+        let value = self.required_value(key)?;
+        Reader::new(value, self.path_of(key))
     }
 
-    fn optional_object(&self, key: &str) -> Result<Option<Reader<'a>>, Error> {
-        self.optional_value(key).map(|v| Reader::new(v, self.path_of(key))).transpose()
-    }
-
-    fn required_string_array(&self, key: &str) -> Result<Vec<String>, Error> {
-        let items = match self.object.get(key) {
-            None => return Err(invalid(self.path_of(key), MISSING.into())),
-            Some(Value::Array(items)) => items,
-            Some(other) => return Err(self.wrong_type(key, "array", other)),
-        };
+    fn optional_object(&mut self, key: &str) -> Result<Option<Reader>, Error> {
         let path = self.path_of(key);
-        items
-            .iter()
+        self.optional_value(key).map(|value| Reader::new(value, path)).transpose()
+    }
+
+    fn required_string_array(&mut self, key: &str) -> Result<Vec<String>, Error> {
+        let value = self.required_value(key)?;
+        if value.as_array().is_none() {
+            return Err(self.wrong_type(key, "array", &value));
+        }
+        let path = self.path_of(key);
+        value
+            .into_array()
+            .unwrap_or_default()
+            .into_iter()
             .enumerate()
-            .map(|(i, item)| match item {
-                Value::String(s) => Ok(s.clone()),
-                other => Err(invalid(format!("{path}[{i}]"), format!("expected string, got {}", other.type_name()))),
+            .map(|(i, item)| {
+                let type_name = item.type_name();
+                item.into_string()
+                    .ok_or_else(|| invalid(format!("{path}[{i}]"), format!("expected string, got {type_name}")))
             })
             .collect()
     }
 
-    /// The members not named in `known`, in their JavaScript order.
-    fn rest(&self, known: &[&str]) -> Object {
-        self.object.iter().filter(|(k, _)| !known.contains(k)).map(|(k, v)| (k, v.clone())).collect()
+    /// The members not read, in their JavaScript order.
+    fn rest(self) -> Object {
+        self.object
     }
 }
 

@@ -152,7 +152,7 @@ impl Verifier {
 /// ```
 pub fn parse_event(body: &[u8]) -> Result<Event, Error> {
     let value = canonical::parse(&String::from_utf8_lossy(body))?;
-    Event::from_value(&value)
+    Event::from_owned(value)
 }
 
 fn check_window(stamp: &str, tolerance_seconds: u64, now_millis: i64) -> Result<(), Error> {

@@ -91,6 +91,12 @@ impl Object {
         self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// Removes `key`, keeping the order of the others; its value, if any.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let position = self.members.iter().position(|(k, _)| k == key)?;
+        Some(self.members.remove(position).1)
+    }
+
     pub fn len(&self) -> usize {
         self.members.len()
     }
@@ -178,6 +184,14 @@ impl Value {
     /// Moves the value out, leaving `Null` in its place.
     pub fn take(&mut self) -> Value {
         std::mem::replace(self, Value::Null)
+    }
+
+    /// The text of a string, moved out.
+    pub fn into_string(mut self) -> Option<String> {
+        match &mut self {
+            Value::String(text) => Some(std::mem::take(text)),
+            _ => None,
+        }
     }
 
     /// The items of an array, moved out (a `Value` cannot be destructured
