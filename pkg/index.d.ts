@@ -190,10 +190,50 @@ export class MemoryReplayStore implements ReplayStore {
   readonly size: number;
 }
 
+/**
+ * A connected Redis client: node-redis v4+ (`flavor: 'node-redis'`, called as
+ * `set(key, '1', { NX: true, EX: ttl })`) or ioredis (`flavor: 'ioredis'`,
+ * `set(key, '1', 'EX', ttl, 'NX')`). Typed loosely so any version's client fits.
+ */
+export interface RedisLikeClient {
+  set(...args: any[]): unknown;
+}
+
+export type RedisReplayStoreOptions = (
+  | { client: RedisLikeClient; flavor: 'node-redis' | 'ioredis'; command?: never }
+  | {
+      /** Sends one command's arguments, e.g. `(args) => client.sendCommand(args)` or `(args) => client.call(...args)`. */
+      command: (args: string[]) => unknown;
+      client?: never;
+      flavor?: never;
+    }
+) & {
+  /** Put before every key (default ''). */
+  prefix?: string;
+  /** A claim not answered by then rejects (default 2000). */
+  timeoutMs?: number;
+};
+
+/**
+ * A ReplayStore shared through Redis: `SET <prefix><key> 1 NX EX <ttl>`, one
+ * atomic round trip. Bring your own client (node-redis v4+ or ioredis).
+ */
+export class RedisReplayStore implements ReplayStore {
+  constructor(options: RedisReplayStoreOptions);
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
 export interface DedupeOptions {
   store: ReplayStore;
   /** How long a delivery is remembered. Default: 2 × toleranceSeconds when a window is set, else 86,400 (a day). */
   ttlSeconds?: number;
+  /**
+   * When the store throws (its database is down): `false` (default) rejects
+   * with the store's error, so the receiver answers 5xx and Promptfoo, which
+   * does not retry, records a failed delivery; `true` or a function (called
+   * with the error) accepts the delivery unchecked, so a repeat may pass.
+   */
+  failOpen?: boolean | ((error: unknown) => void);
 }
 
 export interface WebhookOptions extends VerifyOptions {
