@@ -223,6 +223,41 @@ export class RedisReplayStore implements ReplayStore {
   claim(key: string, ttlSeconds: number): Promise<boolean>;
 }
 
+/** The parts of a Durable Object namespace binding (env.REPLAY) the store uses. */
+export interface ReplayGuardNamespace {
+  idFromName(name: string): unknown;
+  get(id: any): { fetch(input: string, init?: RequestInit): Promise<Response> };
+}
+
+/**
+ * A ReplayStore in Cloudflare Durable Objects (strongly consistent, shared by
+ * every Worker instance): routes each key to one of `shards` ReplayGuard objects.
+ */
+export class DurableObjectReplayStore implements ReplayStore {
+  /**
+   * shards: objects sharing the keys (default 1); name: their name prefix
+   * (default 'promptfoo-webhooks-replay'). Changing either starts empty.
+   */
+  constructor(namespace: ReplayGuardNamespace, options?: { shards?: number; name?: string });
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Per shard: unexpired keys, keys held (expired ones until the alarm deletes them), next alarm (ms). */
+  stats(): Promise<{ shards: Array<{ keys: number; stored: number; alarm: number | null }> }>;
+  /** The shard index a key is routed to. */
+  shardOf(key: string): number;
+}
+
+/**
+ * The Durable Object class behind DurableObjectReplayStore: export it from
+ * your Worker and bind it (wrangler.toml `durable_objects.bindings`).
+ * Keeps each key with its expiry in `ctx.storage`; an alarm deletes expired keys.
+ */
+export class ReplayGuard {
+  constructor(ctx: any, env: unknown);
+  fetch(request: Request): Promise<Response>;
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  alarm(): Promise<void>;
+}
+
 export interface DedupeOptions {
   store: ReplayStore;
   /** How long a delivery is remembered. Default: 2 × toleranceSeconds when a window is set, else 86,400 (a day). */

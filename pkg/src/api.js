@@ -414,6 +414,7 @@ export function validateWebhookConfig(config) {
 
 export { MemoryReplayStore } from './replay.js';
 export { RedisReplayStore } from './stores/redis.js';
+export { DurableObjectReplayStore, ReplayGuard } from './stores/durable-object.js';
 
 // ---------------------------------------------------------------- route and serve
 

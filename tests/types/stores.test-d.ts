@@ -1,6 +1,6 @@
 // The shared replay stores' option shapes: a client needs its flavor, a raw
 // command excludes a client, and dedupe.failOpen is a boolean or a callback.
-import { RedisReplayStore, Webhook, type ReplayStore } from 'promptfoo-webhooks';
+import { DurableObjectReplayStore, RedisReplayStore, ReplayGuard, Webhook, type ReplayStore } from 'promptfoo-webhooks';
 
 declare const client: { set(...args: unknown[]): Promise<string | null> };
 
@@ -21,3 +21,10 @@ new Webhook('secret-0123456789abcdef', { dedupe: { store: redis, failOpen: true 
 new Webhook('secret-0123456789abcdef', { dedupe: { store: redis, failOpen: (error: unknown) => console.error(error) } });
 // @ts-expect-error failOpen is a boolean or a function
 new Webhook('secret-0123456789abcdef', { dedupe: { store: redis, failOpen: 'yes' } });
+
+declare const env: { REPLAY: { idFromName(name: string): object; get(id: object): { fetch(input: string, init?: RequestInit): Promise<Response> } } };
+const durable: ReplayStore = new DurableObjectReplayStore(env.REPLAY, { shards: 4 });
+void durable;
+// @ts-expect-error not a namespace
+new DurableObjectReplayStore({});
+export { ReplayGuard };
