@@ -88,7 +88,7 @@ function readDedupe(dedupe, allowed) {
   if (dedupe === undefined) return undefined;
   if (!allowed) throw coreError('invalid_options', 'dedupe is asynchronous: use new Webhook(secret, { dedupe }).verifyOnce()');
   if (typeof dedupe !== 'object' || dedupe === null || typeof dedupe.store?.claim !== 'function') {
-    throw coreError('invalid_options', 'dedupe must be { store, ttlSeconds? } with a store that has claim(key, ttlSeconds)');
+    throw coreError('invalid_options', 'dedupe must be { store, ttlSeconds?, failOpen? } with a store that has claim(key, ttlSeconds)');
   }
   const { store, ttlSeconds, failOpen = false } = dedupe;
   if (ttlSeconds !== undefined && !(Number.isSafeInteger(ttlSeconds) && ttlSeconds >= 1)) {
