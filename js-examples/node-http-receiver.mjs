@@ -12,7 +12,11 @@
 //   the signature covers those exact bytes;
 // - create one `Webhook` at start-up (the HMAC key is prepared once) and call
 //   `webhook.verify(body, signature)` per delivery;
-// - turn the library's stable error codes into HTTP statuses.
+// - turn the library's stable error codes into HTTP statuses;
+// - optionally, accept each delivery once: PROMPTFOO_WEBHOOK_DEDUPE=1 keeps the
+//   accepted deliveries in this process; PROMPTFOO_WEBHOOK_REDIS_URL=redis://...
+//   keeps them in Redis, shared by every receiver process using that server
+//   (needs the `redis` npm package).
 //
 // Status codes this example answers (choose your own; these are a sensible default):
 //   200 { received: <event> }               verified; the event is typed and safe to use
@@ -25,12 +29,13 @@
 //   400 timestamp_outside_window            authentic, but too old (or too far ahead): a replay or a skewed clock;
 //                                           error.reason says which ('too_old' | 'in_future')
 //   409 duplicate_delivery                  with dedupe on: this exact delivery was already accepted
+//   500 internal_error                      a bug, or the shared dedupe store (Redis) did not answer
 //   405 method_not_allowed                  anything but POST
 // Every error body is `{ "error": <code>, "message": <text> }`. Messages come from
 // the library and never contain the secret, so they are safe to send back.
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { Webhook, WebhookVerificationError, MemoryReplayStore, SIGNATURE_HEADER, STATUS_BY_CODE } from 'promptfoo-webhooks';
+import { Webhook, WebhookVerificationError, MemoryReplayStore, RedisReplayStore, SIGNATURE_HEADER, STATUS_BY_CODE } from 'promptfoo-webhooks';
 
 /** The later Promptfoo docs' example receiver caps bodies at 5 MB; so does the library by default. */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -47,8 +52,9 @@ export { STATUS_BY_CODE };
  * @param {number} [options.toleranceSeconds] reject payloads whose `timestamp` is further than this from now (off when absent)
  * @param {() => number | Date} [options.now] the clock for that window (tests inject one)
  * @param {number} [options.maxBodyBytes] default 5 MiB
- * @param {boolean | { maxEntries?: number, ttlSeconds?: number }} [options.dedupe] off by default; on, a repeat
- *   of an accepted delivery is answered 409 duplicate_delivery (an in-process MemoryReplayStore: one process only)
+ * @param {boolean | { maxEntries?: number, ttlSeconds?: number, store?: object }} [options.dedupe] off by default; on, a
+ *   repeat of an accepted delivery is answered 409 duplicate_delivery. The store is an in-process
+ *   MemoryReplayStore (one process only) unless `store` gives a shared one, e.g. a RedisReplayStore.
  * @param {(event: object) => void} [options.onEvent] called with each verified event
  * @param {(line: string) => void} [options.log] one line per delivery; default console.log
  * @returns {Promise<{ url: string, close: () => Promise<void>, stats: object }>}
@@ -134,8 +140,8 @@ export async function startReceiver({
 /** The Webhook's dedupe option from this example's `dedupe` flag. */
 function dedupeOption(dedupe) {
   if (!dedupe) return undefined;
-  const { maxEntries = 100_000, ttlSeconds } = dedupe === true ? {} : dedupe;
-  return { store: new MemoryReplayStore({ maxEntries }), ttlSeconds };
+  const { maxEntries = 100_000, ttlSeconds, store = new MemoryReplayStore({ maxEntries }) } = dedupe === true ? {} : dedupe;
+  return { store, ttlSeconds };
 }
 
 /**
@@ -192,14 +198,18 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('For a local try-out: PROMPTFOO_WEBHOOK_SECRET=$(node -e "import(\'promptfoo-webhooks\').then(m => console.log(m.generateSecret()))")');
     process.exit(1);
   }
+  // PROMPTFOO_WEBHOOK_DEDUPE=1: answer a repeat of an accepted delivery with 409,
+  // remembering deliveries in this process. PROMPTFOO_WEBHOOK_REDIS_URL: the
+  // same, remembered in Redis, so several receiver processes accept each delivery once.
+  const redisUrl = process.env.PROMPTFOO_WEBHOOK_REDIS_URL;
+  const redis = redisUrl ? await connectRedis(redisUrl) : undefined;
   const receiver = await startReceiver({
     port: Number(process.env.PORT ?? 3000),
     secret,
     // Promptfoo does not sign a delivery time, so the payload's own timestamp
     // is the only replay protection there is: 5 minutes either way.
     toleranceSeconds: 300,
-    // PROMPTFOO_WEBHOOK_DEDUPE=1: answer a repeat of an accepted delivery with 409.
-    dedupe: process.env.PROMPTFOO_WEBHOOK_DEDUPE === '1',
+    dedupe: redis ? { store: new RedisReplayStore({ client: redis, flavor: 'node-redis', prefix: 'promptfoo:' }) } : process.env.PROMPTFOO_WEBHOOK_DEDUPE === '1',
     onEvent: (event) => {
       // Your code goes here. `event` is the parsed payload, e.g.
       // event.data.issue.severity for the issue.* events.
@@ -207,8 +217,20 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     },
   });
   console.log(`Listening on ${receiver.url} (Ctrl-C to stop)`);
-  process.once('SIGINT', async () => {
-    await receiver.close();
-    console.log(`\nBye: ${JSON.stringify(receiver.stats)}`);
-  });
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, async () => {
+      await receiver.close();
+      await redis?.close();
+      console.log(`\nBye: ${JSON.stringify(receiver.stats)}`);
+    });
+  }
+}
+
+/** A node-redis client that fails fast while disconnected (no offline queue), so a claim errors instead of waiting. */
+async function connectRedis(url) {
+  const { createClient } = await import('redis');
+  const client = createClient({ url, disableOfflineQueue: true });
+  client.on('error', (error) => console.error(`[receiver] redis: ${error.message}`));
+  await client.connect();
+  return client;
 }

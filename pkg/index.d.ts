@@ -190,10 +190,85 @@ export class MemoryReplayStore implements ReplayStore {
   readonly size: number;
 }
 
+/**
+ * A connected Redis client: node-redis v4+ (`flavor: 'node-redis'`, called as
+ * `set(key, '1', { NX: true, EX: ttl })`) or ioredis (`flavor: 'ioredis'`,
+ * `set(key, '1', 'EX', ttl, 'NX')`). Typed loosely so any version's client fits.
+ */
+export interface RedisLikeClient {
+  set(...args: any[]): unknown;
+}
+
+export type RedisReplayStoreOptions = (
+  | { client: RedisLikeClient; flavor: 'node-redis' | 'ioredis'; command?: never }
+  | {
+      /** Sends one command's arguments, e.g. `(args) => client.sendCommand(args)` or `(args) => client.call(...args)`. */
+      command: (args: string[]) => unknown;
+      client?: never;
+      flavor?: never;
+    }
+) & {
+  /** Put before every key (default ''). */
+  prefix?: string;
+  /** A claim not answered by then rejects (default 2000). */
+  timeoutMs?: number;
+};
+
+/**
+ * A ReplayStore shared through Redis: `SET <prefix><key> 1 NX EX <ttl>`, one
+ * atomic round trip. Bring your own client (node-redis v4+ or ioredis).
+ */
+export class RedisReplayStore implements ReplayStore {
+  constructor(options: RedisReplayStoreOptions);
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/** The parts of a Durable Object namespace binding (env.REPLAY) the store uses. */
+export interface ReplayGuardNamespace {
+  idFromName(name: string): unknown;
+  get(id: any): { fetch(input: string, init?: RequestInit): Promise<Response> };
+}
+
+/**
+ * A ReplayStore in Cloudflare Durable Objects (strongly consistent, shared by
+ * every Worker instance): routes each key to one of `shards` ReplayGuard objects.
+ */
+export class DurableObjectReplayStore implements ReplayStore {
+  /**
+   * shards: objects sharing the keys (default 1); name: their name prefix
+   * (default 'promptfoo-webhooks-replay'). Changing either starts empty.
+   */
+  constructor(namespace: ReplayGuardNamespace, options?: { shards?: number; name?: string });
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Per shard: unexpired keys, keys held (expired ones until the alarm deletes them), next alarm (ms). */
+  stats(): Promise<{ shards: Array<{ keys: number; stored: number; alarm: number | null }> }>;
+  /** The shard index a key is routed to. */
+  shardOf(key: string): number;
+}
+
+/**
+ * The Durable Object class behind DurableObjectReplayStore: export it from
+ * your Worker and bind it (wrangler.toml `durable_objects.bindings`).
+ * Keeps each key with its expiry in `ctx.storage`; an alarm deletes expired keys.
+ */
+export class ReplayGuard {
+  constructor(ctx: any, env: unknown);
+  fetch(request: Request): Promise<Response>;
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  alarm(): Promise<void>;
+}
+
 export interface DedupeOptions {
   store: ReplayStore;
   /** How long a delivery is remembered. Default: 2 × toleranceSeconds when a window is set, else 86,400 (a day). */
   ttlSeconds?: number;
+  /**
+   * When the store throws (its database is down): `false` (default) rejects
+   * with the store's error, so the receiver answers 5xx and Promptfoo, which
+   * does not retry, records a failed delivery; `true` or a function (called
+   * with the error) accepts the delivery unchecked, so a repeat may pass.
+   */
+  failOpen?: boolean | ((error: unknown) => void);
 }
 
 export interface WebhookOptions extends VerifyOptions {

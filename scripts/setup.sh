@@ -29,6 +29,8 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
 fi
 
 [ -x /usr/bin/chromium ] || apt_install chromium
+# tests/js/stores.test.mjs runs a real Redis for the shared replay store (on 127.0.0.1, no disk).
+command -v redis-server >/dev/null || apt_install redis-server
 
 if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -88,13 +88,16 @@ function readDedupe(dedupe, allowed) {
   if (dedupe === undefined) return undefined;
   if (!allowed) throw coreError('invalid_options', 'dedupe is asynchronous: use new Webhook(secret, { dedupe }).verifyOnce()');
   if (typeof dedupe !== 'object' || dedupe === null || typeof dedupe.store?.claim !== 'function') {
-    throw coreError('invalid_options', 'dedupe must be { store, ttlSeconds? } with a store that has claim(key, ttlSeconds)');
+    throw coreError('invalid_options', 'dedupe must be { store, ttlSeconds?, failOpen? } with a store that has claim(key, ttlSeconds)');
   }
-  const { store, ttlSeconds } = dedupe;
+  const { store, ttlSeconds, failOpen = false } = dedupe;
   if (ttlSeconds !== undefined && !(Number.isSafeInteger(ttlSeconds) && ttlSeconds >= 1)) {
     throw coreError('invalid_options', 'dedupe.ttlSeconds must be a whole number of at least 1');
   }
-  return { store, ttlSeconds };
+  if (typeof failOpen !== 'boolean' && typeof failOpen !== 'function') {
+    throw coreError('invalid_options', 'dedupe.failOpen must be a boolean or a function (error) => void');
+  }
+  return { store, ttlSeconds, failOpen };
 }
 
 /**
@@ -165,7 +168,7 @@ export class Webhook {
     this.#keys = new KeyRing(secret, maxBodyBytes, toleranceSeconds);
     this.#allowParsedBody = allowParsedBody;
     this.#now = now;
-    this.#dedupe = dedupe && { store: dedupe.store, ttlSeconds: dedupe.ttlSeconds ?? defaultTtl(toleranceSeconds) };
+    this.#dedupe = dedupe && { ...dedupe, ttlSeconds: dedupe.ttlSeconds ?? defaultTtl(toleranceSeconds) };
   }
 
   /** The typed event, or throws WebhookVerificationError. */
@@ -183,14 +186,26 @@ export class Webhook {
    * Verifies, then claims the delivery in the `dedupe` store: a delivery
    * seen within `ttlSeconds` fails with `duplicate_delivery`. Only deliveries
    * that verified are claimed, so junk cannot fill the store.
+   *
+   * A store that throws (its database is down) rejects with that error, so
+   * the receiver answers 5xx; with `failOpen` the delivery is accepted
+   * instead (a repeat may then pass), after `failOpen(error)` when it is a
+   * function.
    */
   async verifyOnce(body, signature) {
     if (this.#dedupe === undefined) {
       throw coreError('invalid_options', 'verifyOnce needs the dedupe option: new Webhook(secret, { dedupe: { store } })');
     }
     const event = this.verify(body, signature);
-    const { store, ttlSeconds } = this.#dedupe;
-    const fresh = await store.claim(deliveryKey(signature), ttlSeconds);
+    const { store, ttlSeconds, failOpen } = this.#dedupe;
+    let fresh;
+    try {
+      fresh = await store.claim(deliveryKey(signature), ttlSeconds);
+    } catch (error) {
+      if (failOpen === false) throw error;
+      if (typeof failOpen === 'function') failOpen(error);
+      return event;
+    }
     if (fresh === false) throw coreError('duplicate_delivery');
     if (fresh !== true) throw invalidReturnValue('dedupe.store.claim()', fresh);
     return event;
@@ -398,6 +413,8 @@ export function validateWebhookConfig(config) {
 // ---------------------------------------------------------------- de-duplication store
 
 export { MemoryReplayStore } from './replay.js';
+export { RedisReplayStore } from './stores/redis.js';
+export { DurableObjectReplayStore, ReplayGuard } from './stores/durable-object.js';
 
 // ---------------------------------------------------------------- route and serve
 
