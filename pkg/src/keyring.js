@@ -93,6 +93,7 @@ export class KeyRing {
     const core = this.#core;
     if (!this.#hashNatively(raw)) {
       checkSizeBeforeCopy(core, raw);
+      raw = encodeIfLarge(raw);
       return typeof raw === 'string'
         ? call(() => core.verify_text(raw, signature, nowMillis))
         : call(() => core.verify_bytes(raw, signature, nowMillis));
@@ -101,8 +102,9 @@ export class KeyRing {
     if (tooLarge) throw tooLarge;
     const index = this.#nativeMatch(raw, decodeSignature(signature));
     if (index < 0) throw coreError('signature_mismatch');
-    if (typeof raw === 'string') call(() => core.check_payload_text(raw, nowMillis));
-    else call(() => core.check_payload_bytes(raw, nowMillis));
+    const payload = encodeIfLarge(raw);
+    if (typeof payload === 'string') call(() => core.check_payload_text(payload, nowMillis));
+    else call(() => core.check_payload_bytes(payload, nowMillis));
     return index;
   }
 
@@ -148,6 +150,16 @@ export class KeyRing {
     }
     return found;
   }
+}
+
+// Passing a string, the bindings reserve three bytes per character in wasm
+// memory until they know its UTF-8 length. For a large body, encoding it in
+// JS first keeps wasm memory at one copy of the bytes.
+const LARGE_STRING = 64 * 1024;
+const encoder = new TextEncoder();
+
+function encodeIfLarge(raw) {
+  return typeof raw === 'string' && raw.length >= LARGE_STRING ? encoder.encode(raw) : raw;
 }
 
 function decodeSignature(signature) {
