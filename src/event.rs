@@ -44,6 +44,13 @@ pub const EVENT_NAMES: [&str; 9] = [
 
 /// Wire names of the documented `issue` fields, in the order
 /// [`Issue::to_value`] writes them.
+/// How deep the schema reads: `$` (1), `$.data` (2), `$.data.issue` (3),
+/// and the elements of `$.data.eventData.changes` (inside a depth-4 array).
+/// Anything nested deeper is the sender's free-form data, only ever
+/// checked for its type, so validation need not keep it (see
+/// [`crate::verify::validate_payload`]).
+pub const SCHEMA_DEPTH: usize = 4;
+
 const ISSUE_FIELDS: [&str; 11] = [
     "id",
     "pluginId",

@@ -123,19 +123,22 @@ impl Verifier {
     /// The whole pipeline with an injected clock (Unix milliseconds).
     pub fn verify_at(&self, body: &[u8], signature: Option<&str>, now_millis: i64) -> Result<Verified, Error> {
         let secret_index = self.check_signature(body, signature)?;
-        let event = self.check_payload(body, now_millis)?;
+        let event = parse_event(body)?;
+        if let Some(tolerance) = self.tolerance_seconds {
+            check_window(&event.timestamp, tolerance, now_millis)?;
+        }
         Ok(Verified { event, secret_index })
     }
 
     /// The steps after the signature: parse, validate, replay window. For
     /// callers that checked the signature with a native HMAC (Node's
     /// `node:crypto` in the npm package) and must not skip the rest.
-    pub fn check_payload(&self, body: &[u8], now_millis: i64) -> Result<Event, Error> {
-        let event = parse_event(body)?;
+    pub fn check_payload(&self, body: &[u8], now_millis: i64) -> Result<(), Error> {
+        let event = validate_event(body)?;
         if let Some(tolerance) = self.tolerance_seconds {
             check_window(&event.timestamp, tolerance, now_millis)?;
         }
-        Ok(event)
+        Ok(())
     }
 }
 
@@ -152,6 +155,20 @@ impl Verifier {
 /// ```
 pub fn parse_event(body: &[u8]) -> Result<Event, Error> {
     let value = canonical::parse(&String::from_utf8_lossy(body))?;
+    Event::from_owned(value)
+}
+
+/// Validates a body exactly as [`parse_event`] does, without keeping what
+/// the event schema never reads: containers deeper than
+/// [`event::SCHEMA_DEPTH`](crate::event::SCHEMA_DEPTH) are checked but not
+/// stored. The returned event has those subtrees emptied, so it stays
+/// private: callers get `Ok(())` or the same error `parse_event` gives.
+pub fn validate_payload(body: &[u8]) -> Result<(), Error> {
+    validate_event(body).map(drop)
+}
+
+fn validate_event(body: &[u8]) -> Result<Event, Error> {
+    let value = canonical::parse_to_depth(&String::from_utf8_lossy(body), crate::event::SCHEMA_DEPTH)?;
     Event::from_owned(value)
 }
 

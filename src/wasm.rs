@@ -10,7 +10,7 @@ use crate::change::{issue_change_event as change_event, ChangeOptions};
 use crate::config;
 use crate::event::{Event, Issue};
 use crate::signature::{parse_signature, Key};
-use crate::verify::{parse_event, Verifier, DEFAULT_MAX_BODY_BYTES};
+use crate::verify::{validate_payload, Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
 use wasm_bindgen::prelude::*;
 
@@ -134,7 +134,7 @@ impl WasmVerifier {
     }
 
     pub fn check_payload_bytes(&self, body: &[u8], now_millis: f64) -> Result<(), JsValue> {
-        self.ready()?.check_payload(body, now_millis as i64).map(drop).map_err(thrown)
+        self.ready()?.check_payload(body, now_millis as i64).map_err(thrown)
     }
 
     pub fn signature_matches_text(&self, body: &str, signature: &str) -> bool {
@@ -190,7 +190,7 @@ pub fn check_event_text(text: &str) -> Result<(), JsValue> {
 
 #[wasm_bindgen]
 pub fn check_event_bytes(bytes: &[u8]) -> Result<(), JsValue> {
-    parse_event(bytes).map(drop).map_err(thrown)
+    validate_payload(bytes).map_err(thrown)
 }
 
 /// Whether `name` is one of the events this version types.

@@ -20,16 +20,18 @@ const keyCache = new Map();
 
 /** Runs `use(keys)` with prepared keys: cached for string secrets, freed after for others. */
 function withKeyRing(secret, use) {
-  if (typeof secret !== 'string') {
-    const keys = new KeyRing(secret, NO_BODY_LIMIT, undefined);
-    try {
-      return use(keys);
-    } finally {
-      keys.free();
-    }
+  if (typeof secret === 'string') return use(cachedKeyRing(secret));
+  const keys = new KeyRing(secret, NO_BODY_LIMIT, undefined);
+  try {
+    return use(keys);
+  } finally {
+    keys.free();
   }
+}
+
+function cachedKeyRing(secret) {
   let keys = keyCache.get(secret);
-  if (!keys) {
+  if (keys === undefined) {
     keys = new KeyRing(secret, NO_BODY_LIMIT, undefined);
     if (keyCache.size >= KEY_CACHE_SIZE) {
       const [oldest, evicted] = keyCache.entries().next().value;
@@ -38,7 +40,7 @@ function withKeyRing(secret, use) {
     }
     keyCache.set(secret, keys);
   }
-  return use(keys);
+  return keys;
 }
 
 // ---------------------------------------------------------------- options
@@ -118,6 +120,8 @@ function invalidReturnValue(name, value) {
 
 const dateValue = Date.prototype.getTime; // throws for anything but a real Date
 function isDate(value) {
+  // Primitives first: a thrown TypeError per verify would cost microseconds.
+  if (typeof value !== 'object' || value === null) return false;
   try {
     dateValue.call(value);
     return true;
@@ -127,6 +131,7 @@ function isDate(value) {
 }
 
 function nowMillis(now) {
+  if (now === undefined) return Date.now();
   const millis = guarded(
     () => {
       const value = typeof now === 'function' ? now() : now ?? Date.now();
@@ -295,6 +300,10 @@ export function verifySignature(body, signature, secret) {
   const raw = rawBody(body);
   if (raw === undefined) throw unsupportedBody(body);
   // A bad secret throws even when the signature is not a string.
+  if (typeof secret === 'string') {
+    const keys = cachedKeyRing(secret);
+    return typeof signature === 'string' && keys.matches(raw, signature);
+  }
   return withKeyRing(secret, (keys) => typeof signature === 'string' && keys.matches(raw, signature));
 }
 

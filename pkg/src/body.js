@@ -44,7 +44,9 @@ export function bytesOf(value) {
   if (length === 0) return new Uint8Array(0);
   const buffer = viewBuffer.call(value);
   const view = new Uint8Array(buffer, viewOffset.call(value), length);
-  return isSharedArrayBuffer(buffer) ? new Uint8Array(view) : view;
+  // A view's buffer is an ArrayBuffer or a SharedArrayBuffer; asking the
+  // common kind first keeps the usual path free of a thrown TypeError.
+  return isArrayBuffer(buffer) ? view : new Uint8Array(view);
 }
 
 /** `string | Uint8Array` for raw bodies, `undefined` for anything else. */

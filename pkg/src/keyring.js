@@ -144,9 +144,10 @@ export class KeyRing {
 
   // Every key is tried, so the time taken does not say which one matched.
   #nativeMatch(raw, expected) {
+    const keys = this.#nativeKeys;
     let found = -1;
-    for (const [index, key] of this.#nativeKeys.entries()) {
-      if (nativeHmac.equal(nativeHmac.digest(key, raw), expected) && found < 0) found = index;
+    for (let index = 0; index < keys.length; index++) {
+      if (nativeHmac.equal(nativeHmac.digest(keys[index], raw), expected) && found < 0) found = index;
     }
     return found;
   }

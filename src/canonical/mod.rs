@@ -43,6 +43,14 @@ pub fn parse(text: &str) -> Result<Value, Error> {
     parser::parse_value(text)
 }
 
+/// Parses `text` keeping only containers nested at most `keep_depth` deep
+/// (the root is depth 1); deeper ones are validated, then stand in the tree
+/// as empty arrays or objects. Accepts and rejects exactly what [`parse`]
+/// does: for readers that only look at the top levels.
+pub fn parse_to_depth(text: &str, keep_depth: usize) -> Result<Value, Error> {
+    parser::parse_to_depth(text, keep_depth)
+}
+
 impl Value {
     /// Serializes as `JSON.stringify` would.
     pub fn to_json(&self) -> String {

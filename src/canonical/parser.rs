@@ -49,7 +49,16 @@ pub fn canonicalize(text: &str) -> Result<String, Error> {
 
 /// Parses `text` into a [`Value`] in JavaScript property order.
 pub fn parse_value(text: &str) -> Result<Value, Error> {
-    let mut sink = TreeBuilder::default();
+    parse_to_depth(text, usize::MAX)
+}
+
+/// As [`parse_value`], keeping only the containers nested at most
+/// `keep_depth` deep (the root is depth 1): a deeper array or object is
+/// checked as fully as ever but stands in the tree as an empty one of the
+/// same kind, and nothing inside it is stored. For callers that only read
+/// the top levels, such as validating a payload against its schema.
+pub fn parse_to_depth(text: &str, keep_depth: usize) -> Result<Value, Error> {
+    let mut sink = TreeBuilder { keep_depth, ..TreeBuilder::default() };
     run(text, &mut sink)?;
     // A successful run always completes exactly one root value.
     sink.root.ok_or_else(|| invalid("unexpected end of input", text.len()))
@@ -420,12 +429,31 @@ impl<'t> Cursor<'t> {
 }
 
 /// Builds a [`Value`] tree; containers being filled wait on a stack.
-#[derive(Default)]
 struct TreeBuilder {
     open: Vec<Partial>,
     /// The string being decoded.
     scratch: String,
     root: Option<Value>,
+    /// Containers deeper than this are not stored (see `parse_to_depth`).
+    keep_depth: usize,
+    /// Open containers below `keep_depth`; while non-zero nothing is stored.
+    skipped: usize,
+    /// The kind of the outermost skipped container, an empty one of which
+    /// takes its place.
+    skipped_kind: Option<Partial>,
+}
+
+impl Default for TreeBuilder {
+    fn default() -> Self {
+        TreeBuilder {
+            open: Vec::new(),
+            scratch: String::new(),
+            root: None,
+            keep_depth: usize::MAX,
+            skipped: 0,
+            skipped_kind: None,
+        }
+    }
 }
 
 enum Partial {
@@ -435,8 +463,39 @@ enum Partial {
 }
 
 impl TreeBuilder {
+    /// Opens a container, or starts or deepens a skipped stretch.
+    fn begin(&mut self, container: Partial) {
+        if self.skipped > 0 || self.open.len() >= self.keep_depth {
+            if self.skipped == 0 {
+                self.skipped_kind = Some(container);
+            }
+            self.skipped += 1;
+        } else {
+            self.open.push(container);
+        }
+    }
+
+    /// Closes a skipped container; `true` when it was one.
+    fn end_skipped(&mut self) -> bool {
+        if self.skipped == 0 {
+            return false;
+        }
+        self.skipped -= 1;
+        if self.skipped == 0 {
+            let placeholder = match self.skipped_kind.take() {
+                Some(Partial::Array(_)) => Value::Array(Vec::new()),
+                _ => Value::Object(Object::new()),
+            };
+            self.complete(placeholder);
+        }
+        true
+    }
+
     /// Places a finished value in the open container, or as the root.
     fn complete(&mut self, value: Value) {
+        if self.skipped > 0 {
+            return;
+        }
         match self.open.last_mut() {
             Some(Partial::Array(items)) => items.push(value),
             Some(Partial::Object(members, key)) => members.push((std::mem::take(key), value)),
@@ -461,37 +520,52 @@ impl Sink for TreeBuilder {
         self.scratch.clear();
     }
     fn string_run(&mut self, run: &str) {
-        self.scratch.push_str(run);
+        if self.skipped == 0 {
+            self.scratch.push_str(run);
+        }
     }
     fn string_char(&mut self, c: char) {
-        self.scratch.push(c);
+        if self.skipped == 0 {
+            self.scratch.push(c);
+        }
     }
     fn string_lone_surrogate(&mut self, _unit: u16) {
         // A Rust string cannot hold a lone surrogate.
-        self.scratch.push(char::REPLACEMENT_CHARACTER);
+        if self.skipped == 0 {
+            self.scratch.push(char::REPLACEMENT_CHARACTER);
+        }
     }
     fn string_end(&mut self) {
         let s = std::mem::take(&mut self.scratch);
         self.complete(Value::String(s));
     }
     fn key_end(&mut self) {
+        if self.skipped > 0 {
+            return;
+        }
         if let Some(Partial::Object(_, key)) = self.open.last_mut() {
             *key = std::mem::take(&mut self.scratch);
         }
     }
     fn array_begin(&mut self) {
-        self.open.push(Partial::Array(Vec::new()));
+        self.begin(Partial::Array(Vec::new()));
     }
     fn array_end(&mut self) {
+        if self.end_skipped() {
+            return;
+        }
         if let Some(Partial::Array(items)) = self.open.pop() {
             self.complete(Value::Array(items));
         }
     }
     fn object_begin(&mut self) {
-        self.open.push(Partial::Object(Vec::new(), String::new()));
+        self.begin(Partial::Object(Vec::new(), String::new()));
     }
     fn member_end(&mut self) {}
     fn object_end(&mut self) {
+        if self.end_skipped() {
+            return;
+        }
         if let Some(Partial::Object(members, _)) = self.open.pop() {
             self.complete(Value::Object(Object::from_source_order(members)));
         }
