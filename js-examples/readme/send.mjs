@@ -1,0 +1,16 @@
+// README "Sending and testing": build the event Promptfoo would send for a
+// change, sign it and POST it to WEBHOOK_URL (or the first argument).
+const url = process.env.WEBHOOK_URL ?? process.argv[2];
+const before = { id: 'issue-1', status: 'open', severity: 'high' };
+const after = { ...before, status: 'fixed', severity: 'low' };
+
+// README:begin send
+import { signPayload, issueChangeEvent, generateSecret } from 'promptfoo-webhooks';
+
+const secret = generateSecret(); // 64 hex chars from the platform CSPRNG
+const event = issueChangeEvent(before, after, { userId: 'user-123' }); // null, *_changed, or one merged issue.updated
+const { body, headers } = signPayload(event, secret);
+const response = await fetch(url, { method: 'POST', body, headers });
+// README:end
+
+console.log(JSON.stringify({ secret, status: response.status, event: event.event }));
