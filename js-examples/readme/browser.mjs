@@ -13,10 +13,12 @@ const event = verify(body, headers['X-Promptfoo-Signature'], secret);
 console.log(event.event); // 'issue.created'
 // README:end
 
+import { WebhookVerificationError } from 'promptfoo-webhooks';
+
 let tampered;
 try {
   verify(body.replace('high', 'low!'), headers['X-Promptfoo-Signature'], secret);
 } catch (error) {
-  tampered = error.code;
+  tampered = error instanceof WebhookVerificationError ? error.code : String(error);
 }
 window.__readme = { secret, body, signature: headers['X-Promptfoo-Signature'], event, tampered };

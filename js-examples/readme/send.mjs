@@ -8,9 +8,11 @@ const after = { ...before, status: 'fixed', severity: 'low' };
 import { signPayload, issueChangeEvent, generateSecret } from 'promptfoo-webhooks';
 
 const secret = generateSecret(); // 64 hex chars from the platform CSPRNG
-const event = issueChangeEvent(before, after, { userId: 'user-123' }); // null, *_changed, or one merged issue.updated
-const { body, headers } = signPayload(event, secret);
-const response = await fetch(url, { method: 'POST', body, headers });
+const event = issueChangeEvent(before, after, { userId: 'user-123' }); // *_changed, one merged issue.updated, or null
+if (event) {
+  const { body, headers } = signPayload(event, secret);
+  await fetch(url, { method: 'POST', body, headers });
+}
 // README:end
 
-console.log(JSON.stringify({ secret, status: response.status, event: event.event }));
+console.log(JSON.stringify({ secret, event: event?.event }));
