@@ -29,9 +29,11 @@ test-rust:
 test-js: test-types
 	node --test --test-reporter=spec tests/js/*.test.mjs tests/js/*.test.cjs
 
-# The hand-written .d.ts: narrowing and @ts-expect-error cases (about a second).
+# The hand-written .d.ts: narrowing and @ts-expect-error cases (about a second),
+# and the README's JavaScript blocks (js-examples/readme/) against those types.
 test-types:
 	node_modules/.bin/tsc --noEmit -p tests/types
+	node_modules/.bin/tsc --noEmit -p tests/types/readme.tsconfig.json
 
 demo: build
 	node js-examples/demo.mjs

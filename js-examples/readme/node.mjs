@@ -1,0 +1,33 @@
+// README "Node": a receiver on node:http with verify().
+//   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node js-examples/readme/node.mjs
+// tests/js/readme.test.mjs checks that the region below is the README's block
+// byte for byte, and runs this file against signed deliveries.
+// README:begin node
+import { createServer } from 'node:http';
+import { verify, WebhookVerificationError, STATUS_BY_CODE } from 'promptfoo-webhooks';
+// or: const { verify } = require('promptfoo-webhooks');
+
+// Several secrets during a rotation: any of them may match.
+const secrets = [process.env.PROMPTFOO_WEBHOOK_SECRET, process.env.PROMPTFOO_WEBHOOK_SECRET_OLD].filter(Boolean);
+
+createServer(async (req, res) => {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk); // the exact bytes received, unparsed
+  try {
+    const event = verify(Buffer.concat(chunks), req.headers['x-promptfoo-signature'], secrets, { toleranceSeconds: 300 });
+    switch (event.event) {
+      case 'issue.created':
+        console.log('new issue', event.data.issue.id, event.data.issue.severity);
+        break;
+      case 'issue.updated':
+        console.log(event.data.eventData.changes, 'by', event.data.userId);
+        break;
+    }
+    res.writeHead(200).end();
+  } catch (error) {
+    // error.code: 'signature_mismatch', 'body_too_large', ...; error.hint says what to do
+    const status = error instanceof WebhookVerificationError ? (STATUS_BY_CODE[error.code] ?? 400) : 500;
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.code }));
+  }
+}).listen(process.env.PORT ?? 3000, '127.0.0.1');
+// README:end

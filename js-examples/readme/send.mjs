@@ -1,0 +1,18 @@
+// README "Sending and testing": build the event Promptfoo would send for a
+// change, sign it and POST it to WEBHOOK_URL (or the first argument).
+const url = process.env.WEBHOOK_URL ?? process.argv[2];
+const before = { id: 'issue-1', status: 'open', severity: 'high' };
+const after = { ...before, status: 'fixed', severity: 'low' };
+
+// README:begin send
+import { signPayload, issueChangeEvent, generateSecret } from 'promptfoo-webhooks';
+
+const secret = generateSecret(); // 64 hex chars from the platform CSPRNG
+const event = issueChangeEvent(before, after, { userId: 'user-123' }); // *_changed, one merged issue.updated, or null
+if (event) {
+  const { body, headers } = signPayload(event, secret);
+  await fetch(url, { method: 'POST', body, headers });
+}
+// README:end
+
+console.log(JSON.stringify({ secret, event: event?.event }));

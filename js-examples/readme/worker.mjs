@@ -1,0 +1,18 @@
+// README "Cloudflare Workers": the whole Worker (src/index.js).
+// README:begin worker
+import { Webhook, WebhookVerificationError, STATUS_BY_CODE } from 'promptfoo-webhooks';
+
+let webhook; // one per isolate: the key is prepared once
+export default {
+  async fetch(request, env) {
+    webhook ??= new Webhook(env.PROMPTFOO_WEBHOOK_SECRET);
+    try {
+      const event = await webhook.verifyRequest(request); // reads at most maxBodyBytes
+      return Response.json({ received: event.event });
+    } catch (error) {
+      if (!(error instanceof WebhookVerificationError)) throw error;
+      return Response.json({ error: error.code }, { status: STATUS_BY_CODE[error.code] ?? 400 });
+    }
+  },
+};
+// README:end

@@ -1,0 +1,487 @@
+// The README's code blocks are real programs. Each ```js, ```rust and ```toml
+// block in README.md is preceded by `<!-- snippet: <name> -->` and must be,
+// byte for byte, the region `README:begin <name>` ... `README:end` of a file
+// in js-examples/readme/ (or examples/readme.rs), less the indentation of
+// its begin line. Then each of those files runs for real: the Node ones as
+// child processes on 127.0.0.1 fed signed deliveries, the Workers in
+// workerd, the browser one in Chromium, the Rust one with `cargo run`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verify } from 'promptfoo-webhooks';
+import { bundleWorker, freePort, startWorkerd } from './support/workerd.mjs';
+import { launchChromium, watchPage } from './support/chromium.mjs';
+import { startStaticServer } from './support/static-server.mjs';
+import { startRedis } from './support/redis.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const README = join(ROOT, 'README.md');
+const EXAMPLES = join(ROOT, 'js-examples/readme');
+const SNIPPET_FILES = [...readdirSync(EXAMPLES).map((name) => `js-examples/readme/${name}`), 'examples/readme.rs'];
+const CHECKED_LANGUAGES = new Set(['js', 'ts', 'rust', 'toml']);
+
+// Hex, so they need no escaping in a capnp config.
+const SECRET = randomBytes(32).toString('hex');
+const OLD_SECRET = randomBytes(32).toString('hex');
+
+// ---------------------------------------------------------------- README blocks and file regions
+
+/** Fenced blocks of README.md: { lang, line, text, snippet, heading }. */
+function readmeBlocks(markdown) {
+  const lines = markdown.split('\n');
+  const blocks = [];
+  let heading = '';
+  for (let i = 0; i < lines.length; i++) {
+    if (/^#{1,6} /.test(lines[i])) heading = lines[i];
+    const open = lines[i].match(/^```(\w*)\s*$/);
+    if (!open) continue;
+    const start = i;
+    let end = i + 1;
+    while (end < lines.length && lines[end] !== '```') end++;
+    let previous = start - 1;
+    while (previous >= 0 && lines[previous].trim() === '') previous--;
+    const marker = lines[previous]?.match(/^<!-- snippet: (\S+) -->$/);
+    blocks.push({ lang: open[1], line: start + 1, text: lines.slice(start + 1, end).join('\n'), snippet: marker?.[1], heading });
+    i = end;
+  }
+  return blocks;
+}
+
+/** Regions of the snippet files: name -> { file, line, text } (dedented by the begin line's indentation). */
+function fileRegions() {
+  const regions = new Map();
+  for (const file of SNIPPET_FILES) {
+    const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const begin = lines[i].match(/^(\s*)(?:\/\/|#) README:begin (\S+)$/);
+      if (!begin) continue;
+      const [, indent, name] = begin;
+      let end = i + 1;
+      while (end < lines.length && !/^\s*(?:\/\/|#) README:end$/.test(lines[end])) end++;
+      assert.ok(end < lines.length, `${file}:${i + 1}: README:begin ${name} has no README:end`);
+      const body = lines.slice(i + 1, end).map((line, k) => {
+        assert.ok(line === '' || line.startsWith(indent), `${file}:${i + 2 + k}: less indented than its README:begin`);
+        return line.slice(indent.length);
+      });
+      assert.ok(!regions.has(name), `region ${name} in both ${regions.get(name)?.file} and ${file}`);
+      regions.set(name, { file, line: i + 2, text: body.join('\n') });
+    }
+  }
+  return regions;
+}
+
+/** Where two texts first differ, as a readable message. */
+function firstDifference(readme, region) {
+  const a = readme.split('\n');
+  const b = region.split('\n');
+  for (let k = 0; k < Math.max(a.length, b.length); k++) {
+    if (a[k] !== b[k]) return { k, readme: a[k] ?? '<end of block>', file: b[k] ?? '<end of region>' };
+  }
+  return null;
+}
+
+const BLOCKS = readmeBlocks(readFileSync(README, 'utf8'));
+const REGIONS = fileRegions();
+
+test('README: every js/ts/rust/toml block names its snippet, and every snippet region is shown once', () => {
+  const checked = BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang));
+  assert.ok(checked.length >= 14, `${checked.length} checked blocks`);
+  const unnamed = checked.filter((b) => !b.snippet).map((b) => `README.md:${b.line} (${b.heading})`);
+  assert.deepEqual(unnamed, [], 'blocks without a <!-- snippet: name --> line before them');
+  const unknownLanguage = BLOCKS.filter((b) => !CHECKED_LANGUAGES.has(b.lang) && b.lang !== 'sh').map((b) => `README.md:${b.line} \`\`\`${b.lang}`);
+  assert.deepEqual(unknownLanguage, [], 'every block is checked or a shell block');
+  const shown = checked.map((b) => b.snippet);
+  assert.deepEqual([...shown].sort(), [...REGIONS.keys()].sort(), 'README snippets vs file regions');
+});
+
+for (const block of BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang) && b.snippet)) {
+  test(`README: the block at line ${block.line} (${block.heading.replace(/^#+ /, '')}) is ${block.snippet}'s region`, () => {
+    const region = REGIONS.get(block.snippet);
+    assert.ok(region, `no file has a region named ${block.snippet}`);
+    const difference = firstDifference(block.text, region.text);
+    if (difference) {
+      assert.fail(
+        `README.md:${block.line + 1 + difference.k} differs from ${region.file}:${region.line + difference.k}\n` +
+          `  README: ${JSON.stringify(difference.readme)}\n  file:   ${JSON.stringify(difference.file)}`,
+      );
+    }
+  });
+}
+
+// ---------------------------------------------------------------- running them
+
+const hmac = (body, secret = SECRET) => createHmac('sha256', secret).update(body).digest('hex');
+const nowIso = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
+const issueEvent = (event, issue, extra = {}, timestamp = nowIso()) =>
+  JSON.stringify({ event, timestamp, data: { issue: { id: 'issue-1', status: 'open', severity: 'high', ...issue }, eventData: {}, ...extra } });
+
+/** POSTs a body with a signature (null: no header); resolves { status, text, json }. */
+async function post(url, body, signature = hmac(body), contentType = 'application/json') {
+  const headers = { 'content-type': contentType };
+  if (signature !== null) headers['x-promptfoo-signature'] = signature;
+  const response = await fetch(url, { method: 'POST', body, headers });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: response.status, text, json };
+}
+
+const children = new Set();
+
+/** Runs a file with node; `ports` are env names whose servers must answer before this resolves. */
+async function startNode(file, env, ports = []) {
+  const child = spawn(process.execPath, [file], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (chunk) => (output.stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (output.stderr += chunk));
+  const deadline = Date.now() + 15_000;
+  for (const name of ports) {
+    for (;;) {
+      assert.equal(child.exitCode, null, `${file} exited: ${output.stderr}`);
+      try {
+        await fetch(`http://127.0.0.1:${env[name]}/`, { signal: AbortSignal.timeout(1000) });
+        break;
+      } catch {
+        assert.ok(Date.now() < deadline, `${file} did not listen on ${name}: ${output.stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+  return {
+    output,
+    stop: () => stopChild(child),
+  };
+}
+
+function stopChild(child) {
+  children.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  return exited;
+}
+
+/** Runs a file to completion; resolves { code, stdout, stderr }. */
+function runNode(file, env, timeout = 20_000) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [file], { cwd: ROOT, env: { ...process.env, ...env }, timeout }, (error, stdout, stderr) =>
+      resolve({ code: error ? (error.code ?? 'killed') : 0, stdout, stderr }),
+    );
+  });
+}
+
+const cleanups = [];
+after(async () => {
+  await Promise.all([...children].map(stopChild));
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+test('node: accepts current and rotated-out secrets and upper-case hex; answers 401/400 with the code', async () => {
+  const port = await freePort();
+  const server = await startNode('js-examples/readme/node.mjs', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET, PROMPTFOO_WEBHOOK_SECRET_OLD: OLD_SECRET }, ['PORT']);
+  const url = `http://127.0.0.1:${port}/`;
+  try {
+    const created = issueEvent('issue.created', { severity: 'critical' });
+    assert.equal((await post(url, created)).status, 200);
+    const updated = issueEvent('issue.updated', {}, { eventData: { changes: ['status changed to fixed'] }, userId: 'user-123' });
+    assert.equal((await post(url, updated, hmac(updated, OLD_SECRET))).status, 200, 'the old secret during a rotation');
+    assert.equal((await post(url, created, hmac(created).toUpperCase())).status, 200, 'upper-case hex');
+
+    const rejected = [
+      [await post(url, created, hmac(created, randomBytes(32).toString('hex'))), 401, 'signature_mismatch'],
+      [await post(url, created.replace('critical', 'low'), hmac(created)), 401, 'signature_mismatch'],
+      [await post(url, created, null), 401, 'missing_signature'],
+      [await post(url, created, 'abc'), 401, 'malformed_signature'],
+      [await post(url, issueEvent('issue.created', {}, {}, nowIso(-3600_000))), 400, 'timestamp_outside_window'],
+      [await post(url, '{"hello":"world"}'), 400, 'invalid_payload'],
+    ];
+    for (const [result, status, code] of rejected) {
+      assert.equal(result.status, status, code);
+      assert.deepEqual(result.json, { error: code });
+    }
+    assert.match(server.output.stdout, /^new issue issue-1 critical$/m);
+    assert.match(server.output.stdout, /^\[ 'status changed to fixed' \] by user-123$/m);
+    assert.equal(server.output.stdout.trim().split('\n').length, 3, server.output.stdout);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('express: raw body verified (200); bad signature 401, wrong content type 415, over 5 MB 413', async () => {
+  const port = await freePort();
+  const server = await startNode('js-examples/readme/express.mjs', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET }, ['PORT']);
+  const url = `http://127.0.0.1:${port}/webhooks/promptfoo`;
+  try {
+    const body = issueEvent('issue.created', {});
+    assert.deepEqual((await post(url, body)).json, { received: 'issue.created' });
+    const bad = await post(url, body, hmac(body, OLD_SECRET));
+    assert.equal(bad.status, 401);
+    assert.equal(bad.json.error, 'signature_mismatch');
+    assert.equal(typeof bad.json.message, 'string');
+    const text = await post(url, body, hmac(body), 'text/plain');
+    assert.equal(text.status, 415);
+    assert.equal(text.json.error, 'unsupported_body');
+    const huge = issueEvent('issue.created', { pad: 'x'.repeat(5 * 1024 * 1024) });
+    assert.equal((await post(url, huge)).status, 413);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Bundles `entry` as wrangler would and serves it in workerd with `config(wasmPath, port)`. */
+async function serveWorker(entry, config) {
+  const dir = mkdtempSync(join(tmpdir(), 'promptfoo-webhooks-readme-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const { wasmPath, packageEntry } = await bundleWorker(join(ROOT, entry), dir);
+  assert.equal(packageEntry, 'pkg/dist/workerd.js');
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.capnp'), config(wasmPath, port));
+  const workerd = await startWorkerd(dir, port);
+  cleanups.push(() => workerd.stop());
+  return workerd;
+}
+
+const capnp = (wasmPath, port, worker) => `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .receiver)],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const receiver :Workerd.Worker = (
+  modules = [(name = "worker.js", esModule = embed "worker.js"), (name = "${wasmPath}", wasm = embed "${wasmPath}")],
+  ${worker},
+  compatibilityDate = "2024-09-23",
+);
+`;
+
+test('Cloudflare Worker (workerd): 200 with the event, 401 with the code', async () => {
+  const workerd = await serveWorker('js-examples/readme/worker.mjs', (wasmPath, port) =>
+    capnp(wasmPath, port, `bindings = [(name = "PROMPTFOO_WEBHOOK_SECRET", text = "${SECRET}")]`),
+  );
+  const body = issueEvent('issue.status_changed', { status: 'fixed' });
+  assert.deepEqual(await post(workerd.url, body).then((r) => [r.status, r.json]), [200, { received: 'issue.status_changed' }]);
+  assert.deepEqual(await post(workerd.url, body, hmac(body, OLD_SECRET)).then((r) => [r.status, r.json]), [401, { error: 'signature_mismatch' }]);
+  assert.deepEqual(await post(workerd.url, body, 'abc').then((r) => [r.status, r.json]), [401, { error: 'malformed_signature' }]);
+  assert.deepEqual(await post(workerd.url, 'not json').then((r) => [r.status, r.json]), [400, { error: 'invalid_json' }]);
+});
+
+test('Durable Objects (workerd): a delivery is accepted once, its repeat is 409, a bad one 401', async () => {
+  // The binding and class come from the README's wrangler.toml block.
+  const toml = REGIONS.get('wrangler').text;
+  const binding = toml.match(/^name = "(\w+)"$/m)[1];
+  const className = toml.match(/^class_name = "(\w+)"$/m)[1];
+  assert.deepEqual([binding, className], ['REPLAY', 'ReplayGuard']);
+  const workerd = await serveWorker('js-examples/readme/durable-object.mjs', (wasmPath, port) =>
+    capnp(
+      wasmPath,
+      port,
+      `durableObjectNamespaces = [(className = "${className}", uniqueKey = "readme-replay-guard")],
+  durableObjectStorage = (inMemory = void),
+  bindings = [(name = "${binding}", durableObjectNamespace = "${className}"), (name = "PROMPTFOO_WEBHOOK_SECRET", text = "${SECRET}")]`,
+    ),
+  );
+  const first = issueEvent('issue.created', { id: 'do-1' });
+  const second = issueEvent('issue.created', { id: 'do-2' });
+  assert.deepEqual(await post(workerd.url, first).then((r) => [r.status, r.json]), [200, { received: 'issue.created' }]);
+  assert.deepEqual(await post(workerd.url, first).then((r) => [r.status, r.json]), [409, { error: 'duplicate_delivery' }]);
+  assert.deepEqual(await post(workerd.url, first, hmac(first).toUpperCase()).then((r) => [r.status, r.json]), [409, { error: 'duplicate_delivery' }]);
+  assert.deepEqual(await post(workerd.url, second).then((r) => [r.status, r.json]), [200, { received: 'issue.created' }]);
+  assert.deepEqual(await post(workerd.url, second, hmac(second, OLD_SECRET)).then((r) => [r.status, r.json]), [401, { error: 'signature_mismatch' }]);
+});
+
+test('browser (Chromium): the block signs and verifies in the page; node:crypto agrees', async () => {
+  const server = await startStaticServer(ROOT);
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage();
+  const problems = [];
+  const logs = [];
+  watchPage(page, problems);
+  page.on('console', (message) => message.type() === 'log' && logs.push(message.text()));
+  await page.goto(`http://127.0.0.1:${server.address().port}/js-examples/readme/browser.html`);
+  await page.waitForFunction(() => window.__readme !== undefined, null, { timeout: 20_000 }).catch((error) => {
+    error.message += `\n${problems.join('\n')}`;
+    throw error;
+  });
+  const results = await page.evaluate(() => window.__readme);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(logs, ['issue.created']);
+  assert.match(results.secret, /^[0-9a-f]{64}$/);
+  assert.equal(results.signature, hmac(results.body, results.secret));
+  assert.deepEqual(results.event, JSON.parse(results.body));
+  assert.equal(results.tampered, 'signature_mismatch');
+});
+
+test('router: node:http, Express and the fetch handler verify and route; handler errors stay 200', async () => {
+  const env = { PORT: await freePort(), EXPRESS_PORT: await freePort(), FETCH_PORT: await freePort(), PROMPTFOO_WEBHOOK_SECRET: SECRET };
+  const server = await startNode('js-examples/readme/router.mjs', env, ['PORT', 'EXPRESS_PORT', 'FETCH_PORT']);
+  try {
+    const deliveries = [
+      issueEvent('issue.created', { id: 'crit', severity: 'critical' }),
+      issueEvent('issue.created', { id: 'low', severity: 'low' }),
+      issueEvent('issue.status_changed', { id: 'fixed', status: 'fixed' }, { eventData: { changes: ['status changed to fixed'] } }),
+      issueEvent('issue.updated', { id: 'touched' }, { eventData: { changes: ['severity changed to low'] } }),
+      JSON.stringify({ event: 'issue.archived', timestamp: nowIso(), data: { id: 'x' } }),
+      issueEvent('issue.created', { id: 'throws', severity: 'high' }),
+    ];
+    const routed = [`http://127.0.0.1:${env.PORT}/webhooks/promptfoo`, `http://127.0.0.1:${env.EXPRESS_PORT}/webhooks/promptfoo`];
+    for (const url of [...routed, `http://127.0.0.1:${env.FETCH_PORT}/`]) {
+      for (const body of deliveries) assert.equal((await post(url, body)).status, 200, `${url} ${body.slice(0, 40)}`);
+      const bad = await post(url, deliveries[0], hmac(deliveries[0], OLD_SECRET));
+      assert.equal(bad.status, 401, url);
+      assert.equal(bad.json.error, 'signature_mismatch', url);
+      const stale = await post(url, issueEvent('issue.created', {}, {}, nowIso(-3600_000)));
+      assert.deepEqual([stale.status, stale.json.error], [400, 'timestamp_outside_window'], url);
+      // The adapters answer 405 themselves; Express routes only POST to them (404 for a GET).
+      assert.equal((await fetch(url)).status, url.includes(`:${env.EXPRESS_PORT}/`) ? 404 : 405, `${url} GET`);
+    }
+    assert.equal((await post(`http://127.0.0.1:${env.PORT}/elsewhere`, deliveries[0])).status, 404);
+
+    const lines = server.output.stdout.trim().split('\n');
+    const routerLines = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const once = [
+      { page: 'crit' },
+      { audit: 'issue.created' },
+      { audit: 'issue.created' },
+      { closeTicket: 'fixed' },
+      { audit: 'issue.status_changed' },
+      { audit: 'issue.updated' },
+      { audit: 'issue.archived' },
+      { audit: 'issue.created' },
+    ];
+    assert.deepEqual(routerLines, [...once, ...once], 'the same routing through node:http and Express');
+    assert.deepEqual(lines.filter((l) => !l.startsWith('{')), deliveries.map((d) => JSON.parse(d).event), 'onEvent of the fetch handler');
+    assert.equal(server.output.stderr.match(/pager down/g)?.length, 2, server.output.stderr);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('sending: the block POSTs the merged issue.updated, signed with its secret', async () => {
+  const received = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  const { code, stdout, stderr } = await runNode('js-examples/readme/send.mjs', { WEBHOOK_URL: `http://127.0.0.1:${server.address().port}/hook` });
+  assert.equal(code, 0, stderr);
+  const { secret, event } = JSON.parse(stdout);
+  assert.equal(event, 'issue.updated');
+  assert.equal(received.length, 1);
+  const [{ body, headers }] = received;
+  assert.equal(headers['content-type'], 'application/json');
+  assert.equal(headers['x-promptfoo-signature'], hmac(body, secret));
+  const verified = verify(body, headers['x-promptfoo-signature'], secret);
+  assert.deepEqual(verified.data.eventData.changes, ['status changed to fixed', 'severity changed to low']);
+  assert.equal(verified.data.userId, 'user-123');
+  assert.equal(verified.data.issue.status, 'fixed');
+});
+
+test('replays: verifyOnce accepts a delivery once; repeats (any hex case) are duplicate_delivery', async () => {
+  const { code, stdout, stderr } = await runNode('js-examples/readme/dedupe.mjs', { PROMPTFOO_WEBHOOK_SECRET: SECRET });
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, 'first: issue.created\nrepeat: duplicate_delivery\nrepeat: duplicate_delivery\n');
+});
+
+test('Redis (redis-server on 127.0.0.1): one key per delivery, the repeat rejected', async () => {
+  const redis = await startRedis();
+  cleanups.push(() => redis.stop());
+  for (const issue of ['issue-1', 'issue-2']) {
+    const { code, stdout, stderr } = await runNode('js-examples/readme/redis.mjs', { PROMPTFOO_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url, ISSUE_ID: issue });
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, `accepted issue.created\nrejected duplicate_delivery\nkeys ${issue === 'issue-1' ? 1 : 2}\n`);
+  }
+});
+
+test('failOpen: a store failure accepts unchecked and calls the callback; bad signatures still fail', async () => {
+  const { code, stdout, stderr } = await runNode('js-examples/readme/failopen.mjs', { PROMPTFOO_WEBHOOK_SECRET: SECRET });
+  assert.equal(code, 0, stderr);
+  assert.equal(
+    stdout,
+    [
+      'warn: replay store down, accepting unchecked: connect ECONNREFUSED 127.0.0.1:6379',
+      'open: accepted issue.created',
+      'open, tampered: rejected signature_mismatch',
+      'closed: rejected connect ECONNREFUSED 127.0.0.1:6379',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('migrating: the document\'s sample vs this library, delivery by delivery', async () => {
+  const DOC_SECRET = 'your-webhook-secret'; // the literal in the document's sample
+  const ports = { doc: await freePort(), library: await freePort() };
+  const doc = await startNode('js-examples/readme/migrate-doc.cjs', { PORT: ports.doc }, ['PORT']);
+  const library = await startNode(
+    'js-examples/readme/migrate-library.mjs',
+    { PORT: ports.library, PROMPTFOO_WEBHOOK_SECRET: SECRET, PROMPTFOO_WEBHOOK_SECRET_OLD: DOC_SECRET, NODE_ENV: 'test' },
+    ['PORT'],
+  );
+  try {
+    const body = issueEvent('issue.created', {});
+    const big = issueEvent('issue.created', { history: ['x'.repeat(200 * 1024)] });
+    const stale = issueEvent('issue.created', {}, {}, nowIso(-86_400_000));
+    // [what, body, signature, content type, the document's status, this library's status]
+    const cases = [
+      ['valid delivery', body, hmac(body, DOC_SECRET), 'application/json', 200, 200],
+      ['short signature', body, 'abc', 'application/json', 500, 401],
+      ['no signature header', body, null, 'application/json', 500, 401],
+      ['upper-case hex', body, hmac(body, DOC_SECRET).toUpperCase(), 'application/json', 401, 200],
+      ['wrong secret', body, hmac(body, OLD_SECRET), 'application/json', 401, 401],
+      ['the new secret during a rotation', body, hmac(body, SECRET), 'application/json', 401, 200],
+      ['a day-old replay', stale, hmac(stale, DOC_SECRET), 'application/json', 200, 400],
+      ['a 200 KB issue', big, hmac(big, DOC_SECRET), 'application/json', 413, 200],
+      ['not application/json', body, hmac(body, DOC_SECRET), 'text/plain', 500, 415],
+    ];
+    for (const [what, delivery, signature, type, docStatus, libraryStatus] of cases) {
+      const got = [];
+      for (const port of [ports.doc, ports.library]) got.push((await post(`http://127.0.0.1:${port}/webhook-endpoint`, delivery, signature, type)).status);
+      assert.deepEqual(got, [docStatus, libraryStatus], what);
+    }
+    assert.equal(doc.output.stdout.match(/Received issue.created event/g).length, 2);
+    assert.equal(library.output.stdout.match(/Received issue.created event/g).length, 4);
+    // The 500s are timingSafeEqual (and Buffer.from) throwing.
+    assert.match(doc.output.stderr, /RangeError: Input buffers must have the same byte length|ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH/);
+  } finally {
+    await Promise.all([doc.stop(), library.stop()]);
+  }
+});
+
+test('Rust (cargo run --example readme): the current or the old secret verifies; a tampered body is an error', async () => {
+  const run = (body, signature) =>
+    new Promise((resolve) => {
+      const child = execFile(
+        'cargo',
+        ['run', '--quiet', '--example', 'readme', '--', ...(signature === null ? [] : [signature])],
+        { cwd: ROOT, env: { ...process.env, SECRET_NOW: SECRET, SECRET_BEFORE_ROTATION: OLD_SECRET }, timeout: 300_000 },
+        (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
+      );
+      child.stdin.end(body);
+    });
+  const body = issueEvent('issue.comment_added', {});
+  assert.deepEqual(await run(body, hmac(body)).then((r) => [r.code, r.stdout]), [0, 'issue.comment_added (secret #0)\n']);
+  assert.deepEqual(await run(body, hmac(body, OLD_SECRET)).then((r) => [r.code, r.stdout]), [0, 'issue.comment_added (secret #1)\n']);
+  const tampered = await run(body.replace('high', 'low'), hmac(body));
+  assert.equal(tampered.code, 1);
+  assert.match(tampered.stderr, /SignatureMismatch/);
+  const missing = await run(body, null);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /MissingSignature/);
+  const stale = issueEvent('issue.comment_added', {}, {}, nowIso(-3600_000));
+  assert.match((await run(stale, hmac(stale))).stderr, /Timestamp/);
+});
