@@ -59,12 +59,12 @@ pub fn js_order<T>(members: Vec<T>, key: impl Fn(&T) -> &str, merge: impl Fn(&mu
             }
         }
     }
-    // Stable sort: non-index keys compare equal and keep insertion order.
-    out.sort_by_key(|m| match array_index(key(m)) {
-        Some(i) => (0u8, i),
-        None => (1u8, 0),
-    });
-    out
+    // Index keys are unique once merged, so an unstable sort orders them
+    // exactly; the other keys keep their insertion order untouched.
+    let (mut ordered, named): (Vec<T>, Vec<T>) = out.into_iter().partition(|m| array_index(key(m)).is_some());
+    ordered.sort_unstable_by_key(|m| array_index(key(m)));
+    ordered.extend(named);
+    ordered
 }
 
 /// Borrowing key iterator over members, so the fast check allocates nothing.
