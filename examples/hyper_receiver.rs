@@ -26,8 +26,10 @@
 //! ```text
 //! 200 { "received": <event>, "secretIndex": <n> }   verified
 //! 401 missing_signature | malformed_signature | signature_mismatch
-//! 413 body_too_large          over the limit: refused from Content-Length before reading,
-//!                             or cut off as soon as a chunked body passes it; the connection is closed
+//! 413 body_too_large          over the limit: refused from Content-Length before reading the body,
+//!                             or cut off as soon as a chunked body passes it; the connection is then
+//!                             closed, after discarding at most another limit's worth (or 2 s) of what
+//!                             is still coming (see `linger`)
 //! 400 invalid_json | invalid_payload | timestamp_outside_window
 //! 405 method_not_allowed      anything but POST
 //! 500 internal_error          the connection broke while the body was read
@@ -45,10 +47,19 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use promptfoo_webhooks::canonical::Value;
 use promptfoo_webhooks::{Error, Verified, Verifier, SIGNATURE_HEADER};
 use std::convert::Infallible;
+use std::future::poll_fn;
+use std::io::ErrorKind;
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
-use tokio::net::TcpListener;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::io::AsyncWrite;
+use tokio::net::{TcpListener, TcpStream};
+
+/// After a connection's last answer (a 413 ends it), what the client still
+/// sends is discarded for at most this long (and at most the body limit)
+/// before the socket is closed: see [`linger`].
+const LINGER_TIME: Duration = Duration::from_secs(2);
 
 /// What the receiver holds for its whole life: the keys are prepared once.
 struct Receiver {
@@ -213,16 +224,44 @@ async fn serve(receiver: Arc<Receiver>, port: u16) -> std::io::Result<()> {
             }
         };
         let receiver = Arc::clone(&receiver);
+        let receiver_limit = receiver.verifier.body_limit();
         tokio::spawn(async move {
             let service = service_fn(move |request| Arc::clone(&receiver).handle(request));
             // The timer gives hyper's 30 s limit for reading request headers.
             let connection =
                 http1::Builder::new().timer(TokioTimer::new()).serve_connection(TokioIo::new(stream), service);
-            if let Err(error) = connection.await {
-                eprintln!("[receiver] connection: {error}");
+            match connection.without_shutdown().await {
+                Ok(parts) => linger(parts.io.into_inner(), receiver_limit).await,
+                Err(error) => eprintln!("[receiver] connection: {error}"),
             }
         });
     }
+}
+
+/// Closes a connection: first our side only (FIN), then, while the client
+/// may still be sending the rest of an oversized body, a short wait that
+/// reads and discards (never keeps) at most `max_bytes` of it. Closing at
+/// once with unread bytes makes the kernel answer with a reset, and a client
+/// still writing its body (Node's fetch, curl) then reports "connection
+/// reset" (EPIPE) instead of the 413 it was sent. Past `max_bytes` or
+/// [`LINGER_TIME`] the socket is closed all the same.
+async fn linger(mut stream: TcpStream, max_bytes: usize) {
+    if poll_fn(|cx| Pin::new(&mut stream).poll_shutdown(cx)).await.is_err() {
+        return;
+    }
+    let mut scratch = vec![0; 64 * 1024];
+    let mut discarded = 0;
+    let drain = async {
+        while discarded < max_bytes && stream.readable().await.is_ok() {
+            match stream.try_read(&mut scratch) {
+                Ok(0) => return, // the client has closed too
+                Ok(read) => discarded += read,
+                Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER_TIME, drain).await;
 }
 
 fn main() -> ExitCode {
