@@ -3,7 +3,9 @@
 // verifies every delivery from every builder. Runtimes: native Rust (the
 // crate, examples/matrix_peer.rs), Node ESM, Node CommonJS, Deno, Bun (each
 // importing 'promptfoo-webhooks' the normal npm way), workerd (a bundled
-// Worker) and headless Chromium (a bundled page). One table is printed:
+// Worker) and headless Chromium (a bundled page). One more verifier has
+// no builder: the native Rust HTTP receiver (examples/hyper_receiver.rs),
+// to which every delivery is POSTed over 127.0.0.1. One table is printed:
 // rows say who built and signed, columns where it was verified.
 //
 // All peers speak JSON lines: `build` turns vectors into
@@ -21,6 +23,8 @@ import { build } from 'esbuild';
 import { launchChromium, watchPage } from './support/chromium.mjs';
 import { startStaticServer } from './support/static-server.mjs';
 import { bundleWorker, freePort, startWorkerd, workerdConfig } from './support/workerd.mjs';
+import { buildRustReceiver, startRustReceiver } from './support/rust-receiver.mjs';
+import { STATUS_BY_CODE } from 'promptfoo-webhooks';
 import { VECTORS } from './matrix/vectors.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -153,25 +157,95 @@ const RUNTIMES = [
   },
 ];
 
+/**
+ * Verifies deliveries by POSTing each to the Rust HTTP receiver; its answers
+ * become the same result lines as a peer's. A receiver holds one set of
+ * secrets and one clock, so one is started per distinct (secrets, window,
+ * clock) of the deliveries: `rotation: signed with the old secret` goes to one
+ * holding both secrets, `rotation over` to one holding only the current one,
+ * the window vectors to ones whose clock (PROMPTFOO_WEBHOOK_NOW_MS) is the
+ * vector's `now`.
+ */
+async function verifyOverHttp(mode, input) {
+  if (mode !== 'verify') throw new Error(`the HTTP receiver only verifies (asked to ${mode})`);
+  const groups = new Map(); // config key -> { env, deliveries }
+  for (const delivery of fromLines(input)) {
+    const { verifyWith, toleranceSeconds, now } = delivery;
+    const key = JSON.stringify([verifyWith, toleranceSeconds, now]);
+    if (!groups.has(key)) {
+      const env = { PROMPTFOO_WEBHOOK_SECRET: verifyWith.join(',') };
+      if (toleranceSeconds !== undefined) Object.assign(env, { PROMPTFOO_WEBHOOK_TOLERANCE: String(toleranceSeconds), PROMPTFOO_WEBHOOK_NOW_MS: String(now) });
+      groups.set(key, { env, deliveries: [] });
+    }
+    groups.get(key).deliveries.push(delivery);
+  }
+  const results = [];
+  for (const { env, deliveries } of groups.values()) {
+    const receiver = await startRustReceiver(env);
+    rustReceivers.add(receiver);
+    try {
+      for (const delivery of deliveries) results.push(await postDelivery(receiver.url, delivery));
+    } finally {
+      rustReceivers.delete(receiver);
+      await receiver.stop(); // after it, all it printed has been read
+    }
+    // One log line per delivery, and no secret in any.
+    const logged = receiver.lines().filter((line) => line.startsWith('[receiver] POST '));
+    if (logged.length !== deliveries.length) throw new Error(`${logged.length} log lines for ${deliveries.length} deliveries`);
+    if (receiver.lines().some((line) => env.PROMPTFOO_WEBHOOK_SECRET.split(',').some((secret) => line.includes(secret)))) throw new Error('a secret was logged');
+  }
+  return toLines(results);
+}
+
+/** POSTs one delivery; the answer as a result line (`outcome: 'error'` when status, code and body disagree). */
+async function postDelivery(url, { builder, name, body, signature }) {
+  const response = await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'application/json', 'X-Promptfoo-Signature': signature } });
+  const text = await response.text();
+  const error = (why) => ({ builder, name, outcome: 'error', message: `HTTP ${response.status} ${text}: ${why}` });
+  let answer;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    return error('not JSON');
+  }
+  if (response.headers.get('content-type') !== 'application/json') return error('not served as application/json');
+  if (response.status === 200) {
+    const keys = Object.keys(answer).sort().join(',');
+    if (keys !== 'received,secretIndex') return error('expected { received, secretIndex }');
+    return { builder, name, outcome: 'accept', event: answer.received, secretIndex: answer.secretIndex };
+  }
+  if (Object.keys(answer).sort().join(',') !== 'error,message' || typeof answer.message !== 'string' || answer.message === '') return error('expected { error, message }');
+  if (STATUS_BY_CODE[answer.error] !== response.status) return error(`the Node receiver answers ${answer.error} with ${STATUS_BY_CODE[answer.error]}`);
+  return { builder, name, outcome: 'reject', code: answer.error };
+}
+
+const rustReceivers = new Set(); // started by verifyOverHttp and still running
+
+/** Verifiers: every runtime, then the ones that only verify. */
+const VERIFIERS = [...RUNTIMES, { name: 'Rust HTTP (hyper)', run: verifyOverHttp }];
+
 // ---------------------------------------------------------------- run
 
 let built; // builder name -> { value: its deliveries } | { error }
 let verified; // verifier name -> { value: its results } | { error }
 
-/** Runs `job` for every runtime at once; each outcome is `{ value }` or `{ error }`. */
-async function forEachRuntime(job) {
-  const settled = await Promise.allSettled(RUNTIMES.map((runtime) => job(runtime)));
-  return new Map(RUNTIMES.map((runtime, i) => [runtime.name, settled[i].status === 'fulfilled' ? { value: settled[i].value } : { error: settled[i].reason }]));
+/** Runs `job` for every runtime of `runtimes` at once; each outcome is `{ value }` or `{ error }`. */
+async function forEachRuntime(runtimes, job) {
+  const settled = await Promise.allSettled(runtimes.map((runtime) => job(runtime)));
+  return new Map(runtimes.map((runtime, i) => [runtime.name, settled[i].status === 'fulfilled' ? { value: settled[i].value } : { error: settled[i].reason }]));
 }
 
 before(async () => {
   process.on('exit', killChildren);
   workDir = mkdtempSync(join(tmpdir(), 'promptfoo-webhooks-matrix-'));
-  await Promise.all([startWorkerPeer(), startBrowserPeer()]);
+  // The Rust receiver is built while the Worker and the page start; a build
+  // failure shows up as that column's error.
+  const receiverBuilt = buildRustReceiver().catch(() => {});
+  await Promise.all([startWorkerPeer(), startBrowserPeer(), receiverBuilt]);
 
   // 1. Every runtime builds and signs every vector.
   const vectorLines = toLines(VECTORS);
-  built = await forEachRuntime(async (runtime) => fromLines(await runtime.run('build', vectorLines)));
+  built = await forEachRuntime(RUNTIMES, async (runtime) => fromLines(await runtime.run('build', vectorLines)));
 
   // 2. Every runtime verifies every delivery of every builder, with the vector's secrets and clock.
   const deliveries = [];
@@ -184,11 +258,12 @@ before(async () => {
     }
   }
   const deliveryLines = toLines(deliveries);
-  verified = await forEachRuntime(async (runtime) => fromLines(await runtime.run('verify', deliveryLines)));
+  verified = await forEachRuntime(VERIFIERS, async (runtime) => fromLines(await runtime.run('verify', deliveryLines)));
 });
 
 after(async () => {
   killChildren();
+  await Promise.all([...rustReceivers].map((receiver) => receiver.stop()));
   process.off('exit', killChildren);
   await workerd?.stop();
   await browser?.close();
@@ -228,8 +303,8 @@ function judgeCell(builder, verifier) {
 
 function renderTable(cells) {
   const corner = 'built and signed by \\ verified in';
-  const header = [corner, ...RUNTIMES.map((r) => r.name)];
-  const rows = RUNTIMES.map((builder) => [builder.name, ...RUNTIMES.map((verifier) => cells.get(builder.name).get(verifier.name).text)]);
+  const header = [corner, ...VERIFIERS.map((r) => r.name)];
+  const rows = RUNTIMES.map((builder) => [builder.name, ...VERIFIERS.map((verifier) => cells.get(builder.name).get(verifier.name).text)]);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i].length)));
   const line = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
@@ -264,7 +339,7 @@ test('every builder signs every vector, and all builders produce the same bytes 
 });
 
 test('every runtime verifies every builder\'s deliveries as each vector expects', () => {
-  const cells = new Map(RUNTIMES.map((b) => [b.name, new Map(RUNTIMES.map((v) => [v.name, judgeCell(b.name, v.name)]))]));
+  const cells = new Map(RUNTIMES.map((b) => [b.name, new Map(VERIFIERS.map((v) => [v.name, judgeCell(b.name, v.name)]))]));
   const problems = [...cells].flatMap(([builder, row]) => [...row].flatMap(([verifier, cell]) => cell.problems.map((p) => `${builder} -> ${verifier}: ${p}`)));
   console.log(`\n${VECTORS.length} vectors per cell\n${renderTable(cells)}\n${problems.join('\n')}`);
   assert.deepEqual(problems, []);
