@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalize } from 'promptfoo-webhooks';
-import { payloadOfSize } from './verify.mjs';
+import { payloadOfSize } from './payloads.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const SIZES = [256, 1536, 16 * 1024, 1024 * 1024];
