@@ -7,6 +7,15 @@
 use std::fmt;
 
 /// Everything that can go wrong while receiving, building or signing a webhook.
+///
+/// ```
+/// use promptfoo_webhooks::{Error, Verifier};
+///
+/// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?;
+/// let err = verifier.verify(b"{}", None).unwrap_err();
+/// assert_eq!(err, Error::MissingSignature);
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -40,6 +49,12 @@ pub enum Error {
 
 impl Error {
     /// Stable machine-readable code, e.g. `"signature_mismatch"`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Error;
+    ///
+    /// assert_eq!(Error::SignatureMismatch.code(), "signature_mismatch");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Error::MissingSignature => "missing_signature",
@@ -59,6 +74,12 @@ impl Error {
     }
 
     /// What the caller can do about it.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Error;
+    ///
+    /// assert!(Error::MissingSignature.hint().contains("X-Promptfoo-Signature"));
+    /// ```
     pub fn hint(&self) -> &'static str {
         match self {
             Error::MissingSignature => {
@@ -100,6 +121,14 @@ impl Error {
     /// A stable refinement of [`Error::code`], where one exists. Today only
     /// `timestamp_outside_window` has one: `"too_old"` (the timestamp is
     /// further in the past than the window) or `"in_future"` (further ahead).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Error;
+    ///
+    /// let stale = Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: 600, tolerance_seconds: 300 };
+    /// assert_eq!(stale.reason(), Some("too_old"));
+    /// assert_eq!(Error::SignatureMismatch.reason(), None);
+    /// ```
     pub fn reason(&self) -> Option<&'static str> {
         match self {
             Error::TimestampOutsideWindow { age_seconds, .. } if *age_seconds < 0 => Some("in_future"),
