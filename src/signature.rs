@@ -23,16 +23,41 @@ use sha2::Sha256;
 use std::fmt;
 
 /// The request header that carries the signature.
+///
+/// ```
+/// assert_eq!(promptfoo_webhooks::SIGNATURE_HEADER, "X-Promptfoo-Signature");
+/// ```
 pub const SIGNATURE_HEADER: &str = "X-Promptfoo-Signature";
 /// A SHA-256 digest is 32 bytes, 64 hex characters.
+///
+/// ```
+/// use promptfoo_webhooks::signature::SIGNATURE_BYTES;
+///
+/// assert_eq!(SIGNATURE_BYTES * 2, 64);
+/// ```
 pub const SIGNATURE_BYTES: usize = 32;
 const SIGNATURE_HEX_LEN: usize = SIGNATURE_BYTES * 2;
 /// Shorter secrets are almost certainly a placeholder or a truncated copy.
+///
+/// ```
+/// use promptfoo_webhooks::{signature::MIN_SECRET_BYTES, Key};
+///
+/// assert!(Key::new("x".repeat(MIN_SECRET_BYTES)).is_ok());
+/// assert!(Key::new("x".repeat(MIN_SECRET_BYTES - 1)).is_err());
+/// ```
 pub const MIN_SECRET_BYTES: usize = 16;
 
 type HmacSha256 = Hmac<Sha256>;
 
 /// A raw signature, decoded from its hex header value.
+///
+/// ```
+/// use promptfoo_webhooks::signature::{parse_signature, Signature};
+///
+/// let signature: Signature = parse_signature(&"ab".repeat(32))?;
+/// assert_eq!(signature, [0xab; 32]);
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 pub type Signature = [u8; SIGNATURE_BYTES];
 
 /// A validated secret with its HMAC state prepared once.
@@ -59,6 +84,13 @@ impl Key {
     /// secrets with leading or trailing whitespace (a stray newline from a
     /// file or an environment variable), and secrets shorter than
     /// [`MIN_SECRET_BYTES`].
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Key;
+    ///
+    /// assert!(Key::new("0123456789abcdef0123456789abcdef").is_ok());
+    /// assert!(Key::new("0123456789abcdef0123456789abcdef\n").is_err());
+    /// ```
     pub fn new(secret: impl AsRef<[u8]>) -> Result<Self, Error> {
         let secret = secret.as_ref();
         check_secret(secret)?;
@@ -68,6 +100,14 @@ impl Key {
     }
 
     /// The raw HMAC-SHA256 of `body`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Key;
+    ///
+    /// let key = Key::new("0123456789abcdef0123456789abcdef")?;
+    /// assert_eq!(key.sign(b"body").len(), 32);
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn sign(&self, body: &[u8]) -> Signature {
         let mut mac = self.mac.clone();
         mac.update(body);
@@ -75,17 +115,44 @@ impl Key {
     }
 
     /// The lower-case hex signature of `body`, as sent in the header.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{sign, Key};
+    ///
+    /// let key = Key::new("0123456789abcdef0123456789abcdef")?;
+    /// assert_eq!(key.sign_hex(b"body"), sign(b"body", "0123456789abcdef0123456789abcdef")?);
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn sign_hex(&self, body: &[u8]) -> String {
         hex::encode(self.sign(body))
     }
 
     /// Whether `signature` (a header value) signs `body` with this key.
     /// A malformed header value is an error, not `false`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Key;
+    ///
+    /// let key = Key::new("0123456789abcdef0123456789abcdef")?;
+    /// assert!(key.matches(b"body", &key.sign_hex(b"body"))?);
+    /// assert!(key.matches(b"body", "not hex").is_err());
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn matches(&self, body: &[u8], signature: &str) -> Result<bool, Error> {
         Ok(self.matches_raw(body, &parse_signature(signature)?))
     }
 
     /// Constant-time comparison of the body's HMAC with a decoded signature.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Key;
+    ///
+    /// let key = Key::new("0123456789abcdef0123456789abcdef")?;
+    /// let signature = key.sign(b"body");
+    /// assert!(key.matches_raw(b"body", &signature));
+    /// assert!(!key.matches_raw(b"other", &signature));
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn matches_raw(&self, body: &[u8], signature: &Signature) -> bool {
         let mut mac = self.mac.clone();
         mac.update(body);
@@ -117,6 +184,15 @@ pub fn sign(body: &[u8], secret: impl AsRef<[u8]>) -> Result<String, Error> {
 
 /// Decodes an `X-Promptfoo-Signature` value: exactly 64 hex digits, any
 /// case, surrounding whitespace ignored (HTTP stacks differ on trimming).
+///
+/// ```
+/// use promptfoo_webhooks::{signature::parse_signature, Error};
+///
+/// assert_eq!(parse_signature(&format!(" {} ", "AB".repeat(32)))?, [0xab; 32]);
+/// assert_eq!(parse_signature(""), Err(Error::MissingSignature));
+/// assert!(parse_signature(&format!("sha256={}", "ab".repeat(32))).is_err());
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 pub fn parse_signature(header: &str) -> Result<Signature, Error> {
     let hex_text = header.trim_matches(|c: char| c == ' ' || c == '\t');
     if hex_text.is_empty() {
@@ -154,6 +230,14 @@ fn check_secret(secret: &[u8]) -> Result<(), Error> {
 }
 
 /// Several keys during a rotation: any may match.
+///
+/// ```
+/// use promptfoo_webhooks::signature::KeySet;
+///
+/// let keys = KeySet::new(&["new-secret-0123456789abcdef", "old-secret-0123456789abcdef"])?;
+/// assert_eq!(keys.len(), 2);
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct KeySet {
     keys: Vec<Key>,
@@ -161,11 +245,28 @@ pub struct KeySet {
 
 impl KeySet {
     /// At least one secret; every one must be valid.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::signature::KeySet;
+    ///
+    /// assert!(KeySet::new(&["0123456789abcdef0123456789abcdef"]).is_ok());
+    /// assert!(KeySet::new(&["0123456789abcdef0123456789abcdef", "short"]).is_err());
+    /// assert!(KeySet::new::<&str>(&[]).is_err());
+    /// ```
     pub fn new<S: AsRef<[u8]>>(secrets: &[S]) -> Result<Self, Error> {
         KeySet::from_keys(secrets.iter().map(Key::new).collect::<Result<Vec<_>, _>>()?)
     }
 
     /// At least one prepared key.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{signature::KeySet, Key};
+    ///
+    /// let keys = KeySet::from_keys(vec![Key::new("0123456789abcdef0123456789abcdef")?])?;
+    /// assert_eq!(keys.len(), 1);
+    /// assert!(KeySet::from_keys(Vec::new()).is_err());
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn from_keys(keys: Vec<Key>) -> Result<Self, Error> {
         if keys.is_empty() {
             return Err(Error::InvalidSecret { reason: "no secret was given" });
@@ -173,16 +274,42 @@ impl KeySet {
         Ok(KeySet { keys })
     }
 
+    /// The number of keys.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::signature::KeySet;
+    ///
+    /// assert_eq!(KeySet::new(&["0123456789abcdef0123456789abcdef"])?.len(), 1);
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// Whether there are no keys; never true, as construction requires one.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::signature::KeySet;
+    ///
+    /// assert!(!KeySet::new(&["0123456789abcdef0123456789abcdef"])?.is_empty());
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
     /// The index of the first key that signs `body` as `signature`. Every
     /// key is tried, so the time taken does not say which one matched.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{signature::KeySet, Key};
+    ///
+    /// let keys = KeySet::new(&["new-secret-0123456789abcdef", "old-secret-0123456789abcdef"])?;
+    /// let signature = Key::new("old-secret-0123456789abcdef")?.sign(b"body");
+    /// assert_eq!(keys.find_match(b"body", &signature), Some(1));
+    /// assert_eq!(keys.find_match(b"other", &signature), None);
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn find_match(&self, body: &[u8], signature: &Signature) -> Option<usize> {
         let mut found = None;
         for (index, key) in self.keys.iter().enumerate() {
@@ -194,6 +321,14 @@ impl KeySet {
     }
 
     /// Signs with the first key (the current secret during a rotation).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{sign, signature::KeySet};
+    ///
+    /// let keys = KeySet::new(&["new-secret-0123456789abcdef", "old-secret-0123456789abcdef"])?;
+    /// assert_eq!(keys.sign_hex(b"body"), sign(b"body", "new-secret-0123456789abcdef")?);
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn sign_hex(&self, body: &[u8]) -> String {
         // `from_keys` guarantees a first key.
         self.keys.first().map(|key| key.sign_hex(body)).unwrap_or_default()
