@@ -25,10 +25,27 @@ use crate::timestamp;
 use crate::Error;
 
 /// The later integration document's example receiver caps bodies at 5 MB.
+///
+/// ```
+/// use promptfoo_webhooks::{Verifier, DEFAULT_MAX_BODY_BYTES};
+///
+/// assert_eq!(Verifier::new(&["0123456789abcdef0123456789abcdef"])?.body_limit(), DEFAULT_MAX_BODY_BYTES);
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 const MILLIS_PER_SECOND: i64 = 1000;
 
 /// A delivery that passed every check.
+///
+/// ```
+/// use promptfoo_webhooks::{Verified, Verifier};
+///
+/// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?;
+/// let body = br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#;
+/// let Verified { event, secret_index } = verifier.verify(body, Some(&verifier.sign_hex(body)))?;
+/// assert_eq!((event.name(), secret_index), ("evaluation.created", 0));
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified {
     pub event: Event,
@@ -62,11 +79,27 @@ pub struct Verifier {
 
 impl Verifier {
     /// One or more secrets (several during a rotation: any may match).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Verifier;
+    ///
+    /// assert!(Verifier::new(&["new-secret-0123456789abcdef", "old-secret-0123456789abcdef"]).is_ok());
+    /// assert_eq!(Verifier::new(&["short"]).unwrap_err().code(), "invalid_secret");
+    /// ```
     pub fn new<S: AsRef<[u8]>>(secrets: &[S]) -> Result<Self, Error> {
         Ok(Self::with_keys(KeySet::new(secrets)?))
     }
 
     /// From keys already prepared (e.g. secrets given as text and bytes).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Key, Verifier};
+    ///
+    /// let keys = vec![Key::new("0123456789abcdef0123456789abcdef")?, Key::new(b"0123456789abcdef-bytes".as_slice())?];
+    /// let verifier = Verifier::from_keys(keys)?;
+    /// assert_eq!(verifier.check_signature(b"body", Some(&verifier.sign_hex(b"body")))?, 0);
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn from_keys(keys: Vec<Key>) -> Result<Self, Error> {
         Ok(Self::with_keys(KeySet::from_keys(keys)?))
     }
@@ -76,11 +109,27 @@ impl Verifier {
     }
 
     /// Signs `body` with the first secret: what a sender would put in the header.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{sign, Verifier};
+    ///
+    /// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?;
+    /// assert_eq!(verifier.sign_hex(b"body"), sign(b"body", "0123456789abcdef0123456789abcdef")?);
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn sign_hex(&self, body: &[u8]) -> String {
         self.keys.sign_hex(body)
     }
 
     /// Bodies larger than this are rejected before any hashing.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Verifier;
+    ///
+    /// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?.max_body_bytes(16);
+    /// assert_eq!(verifier.check_body_size(17).unwrap_err().code(), "body_too_large");
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
         self
@@ -88,18 +137,45 @@ impl Verifier {
 
     /// Rejects payloads whose `timestamp` is further than this from now, in
     /// either direction. Off by default: the sender's clock is not ours.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{timestamp::parse_millis, Verifier};
+    ///
+    /// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?.tolerance_seconds(300);
+    /// let body = br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#;
+    /// let an_hour_later = parse_millis("2025-03-14T13:34:56Z").unwrap();
+    /// let error = verifier.verify_at(body, Some(&verifier.sign_hex(body)), an_hour_later).unwrap_err();
+    /// assert_eq!(error.reason(), Some("too_old"));
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn tolerance_seconds(mut self, seconds: u64) -> Self {
         self.tolerance_seconds = Some(seconds);
         self
     }
 
     /// The configured body limit.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Verifier;
+    ///
+    /// assert_eq!(Verifier::new(&["0123456789abcdef0123456789abcdef"])?.max_body_bytes(1024).body_limit(), 1024);
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn body_limit(&self) -> usize {
         self.max_body_bytes
     }
 
     /// Fails with [`Error::BodyTooLarge`] when `size` exceeds the limit;
     /// adapters call it with a declared or partial length before buffering.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Verifier;
+    ///
+    /// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?.max_body_bytes(1024);
+    /// assert!(verifier.check_body_size(1024).is_ok());
+    /// assert!(verifier.check_body_size(1025).is_err());
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn check_body_size(&self, size: usize) -> Result<(), Error> {
         if size > self.max_body_bytes {
             return Err(Error::BodyTooLarge { limit: self.max_body_bytes, size });
@@ -108,6 +184,16 @@ impl Verifier {
     }
 
     /// Checks only the signature; returns the index of the matching secret.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{sign, Error, Verifier};
+    ///
+    /// let verifier = Verifier::new(&["new-secret-0123456789abcdef", "old-secret-0123456789abcdef"])?;
+    /// let header = sign(b"not even JSON", "old-secret-0123456789abcdef")?;
+    /// assert_eq!(verifier.check_signature(b"not even JSON", Some(&header))?, 1);
+    /// assert_eq!(verifier.check_signature(b"not even JSON", None), Err(Error::MissingSignature));
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn check_signature(&self, body: &[u8], signature: Option<&str>) -> Result<usize, Error> {
         self.check_body_size(body.len())?;
         let signature = parse_signature(signature.ok_or(Error::MissingSignature)?)?;
@@ -115,12 +201,32 @@ impl Verifier {
     }
 
     /// The whole pipeline with the clock read from the system.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Verifier;
+    ///
+    /// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?;
+    /// let body = br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#;
+    /// let verified = verifier.verify(body, Some(&verifier.sign_hex(body)))?;
+    /// assert_eq!(verified.event.name(), "evaluation.created");
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     #[cfg(not(target_arch = "wasm32"))]
     pub fn verify(&self, body: &[u8], signature: Option<&str>) -> Result<Verified, Error> {
         self.verify_at(body, signature, system_now_millis())
     }
 
     /// The whole pipeline with an injected clock (Unix milliseconds).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{timestamp::parse_millis, Verifier};
+    ///
+    /// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?.tolerance_seconds(60);
+    /// let body = br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#;
+    /// let now = parse_millis("2025-03-14T12:35:00Z").unwrap();
+    /// assert!(verifier.verify_at(body, Some(&verifier.sign_hex(body)), now).is_ok());
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn verify_at(&self, body: &[u8], signature: Option<&str>, now_millis: i64) -> Result<Verified, Error> {
         let secret_index = self.check_signature(body, signature)?;
         let event = parse_event(body)?;
@@ -133,6 +239,16 @@ impl Verifier {
     /// The steps after the signature: parse, validate, replay window. For
     /// callers that checked the signature with a native HMAC (Node's
     /// `node:crypto` in the npm package) and must not skip the rest.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{timestamp::parse_millis, Verifier};
+    ///
+    /// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?.tolerance_seconds(60);
+    /// let now = parse_millis("2025-03-14T12:35:00Z").unwrap();
+    /// assert!(verifier.check_payload(br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#, now).is_ok());
+    /// assert_eq!(verifier.check_payload(b"{}", now).unwrap_err().code(), "invalid_payload");
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn check_payload(&self, body: &[u8], now_millis: i64) -> Result<(), Error> {
         let event = validate_event(body)?;
         if let Some(tolerance) = self.tolerance_seconds {
@@ -163,6 +279,13 @@ pub fn parse_event(body: &[u8]) -> Result<Event, Error> {
 /// [`event::SCHEMA_DEPTH`](crate::event::SCHEMA_DEPTH) are checked but not
 /// stored. The returned event has those subtrees emptied, so it stays
 /// private: callers get `Ok(())` or the same error `parse_event` gives.
+///
+/// ```
+/// use promptfoo_webhooks::verify::validate_payload;
+///
+/// assert!(validate_payload(br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#).is_ok());
+/// assert_eq!(validate_payload(b"not json").unwrap_err().code(), "invalid_json");
+/// ```
 pub fn validate_payload(body: &[u8]) -> Result<(), Error> {
     validate_event(body).map(drop)
 }
