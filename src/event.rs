@@ -30,6 +30,13 @@ const EVALUATION_FAILED: &str = "evaluation.failed";
 
 /// Every event name this crate types, in documentation order. Any other
 /// name parses as [`Payload::Unknown`].
+///
+/// ```
+/// use promptfoo_webhooks::EVENT_NAMES;
+///
+/// assert_eq!(EVENT_NAMES.len(), 9);
+/// assert!(EVENT_NAMES.contains(&"issue.created"));
+/// ```
 pub const EVENT_NAMES: [&str; 9] = [
     ISSUE_CREATED,
     ISSUE_UPDATED,
@@ -49,6 +56,12 @@ pub const EVENT_NAMES: [&str; 9] = [
 /// Anything nested deeper is the sender's free-form data, only ever
 /// checked for its type, so validation need not keep it (see
 /// [`crate::verify::validate_payload`]).
+///
+/// ```
+/// use promptfoo_webhooks::event::SCHEMA_DEPTH;
+///
+/// assert_eq!(SCHEMA_DEPTH, 4);
+/// ```
 pub const SCHEMA_DEPTH: usize = 4;
 
 const ISSUE_FIELDS: [&str; 11] = [
@@ -90,6 +103,13 @@ pub struct Event {
 }
 
 /// The `event` name together with its `data`, typed per name.
+///
+/// ```
+/// use promptfoo_webhooks::{Event, Payload};
+///
+/// let event = Event::evaluation_created("job-1", None, "2025-03-14T12:34:56Z");
+/// assert!(matches!(&event.payload, Payload::EvaluationCreated(data) if data.job_id == "job-1"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
     /// `issue.created`.
@@ -121,6 +141,14 @@ pub enum Payload {
 
 /// `data` of `issue.created`, `issue.status_changed`,
 /// `issue.severity_changed` and `issue.comment_added`.
+///
+/// ```
+/// use promptfoo_webhooks::event::{IssueData, Payload};
+/// use promptfoo_webhooks::Issue;
+///
+/// let data = IssueData::new(Issue::new("issue-1"));
+/// assert_eq!(Payload::IssueCreated(data).issue().map(|i| i.id.as_str()), Some("issue-1"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueData {
     /// The complete current state of the issue.
@@ -132,6 +160,17 @@ pub struct IssueData {
 }
 
 /// `data` of `issue.updated`.
+///
+/// ```
+/// use promptfoo_webhooks::{parse_event, Payload};
+///
+/// let body = br#"{"event":"issue.updated","timestamp":"2025-03-14T12:34:56Z",
+///   "data":{"issue":{"id":"issue-1"},"eventData":{"changes":["status changed to fixed"]},"userId":"u-1"}}"#;
+/// let Payload::IssueUpdated(data) = parse_event(body)?.payload else { unreachable!() };
+/// assert_eq!(data.changes, ["status changed to fixed"]);
+/// assert_eq!(data.user_id.as_deref(), Some("u-1"));
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueUpdatedData {
     /// The complete current state of the issue.
@@ -147,6 +186,14 @@ pub struct IssueUpdatedData {
 }
 
 /// `data` of `remediation.created`.
+///
+/// ```
+/// use promptfoo_webhooks::{canonical::Value, Event, Payload};
+///
+/// let event = Event::remediation_created("issue-1", Value::from("upgrade the model"), "2025-03-14T12:34:56Z");
+/// let Payload::RemediationCreated(data) = event.payload else { unreachable!() };
+/// assert_eq!(data.issue_id, "issue-1");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemediationData {
     /// `issueId`: the issue the remediation is for.
@@ -158,6 +205,13 @@ pub struct RemediationData {
 }
 
 /// `data` of `evaluation.created`.
+///
+/// ```
+/// use promptfoo_webhooks::{Event, Payload};
+///
+/// let Payload::EvaluationCreated(data) = Event::evaluation_created("job-1", None, "2025-03-14T12:34:56Z").payload else { unreachable!() };
+/// assert_eq!((data.job_id.as_str(), data.config), ("job-1", None));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvaluationCreatedData {
     /// `jobId`.
@@ -169,6 +223,14 @@ pub struct EvaluationCreatedData {
 }
 
 /// `data` of `evaluation.completed`.
+///
+/// ```
+/// use promptfoo_webhooks::{Event, Payload};
+///
+/// let event = Event::evaluation_completed("job-1", Some("eval-9".into()), Some(false), None, "2025-03-14T12:34:56Z");
+/// let Payload::EvaluationCompleted(data) = event.payload else { unreachable!() };
+/// assert_eq!((data.eval_id.as_deref(), data.partial), (Some("eval-9"), Some(false)));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvaluationCompletedData {
     /// `jobId`.
@@ -184,6 +246,14 @@ pub struct EvaluationCompletedData {
 }
 
 /// `data` of `evaluation.failed`.
+///
+/// ```
+/// use promptfoo_webhooks::{Event, Payload};
+///
+/// let event = Event::evaluation_failed("job-1", Some("timed out".into()), None, "2025-03-14T12:34:56Z");
+/// let Payload::EvaluationFailed(data) = event.payload else { unreachable!() };
+/// assert_eq!(data.error.as_ref().and_then(|e| e.as_str()), Some("timed out"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvaluationFailedData {
     /// `jobId`.
@@ -240,6 +310,13 @@ pub struct Issue {
 
 /// Issue severity. Values the sender is not known to use are kept
 /// verbatim in [`Severity::Other`], so nothing is lost.
+///
+/// ```
+/// use promptfoo_webhooks::Severity;
+///
+/// assert_eq!(Severity::parse("high"), Severity::High);
+/// assert_eq!(Severity::parse("HIGH"), Severity::Other("HIGH".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Severity {
     /// `critical`.
@@ -259,31 +336,77 @@ pub enum Severity {
 /// Issue status: an open set of strings. `open` and `fixed` are confirmed
 /// on the wire; the UI's false-positive and ignore states have no
 /// confirmed spelling, so any string is kept as sent.
+///
+/// ```
+/// use promptfoo_webhooks::Status;
+///
+/// assert_eq!(Status::from("open"), Status::OPEN);
+/// assert_eq!(Status::new("ignored").to_string(), "ignored");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Status(Cow<'static, str>);
 
 impl Status {
     /// `open`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Status;
+    ///
+    /// assert!(Status::OPEN.is_open());
+    /// ```
     pub const OPEN: Status = Status(Cow::Borrowed("open"));
     /// `fixed`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Status;
+    ///
+    /// assert!(Status::FIXED.is_fixed());
+    /// ```
     pub const FIXED: Status = Status(Cow::Borrowed("fixed"));
 
     /// A status with any spelling.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Status;
+    ///
+    /// assert_eq!(Status::new("false_positive").as_str(), "false_positive");
+    /// assert_eq!(Status::new("fixed"), Status::FIXED);
+    /// ```
     pub fn new(status: impl Into<String>) -> Self {
         Status(Cow::Owned(status.into()))
     }
 
     /// The wire spelling.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Status;
+    ///
+    /// assert_eq!(Status::OPEN.as_str(), "open");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// True for `open`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Status;
+    ///
+    /// assert!(Status::new("open").is_open());
+    /// assert!(!Status::FIXED.is_open());
+    /// ```
     pub fn is_open(&self) -> bool {
         *self == Self::OPEN
     }
 
     /// True for `fixed`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Status;
+    ///
+    /// assert!(Status::new("fixed").is_fixed());
+    /// assert!(!Status::OPEN.is_fixed());
+    /// ```
     pub fn is_fixed(&self) -> bool {
         *self == Self::FIXED
     }
@@ -309,6 +432,13 @@ impl fmt::Display for Status {
 
 impl Severity {
     /// Types a wire value; unknown spellings become [`Severity::Other`].
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Severity;
+    ///
+    /// assert_eq!(Severity::parse("critical"), Severity::Critical);
+    /// assert_eq!(Severity::parse("severe"), Severity::Other("severe".into()));
+    /// ```
     pub fn parse(s: &str) -> Severity {
         match s {
             "critical" => Severity::Critical,
@@ -321,6 +451,13 @@ impl Severity {
     }
 
     /// The wire spelling.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Severity;
+    ///
+    /// assert_eq!(Severity::Informational.as_str(), "informational");
+    /// assert_eq!(Severity::Other("severe".into()).as_str(), "severe");
+    /// ```
     pub fn as_str(&self) -> &str {
         match self {
             Severity::Critical => "critical",
@@ -341,6 +478,13 @@ impl fmt::Display for Severity {
 
 impl Issue {
     /// An issue with only its id set.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Issue;
+    ///
+    /// let issue = Issue::new("issue-1");
+    /// assert_eq!((issue.id.as_str(), issue.status), ("issue-1", None));
+    /// ```
     pub fn new(id: impl Into<String>) -> Self {
         Issue {
             id: id.into(),
@@ -359,6 +503,15 @@ impl Issue {
     }
 
     /// Types an issue object; error paths are relative to it (`$.id`).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{canonical, Issue, Severity};
+    ///
+    /// let issue = Issue::from_value(&canonical::parse(r#"{"id":"issue-1","severity":"high"}"#)?)?;
+    /// assert_eq!(issue.severity, Some(Severity::High));
+    /// assert!(Issue::from_value(&canonical::parse("{}")?).is_err());
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn from_value(value: &Value) -> Result<Issue, Error> {
         parse_issue(value.clone(), "$".into())
     }
@@ -366,6 +519,14 @@ impl Issue {
     /// The wire object: documented fields in documentation order (absent
     /// ones omitted), then `extra`. An `extra` key that names a documented
     /// field is skipped: the typed field wins.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Issue, Status};
+    ///
+    /// let mut issue = Issue::new("issue-1");
+    /// issue.status = Some(Status::OPEN);
+    /// assert_eq!(issue.to_value().to_json(), r#"{"id":"issue-1","status":"open"}"#);
+    /// ```
     pub fn to_value(&self) -> Value {
         let mut o = Object::new();
         o.insert("id", self.id.as_str().into());
@@ -388,6 +549,13 @@ impl Issue {
 
 impl IssueData {
     /// Data with this issue, an empty `eventData` and no extra keys.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{event::IssueData, Issue};
+    ///
+    /// let data = IssueData::new(Issue::new("issue-1"));
+    /// assert!(data.event_data.is_empty() && data.extra.is_empty());
+    /// ```
     pub fn new(issue: Issue) -> Self {
         IssueData { issue, event_data: Object::new(), extra: Object::new() }
     }
@@ -438,16 +606,37 @@ impl Event {
 
     /// `issue.status_changed` with an empty `eventData` (see
     /// [`crate::change::issue_change_event`] for one that says what changed).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Event, Issue};
+    ///
+    /// let event = Event::issue_status_changed(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
+    /// assert_eq!(event.name(), "issue.status_changed");
+    /// ```
     pub fn issue_status_changed(issue: Issue, timestamp: impl Into<String>) -> Event {
         Event::new(Payload::IssueStatusChanged(IssueData::new(issue)), timestamp)
     }
 
     /// `issue.severity_changed` with an empty `eventData`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Event, Issue};
+    ///
+    /// let event = Event::issue_severity_changed(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
+    /// assert_eq!(event.name(), "issue.severity_changed");
+    /// ```
     pub fn issue_severity_changed(issue: Issue, timestamp: impl Into<String>) -> Event {
         Event::new(Payload::IssueSeverityChanged(IssueData::new(issue)), timestamp)
     }
 
     /// `issue.comment_added` with an empty `eventData`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Event, Issue};
+    ///
+    /// let event = Event::issue_comment_added(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
+    /// assert_eq!(event.name(), "issue.comment_added");
+    /// ```
     pub fn issue_comment_added(issue: Issue, timestamp: impl Into<String>) -> Event {
         Event::new(Payload::IssueCommentAdded(IssueData::new(issue)), timestamp)
     }
@@ -524,11 +713,25 @@ impl Event {
     }
 
     /// The event name, e.g. `"issue.created"` (or the unknown name as sent).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Event, Issue};
+    ///
+    /// assert_eq!(Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z").name(), "issue.created");
+    /// ```
     pub fn name(&self) -> &str {
         self.payload.name()
     }
 
     /// The issue, for the five `issue.*` events.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Event, Issue};
+    ///
+    /// let event = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
+    /// assert_eq!(event.issue().map(|i| i.id.as_str()), Some("issue-1"));
+    /// assert!(Event::evaluation_created("job-1", None, "2025-03-14T12:34:56Z").issue().is_none());
+    /// ```
     pub fn issue(&self) -> Option<&Issue> {
         self.payload.issue()
     }
@@ -580,6 +783,14 @@ impl Event {
 
     /// As [`Event::from_value`], taking the fields out of `value` instead
     /// of copying them: what the receive pipeline uses.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{canonical, Event};
+    ///
+    /// let value = canonical::parse(r#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#)?;
+    /// assert_eq!(Event::from_owned(value)?.name(), "evaluation.created");
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn from_owned(value: Value) -> Result<Event, Error> {
         let mut envelope = Reader::new(value, "$".into())?;
         let name = envelope.required_str("event")?;
@@ -590,6 +801,14 @@ impl Event {
     }
 
     /// The wire object `{ event, timestamp, data }`, in that order.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Event, Issue};
+    ///
+    /// let value = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z").to_value();
+    /// let keys: Vec<&str> = value.as_object().unwrap().iter().map(|(k, _)| k).collect();
+    /// assert_eq!(keys, ["event", "timestamp", "data"]);
+    /// ```
     pub fn to_value(&self) -> Value {
         let mut o = Object::new();
         o.insert("event", self.name().into());
@@ -600,6 +819,13 @@ impl Event {
 
     /// The body as `JSON.stringify` would print [`Event::to_value`]: the
     /// exact text to sign and send.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Event, Issue};
+    ///
+    /// let json = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z").to_json();
+    /// assert_eq!(json, r#"{"event":"issue.created","timestamp":"2025-03-14T12:34:56Z","data":{"issue":{"id":"issue-1"},"eventData":{}}}"#);
+    /// ```
     pub fn to_json(&self) -> String {
         self.to_value().to_json()
     }
@@ -607,6 +833,13 @@ impl Event {
 
 impl Payload {
     /// The event name.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Event, Issue};
+    ///
+    /// let event = Event::issue_comment_added(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
+    /// assert_eq!(event.payload.name(), "issue.comment_added");
+    /// ```
     pub fn name(&self) -> &str {
         match self {
             Payload::IssueCreated(_) => ISSUE_CREATED,
@@ -623,6 +856,13 @@ impl Payload {
     }
 
     /// The issue, for the five `issue.*` events.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Event, Issue};
+    ///
+    /// let event = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
+    /// assert_eq!(event.payload.issue().map(|i| i.id.as_str()), Some("issue-1"));
+    /// ```
     pub fn issue(&self) -> Option<&Issue> {
         match self {
             Payload::IssueCreated(d)
@@ -636,6 +876,13 @@ impl Payload {
 
     /// The wire `data`: documented fields first, in documentation order,
     /// then the `extra` keys.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Event;
+    ///
+    /// let event = Event::evaluation_created("job-1", None, "2025-03-14T12:34:56Z");
+    /// assert_eq!(event.payload.data_value().to_json(), r#"{"jobId":"job-1"}"#);
+    /// ```
     pub fn data_value(&self) -> Value {
         let mut o = Object::new();
         match self {
