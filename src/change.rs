@@ -13,6 +13,13 @@ use crate::Error;
 const MISMATCH_PATH: &str = "$.after.id";
 
 /// What the caller knows about the change beyond the two issue states.
+///
+/// ```
+/// use promptfoo_webhooks::ChangeOptions;
+///
+/// let options = ChangeOptions { user_id: Some("u-1".into()), ..ChangeOptions::new("2025-03-14T12:34:56Z") };
+/// assert_eq!(options.timestamp, "2025-03-14T12:34:56Z");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChangeOptions {
     /// Who made the change; sent as `data.userId` on `issue.updated` only
@@ -25,6 +32,13 @@ pub struct ChangeOptions {
 
 impl ChangeOptions {
     /// Options with this timestamp and no user.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::ChangeOptions;
+    ///
+    /// let options = ChangeOptions::new("2025-03-14T12:34:56Z");
+    /// assert_eq!((options.timestamp.as_str(), options.user_id), ("2025-03-14T12:34:56Z", None));
+    /// ```
     pub fn new(timestamp: impl Into<String>) -> Self {
         ChangeOptions { user_id: None, timestamp: timestamp.into() }
     }
