@@ -22,6 +22,18 @@ const SUGGESTION_DISTANCE: usize = 3;
 const MAX_PORT: u32 = 65_535;
 
 /// A valid webhook configuration, as the management API takes it.
+///
+/// ```
+/// use promptfoo_webhooks::{canonical, validate_webhook_config};
+///
+/// let config = validate_webhook_config(&canonical::parse(
+///     r#"{"url":"https://example.com/hook","name":"Alerts","events":["issue.created"]}"#,
+/// )?)
+/// .map_err(|_| "invalid config")?;
+/// assert_eq!((config.name.as_str(), config.enabled), ("Alerts", true));
+/// assert_eq!(config.events, ["issue.created"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookConfig {
     /// The receiver: an absolute `http` or `https` URL, as given.
@@ -37,6 +49,16 @@ pub struct WebhookConfig {
 }
 
 /// One thing wrong with a configuration.
+///
+/// ```
+/// use promptfoo_webhooks::{canonical, validate_webhook_config};
+///
+/// let value = canonical::parse(r#"{"url":"https://example.com/hook","name":"Alerts","events":[]}"#)?;
+/// let problems = validate_webhook_config(&value).unwrap_err();
+/// assert_eq!(problems[0].path, "$.events");
+/// assert!(problems[0].to_string().starts_with("$.events: "));
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigProblem {
     /// JSON path of the offending value, e.g. `$.events[2]`.
@@ -54,6 +76,20 @@ impl fmt::Display for ConfigProblem {
 impl WebhookConfig {
     /// The request body for the management API: `{url, name, events,
     /// teamId?, enabled}`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{canonical, validate_webhook_config};
+    ///
+    /// let config = validate_webhook_config(&canonical::parse(
+    ///     r#"{"url":"https://example.com/hook","name":"Alerts","events":["issue.created"]}"#,
+    /// )?)
+    /// .map_err(|_| "invalid config")?;
+    /// assert_eq!(
+    ///     config.to_value().to_json(),
+    ///     r#"{"url":"https://example.com/hook","name":"Alerts","events":["issue.created"],"enabled":true}"#
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_value(&self) -> Value {
         let mut o = Object::new();
         o.insert("url", self.url.as_str().into());
