@@ -32,6 +32,14 @@ pub fn to_string(text: &str) -> Result<String, Error> {
 
 /// As [`to_string`] over bytes; invalid UTF-8 decodes to U+FFFD as Node's
 /// `buffer.toString()` does.
+///
+/// ```
+/// use promptfoo_webhooks::canonical::to_string_from_bytes;
+///
+/// assert_eq!(to_string_from_bytes(b"{ \"a\": [1, 2.0] }")?, r#"{"a":[1,2]}"#);
+/// assert_eq!(to_string_from_bytes(b"\"\xff\"")?, "\"\u{fffd}\"");
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 pub fn to_string_from_bytes(bytes: &[u8]) -> Result<String, Error> {
     to_string(&String::from_utf8_lossy(bytes))
 }
@@ -39,6 +47,15 @@ pub fn to_string_from_bytes(bytes: &[u8]) -> Result<String, Error> {
 /// Parses JSON text into a [`Value`] with JavaScript's property order.
 /// Nesting deeper than [`MAX_TREE_DEPTH`] is [`Error::InvalidJson`]
 /// ("nesting deeper than 10000 levels").
+///
+/// ```
+/// use promptfoo_webhooks::canonical::parse;
+///
+/// let value = parse(r#"{"b": 1, "a": [true, null]}"#)?;
+/// assert_eq!(value.as_object().map(|o| o.len()), Some(2));
+/// assert!(parse("{").is_err());
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 pub fn parse(text: &str) -> Result<Value, Error> {
     parser::parse_value(text)
 }
@@ -47,12 +64,28 @@ pub fn parse(text: &str) -> Result<Value, Error> {
 /// (the root is depth 1); deeper ones are validated, then stand in the tree
 /// as empty arrays or objects. Accepts and rejects exactly what [`parse`]
 /// does: for readers that only look at the top levels.
+///
+/// ```
+/// use promptfoo_webhooks::canonical::parse_to_depth;
+///
+/// let value = parse_to_depth(r#"{"a": {"b": {"c": 1}}}"#, 2)?;
+/// assert_eq!(value.to_json(), r#"{"a":{"b":{}}}"#);
+/// assert!(parse_to_depth(r#"{"a": {"b": [1,]}}"#, 2).is_err());
+/// # Ok::<(), promptfoo_webhooks::Error>(())
+/// ```
 pub fn parse_to_depth(text: &str, keep_depth: usize) -> Result<Value, Error> {
     parser::parse_to_depth(text, keep_depth)
 }
 
 impl Value {
     /// Serializes as `JSON.stringify` would.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::{Object, Value};
+    ///
+    /// let object: Object = [("b", Value::from(1.5)), ("1", Value::Null)].into_iter().collect();
+    /// assert_eq!(Value::from(object).to_json(), r#"{"1":null,"b":1.5}"#);
+    /// ```
     pub fn to_json(&self) -> String {
         writer::value_to_string(self)
     }
