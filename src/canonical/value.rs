@@ -20,6 +20,14 @@ use std::fmt;
 /// Because `Value` implements `Drop`, a container cannot be moved out of
 /// it by pattern; use [`Value::into_array`], [`Value::into_object`],
 /// [`Value::take`] or match on a reference.
+///
+/// ```
+/// use promptfoo_webhooks::canonical::{Object, Value};
+///
+/// let object: Object = [("id", Value::from("issue-1")), ("n", Value::Number(2.0))].into_iter().collect();
+/// let value = Value::Object(object);
+/// assert!(matches!(&value, Value::Object(o) if o.len() == 2));
+/// ```
 pub enum Value {
     Null,
     Bool(bool),
@@ -33,6 +41,15 @@ pub enum Value {
 ///
 /// `Clone`, `PartialEq` and `Debug` are derived: they go through the
 /// members' `Value` impls, which never recurse.
+///
+/// ```
+/// use promptfoo_webhooks::canonical::{Object, Value};
+///
+/// let mut object = Object::new();
+/// object.insert("b", Value::Null);
+/// object.insert("7", Value::Null);
+/// assert_eq!(object.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["7", "b"]);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Object {
     members: Vec<(String, Value)>,
@@ -43,6 +60,14 @@ const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
 
 /// `Some(n)` when `key` is a canonical array index: the decimal digits of an
 /// integer in 0 ..= 2^32 - 2 with no leading zero (so `"0"` yes, `"01"` no).
+///
+/// ```
+/// use promptfoo_webhooks::canonical::array_index;
+///
+/// assert_eq!(array_index("0"), Some(0));
+/// assert_eq!(array_index("01"), None);
+/// assert_eq!(array_index("4294967295"), None);
+/// ```
 pub fn array_index(key: &str) -> Option<u32> {
     let bytes = key.as_bytes();
     if bytes.is_empty() || bytes.len() > 10 || (bytes.len() > 1 && bytes.first() == Some(&b'0')) {
@@ -63,6 +88,13 @@ pub fn array_index(key: &str) -> Option<u32> {
 }
 
 impl Object {
+    /// An empty object.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::Object;
+    ///
+    /// assert!(Object::new().is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -70,6 +102,16 @@ impl Object {
     /// Sets `key` as a JS assignment would: an existing key keeps its
     /// position and takes the new value; a new array-index key goes in
     /// numeric order before the other keys; any other new key goes last.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::{Object, Value};
+    ///
+    /// let mut object = Object::new();
+    /// object.insert("a", Value::from(1.0));
+    /// object.insert("2", Value::Null);
+    /// object.insert("a", Value::from(3.0));
+    /// assert_eq!(Value::from(object).to_json(), r#"{"2":null,"a":3}"#);
+    /// ```
     pub fn insert(&mut self, key: impl Into<String>, value: Value) {
         let key = key.into();
         if let Some(slot) = self.members.iter_mut().find(|(k, _)| *k == key) {
@@ -87,20 +129,54 @@ impl Object {
         self.members.insert(position, (key, value));
     }
 
+    /// The value of `key`, if present.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::{Object, Value};
+    ///
+    /// let object: Object = [("a", Value::from(true))].into_iter().collect();
+    /// assert_eq!(object.get("a").and_then(Value::as_bool), Some(true));
+    /// assert!(object.get("b").is_none());
+    /// ```
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// Removes `key`, keeping the order of the others; its value, if any.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::{Object, Value};
+    ///
+    /// let mut object: Object = [("a", Value::from(1.0)), ("b", Value::from(2.0))].into_iter().collect();
+    /// assert_eq!(object.remove("a").and_then(|v| v.as_f64()), Some(1.0));
+    /// assert!(object.remove("a").is_none());
+    /// assert_eq!(object.len(), 1);
+    /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let position = self.members.iter().position(|(k, _)| k == key)?;
         Some(self.members.remove(position).1)
     }
 
+    /// The number of members.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::{Object, Value};
+    ///
+    /// let object: Object = [("a", Value::Null), ("b", Value::Null)].into_iter().collect();
+    /// assert_eq!(object.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.members.len()
     }
 
+    /// Whether the object has no members.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::{Object, Value};
+    ///
+    /// assert!(Object::new().is_empty());
+    /// assert!(!Object::from_iter([("a", Value::Null)]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
@@ -112,6 +188,14 @@ impl Object {
     }
 
     /// Members in JavaScript enumeration order.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::{Object, Value};
+    ///
+    /// let object: Object = [("b", Value::Null), ("10", Value::Null), ("2", Value::Null)].into_iter().collect();
+    /// let keys: Vec<&str> = object.iter().map(|(k, _)| k).collect();
+    /// assert_eq!(keys, ["2", "10", "b"]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.members.iter().map(|(k, v)| (k.as_str(), v))
     }
@@ -119,6 +203,14 @@ impl Object {
     /// Builds an object from members in source order, applying JS
     /// semantics: a repeated key keeps its first position and its last
     /// value; array-index keys move to the front in ascending order.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::{Object, Value};
+    ///
+    /// let members = vec![("a".to_string(), Value::from(1.0)), ("1".to_string(), Value::Null), ("a".to_string(), Value::from(2.0))];
+    /// let object = Object::from_source_order(members);
+    /// assert_eq!(Value::from(object).to_json(), r#"{"1":null,"a":2}"#);
+    /// ```
     pub fn from_source_order(members: Vec<(String, Value)>) -> Self {
         let ordered = super::order::js_order(members, |(k, _)| k.as_str(), |slot, (_, v)| slot.1 = v);
         Object { members: ordered }
@@ -132,6 +224,14 @@ impl<K: Into<String>> FromIterator<(K, Value)> for Object {
 }
 
 impl Value {
+    /// The text, if this is a string.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::Value;
+    ///
+    /// assert_eq!(Value::from("text").as_str(), Some("text"));
+    /// assert_eq!(Value::Null.as_str(), None);
+    /// ```
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -139,6 +239,15 @@ impl Value {
         }
     }
 
+    /// The members, if this is an object.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::parse;
+    ///
+    /// assert_eq!(parse(r#"{"a":1}"#)?.as_object().map(|o| o.len()), Some(1));
+    /// assert!(parse("[]")?.as_object().is_none());
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn as_object(&self) -> Option<&Object> {
         match self {
             Value::Object(o) => Some(o),
@@ -146,6 +255,15 @@ impl Value {
         }
     }
 
+    /// The items, if this is an array.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::parse;
+    ///
+    /// assert_eq!(parse("[1, 2]")?.as_array().map(|a| a.len()), Some(2));
+    /// assert!(parse("{}")?.as_array().is_none());
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn as_array(&self) -> Option<&[Value]> {
         match self {
             Value::Array(a) => Some(a),
@@ -153,6 +271,14 @@ impl Value {
         }
     }
 
+    /// The number, if this is a number.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::Value;
+    ///
+    /// assert_eq!(Value::Number(1.5).as_f64(), Some(1.5));
+    /// assert_eq!(Value::from("1.5").as_f64(), None);
+    /// ```
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
@@ -160,6 +286,14 @@ impl Value {
         }
     }
 
+    /// The boolean, if this is a boolean.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::Value;
+    ///
+    /// assert_eq!(Value::Bool(true).as_bool(), Some(true));
+    /// assert_eq!(Value::Null.as_bool(), None);
+    /// ```
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             Value::Bool(b) => Some(*b),
@@ -168,6 +302,13 @@ impl Value {
     }
 
     /// The JSON type name used in error messages: `"string"`, `"object"`, ...
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::Value;
+    ///
+    /// assert_eq!(Value::Bool(false).type_name(), "boolean");
+    /// assert_eq!(Value::Array(Vec::new()).type_name(), "array");
+    /// ```
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
@@ -182,11 +323,26 @@ impl Value {
 
 impl Value {
     /// Moves the value out, leaving `Null` in its place.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::Value;
+    ///
+    /// let mut value = Value::from("text");
+    /// assert_eq!(value.take().as_str(), Some("text"));
+    /// assert_eq!(value, Value::Null);
+    /// ```
     pub fn take(&mut self) -> Value {
         std::mem::replace(self, Value::Null)
     }
 
     /// The text of a string, moved out.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::Value;
+    ///
+    /// assert_eq!(Value::from("text").into_string().as_deref(), Some("text"));
+    /// assert_eq!(Value::Null.into_string(), None);
+    /// ```
     pub fn into_string(mut self) -> Option<String> {
         match &mut self {
             Value::String(text) => Some(std::mem::take(text)),
@@ -196,6 +352,14 @@ impl Value {
 
     /// The items of an array, moved out (a `Value` cannot be destructured
     /// by move: it implements `Drop`).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::Value;
+    ///
+    /// let items = Value::Array(vec![Value::Null, Value::Bool(true)]).into_array();
+    /// assert_eq!(items.map(|items| items.len()), Some(2));
+    /// assert!(Value::Null.into_array().is_none());
+    /// ```
     pub fn into_array(mut self) -> Option<Vec<Value>> {
         match &mut self {
             Value::Array(items) => Some(std::mem::take(items)),
@@ -204,6 +368,14 @@ impl Value {
     }
 
     /// The members of an object, moved out.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::canonical::parse;
+    ///
+    /// let object = parse(r#"{"a":1}"#)?.into_object();
+    /// assert_eq!(object.map(|o| o.len()), Some(1));
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn into_object(mut self) -> Option<Object> {
         match &mut self {
             Value::Object(object) => Some(std::mem::take(object)),
