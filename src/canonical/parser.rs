@@ -27,6 +27,15 @@ use crate::Error;
 /// iteratively: Chromium 156 prints 2,000,000 levels; a payload nested
 /// 10,000 deep is still not a webhook.) The streaming
 /// canonicalizer has no limit: it never builds a tree.
+///
+/// ```
+/// use promptfoo_webhooks::canonical::{parse, to_string, MAX_TREE_DEPTH};
+///
+/// let deep = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+/// assert!(parse(&deep(MAX_TREE_DEPTH)).is_ok());
+/// assert_eq!(parse(&deep(MAX_TREE_DEPTH + 1)).unwrap_err().code(), "invalid_json");
+/// assert!(to_string(&deep(MAX_TREE_DEPTH + 1)).is_ok()); // no tree, no limit
+/// ```
 pub const MAX_TREE_DEPTH: usize = 10_000;
 
 /// Bytes per word in [`find_string_special`]'s scan.
