@@ -14,6 +14,7 @@
 //!   path (`$.data.issue.id`); JSON `null` for an optional field means absent.
 
 use crate::canonical::{Object, Value};
+use crate::schema;
 use crate::Error;
 use std::borrow::Cow;
 use std::fmt;
@@ -77,8 +78,6 @@ const ISSUE_FIELDS: [&str; 11] = [
     "weakness",
     "history",
 ];
-
-const MISSING: &str = "required field is missing";
 
 /// One webhook delivery: when it was sent and what it says.
 ///
@@ -513,7 +512,8 @@ impl Issue {
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
     pub fn from_value(value: &Value) -> Result<Issue, Error> {
-        parse_issue(value.clone(), "$".into())
+        schema::check_issue(&value)?;
+        Ok(issue(Reader::new(value.clone())))
     }
 
     /// The wire object: documented fields in documentation order (absent
@@ -792,11 +792,11 @@ impl Event {
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
     pub fn from_owned(value: Value) -> Result<Event, Error> {
-        let mut envelope = Reader::new(value, "$".into())?;
-        let name = envelope.required_str("event")?;
-        let timestamp = envelope.required_str("timestamp")?;
-        let data = envelope.required_object("data")?;
-        let payload = Payload::from_data(name, data)?;
+        // The schema finds every problem; reading the checked tree cannot fail.
+        let timestamp = schema::check(&&value)?;
+        let mut envelope = Reader::new(value);
+        let name = envelope.string("event");
+        let payload = Payload::from_data(name, envelope.object("data"));
         Ok(Event { timestamp, payload })
     }
 
@@ -934,117 +934,88 @@ impl Payload {
         Value::Object(o)
     }
 
-    /// Types `data` (already known to be an object) for event `name`.
-    fn from_data(name: String, mut data: Reader) -> Result<Payload, Error> {
+    /// Types `data`, already checked against the schema, for event `name`.
+    fn from_data(name: String, mut data: Reader) -> Payload {
         // Each field is taken out of `data` as it is read; what is left over
         // is the `extra` the sender added.
-        let payload = match name.as_str() {
-            ISSUE_CREATED => Payload::IssueCreated(parse_issue_data(data)?),
-            ISSUE_STATUS_CHANGED => Payload::IssueStatusChanged(parse_issue_data(data)?),
-            ISSUE_SEVERITY_CHANGED => Payload::IssueSeverityChanged(parse_issue_data(data)?),
-            ISSUE_COMMENT_ADDED => Payload::IssueCommentAdded(parse_issue_data(data)?),
+        match name.as_str() {
+            ISSUE_CREATED => Payload::IssueCreated(issue_data(data)),
+            ISSUE_STATUS_CHANGED => Payload::IssueStatusChanged(issue_data(data)),
+            ISSUE_SEVERITY_CHANGED => Payload::IssueSeverityChanged(issue_data(data)),
+            ISSUE_COMMENT_ADDED => Payload::IssueCommentAdded(issue_data(data)),
             ISSUE_UPDATED => {
-                let issue_path = data.path_of("issue");
-                let issue = parse_issue(data.required_value("issue")?, issue_path)?;
-                let mut event_data = data.required_object("eventData")?;
-                let changes = event_data.required_string_array("changes")?;
+                let issue = issue(data.object("issue"));
+                let mut event_data = data.object("eventData");
                 Payload::IssueUpdated(IssueUpdatedData {
                     issue,
-                    changes,
+                    changes: event_data.strings("changes"),
                     event_data_extra: event_data.rest(),
-                    user_id: data.optional_str("userId")?,
+                    user_id: data.optional_string("userId"),
                     extra: data.rest(),
                 })
             }
             REMEDIATION_CREATED => Payload::RemediationCreated(RemediationData {
-                issue_id: data.required_str("issueId")?,
-                remediation: data.required_value("remediation")?,
+                issue_id: data.string("issueId"),
+                remediation: data.object.remove("remediation").unwrap_or(Value::Null),
                 extra: data.rest(),
             }),
             EVALUATION_CREATED => Payload::EvaluationCreated(EvaluationCreatedData {
-                job_id: data.required_str("jobId")?,
+                job_id: data.string("jobId"),
                 config: data.optional_value("config"),
                 extra: data.rest(),
             }),
             EVALUATION_COMPLETED => Payload::EvaluationCompleted(EvaluationCompletedData {
-                job_id: data.required_str("jobId")?,
-                eval_id: data.optional_str("evalId")?,
-                partial: data.optional_bool("partial")?,
+                job_id: data.string("jobId"),
+                eval_id: data.optional_string("evalId"),
+                partial: data.optional_value("partial").and_then(|v| v.as_bool()),
                 progress: data.optional_value("progress"),
                 extra: data.rest(),
             }),
             EVALUATION_FAILED => Payload::EvaluationFailed(EvaluationFailedData {
-                job_id: data.required_str("jobId")?,
+                job_id: data.string("jobId"),
                 error: data.optional_value("error"),
                 progress: data.optional_value("progress"),
                 extra: data.rest(),
             }),
             _ => Payload::Unknown { event: name, data: Value::Object(data.rest()) },
-        };
-        Ok(payload)
+        }
     }
 }
 
-fn parse_issue_data(mut data: Reader) -> Result<IssueData, Error> {
-    let issue_path = data.path_of("issue");
-    let issue = parse_issue(data.required_value("issue")?, issue_path)?;
-    let event_data = data.optional_object("eventData")?.map(Reader::rest).unwrap_or_default();
-    Ok(IssueData { issue, event_data, extra: data.rest() })
+fn issue_data(mut data: Reader) -> IssueData {
+    let issue = issue(data.object("issue"));
+    let event_data = data.optional_value("eventData").map(|v| Reader::new(v).rest()).unwrap_or_default();
+    IssueData { issue, event_data, extra: data.rest() }
 }
 
-fn parse_issue(value: Value, path: String) -> Result<Issue, Error> {
-    let mut r = Reader::new(value, path)?;
-    let history = match r.optional_value("history") {
-        None => None,
-        Some(value) => match value.as_array() {
-            Some(_) => value.into_array(),
-            None => return Err(r.wrong_type("history", "array", &value)),
-        },
-    };
-    Ok(Issue {
-        id: r.required_str("id")?,
-        plugin_id: r.optional_str("pluginId")?,
-        status: r.optional_str("status")?.map(Status::new),
-        severity: r.optional_str("severity")?.map(|s| Severity::parse(&s)),
-        organization_id: r.optional_str("organizationId")?,
-        target_id: r.optional_str("targetId")?,
-        provider_id: r.optional_str("providerId")?,
-        created_at: r.optional_str("createdAt")?,
-        updated_at: r.optional_str("updatedAt")?,
-        weakness: r.optional_str("weakness")?,
-        history,
+fn issue(mut r: Reader) -> Issue {
+    Issue {
+        id: r.string("id"),
+        plugin_id: r.optional_string("pluginId"),
+        status: r.optional_string("status").map(Status::new),
+        severity: r.optional_string("severity").map(|s| Severity::parse(&s)),
+        organization_id: r.optional_string("organizationId"),
+        target_id: r.optional_string("targetId"),
+        provider_id: r.optional_string("providerId"),
+        created_at: r.optional_string("createdAt"),
+        updated_at: r.optional_string("updatedAt"),
+        weakness: r.optional_string("weakness"),
+        history: r.optional_value("history").and_then(Value::into_array),
         extra: r.rest(),
-    })
+    }
 }
 
-/// Typed reads from one JSON object, with errors that name the field's
-/// path. Each read takes its member out, so what `rest` returns is exactly
-/// the members nobody asked for, and nothing is copied.
+/// Takes members out of an object the schema has checked, so nothing is
+/// copied and what [`Reader::rest`] returns is exactly the members nobody
+/// asked for. A member of an unexpected type reads as absent or empty; the
+/// schema has already refused those.
 struct Reader {
     object: Object,
-    path: String,
 }
 
 impl Reader {
-    /// Fails unless `value` (found at `path`) is an object.
-    fn new(value: Value, path: String) -> Result<Self, Error> {
-        let type_name = value.type_name();
-        match value.into_object() {
-            Some(object) => Ok(Reader { object, path }),
-            None => Err(invalid(path, format!("expected object, got {type_name}"))),
-        }
-    }
-
-    fn path_of(&self, key: &str) -> String {
-        join_path(&self.path, key)
-    }
-
-    fn wrong_type(&self, key: &str, expected: &str, got: &Value) -> Error {
-        invalid(self.path_of(key), format!("expected {expected}, got {}", got.type_name()))
-    }
-
-    fn missing(&self, key: &str) -> Error {
-        invalid(self.path_of(key), MISSING.into())
+    fn new(value: Value) -> Self {
+        Reader { object: value.into_object().unwrap_or_default() }
     }
 
     /// The value under `key`; `None` when absent or `null`.
@@ -1052,73 +1023,27 @@ impl Reader {
         self.object.remove(key).filter(|v| *v != Value::Null)
     }
 
-    /// A required member of any type: `null` counts as present, so a raw
-    /// field such as `remediation` keeps whatever the sender put there.
-    fn required_value(&mut self, key: &str) -> Result<Value, Error> {
-        self.object.remove(key).ok_or_else(|| self.missing(key))
+    fn optional_string(&mut self, key: &str) -> Option<String> {
+        self.optional_value(key).and_then(Value::into_string)
     }
 
-    fn optional_str(&mut self, key: &str) -> Result<Option<String>, Error> {
-        self.optional_value(key).map(|value| self.string(key, value)).transpose()
+    fn string(&mut self, key: &str) -> String {
+        self.optional_string(key).unwrap_or_default()
     }
 
-    /// A required string; `null` is reported as the wrong type.
-    fn required_str(&mut self, key: &str) -> Result<String, Error> {
-        let value = self.required_value(key)?;
-        self.string(key, value)
+    fn object(&mut self, key: &str) -> Reader {
+        Reader::new(self.object.remove(key).unwrap_or(Value::Null))
     }
 
-    fn string(&self, key: &str, value: Value) -> Result<String, Error> {
-        match value.as_str() {
-            Some(_) => Ok(value.into_string().unwrap_or_default()),
-            None => Err(self.wrong_type(key, "string", &value)),
-        }
-    }
-
-    fn optional_bool(&mut self, key: &str) -> Result<Option<bool>, Error> {
-        match self.optional_value(key) {
-            None => Ok(None),
-            Some(value) => value.as_bool().map(Some).ok_or_else(|| self.wrong_type(key, "boolean", &value)),
-        }
-    }
-
-    fn required_object(&mut self, key: &str) -> Result<Reader, Error> {
-        let value = self.required_value(key)?;
-        Reader::new(value, self.path_of(key))
-    }
-
-    fn optional_object(&mut self, key: &str) -> Result<Option<Reader>, Error> {
-        let path = self.path_of(key);
-        self.optional_value(key).map(|value| Reader::new(value, path)).transpose()
-    }
-
-    fn required_string_array(&mut self, key: &str) -> Result<Vec<String>, Error> {
-        let value = self.required_value(key)?;
-        if value.as_array().is_none() {
-            return Err(self.wrong_type(key, "array", &value));
-        }
-        let path = self.path_of(key);
-        value
-            .into_array()
-            .unwrap_or_default()
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let type_name = item.type_name();
-                item.into_string()
-                    .ok_or_else(|| invalid(format!("{path}[{i}]"), format!("expected string, got {type_name}")))
-            })
-            .collect()
+    fn strings(&mut self, key: &str) -> Vec<String> {
+        let items = self.optional_value(key).and_then(Value::into_array).unwrap_or_default();
+        items.into_iter().filter_map(Value::into_string).collect()
     }
 
     /// The members not read, in their JavaScript order.
     fn rest(self) -> Object {
         self.object
     }
-}
-
-fn invalid(path: String, reason: String) -> Error {
-    Error::InvalidPayload { path, reason }
 }
 
 /// `$.a` + `b` -> `$.a.b`; keys that are not identifiers use bracket
@@ -1157,6 +1082,8 @@ fn put_extra(o: &mut Object, extra: &Object, documented: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MISSING: &str = "required field is missing";
 
     fn obj<const N: usize>(members: [(&str, Value); N]) -> Value {
         Value::Object(members.into_iter().collect())

@@ -20,6 +20,7 @@
 
 use crate::canonical;
 use crate::event::Event;
+use crate::schema;
 use crate::signature::{parse_signature, Key, KeySet};
 use crate::timestamp;
 use crate::Error;
@@ -230,9 +231,7 @@ impl Verifier {
     pub fn verify_at(&self, body: &[u8], signature: Option<&str>, now_millis: i64) -> Result<Verified, Error> {
         let secret_index = self.check_signature(body, signature)?;
         let event = parse_event(body)?;
-        if let Some(tolerance) = self.tolerance_seconds {
-            check_window(&event.timestamp, tolerance, now_millis)?;
-        }
+        self.check_window(&event.timestamp, now_millis)?;
         Ok(Verified { event, secret_index })
     }
 
@@ -250,11 +249,17 @@ impl Verifier {
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
     pub fn check_payload(&self, body: &[u8], now_millis: i64) -> Result<(), Error> {
-        let event = validate_event(body)?;
-        if let Some(tolerance) = self.tolerance_seconds {
-            check_window(&event.timestamp, tolerance, now_millis)?;
+        let timestamp = validate_event(body)?;
+        self.check_window(&timestamp, now_millis)
+    }
+
+    /// The replay window alone, for a payload already checked elsewhere
+    /// (the npm package checks the object its `JSON.parse` returned).
+    pub(crate) fn check_window(&self, timestamp: &str, now_millis: i64) -> Result<(), Error> {
+        match self.tolerance_seconds {
+            Some(tolerance) => check_window(timestamp, tolerance, now_millis),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -277,8 +282,8 @@ pub fn parse_event(body: &[u8]) -> Result<Event, Error> {
 /// Validates a body exactly as [`parse_event`] does, without keeping what
 /// the event schema never reads: containers deeper than
 /// [`event::SCHEMA_DEPTH`](crate::event::SCHEMA_DEPTH) are checked but not
-/// stored. The returned event has those subtrees emptied, so it stays
-/// private: callers get `Ok(())` or the same error `parse_event` gives.
+/// stored, and no typed event is built: callers get `Ok(())` or the same
+/// error `parse_event` gives.
 ///
 /// ```
 /// use promptfoo_webhooks::verify::validate_payload;
@@ -290,9 +295,10 @@ pub fn validate_payload(body: &[u8]) -> Result<(), Error> {
     validate_event(body).map(drop)
 }
 
-fn validate_event(body: &[u8]) -> Result<Event, Error> {
+/// The payload's timestamp once the body is valid JSON of a valid shape.
+fn validate_event(body: &[u8]) -> Result<String, Error> {
     let value = canonical::parse_to_depth(&String::from_utf8_lossy(body), crate::event::SCHEMA_DEPTH)?;
-    Event::from_owned(value)
+    schema::check(&&value)
 }
 
 fn check_window(stamp: &str, tolerance_seconds: u64, now_millis: i64) -> Result<(), Error> {

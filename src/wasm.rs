@@ -9,9 +9,11 @@ use crate::canonical::{self, Object, Value};
 use crate::change::{issue_change_event as change_event, ChangeOptions};
 use crate::config;
 use crate::event::{Event, Issue};
+use crate::schema::{self, Kind, Tree};
 use crate::signature::{parse_signature, Key};
 use crate::verify::{validate_payload, Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 /// A failure as the JS layer receives it.
@@ -52,6 +54,7 @@ pub fn describe_error(code: &str, detail: String) -> ErrorParts {
     let error = match code {
         "unsupported_body" => Error::UnsupportedBody { reason: detail },
         "parsed_body_mismatch" => Error::ParsedBodyMismatch,
+        "invalid_json" => Error::InvalidJson { reason: detail, offset: 0 },
         "signature_mismatch" => Error::SignatureMismatch,
         "invalid_payload" => Error::InvalidPayload { path: "$".into(), reason: detail },
         "duplicate_delivery" => Error::DuplicateDelivery,
@@ -118,23 +121,22 @@ impl WasmVerifier {
         self.ready()?.check_body_size(size).map_err(thrown)
     }
 
-    /// Returns the index of the matching secret.
-    pub fn verify_text(&self, body: &str, signature: Option<String>, now_millis: f64) -> Result<u32, JsValue> {
-        self.verify_bytes(body.as_bytes(), signature, now_millis)
+    /// Size, signature format and HMAC; returns the index of the matching secret.
+    pub fn check_signature_text(&self, body: &str, signature: Option<String>) -> Result<u32, JsValue> {
+        self.check_signature_bytes(body.as_bytes(), signature)
     }
 
-    pub fn verify_bytes(&self, body: &[u8], signature: Option<String>, now_millis: f64) -> Result<u32, JsValue> {
-        let verified = self.ready()?.verify_at(body, signature.as_deref(), now_millis as i64).map_err(thrown)?;
-        Ok(verified.secret_index as u32)
+    pub fn check_signature_bytes(&self, body: &[u8], signature: Option<String>) -> Result<u32, JsValue> {
+        let index = self.ready()?.check_signature(body, signature.as_deref()).map_err(thrown)?;
+        Ok(index as u32)
     }
 
-    /// Parse, validate and window after a native signature check.
-    pub fn check_payload_text(&self, body: &str, now_millis: f64) -> Result<(), JsValue> {
-        self.check_payload_bytes(body.as_bytes(), now_millis)
-    }
-
-    pub fn check_payload_bytes(&self, body: &[u8], now_millis: f64) -> Result<(), JsValue> {
-        self.ready()?.check_payload(body, now_millis as i64).map_err(thrown)
+    /// Checks the payload `JSON.parse` returned (or a caller's parsed body,
+    /// see [`JsTree`]) against the schema, then the replay window.
+    pub fn check_event(&self, payload: JsValue, now_millis: f64, parsed_by_caller: bool) -> Result<(), JsValue> {
+        let verifier = self.ready()?;
+        let timestamp = schema::check(&JsTree::root(payload, parsed_by_caller)).map_err(thrown)?;
+        verifier.check_window(&timestamp, now_millis as i64).map_err(thrown)
     }
 
     pub fn signature_matches_text(&self, body: &str, signature: &str) -> bool {
@@ -182,7 +184,31 @@ pub fn canonicalize_bytes(bytes: &[u8]) -> Result<String, JsValue> {
     canonical::to_string_from_bytes(bytes).map_err(thrown)
 }
 
-/// Validates a payload; the JS layer parses it with its own JSON.parse.
+/// Whether a body nests deeper than the core's limit (see [`canonical::nests_too_deep`]).
+#[wasm_bindgen]
+pub fn nests_too_deep_text(text: &str) -> bool {
+    canonical::nests_too_deep(text.as_bytes())
+}
+
+#[wasm_bindgen]
+pub fn nests_too_deep_bytes(bytes: &[u8]) -> bool {
+    canonical::nests_too_deep(bytes)
+}
+
+/// [`canonical::MAX_TREE_DEPTH`]: texts no longer than this need no depth scan.
+#[wasm_bindgen]
+pub fn max_tree_depth() -> u32 {
+    canonical::MAX_TREE_DEPTH as u32
+}
+
+/// Checks a payload object against the schema, without a replay window.
+#[wasm_bindgen]
+pub fn check_event_value(payload: JsValue, parsed_by_caller: bool) -> Result<(), JsValue> {
+    schema::check(&JsTree::root(payload, parsed_by_caller)).map(drop).map_err(thrown)
+}
+
+/// Parses and validates JSON text in the core: the exact `invalid_json`
+/// error (with its offset) when `JSON.parse` has refused a body.
 #[wasm_bindgen]
 pub fn check_event_text(text: &str) -> Result<(), JsValue> {
     check_event_bytes(text.as_bytes())
@@ -247,6 +273,107 @@ fn problem_value(problem: &config::ConfigProblem) -> Value {
     o.insert("path", problem.path.as_str().into());
     o.insert("message", problem.message.as_str().into());
     Value::Object(o)
+}
+
+/// A JavaScript value seen as a JSON tree, read in place: checking a
+/// payload costs two calls into JS per schema member, whatever the size of
+/// the body, and copies nothing but the strings the checks need (`event`
+/// and `timestamp`).
+///
+/// As `JSON.stringify` does, members that are `undefined`, functions or
+/// symbols are absent. A caller's parsed body may be a richer object than
+/// `JSON.parse` returns; there, an object with a `toJSON` method is
+/// [`Kind::Other`], so the JS layer re-checks what `JSON.parse` makes of
+/// the signed text instead.
+struct JsTree {
+    value: JsValue,
+    kind: Kind,
+    parsed_by_caller: bool,
+}
+
+#[wasm_bindgen(raw_module = "../tree.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = jsonKind)]
+    fn json_kind(value: &JsValue, parsed_by_caller: bool) -> u32;
+    #[wasm_bindgen(js_name = memberOf)]
+    fn member_of(object: &JsValue, key: &JsValue) -> JsValue;
+}
+
+/// `jsonKind`'s codes (pkg/src/tree.js); `None` is absent.
+fn kind_from_code(code: u32) -> Option<Kind> {
+    Some(match code {
+        1 => Kind::Null,
+        2 => Kind::Boolean,
+        3 => Kind::Number,
+        4 => Kind::String,
+        5 => Kind::Array,
+        6 => Kind::Object,
+        7 => Kind::Other,
+        _ => return None,
+    })
+}
+
+thread_local! {
+    /// Schema keys as JS strings, made once: decoding a key on every read would cost more than the read.
+    static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `object[key]` for a schema key.
+fn member_named(object: &JsValue, key: &'static str) -> JsValue {
+    KEYS.with_borrow_mut(|keys| {
+        if let Some((_, js)) = keys.iter().find(|(k, _)| core::ptr::eq(*k, key)) {
+            return member_of(object, js);
+        }
+        let js = JsValue::from_str(key);
+        let value = member_of(object, &js);
+        keys.push((key, js));
+        value
+    })
+}
+
+impl JsTree {
+    fn root(value: JsValue, parsed_by_caller: bool) -> Self {
+        // An absent root (`undefined`) is no JSON value at all.
+        let kind = kind_from_code(json_kind(&value, parsed_by_caller)).unwrap_or(Kind::Other);
+        JsTree { value, kind, parsed_by_caller }
+    }
+
+    fn child(&self, value: JsValue) -> Option<Self> {
+        let kind = kind_from_code(json_kind(&value, self.parsed_by_caller))?;
+        Some(JsTree { value, kind, parsed_by_caller: self.parsed_by_caller })
+    }
+}
+
+impl Tree for JsTree {
+    fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    fn member(&self, key: &'static str) -> Option<Self> {
+        match self.kind {
+            Kind::Object => self.child(member_named(&self.value, key)),
+            _ => None,
+        }
+    }
+
+    fn elements(&self) -> impl Iterator<Item = Self> + '_ {
+        let length = match self.kind {
+            Kind::Array => member_named(&self.value, "length").as_f64().unwrap_or(0.0),
+            _ => 0.0,
+        };
+        // An array's length is below 2^32; a Proxy's need not be.
+        let length = if length > 0.0 { length.min(f64::from(u32::MAX)) as u32 } else { 0 };
+        // A hole or an absent element is `undefined`, which JSON.stringify writes as null.
+        let null = || JsTree { value: JsValue::NULL, kind: Kind::Null, parsed_by_caller: self.parsed_by_caller };
+        (0..length).map(move |i| self.child(member_of(&self.value, &JsValue::from(i))).unwrap_or_else(null))
+    }
+
+    fn text(&self) -> Option<String> {
+        match self.kind {
+            Kind::String => self.value.as_string(),
+            _ => None,
+        }
+    }
 }
 
 /// Bytes of linear memory the instance holds now: for soak scripts, which

@@ -3,7 +3,7 @@
 // formats and error texts are the core's business.
 
 import { call, coreError, wasm } from './core.js';
-import { KeyRing } from './keyring.js';
+import { encodeIfLarge, KeyRing } from './keyring.js';
 import { disposedError, guarded, invalidArgType, isOwnError, kindOf, WebhookVerificationError } from './errors.js';
 import { bodyText, isParsedBody, rawBody, readBounded, unsupportedBody } from './body.js';
 
@@ -13,15 +13,18 @@ export const SIGNATURE_HEADER = 'X-Promptfoo-Signature';
 const SIGNATURE_HEADER_LOWER = 'x-promptfoo-signature';
 const OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe'];
 // sign() and verifySignature() take no options: they hash whatever they are given.
-const NO_BODY_LIMIT = Number.MAX_SAFE_INTEGER;
-// Prepared keys for the last few string secrets given to sign/verifySignature.
+const UNLIMITED = { maxBodyBytes: Number.MAX_SAFE_INTEGER, toleranceSeconds: undefined };
+// Prepared keys for the last few string secrets given to verify, sign and verifySignature.
 const KEY_CACHE_SIZE = 8;
 const keyCache = new Map();
 
-/** Runs `use(keys)` with prepared keys: cached for string secrets, freed after for others. */
-function withKeyRing(secret, use) {
-  if (typeof secret === 'string') return use(cachedKeyRing(secret));
-  const keys = new KeyRing(secret, NO_BODY_LIMIT, undefined);
+/**
+ * Runs `use(keys)` with prepared keys: cached for string secrets (per body
+ * limit and window), freed after for others.
+ */
+function withKeyRing(secret, { maxBodyBytes, toleranceSeconds }, use) {
+  if (typeof secret === 'string') return use(cachedKeyRing(secret, maxBodyBytes, toleranceSeconds));
+  const keys = new KeyRing(secret, maxBodyBytes, toleranceSeconds);
   try {
     return use(keys);
   } finally {
@@ -29,16 +32,18 @@ function withKeyRing(secret, use) {
   }
 }
 
-function cachedKeyRing(secret) {
-  let keys = keyCache.get(secret);
+function cachedKeyRing(secret, maxBodyBytes, toleranceSeconds) {
+  // Neither number prints a '/', so the key names one secret and one setting.
+  const cacheKey = `${maxBodyBytes}/${toleranceSeconds}/${secret}`;
+  let keys = keyCache.get(cacheKey);
   if (keys === undefined) {
-    keys = new KeyRing(secret, NO_BODY_LIMIT, undefined);
+    keys = new KeyRing(secret, maxBodyBytes, toleranceSeconds);
     if (keyCache.size >= KEY_CACHE_SIZE) {
       const [oldest, evicted] = keyCache.entries().next().value;
       keyCache.delete(oldest);
       evicted.free();
     }
-    keyCache.set(secret, keys);
+    keyCache.set(cacheKey, keys);
   }
   return keys;
 }
@@ -64,11 +69,8 @@ function readOptionValues(options, dedupeAllowed) {
     }
   }
   const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = options;
-  for (const [name, value] of [['toleranceSeconds', toleranceSeconds], ['maxBodyBytes', maxBodyBytes]]) {
-    if (value !== undefined && typeof value !== 'number') {
-      throw coreError('invalid_options', `${name} must be a number, got ${typeof value}`);
-    }
-  }
+  checkNumberOption('toleranceSeconds', toleranceSeconds);
+  checkNumberOption('maxBodyBytes', maxBodyBytes);
   if (allowParsedBody !== undefined && typeof allowParsedBody !== 'boolean') {
     throw coreError('invalid_options', `allowParsedBody must be a boolean, got ${typeof allowParsedBody}`);
   }
@@ -76,6 +78,12 @@ function readOptionValues(options, dedupeAllowed) {
     throw coreError('invalid_options', 'now must be a function, a Date or a number of milliseconds');
   }
   return { toleranceSeconds, maxBodyBytes, allowParsedBody: allowParsedBody === true, now, dedupe: readDedupe(dedupe, dedupeAllowed) };
+}
+
+function checkNumberOption(name, value) {
+  if (value !== undefined && typeof value !== 'number') {
+    throw coreError('invalid_options', `${name} must be a number, got ${typeof value}`);
+  }
 }
 
 // ---------------------------------------------------------------- de-duplication
@@ -153,9 +161,6 @@ function signatureArg(signature) {
 
 // ---------------------------------------------------------------- receive
 
-// The top-level verify() is synchronous, so it refuses the dedupe option.
-const FOR_ONE_VERIFY = Symbol('one synchronous verify');
-
 /** Verifies deliveries with keys prepared once. */
 export class Webhook {
   #keys;
@@ -167,9 +172,8 @@ export class Webhook {
    * @param {string | Uint8Array | Array<string | Uint8Array>} secret one secret, or several during a rotation
    * @param {object} [options] toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe
    */
-  constructor(secret, options, internal = undefined) {
-    const dedupeAllowed = internal !== FOR_ONE_VERIFY;
-    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = readOptions(options, { dedupe: dedupeAllowed });
+  constructor(secret, options) {
+    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = readOptions(options, { dedupe: true });
     this.#keys = new KeyRing(secret, maxBodyBytes, toleranceSeconds);
     this.#allowParsedBody = allowParsedBody;
     this.#now = now;
@@ -178,13 +182,7 @@ export class Webhook {
 
   /** The typed event, or throws WebhookVerificationError. */
   verify(body, signature) {
-    const keys = this.#ready();
-    const sig = signatureArg(signature);
-    const raw = this.#raw(body);
-    const secretIndex = keys.verify(raw, sig, nowMillis(this.#now));
-    const event = JSON.parse(bodyText(raw));
-    Object.defineProperty(event, 'secretIndex', { value: secretIndex, enumerable: false });
-    return event;
+    return verifyDelivery(this.#ready(), body, signature, this.#allowParsedBody, this.#now);
   }
 
   /**
@@ -260,21 +258,33 @@ export class Webhook {
     return this.#keys;
   }
 
-  #raw(body) {
-    const raw = rawBody(body);
-    if (raw !== undefined) return raw;
-    if (!isParsedBody(body)) throw unsupportedBody(body);
-    if (!this.#allowParsedBody) throw coreError('parsed_body_mismatch');
-    // The sender signed JSON.stringify(payload); re-stringifying the parsed
-    // object reproduces those bytes exactly when nothing rewrote them.
-    const text = jsonText(body, 'unsupported_body', 'the parsed body');
-    if (text === undefined) throw coreError('unsupported_body', 'the parsed body has no JSON form');
-    return text;
-  }
-
   get [Symbol.toStringTag]() {
     return 'Webhook';
   }
+}
+
+/** The pipeline behind both verify()s. */
+function verifyDelivery(keys, body, signature, allowParsedBody, now) {
+  const sig = signatureArg(signature);
+  const { raw, parsed } = deliveryBody(body, allowParsedBody);
+  const nowMs = nowMillis(now);
+  const secretIndex = keys.signatureIndex(raw, sig);
+  const check = (payload, parsedByCaller) => keys.checkEvent(payload, nowMs, parsedByCaller);
+  const event = checkedPayload(raw, parsed, check);
+  if (withSecretIndex(event, secretIndex)) return event;
+  // The caller's object refused the extra property (frozen, a Proxy): give a copy.
+  const copy = checkedPayload(raw, undefined, check);
+  withSecretIndex(copy, secretIndex);
+  return copy;
+}
+
+/** The raw body, and the caller's parsed object when that is what was given. */
+function deliveryBody(body, allowParsedBody) {
+  const raw = rawBody(body);
+  if (raw !== undefined) return { raw, parsed: undefined };
+  if (!isParsedBody(body)) throw unsupportedBody(body);
+  if (!allowParsedBody) throw coreError('parsed_body_mismatch');
+  return { raw: parsedBodyText(body), parsed: body };
 }
 
 /** JSON.stringify of a caller's value; a throw (BigInt, cycle, toJSON, Proxy) becomes `code`. */
@@ -285,14 +295,85 @@ function jsonText(value, code, what) {
   );
 }
 
-/** Verifies one delivery: the typed event, or throws WebhookVerificationError. */
-export function verify(body, signature, secret, options) {
-  const webhook = new Webhook(secret, options, FOR_ONE_VERIFY);
-  try {
-    return webhook.verify(body, signature);
-  } finally {
-    webhook.dispose();
+/**
+ * The sender signed JSON.stringify(payload); re-stringifying a parsed body
+ * reproduces those bytes exactly when nothing rewrote them.
+ */
+function parsedBodyText(body) {
+  const text = jsonText(body, 'unsupported_body', 'the parsed body');
+  if (text === undefined) throw coreError('unsupported_body', 'the parsed body has no JSON form');
+  return text;
+}
+
+/**
+ * The payload of `raw`, checked by `check(payload, parsedByCaller)`. A
+ * caller's parsed object that passes is returned as it is, which spares a
+ * second parse; otherwise what JSON.parse makes of the text is checked, and
+ * its errors are the ones that count.
+ */
+function checkedPayload(raw, parsed, check) {
+  if (parsed !== undefined) {
+    try {
+      check(parsed, true);
+      return parsed;
+    } catch {
+      // A richer object than JSON's (a Date, a getter, a Proxy): judge the text instead.
+    }
   }
+  const payload = parseJson(raw);
+  check(payload, false);
+  return payload;
+}
+
+// A body no longer than the core's nesting limit cannot exceed it. Read on
+// first use: the wasm instance is not ready while modules load.
+let maxTreeDepth;
+
+/**
+ * JSON.parse of a body, within the core's nesting limit (V8 would parse a
+ * million levels, which the caller's own JSON.stringify then cannot print).
+ * When either refuses, the core says why and where.
+ */
+function parseJson(raw) {
+  maxTreeDepth ??= wasm.max_tree_depth();
+  const body = encodeIfLarge(raw);
+  if (raw.length > maxTreeDepth) {
+    const tooDeep = typeof body === 'string' ? wasm.nests_too_deep_text(body) : wasm.nests_too_deep_bytes(body);
+    if (tooDeep) explainInvalidJson(body, 'nesting too deep');
+  }
+  try {
+    return JSON.parse(bodyText(raw));
+  } catch (error) {
+    return explainInvalidJson(body, String(error?.message));
+  }
+}
+
+/** Throws the core's invalid_json error for `body`, or one with `detail` should the core accept it. */
+function explainInvalidJson(body, detail) {
+  if (typeof body === 'string') call(wasm.check_event_text, body);
+  else call(wasm.check_event_bytes, body);
+  throw coreError('invalid_json', detail);
+}
+
+function withSecretIndex(event, secretIndex) {
+  try {
+    return Reflect.defineProperty(event, 'secretIndex', { value: secretIndex, enumerable: false, configurable: true });
+  } catch {
+    return false; // a Proxy's trap threw
+  }
+}
+
+/**
+ * Verifies one delivery: the typed event, or throws WebhookVerificationError.
+ * Keys for a string secret are prepared once and kept for the next call.
+ */
+export function verify(body, signature, secret, options) {
+  // Synchronous, so the dedupe option is refused here.
+  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now } = readOptions(options);
+  // `undefined` options take the core's defaults (a 5 MiB limit, no window).
+  return withKeyRing(secret, { maxBodyBytes, toleranceSeconds }, (keys) =>
+    verifyDelivery(keys, body, signature, allowParsedBody, now),
+  );
 }
 
 /** `true` when `signature` signs `body` with `secret` (or one of them); never throws for a bad signature. */
@@ -301,10 +382,10 @@ export function verifySignature(body, signature, secret) {
   if (raw === undefined) throw unsupportedBody(body);
   // A bad secret throws even when the signature is not a string.
   if (typeof secret === 'string') {
-    const keys = cachedKeyRing(secret);
+    const keys = cachedKeyRing(secret, UNLIMITED.maxBodyBytes, UNLIMITED.toleranceSeconds);
     return typeof signature === 'string' && keys.matches(raw, signature);
   }
-  return withKeyRing(secret, (keys) => typeof signature === 'string' && keys.matches(raw, signature));
+  return withKeyRing(secret, UNLIMITED, (keys) => typeof signature === 'string' && keys.matches(raw, signature));
 }
 
 /** `true` for the events this version types; `false` for a later one (still verified). */
@@ -319,15 +400,11 @@ export function isKnownEvent(event) {
 
 /** Parses and validates a payload without checking any signature. */
 export function parseEvent(body) {
-  let raw = rawBody(body);
-  if (raw === undefined) {
-    if (!isParsedBody(body)) throw unsupportedBody(body);
-    raw = jsonText(body, 'unsupported_body', 'the parsed body');
-    if (raw === undefined) throw coreError('unsupported_body', 'the parsed body has no JSON form');
-  }
-  if (typeof raw === 'string') call(wasm.check_event_text, raw);
-  else call(wasm.check_event_bytes, raw);
-  return JSON.parse(bodyText(raw));
+  const raw = rawBody(body);
+  const check = (payload, parsedByCaller) => call(wasm.check_event_value, payload, parsedByCaller);
+  if (raw !== undefined) return checkedPayload(raw, undefined, check);
+  if (!isParsedBody(body)) throw unsupportedBody(body);
+  return checkedPayload(parsedBodyText(body), body, check);
 }
 
 // ---------------------------------------------------------------- JSON
@@ -365,14 +442,15 @@ export function canonicalize(jsonText) {
 export function sign(body, secret) {
   const raw = rawBody(body);
   if (raw === undefined) throw unsupportedBody(body);
-  return withKeyRing(secret, (keys) => keys.sign(raw));
+  return withKeyRing(secret, UNLIMITED, (keys) => keys.sign(raw));
 }
 
 /** `{ body, headers }` ready to POST: the payload as JSON.stringify prints it, signed. */
 export function signPayload(payload, secret) {
   const body = typeof payload === 'string' ? payload : jsonText(payload, 'invalid_payload', 'the payload');
   if (body === undefined) throw coreError('invalid_payload', 'the payload has no JSON form');
-  call(wasm.check_event_text, body);
+  const check = (value, byCaller) => call(wasm.check_event_value, value, byCaller);
+  checkedPayload(body, typeof payload === 'string' ? undefined : payload, check);
   return {
     body,
     headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: sign(body, secret) },

@@ -10,7 +10,9 @@
 import { coreError } from './core.js';
 import { guarded } from './errors.js';
 
-const decoder = new TextDecoder(); // not fatal: invalid UTF-8 becomes U+FFFD, as Buffer#toString does
+// Not fatal: invalid UTF-8 becomes U+FFFD, as Buffer#toString does. A BOM
+// is kept, as the core keeps it: JSON.parse must refuse it as V8 would.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 const getter = (prototype, name) => Object.getOwnPropertyDescriptor(prototype, name).get;
@@ -31,6 +33,20 @@ const succeeds = (fn) => {
   }
 };
 const isArrayBuffer = (value) => succeeds(() => arrayBufferLength.call(value));
+
+/**
+ * Plain objects and arrays, what JSON body parsers make, are no buffers:
+ * asking first spares them the brand checks, which throw (slowly) for them.
+ */
+function isPlainData(value) {
+  try {
+    if (Array.isArray(value)) return true;
+    const prototype = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  } catch {
+    return false; // a revoked Proxy or a throwing trap: let the brand checks decide
+  }
+}
 const isSharedArrayBuffer = (value) => sharedBufferLength !== undefined && succeeds(() => sharedBufferLength.call(value));
 
 /**
@@ -54,6 +70,7 @@ export function rawBody(body) {
   if (typeof body === 'string') return body;
   const bytes = bytesOf(body);
   if (bytes !== undefined) return bytes;
+  if (typeof body !== 'object' || body === null || isPlainData(body)) return undefined;
   if (isArrayBuffer(body)) {
     return guarded(
       () => new Uint8Array(body),
@@ -65,13 +82,8 @@ export function rawBody(body) {
 
 /** A value a JSON body parser produced (req.body after express.json()). */
 export function isParsedBody(body) {
-  return (
-    typeof body === 'object' &&
-    body !== null &&
-    !ArrayBuffer.isView(body) &&
-    !isArrayBuffer(body) &&
-    !isSharedArrayBuffer(body)
-  );
+  if (typeof body !== 'object' || body === null) return false;
+  return isPlainData(body) || (!ArrayBuffer.isView(body) && !isArrayBuffer(body) && !isSharedArrayBuffer(body));
 }
 
 export function unsupportedBody(body) {

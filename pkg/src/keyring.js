@@ -88,24 +88,30 @@ export class KeyRing {
     }
   }
 
-  /** The whole pipeline; returns the index of the matching secret or throws. */
-  verify(raw, signature, nowMillis) {
+  /** Size, signature format and HMAC: the index of the matching secret, or throws. */
+  signatureIndex(raw, signature) {
     const core = this.#core;
     if (!this.#hashNatively(raw)) {
       checkSizeBeforeCopy(core, raw);
-      raw = encodeIfLarge(raw);
-      return typeof raw === 'string'
-        ? call(() => core.verify_text(raw, signature, nowMillis))
-        : call(() => core.verify_bytes(raw, signature, nowMillis));
+      const body = encodeIfLarge(raw);
+      return typeof body === 'string'
+        ? call(() => core.check_signature_text(body, signature))
+        : call(() => core.check_signature_bytes(body, signature));
     }
     const tooLarge = this.sizeError(byteLength(raw));
     if (tooLarge) throw tooLarge;
     const index = this.#nativeMatch(raw, decodeSignature(signature));
     if (index < 0) throw coreError('signature_mismatch');
-    const payload = encodeIfLarge(raw);
-    if (typeof payload === 'string') call(() => core.check_payload_text(payload, nowMillis));
-    else call(() => core.check_payload_bytes(payload, nowMillis));
     return index;
+  }
+
+  /**
+   * Checks a parsed payload against the schema and the replay window;
+   * `parsedByCaller` when it is the caller's object, not JSON.parse's.
+   */
+  checkEvent(payload, nowMillis, parsedByCaller) {
+    const core = this.#core;
+    call(() => core.check_event(payload, nowMillis, parsedByCaller));
   }
 
   /** `true` when `signature` signs `raw`; never throws for a bad signature. */
@@ -159,7 +165,7 @@ export class KeyRing {
 const LARGE_STRING = 64 * 1024;
 const encoder = new TextEncoder();
 
-function encodeIfLarge(raw) {
+export function encodeIfLarge(raw) {
   return typeof raw === 'string' && raw.length >= LARGE_STRING ? encoder.encode(raw) : raw;
 }
 

@@ -77,6 +77,50 @@ pub fn parse_to_depth(text: &str, keep_depth: usize) -> Result<Value, Error> {
     parser::parse_to_depth(text, keep_depth)
 }
 
+/// Whether `text` opens more than [`MAX_TREE_DEPTH`] arrays and objects at
+/// once, counting brackets outside strings: a quick scan that parses
+/// nothing. A caller that parses elsewhere (the npm package uses
+/// `JSON.parse`) runs it first and lets [`parse`] give the exact error for
+/// a text it flags. A text no longer than the limit never needs it.
+///
+/// ```
+/// use promptfoo_webhooks::canonical::{nests_too_deep, parse, MAX_TREE_DEPTH};
+///
+/// let deep = "[".repeat(MAX_TREE_DEPTH + 1);
+/// assert!(nests_too_deep(deep.as_bytes()));
+/// assert_eq!(parse(&deep).unwrap_err().code(), "invalid_json");
+/// assert!(!nests_too_deep(format!(r#"["{deep}"]"#).as_bytes())); // inside a string
+/// ```
+pub fn nests_too_deep(text: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    // Multi-byte UTF-8 sequences never contain these ASCII bytes.
+    for &byte in text {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_TREE_DEPTH {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 impl Value {
     /// Serializes as `JSON.stringify` would.
     ///

@@ -1,0 +1,52 @@
+// What the core's schema check (src/wasm.rs, JsTree) asks of a JS value, one
+// call per question: a call from wasm into JS costs about as much as the
+// check itself, so the typeof tests are not made one import at a time.
+
+// The JSON types, as src/wasm.rs numbers them.
+const ABSENT = 0;
+const NULL = 1;
+const BOOLEAN = 2;
+const NUMBER = 3;
+const STRING = 4;
+const ARRAY = 5;
+const OBJECT = 6;
+const OTHER = 7;
+
+/**
+ * The JSON type of `value` as JSON.stringify sees it: `undefined`,
+ * functions and symbols are absent. In a caller's own parsed object, an
+ * object with a `toJSON` method prints as something else: OTHER.
+ */
+export function jsonKind(value, parsedByCaller) {
+  switch (typeof value) {
+    case 'string':
+      return STRING;
+    case 'number':
+      return NUMBER;
+    case 'boolean':
+      return BOOLEAN;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return ABSENT;
+    case 'object':
+      if (value === null) return NULL;
+      try {
+        if (Array.isArray(value)) return ARRAY;
+        return parsedByCaller && typeof value.toJSON === 'function' ? OTHER : OBJECT;
+      } catch {
+        return OTHER; // a revoked Proxy or a throwing trap
+      }
+    default:
+      return OTHER; // a BigInt
+  }
+}
+
+/** `object[key]`; a getter or Proxy trap that throws reads as absent. */
+export function memberOf(object, key) {
+  try {
+    return object[key];
+  } catch {
+    return undefined;
+  }
+}

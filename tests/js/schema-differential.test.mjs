@@ -1,0 +1,154 @@
+// The payload schema is one table in the core (src/schema.rs), walked over
+// two kinds of tree: the core's own parse of the JSON text (what the Rust
+// crate and the core's error path use) and, in the npm package, the object
+// JSON.parse returned or the caller's parsed body, read in place. Here both
+// judge the same generated payloads and must agree on every verdict, code,
+// path and message. Set SCHEMA_SEED to replay a run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseEvent, verify, WebhookVerificationError } from 'promptfoo-webhooks';
+import * as core from '../../pkg/src/wasm/core.js';
+import { mulberry32 } from './json-gen.mjs';
+
+core.initSync({ module: readFileSync(new URL('../../pkg/src/wasm/core_bg.wasm', import.meta.url)) });
+
+const SECRET = 'whsec-test-0123456789abcdef';
+const CASES_PER_RUN = 6_000;
+const runSeed = Number(process.env.SCHEMA_SEED ?? Date.now() % 2 ** 32) >>> 0;
+const vectors = JSON.parse(readFileSync(new URL('../vectors/events.json', import.meta.url), 'utf8'));
+const hmac = (body) => createHmac('sha256', SECRET).update(body).digest('hex');
+
+// Values a mutation puts where the schema looks.
+const REPLACEMENTS = [null, 0, -1.5, true, false, '', 'text', [], ['a'], ['a', 2], [null], {}, { id: 'x' }];
+
+/** Every [parent, key] the schema reads or could read, in the payload. */
+function schemaSpots(payload) {
+  const spots = [];
+  const walk = (value, depth) => {
+    if (depth > 4 || typeof value !== 'object' || value === null) return;
+    for (const key of Object.keys(value)) {
+      spots.push([value, key]);
+      walk(value[key], depth + 1);
+    }
+    // Members the schema knows but the payload may lack.
+    for (const key of ['event', 'timestamp', 'data', 'issue', 'id', 'jobId', 'eventData', 'changes', 'issueId']) {
+      if (!Array.isArray(value)) spots.push([value, key]);
+    }
+  };
+  walk(payload, 1);
+  return spots;
+}
+
+function mutate(payload, rnd) {
+  const copy = structuredClone(payload);
+  const rounds = 1 + Math.floor(rnd() * 3);
+  for (let i = 0; i < rounds; i++) {
+    const spots = schemaSpots(copy);
+    const [parent, key] = spots[Math.floor(rnd() * spots.length)];
+    if (rnd() < 0.25) delete parent[key];
+    else parent[key] = structuredClone(REPLACEMENTS[Math.floor(rnd() * REPLACEMENTS.length)]);
+  }
+  if (rnd() < 0.05) return structuredClone(REPLACEMENTS[Math.floor(rnd() * REPLACEMENTS.length)]);
+  return copy;
+}
+
+/** The verdict of `fn`: 'ok' or the error's code, path and message. */
+function verdict(fn) {
+  try {
+    fn();
+    return 'ok';
+  } catch (error) {
+    if (error instanceof WebhookVerificationError) return `${error.code} ${error.path} ${error.message}`;
+    if (error instanceof core.ErrorParts) return `${error.code} ${error.path} ${error.message}`;
+    throw error;
+  }
+}
+
+test(`the core's text check and the in-place object check agree (seed ${runSeed})`, () => {
+  const rnd = mulberry32(runSeed);
+  let rejected = 0;
+  for (let i = 0; i < CASES_PER_RUN; i++) {
+    const payload = mutate(vectors[i % vectors.length].payload, rnd);
+    const body = JSON.stringify(payload);
+    const expected = verdict(() => core.check_event_text(body));
+    const replay = `replay with SCHEMA_SEED=${runSeed}; body ${body}`;
+    assert.equal(verdict(() => parseEvent(body)), expected, `parseEvent(text): ${replay}`);
+    assert.equal(verdict(() => verify(Buffer.from(body), hmac(body), SECRET)), expected, `verify(bytes): ${replay}`);
+    // Only objects and arrays come from a body parser; other values are unsupported bodies.
+    if (typeof payload === 'object' && payload !== null) {
+      assert.equal(verdict(() => parseEvent(structuredClone(payload))), expected, `parseEvent(object): ${replay}`);
+      const parsed = structuredClone(payload);
+      const options = { allowParsedBody: true };
+      assert.equal(verdict(() => verify(parsed, hmac(body), SECRET, options)), expected, `verify(parsed): ${replay}`);
+    }
+    if (expected !== 'ok') rejected++;
+  }
+  // The mutations must exercise both verdicts.
+  assert.ok(rejected > CASES_PER_RUN / 4 && rejected < CASES_PER_RUN, `${rejected} of ${CASES_PER_RUN} rejected`);
+});
+
+const PAYLOAD = vectors[0].payload;
+const BODY = JSON.stringify(PAYLOAD);
+
+test('a parsed body that passes is returned as it is, with its secretIndex', () => {
+  const parsed = JSON.parse(BODY);
+  const event = verify(parsed, hmac(BODY), SECRET, { allowParsedBody: true });
+  assert.equal(event, parsed);
+  assert.equal(event.secretIndex, 0);
+  assert.deepEqual(Object.keys(event), ['event', 'timestamp', 'data']);
+  assert.equal(JSON.stringify(event), BODY);
+});
+
+test('members JSON.stringify leaves out are absent, as in the signed text', () => {
+  const parsed = { ...JSON.parse(BODY), note: undefined, hook: () => {}, tag: Symbol('x') };
+  const text = JSON.stringify(parsed);
+  assert.equal(text, BODY);
+  assert.equal(verify(parsed, hmac(text), SECRET, { allowParsedBody: true }), parsed);
+  // A required member that is a function is missing from what was signed.
+  const noId = JSON.parse(BODY);
+  noId.data.issue.id = () => 'i-1';
+  const signed = JSON.stringify(noId);
+  assert.throws(() => verify(noId, hmac(signed), SECRET, { allowParsedBody: true }), {
+    code: 'invalid_payload',
+    path: '$.data.issue.id',
+  });
+});
+
+test('a richer parsed body than JSON.parse makes is judged by the signed text', () => {
+  // A reviving body parser turned the timestamp into a Date; the sender signed the ISO string.
+  const iso = '2025-03-14T12:34:56.000Z';
+  const text = JSON.stringify({ ...PAYLOAD, timestamp: iso });
+  const revived = { ...JSON.parse(text), timestamp: new Date(iso) };
+  const event = verify(revived, hmac(text), SECRET, { allowParsedBody: true });
+  assert.notEqual(event, revived);
+  assert.equal(event.timestamp, iso);
+  assert.equal(event.secretIndex, 0);
+  // An object whose toJSON prints something else is judged by what it prints.
+  const disguised = { ...JSON.parse(BODY), toJSON: () => ({ event: 'x.y', timestamp: 't', data: {} }) };
+  const printed = JSON.stringify(disguised);
+  const judged = verify(disguised, hmac(printed), SECRET, { allowParsedBody: true });
+  assert.deepEqual({ ...judged }, { event: 'x.y', timestamp: 't', data: {} });
+});
+
+test('a frozen parsed body verifies as a copy that carries secretIndex', () => {
+  const frozen = Object.freeze(JSON.parse(BODY));
+  const event = verify(frozen, hmac(BODY), SECRET, { allowParsedBody: true });
+  assert.notEqual(event, frozen);
+  assert.deepEqual(event, JSON.parse(BODY));
+  assert.equal(event.secretIndex, 0);
+});
+
+test('a Proxy body whose traps lie is judged by the signed text', () => {
+  let reads = 0;
+  // Both JSON.stringify calls (here and in verify) see a valid payload; later reads see a number id.
+  const issue = new Proxy(JSON.parse(BODY).data.issue, {
+    get: (target, key) => (key === 'id' && reads++ >= 2 ? 42 : target[key]),
+  });
+  const parsed = { ...JSON.parse(BODY), data: { ...JSON.parse(BODY).data, issue } };
+  const text = JSON.stringify(parsed);
+  const event = verify(parsed, hmac(text), SECRET, { allowParsedBody: true });
+  assert.equal(event.data.issue.id, PAYLOAD.data.issue.id);
+  assert.equal(JSON.stringify(event), text);
+});
