@@ -209,7 +209,7 @@ pub fn validate_webhook_config(value: &Value) -> Result<WebhookConfig, Vec<Confi
 /// ```
 pub fn generate_secret() -> Result<String, Error> {
     let mut bytes = [0u8; SECRET_BYTES];
-    getrandom::getrandom(&mut bytes).map_err(|_| Error::RandomUnavailable)?;
+    crate::random::fill(&mut bytes)?;
     Ok(hex::encode(bytes))
 }
 
@@ -333,7 +333,8 @@ fn suggest<'a>(input: &str, candidates: &[&'a str], normalize: fn(&str) -> Strin
 
 /// `team_id`, `Team-ID` and `teamid` all normalize to `teamid`.
 fn normalize_key(key: &str) -> String {
-    key.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect()
+    // ASCII case folding: every known key is ASCII (and Unicode's tables would add KBs to the wasm).
+    key.chars().filter(|c| !matches!(c, '_' | '-')).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 /// Levenshtein distance over chars; inputs here are short names. Two

@@ -46,6 +46,7 @@ pub mod canonical;
 pub mod change;
 pub mod config;
 pub mod event;
+mod random;
 mod schema;
 pub mod signature;
 pub mod timestamp;

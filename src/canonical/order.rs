@@ -61,10 +61,20 @@ pub fn js_order<T>(members: Vec<T>, key: impl Fn(&T) -> &str, merge: impl Fn(&mu
     }
     // Index keys are unique once merged, so an unstable sort orders them
     // exactly; the other keys keep their insertion order untouched.
-    let (mut ordered, named): (Vec<T>, Vec<T>) = out.into_iter().partition(|m| array_index(key(m)).is_some());
-    ordered.sort_unstable_by_key(|m| array_index(key(m)));
+    let (indexed, named): (Vec<T>, Vec<T>) = out.into_iter().partition(|m| array_index(key(m)).is_some());
+    let mut ordered = sort_by_key(indexed, |m| array_index(key(m)).map_or(0, u64::from));
     ordered.extend(named);
     ordered
+}
+
+/// Sorts `items` by `key` through one sort of `(key, position)` pairs: the
+/// generic `sort_unstable_by_key` would be compiled once per item type, each
+/// copy several KB of the wasm module. Equal keys keep their order.
+pub fn sort_by_key<T>(items: Vec<T>, key: impl Fn(&T) -> u64) -> Vec<T> {
+    let mut keyed: Vec<(u64, usize)> = items.iter().enumerate().map(|(i, item)| (key(item), i)).collect();
+    keyed.sort_unstable();
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    keyed.into_iter().filter_map(|(_, i)| slots.get_mut(i).and_then(Option::take)).collect()
 }
 
 /// Borrowing key iterator over members, so the fast check allocates nothing.

@@ -276,7 +276,7 @@ impl<'t> Cursor<'t> {
     /// The error for whatever is at the cursor when it is not allowed there.
     fn unexpected(&self) -> Error {
         match self.text.get(self.pos..).and_then(|rest| rest.chars().next()) {
-            Some(c) => invalid(format!("unexpected character '{}'", c.escape_debug()), self.pos),
+            Some(c) => invalid(format!("unexpected character '{}'", escaped(c)), self.pos),
             None => invalid("unexpected end of input", self.pos),
         }
     }
@@ -580,6 +580,17 @@ impl Sink for TreeBuilder {
         }
     }
     fn comma(&mut self) {}
+}
+
+/// `c` as an error message shows it: printable ASCII as itself, anything
+/// else as `\u{...}`. (`char::escape_debug` would do, but brings Unicode
+/// tables of several KB into the wasm module.)
+fn escaped(c: char) -> String {
+    match c {
+        '\'' | '\\' => format!("\\{c}"),
+        ' '..='~' => c.to_string(),
+        _ => format!("\\u{{{:x}}}", u32::from(c)),
+    }
 }
 
 #[cfg(test)]

@@ -240,7 +240,7 @@ impl Canonical {
             return self.out;
         }
         // An enclosing object opens before the objects inside it.
-        self.reordered.sort_unstable_by_key(|r| r.open);
+        self.reordered = order::sort_by_key(std::mem::take(&mut self.reordered), |r| r.open as u64);
         let out = self.out.as_str();
         let mut result = String::with_capacity(out.len());
         /// Still to write, last item first.
