@@ -14,9 +14,11 @@ const SIGNATURE_HEADER_LOWER = 'x-promptfoo-signature';
 const OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe'];
 // sign() and verifySignature() take no options: they hash whatever they are given.
 const UNLIMITED = { maxBodyBytes: Number.MAX_SAFE_INTEGER, toleranceSeconds: undefined };
-// Prepared keys for the last few string secrets given to verify, sign and verifySignature.
+// Prepared keys for the last few string secrets given to verify, sign and
+// verifySignature, with the body limit and window they were prepared for.
+// A short list: comparing a few entries beats building a Map key per call.
 const KEY_CACHE_SIZE = 8;
-const keyCache = new Map();
+const keyCache = [];
 
 /**
  * Runs `use(keys)` with prepared keys: cached for string secrets (per body
@@ -33,18 +35,14 @@ function withKeyRing(secret, { maxBodyBytes, toleranceSeconds }, use) {
 }
 
 function cachedKeyRing(secret, maxBodyBytes, toleranceSeconds) {
-  // Neither number prints a '/', so the key names one secret and one setting.
-  const cacheKey = `${maxBodyBytes}/${toleranceSeconds}/${secret}`;
-  let keys = keyCache.get(cacheKey);
-  if (keys === undefined) {
-    keys = new KeyRing(secret, maxBodyBytes, toleranceSeconds);
-    if (keyCache.size >= KEY_CACHE_SIZE) {
-      const [oldest, evicted] = keyCache.entries().next().value;
-      keyCache.delete(oldest);
-      evicted.free();
+  for (const entry of keyCache) {
+    if (entry.secret === secret && entry.maxBodyBytes === maxBodyBytes && entry.toleranceSeconds === toleranceSeconds) {
+      return entry.keys;
     }
-    keyCache.set(cacheKey, keys);
   }
+  const keys = new KeyRing(secret, maxBodyBytes, toleranceSeconds);
+  if (keyCache.length >= KEY_CACHE_SIZE) keyCache.shift().keys.free();
+  keyCache.push({ secret, maxBodyBytes, toleranceSeconds, keys });
   return keys;
 }
 

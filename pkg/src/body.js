@@ -50,8 +50,9 @@ function isPlainData(value) {
 const isSharedArrayBuffer = (value) => sharedBufferLength !== undefined && succeeds(() => sharedBufferLength.call(value));
 
 /**
- * The bytes of a Uint8Array (a Buffer included) as a plain Uint8Array view,
- * or `undefined` for anything else. Bytes in shared memory are copied first:
+ * The bytes of a Uint8Array (a Buffer included), or `undefined` for
+ * anything else: the array itself when its `length` tells the truth, else a
+ * plain view of its real bytes. Bytes in shared memory are copied first:
  * another thread could change them between verifying and parsing.
  */
 export function bytesOf(value) {
@@ -59,10 +60,14 @@ export function bytesOf(value) {
   const length = viewLength.call(value); // 0 once the buffer is detached
   if (length === 0) return new Uint8Array(0);
   const buffer = viewBuffer.call(value);
-  const view = new Uint8Array(buffer, viewOffset.call(value), length);
   // A view's buffer is an ArrayBuffer or a SharedArrayBuffer; asking the
   // common kind first keeps the usual path free of a thrown TypeError.
-  return isArrayBuffer(buffer) ? view : new Uint8Array(view);
+  const shared = !isArrayBuffer(buffer);
+  // The caller's own array when its visible length is its real one (the
+  // usual case): no new view to allocate per delivery.
+  if (!shared && value.length === length) return value;
+  const view = new Uint8Array(buffer, viewOffset.call(value), length);
+  return shared ? new Uint8Array(view) : view;
 }
 
 /** `string | Uint8Array` for raw bodies, `undefined` for anything else. */

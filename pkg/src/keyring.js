@@ -13,15 +13,17 @@ let nativeHmac;
 // Below this many bytes the wasm HMAC with its prepared state beats a
 // native one, whose per-call setup dominates small bodies (benches/verify.mjs).
 const NATIVE_HMAC_MIN_BYTES = 1024;
-// The common header shape, decoded without a trip into wasm. Anything else
-// (padding, a prefix, bad length) goes to the core for the exact error.
-const PLAIN_HEX_SIGNATURE = /^[0-9a-fA-F]{64}$/;
+// The common header shape, 64 hex digits, is decoded without a trip into
+// wasm. Anything else (padding, a prefix, bad length) goes to the core for
+// the exact error.
+const HEX_SIGNATURE_LENGTH = 64;
+const SIGNATURE_BYTES = 32;
 
 /**
  * Installs a native HMAC-SHA256: `prepare(secret) -> key`,
  * `digest(key, body) -> Uint8Array`, `hex(key, body) -> string`,
  * `equal(a, b) -> boolean` (constant time), `byteLength(string) -> number`,
- * `fromHex(string) -> Uint8Array`.
+ * `fromHex(string) -> Uint8Array` (stopping at the first pair that is not hex).
  */
 export function useNativeHmac(impl) {
   nativeHmac = impl;
@@ -55,6 +57,7 @@ function secretValue(value, name) {
 export class KeyRing {
   #core;
   #nativeKeys;
+  #limit;
 
   constructor(secret, maxBodyBytes, toleranceSeconds) {
     const secrets = secretList(secret);
@@ -70,12 +73,13 @@ export class KeyRing {
       throw error;
     }
     this.#core = core;
+    this.#limit = core.body_limit();
     // Only secrets the core accepted reach the native side.
     this.#nativeKeys = nativeHmac && secrets.map((s) => nativeHmac.prepare(s));
   }
 
   get bodyLimit() {
-    return this.#core.body_limit();
+    return this.#limit;
   }
 
   /** The body_too_large error for `size` bytes, or undefined when it fits. */
@@ -92,14 +96,19 @@ export class KeyRing {
   signatureIndex(raw, signature) {
     const core = this.#core;
     if (!this.#hashNatively(raw)) {
-      checkSizeBeforeCopy(core, raw);
+      checkSizeBeforeCopy(core, raw, this.#limit);
       const body = encodeIfLarge(raw);
       return typeof body === 'string'
         ? call(() => core.check_signature_text(body, signature))
         : call(() => core.check_signature_bytes(body, signature));
     }
-    const tooLarge = this.sizeError(byteLength(raw));
-    if (tooLarge) throw tooLarge;
+    // A string's UTF-8 length is at most three bytes per UTF-16 unit: most
+    // bodies are judged by their length alone.
+    const bound = typeof raw === 'string' ? raw.length * 3 : raw.byteLength;
+    if (bound > this.#limit) {
+      const tooLarge = this.sizeError(byteLength(raw));
+      if (tooLarge) throw tooLarge;
+    }
     const index = this.#nativeMatch(raw, decodeSignature(signature));
     if (index < 0) throw coreError('signature_mismatch');
     return index;
@@ -118,7 +127,7 @@ export class KeyRing {
   matches(raw, signature) {
     const core = this.#core;
     if (!this.#hashNatively(raw)) {
-      checkSizeBeforeCopy(core, raw);
+      checkSizeBeforeCopy(core, raw, this.#limit);
       return typeof raw === 'string' ? core.signature_matches_text(raw, signature) : core.signature_matches_bytes(raw, signature);
     }
     let expected;
@@ -170,7 +179,11 @@ export function encodeIfLarge(raw) {
 }
 
 function decodeSignature(signature) {
-  if (typeof signature === 'string' && PLAIN_HEX_SIGNATURE.test(signature)) return nativeHmac.fromHex(signature);
+  if (typeof signature === 'string' && signature.length === HEX_SIGNATURE_LENGTH) {
+    // 32 bytes from 64 characters: every pair was hex.
+    const bytes = nativeHmac.fromHex(signature);
+    if (bytes.length === SIGNATURE_BYTES) return bytes;
+  }
   return call(wasm.decode_signature, signature);
 }
 
@@ -181,8 +194,8 @@ function byteLength(raw) {
 // A string's UTF-8 length is at least its length in UTF-16 units, so a
 // string (or bytes) longer than the limit is refused before it is copied
 // into wasm memory; the exact size is counted only then.
-function checkSizeBeforeCopy(core, raw) {
-  if (raw.length <= core.body_limit()) return;
+function checkSizeBeforeCopy(core, raw, limit) {
+  if (raw.length <= limit) return;
   call(() => core.check_body_size(typeof raw === 'string' ? utf8Length(raw) : raw.length));
 }
 
