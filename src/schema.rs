@@ -32,6 +32,34 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The kind with code `code` (1 to 7; pkg/src/tree.js uses the same
+    /// codes); `None` for 0, absent.
+    pub(crate) fn from_code(code: u64) -> Option<Kind> {
+        Some(match code {
+            1 => Kind::Null,
+            2 => Kind::Boolean,
+            3 => Kind::Number,
+            4 => Kind::String,
+            5 => Kind::Array,
+            6 => Kind::Object,
+            7 => Kind::Other,
+            _ => return None,
+        })
+    }
+
+    fn code(kind: Option<Kind>) -> u64 {
+        match kind {
+            None => 0,
+            Some(Kind::Null) => 1,
+            Some(Kind::Boolean) => 2,
+            Some(Kind::Number) => 3,
+            Some(Kind::String) => 4,
+            Some(Kind::Array) => 5,
+            Some(Kind::Object) => 6,
+            Some(Kind::Other) => 7,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Kind::Null => "null",
@@ -45,11 +73,51 @@ impl Kind {
     }
 }
 
+/// The members one table of the schema names, asked about all at once.
+#[derive(Clone, Copy)]
+pub(crate) struct Members(&'static [Field]);
+
+impl Members {
+    pub(crate) fn keys(self) -> impl Iterator<Item = &'static str> {
+        self.0.iter().map(|field| field.key)
+    }
+
+    /// Tells tables apart (each is one static slice), e.g. to cache per table.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn id(self) -> usize {
+        self.0.as_ptr() as usize
+    }
+}
+
+/// The kinds of a table's members, three bits each in table order (code 0:
+/// absent), as [`Tree::member_kinds`] returns them.
+#[derive(Clone, Copy)]
+pub(crate) struct MemberKinds(pub(crate) u64);
+
+impl MemberKinds {
+    fn get(self, index: usize) -> Option<Kind> {
+        Kind::from_code(self.0.checked_shr(3 * index as u32).unwrap_or(0) & 7)
+    }
+}
+
+/// Most members one table may name: three bits each must fit the 53 bits
+/// of a JS number.
+const MAX_MEMBERS: usize = 17;
+
 /// Read access to a parsed JSON tree: all the checker needs.
 pub(crate) trait Tree: Sized {
     fn kind(&self) -> Kind;
     /// The member `key` of an object; `None` when absent (or not an object).
     fn member(&self, key: &'static str) -> Option<Self>;
+    /// The kinds of `members` of an object. A tree read across a language
+    /// boundary answers in one call what would take one call per member.
+    fn member_kinds(&self, members: Members) -> MemberKinds {
+        let packed = members
+            .keys()
+            .enumerate()
+            .fold(0, |packed, (index, key)| packed | Kind::code(self.member(key).map(|m| m.kind())) << (3 * index));
+        MemberKinds(packed)
+    }
     /// The elements of an array (none for anything else), read as they are used.
     fn elements(&self) -> impl Iterator<Item = Self> + '_;
     /// The text of a string (`None` for anything else).
@@ -100,6 +168,12 @@ struct Field {
     rule: Rule,
 }
 
+/// A table, refused at compile time when too long for [`MemberKinds`].
+const fn table(fields: &'static [Field]) -> &'static [Field] {
+    assert!(fields.len() <= MAX_MEMBERS, "a schema table names at most 17 members");
+    fields
+}
+
 const fn required(key: &'static str, rule: Rule) -> Field {
     Field { key, required: true, rule }
 }
@@ -111,7 +185,7 @@ const fn optional(key: &'static str, rule: Rule) -> Field {
 const MISSING: &str = "required field is missing";
 
 /// `$.data.issue`, in documentation order.
-const ISSUE: &[Field] = &[
+const ISSUE: &[Field] = table(&[
     required("id", Rule::String),
     optional("pluginId", Rule::String),
     optional("status", Rule::String),
@@ -123,30 +197,30 @@ const ISSUE: &[Field] = &[
     optional("updatedAt", Rule::String),
     optional("weakness", Rule::String),
     optional("history", Rule::Array),
-];
+]);
 
 /// `data` of issue.created, issue.status_changed, issue.severity_changed and issue.comment_added.
-const ISSUE_DATA: &[Field] = &[required("issue", Rule::Object(ISSUE)), optional("eventData", Rule::Object(&[]))];
+const ISSUE_DATA: &[Field] = table(&[required("issue", Rule::Object(ISSUE)), optional("eventData", Rule::Object(&[]))]);
 
-const ISSUE_UPDATED_DATA: &[Field] = &[
+const ISSUE_UPDATED_DATA: &[Field] = table(&[
     required("issue", Rule::Object(ISSUE)),
-    required("eventData", Rule::Object(&[required("changes", Rule::Strings)])),
+    required("eventData", Rule::Object(table(&[required("changes", Rule::Strings)]))),
     optional("userId", Rule::String),
-];
+]);
 
-const REMEDIATION_DATA: &[Field] = &[required("issueId", Rule::String), required("remediation", Rule::Any)];
+const REMEDIATION_DATA: &[Field] = table(&[required("issueId", Rule::String), required("remediation", Rule::Any)]);
 
-const EVALUATION_CREATED_DATA: &[Field] = &[required("jobId", Rule::String), optional("config", Rule::Any)];
+const EVALUATION_CREATED_DATA: &[Field] = table(&[required("jobId", Rule::String), optional("config", Rule::Any)]);
 
-const EVALUATION_COMPLETED_DATA: &[Field] = &[
+const EVALUATION_COMPLETED_DATA: &[Field] = table(&[
     required("jobId", Rule::String),
     optional("evalId", Rule::String),
     optional("partial", Rule::Boolean),
     optional("progress", Rule::Any),
-];
+]);
 
 const EVALUATION_FAILED_DATA: &[Field] =
-    &[required("jobId", Rule::String), optional("error", Rule::Any), optional("progress", Rule::Any)];
+    table(&[required("jobId", Rule::String), optional("error", Rule::Any), optional("progress", Rule::Any)]);
 
 fn data_fields(event: &str) -> &'static [Field] {
     match event {
@@ -204,29 +278,36 @@ fn string_member<T: Tree>(object: &T, key: &'static str, parent: &Path) -> Resul
     value.text().ok_or_else(|| wrong_type(&path, "string", value.kind()))
 }
 
-fn check_fields<T: Tree>(object: &T, fields: &[Field], parent: &Path) -> Result<(), Error> {
-    for field in fields {
+fn check_fields<T: Tree>(object: &T, fields: &'static [Field], parent: &Path) -> Result<(), Error> {
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let kinds = object.member_kinds(Members(fields));
+    for (index, field) in fields.iter().enumerate() {
         let path = Path::Key(parent, field.key);
-        let value = match object.member(field.key) {
-            Some(value) => value,
+        let kind = match kinds.get(index) {
+            Some(kind) => kind,
             None if field.required => return Err(invalid(&path, MISSING.into())),
             None => continue,
         };
         let null_is_absent = !field.required || matches!(field.rule, Rule::Any);
-        if null_is_absent && value.kind() == Kind::Null {
+        if null_is_absent && kind == Kind::Null {
             continue;
         }
-        check_value(&value, field.rule, &path)?;
+        match field.rule {
+            // Containers are read further; for the rest the kind is the check.
+            Rule::Object(_) | Rule::Strings => {
+                let value = object.member(field.key).ok_or_else(|| invalid(&path, MISSING.into()))?;
+                check_value(&value, field.rule, &path)?;
+            }
+            rule => check_kind(kind, rule, &path)?,
+        }
     }
     Ok(())
 }
 
 fn check_value<T: Tree>(value: &T, rule: Rule, path: &Path) -> Result<(), Error> {
     match rule {
-        Rule::Any => Ok(()),
-        Rule::String => expect_kind(value, Kind::String, path),
-        Rule::Boolean => expect_kind(value, Kind::Boolean, path),
-        Rule::Array => expect_kind(value, Kind::Array, path),
         Rule::Strings => {
             expect_kind(value, Kind::Array, path)?;
             for (index, element) in value.elements().enumerate() {
@@ -238,6 +319,22 @@ fn check_value<T: Tree>(value: &T, rule: Rule, path: &Path) -> Result<(), Error>
             expect_kind(value, Kind::Object, path)?;
             check_fields(value, fields, path)
         }
+        rule => check_kind(value.kind(), rule, path),
+    }
+}
+
+/// The rules that look at a value's kind alone.
+fn check_kind(kind: Kind, rule: Rule, path: &Path) -> Result<(), Error> {
+    let expected = match rule {
+        Rule::String => Kind::String,
+        Rule::Boolean => Kind::Boolean,
+        Rule::Array | Rule::Strings => Kind::Array,
+        Rule::Object(_) => Kind::Object,
+        Rule::Any => return Ok(()),
+    };
+    match kind == expected {
+        true => Ok(()),
+        false => Err(wrong_type(path, expected.name(), kind)),
     }
 }
 

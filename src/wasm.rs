@@ -9,7 +9,7 @@ use crate::canonical::{self, Object, Value};
 use crate::change::{issue_change_event as change_event, ChangeOptions};
 use crate::config;
 use crate::event::{Event, Issue};
-use crate::schema::{self, Kind, Tree};
+use crate::schema::{self, Kind, MemberKinds, Members, Tree};
 use crate::signature::{parse_signature, Key};
 use crate::verify::{validate_payload, Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
@@ -297,25 +297,17 @@ extern "C" {
     fn json_kind(value: &JsValue, parsed_by_caller: bool) -> u32;
     #[wasm_bindgen(js_name = memberOf)]
     fn member_of(object: &JsValue, key: &JsValue) -> JsValue;
-}
-
-/// `jsonKind`'s codes (pkg/src/tree.js); `None` is absent.
-fn kind_from_code(code: u32) -> Option<Kind> {
-    Some(match code {
-        1 => Kind::Null,
-        2 => Kind::Boolean,
-        3 => Kind::Number,
-        4 => Kind::String,
-        5 => Kind::Array,
-        6 => Kind::Object,
-        7 => Kind::Other,
-        _ => return None,
-    })
+    #[wasm_bindgen(js_name = memberKinds)]
+    fn member_kinds_of(object: &JsValue, keys: &JsValue, parsed_by_caller: bool) -> f64;
+    #[wasm_bindgen(js_name = keyList)]
+    fn key_list(comma_separated: &str) -> JsValue;
 }
 
 thread_local! {
     /// Schema keys as JS strings, made once: decoding a key on every read would cost more than the read.
     static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+    /// Each table's keys as one JS array, by table.
+    static KEY_LISTS: RefCell<Vec<(usize, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// `object[key]` for a schema key.
@@ -334,12 +326,12 @@ fn member_named(object: &JsValue, key: &'static str) -> JsValue {
 impl JsTree {
     fn root(value: JsValue, parsed_by_caller: bool) -> Self {
         // An absent root (`undefined`) is no JSON value at all.
-        let kind = kind_from_code(json_kind(&value, parsed_by_caller)).unwrap_or(Kind::Other);
+        let kind = Kind::from_code(u64::from(json_kind(&value, parsed_by_caller))).unwrap_or(Kind::Other);
         JsTree { value, kind, parsed_by_caller }
     }
 
     fn child(&self, value: JsValue) -> Option<Self> {
-        let kind = kind_from_code(json_kind(&value, self.parsed_by_caller))?;
+        let kind = Kind::from_code(u64::from(json_kind(&value, self.parsed_by_caller)))?;
         Some(JsTree { value, kind, parsed_by_caller: self.parsed_by_caller })
     }
 }
@@ -354,6 +346,25 @@ impl Tree for JsTree {
             Kind::Object => self.child(member_named(&self.value, key)),
             _ => None,
         }
+    }
+
+    fn member_kinds(&self, members: Members) -> MemberKinds {
+        if self.kind != Kind::Object {
+            return MemberKinds(0);
+        }
+        KEY_LISTS.with_borrow_mut(|lists| {
+            let packed = match lists.iter().find(|(id, _)| *id == members.id()) {
+                Some((_, keys)) => member_kinds_of(&self.value, keys, self.parsed_by_caller),
+                None => {
+                    let keys = key_list(&members.keys().collect::<Vec<_>>().join(","));
+                    let packed = member_kinds_of(&self.value, &keys, self.parsed_by_caller);
+                    lists.push((members.id(), keys));
+                    packed
+                }
+            };
+            // A whole number below 2^51 (17 members of three bits).
+            MemberKinds(packed as u64)
+        })
     }
 
     fn elements(&self) -> impl Iterator<Item = Self> + '_ {

@@ -2,7 +2,7 @@
 // call per question: a call from wasm into JS costs about as much as the
 // check itself, so the typeof tests are not made one import at a time.
 
-// The JSON types, as src/wasm.rs numbers them.
+// The JSON types, as src/schema.rs numbers them (Kind::from_code).
 const ABSENT = 0;
 const NULL = 1;
 const BOOLEAN = 2;
@@ -49,4 +49,20 @@ export function memberOf(object, key) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The kinds of `keys` in `object`, three bits each, the first key lowest:
+ * one call for a whole schema table. At most 17 keys, so the sum stays an
+ * exact integer.
+ */
+export function memberKinds(object, keys, parsedByCaller) {
+  let packed = 0;
+  for (let i = keys.length - 1; i >= 0; i--) packed = packed * 8 + jsonKind(memberOf(object, keys[i]), parsedByCaller);
+  return packed;
+}
+
+/** A table's keys as an array the core keeps (no key holds a comma). */
+export function keyList(commaSeparated) {
+  return commaSeparated.split(',');
 }
