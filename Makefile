@@ -11,9 +11,14 @@ setup:
 	@scripts/setup.sh
 
 build: setup
-	cargo build --release --target wasm32-unknown-unknown --lib
-	rm -rf $(GENERATED) && wasm-bindgen --target web --omit-default-module-path --out-dir $(GENERATED) --out-name core $(WASM_TARGET)
+	rm -rf $(GENERATED)
+	# Two modules (src/wasm/mod.rs): the verify core, loaded at import, and the tools, loaded on first use.
+	cargo build --release --target wasm32-unknown-unknown --lib --features wasm-verify
+	wasm-bindgen --target web --omit-default-module-path --out-dir $(GENERATED) --out-name core $(WASM_TARGET)
+	cargo build --release --target wasm32-unknown-unknown --lib --features wasm-tools
+	wasm-bindgen --target web --omit-default-module-path --out-dir $(GENERATED) --out-name tools $(WASM_TARGET)
 	$(WASM_OPT) $(GENERATED)/core_bg.wasm -o $(GENERATED)/core_bg.wasm
+	$(WASM_OPT) $(GENERATED)/tools_bg.wasm -o $(GENERATED)/tools_bg.wasm
 	node scripts/build-pkg.mjs
 
 test: build test-rust test-js test-package fuzz-short
@@ -22,7 +27,8 @@ test: build test-rust test-js test-package fuzz-short
 # the native and the wasm build alike.
 test-rust:
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-verify -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-tools -- -D warnings
 	cargo test --all-targets
 	cargo test --doc
 

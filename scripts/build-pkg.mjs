@@ -10,7 +10,7 @@ const path = (base, name) => new URL(name, base).pathname;
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(new URL('wasm/', dist), { recursive: true });
-copyFileSync(new URL('wasm/core_bg.wasm', src), new URL('wasm/core_bg.wasm', dist));
+for (const name of ['core_bg.wasm', 'tools_bg.wasm']) copyFileSync(new URL(`wasm/${name}`, src), new URL(`wasm/${name}`, dist));
 // The npm page shows the repository's README.
 copyFileSync(new URL('../README.md', import.meta.url), new URL('../pkg/README.md', import.meta.url));
 // One hand-written declaration file serves both module systems.
@@ -56,4 +56,4 @@ await Promise.all([
     loader: { '.wasm': 'binary' },
   }),
 ]);
-console.log('[build] pkg/dist: node.js, node.cjs, workerd.js, browser.js, portable.cjs, index.d.ts, index.d.cts, wasm/core_bg.wasm');
+console.log('[build] pkg/dist: node.js, node.cjs, workerd.js, browser.js, portable.cjs, index.d.ts, index.d.cts, wasm/core_bg.wasm, wasm/tools_bg.wasm');

@@ -57,7 +57,7 @@ pub mod verify;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod sha256;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools")))]
 mod wasm;
 
 pub use change::{issue_change_event, ChangeOptions};

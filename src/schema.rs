@@ -27,7 +27,7 @@ pub(crate) enum Kind {
     Object,
     /// Something `JSON.parse` never returns (a BigInt, an object with its
     /// own `toJSON`): only a tree read from JavaScript can hold one.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
     Other,
 }
 
@@ -83,7 +83,7 @@ impl Members {
     }
 
     /// Tells tables apart (each is one static slice), e.g. to cache per table.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
     pub(crate) fn id(self) -> usize {
         self.0.as_ptr() as usize
     }

@@ -2,7 +2,7 @@
 // types of its arguments, then hands the work to the Rust core; values,
 // formats and error texts are the core's business.
 
-import { call, coreError, wasm } from './core.js';
+import { call, coreError, tools, wasm } from './core.js';
 import { encodeIfLarge, KeyRing } from './keyring.js';
 import { disposedError, guarded, invalidArgType, isOwnError, kindOf, WebhookVerificationError } from './errors.js';
 import { bodyText, isParsedBody, rawBody, readBounded, unsupportedBody } from './body.js';
@@ -348,8 +348,8 @@ function parseJson(raw) {
 
 /** Throws the core's invalid_json error for `body`, or one with `detail` should the core accept it. */
 function explainInvalidJson(body, detail) {
-  if (typeof body === 'string') call(wasm.check_event_text, body);
-  else call(wasm.check_event_bytes, body);
+  if (typeof body === 'string') call(wasm.check_json_text, body);
+  else call(wasm.check_json_bytes, body);
   throw coreError('invalid_json', detail);
 }
 
@@ -427,11 +427,11 @@ function escapeLoneSurrogates(text) {
 export function canonicalize(jsonText) {
   if (typeof jsonText === 'string') {
     const wellFormed = jsonText.isWellFormed?.() ?? !HAS_LONE_SURROGATE.test(jsonText);
-    return call(wasm.canonicalize_text, wellFormed ? jsonText : escapeLoneSurrogates(jsonText));
+    return call(tools().canonicalize_text, wellFormed ? jsonText : escapeLoneSurrogates(jsonText));
   }
   const raw = rawBody(jsonText);
   if (raw === undefined) throw invalidArgType('jsonText', 'a string or bytes', jsonText);
-  return call(wasm.canonicalize_bytes, raw);
+  return call(tools().canonicalize_bytes, raw);
 }
 
 // ---------------------------------------------------------------- send
@@ -468,7 +468,7 @@ export function issueChangeEvent(before, after, options = {}) {
   );
   if (userId !== undefined && typeof userId !== 'string') throw invalidArgType('options.userId', 'a string', userId);
   if (typeof timestamp !== 'string') throw invalidArgType('options.timestamp', 'an ISO 8601 string', timestamp);
-  const json = call(wasm.issue_change_event, jsonArg(before, 'before'), jsonArg(after, 'after'), userId, timestamp);
+  const json = call(tools().issue_change_event, jsonArg(before, 'before'), jsonArg(after, 'after'), userId, timestamp);
   return json === undefined ? null : JSON.parse(json);
 }
 
@@ -484,7 +484,7 @@ function jsonArg(value, name) {
 
 /** A new webhook secret: 64 hex characters from the platform's CSPRNG. */
 export function generateSecret() {
-  return call(wasm.generate_secret);
+  return call(tools().generate_secret);
 }
 
 /**
@@ -492,7 +492,7 @@ export function generateSecret() {
  * @returns {{ ok: true, config: object } | { ok: false, problems: Array<{ path: string, message: string }> }}
  */
 export function validateWebhookConfig(config) {
-  return JSON.parse(call(wasm.validate_webhook_config, jsonText(config, 'invalid_payload', 'the config') ?? 'null'));
+  return JSON.parse(call(tools().validate_webhook_config, jsonText(config, 'invalid_payload', 'the config') ?? 'null'));
 }
 
 // ---------------------------------------------------------------- de-duplication store

@@ -2,8 +2,10 @@
 // bundle and compiled synchronously (well under Chromium's 8 MB limit for
 // synchronous compilation on the main thread), so there is no init call.
 import wasmBytes from './wasm/core_bg.wasm';
-import { wasm } from './core.js';
+import toolsBytes from './wasm/tools_bg.wasm';
+import { useTools, wasm } from './core.js';
 
 wasm.initSync({ module: wasmBytes });
+useTools(() => toolsBytes);
 
 export * from './api.js';

@@ -1,10 +1,33 @@
-// The bridge to the wasm core: every call goes through `call`, which turns
-// the core's thrown ErrorParts into a WebhookVerificationError.
+// The bridge to the wasm modules: every call goes through `call`, which
+// turns the core's thrown ErrorParts into a WebhookVerificationError.
+//
+// `wasm` is the verify core, which the runtime's entry (node.js, workerd.js,
+// browser.js) instantiates at import. `tools()` is the second module
+// (canonicalize, change events, config checks, secrets), instantiated on
+// its first use from the source the entry registered with `useTools`.
 
 import * as wasm from './wasm/core.js';
+import * as toolsModule from './wasm/tools.js';
 import { WebhookVerificationError } from './errors.js';
 
 export { wasm };
+
+let toolsSource;
+let toolsReady = false;
+
+/** Registers how to get the tools module: `() => bytes | WebAssembly.Module`. */
+export function useTools(source) {
+  toolsSource = source;
+}
+
+/** The tools module, instantiated on first use. */
+export function tools() {
+  if (!toolsReady) {
+    toolsModule.initSync({ module: toolsSource() });
+    toolsReady = true;
+  }
+  return toolsModule;
+}
 
 function fromParts(parts) {
   const error = new WebhookVerificationError(parts.code, parts.message, {
@@ -21,7 +44,7 @@ export function call(fn, ...args) {
   try {
     return fn(...args);
   } catch (error) {
-    throw error instanceof wasm.ErrorParts ? fromParts(error) : error;
+    throw error instanceof wasm.ErrorParts || error instanceof toolsModule.ErrorParts ? fromParts(error) : error;
   }
 }
 

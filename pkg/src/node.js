@@ -4,10 +4,11 @@
 // still runs in the core (see keyring.js).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { wasm } from './core.js';
+import { useTools, wasm } from './core.js';
 import { useNativeHmac } from './keyring.js';
 
 wasm.initSync({ module: readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)) });
+useTools(() => readFileSync(new URL('./wasm/tools_bg.wasm', import.meta.url)));
 
 useNativeHmac({
   // A private Buffer copy: createHmac sets up fastest from bytes (faster than

@@ -60,6 +60,20 @@ pub fn parse(text: &str) -> Result<Value, Error> {
     parser::parse_value(text)
 }
 
+/// Checks that `text` is JSON [`parse`] accepts (nesting limit included),
+/// building nothing.
+///
+/// ```
+/// use promptfoo_webhooks::canonical::{validate, MAX_TREE_DEPTH};
+///
+/// assert!(validate(r#"{"a": [1, 2.5e3, "x"]}"#).is_ok());
+/// assert_eq!(validate("[1,]").unwrap_err().code(), "invalid_json");
+/// assert!(validate(&"[".repeat(MAX_TREE_DEPTH + 1)).unwrap_err().to_string().contains("nesting"));
+/// ```
+pub fn validate(text: &str) -> Result<(), Error> {
+    parser::validate(text)
+}
+
 /// Parses `text` keeping only containers nested at most `keep_depth` deep
 /// (the root is depth 1); deeper ones are validated, then stand in the tree
 /// as empty arrays or objects. Accepts and rejects exactly what [`parse`]

@@ -56,6 +56,35 @@ pub fn canonicalize(text: &str) -> Result<String, Error> {
     Ok(sink.finish())
 }
 
+/// Checks `text` as [`parse_value`] would, keeping nothing.
+pub fn validate(text: &str) -> Result<(), Error> {
+    run(text, &mut Validator)
+}
+
+/// A sink that keeps nothing: for checking JSON without building a tree,
+/// under the tree's nesting limit so it refuses exactly what a parse does.
+struct Validator;
+
+impl Sink for Validator {
+    const MAX_DEPTH: usize = MAX_TREE_DEPTH;
+
+    fn null(&mut self) {}
+    fn boolean(&mut self, _: bool) {}
+    fn number(&mut self, _: &str) {}
+    fn string_begin(&mut self) {}
+    fn string_run(&mut self, _: &str) {}
+    fn string_char(&mut self, _: char) {}
+    fn string_lone_surrogate(&mut self, _: u16) {}
+    fn string_end(&mut self) {}
+    fn key_end(&mut self) {}
+    fn array_begin(&mut self) {}
+    fn array_end(&mut self) {}
+    fn object_begin(&mut self) {}
+    fn member_end(&mut self) {}
+    fn object_end(&mut self) {}
+    fn comma(&mut self) {}
+}
+
 /// Parses `text` into a [`Value`] in JavaScript property order.
 pub fn parse_value(text: &str) -> Result<Value, Error> {
     parse_to_depth(text, usize::MAX)

@@ -20,10 +20,10 @@ let workerd;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fetch-handler-workerd-'));
-  const { wasmPath, packageEntry } = await bundleWorker(WORKER_ENTRY, dir);
+  const { modules, packageEntry } = await bundleWorker(WORKER_ENTRY, dir);
   assert.equal(packageEntry, 'pkg/dist/workerd.js');
   const port = await freePort();
-  writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, wasmPath, bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } }));
+  writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } }));
   workerd = await startWorkerd(dir, port);
 });
 

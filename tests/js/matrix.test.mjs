@@ -99,10 +99,10 @@ const pageProblems = [];
 
 async function startWorkerPeer() {
   const dir = join(workDir, 'worker');
-  const { wasmPath, packageEntry } = await bundleWorker(join(MATRIX, 'worker.mjs'), dir);
+  const { modules, packageEntry } = await bundleWorker(join(MATRIX, 'worker.mjs'), dir);
   workerEntry = packageEntry;
   const port = await freePort();
-  writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, wasmPath }));
+  writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules }));
   workerd = await startWorkerd(dir, port);
 }
 

@@ -237,34 +237,34 @@ test('express: raw body verified (200); bad signature 401, wrong content type 41
   }
 });
 
-/** Bundles `entry` as wrangler would and serves it in workerd with `config(wasmPath, port)`. */
+/** Bundles `entry` as wrangler would and serves it in workerd with `config(modules, port)`. */
 async function serveWorker(entry, config) {
   const dir = mkdtempSync(join(tmpdir(), 'promptfoo-webhooks-readme-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const { wasmPath, packageEntry } = await bundleWorker(join(ROOT, entry), dir);
+  const { modules, packageEntry } = await bundleWorker(join(ROOT, entry), dir);
   assert.equal(packageEntry, 'pkg/dist/workerd.js');
   const port = await freePort();
-  writeFileSync(join(dir, 'config.capnp'), config(wasmPath, port));
+  writeFileSync(join(dir, 'config.capnp'), config(modules, port));
   const workerd = await startWorkerd(dir, port);
   cleanups.push(() => workerd.stop());
   return workerd;
 }
 
-const capnp = (wasmPath, port, worker) => `using Workerd = import "/workerd/workerd.capnp";
+const capnp = (modules, port, worker) => `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [(name = "main", worker = .receiver)],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
 );
 const receiver :Workerd.Worker = (
-  modules = [(name = "worker.js", esModule = embed "worker.js"), (name = "${wasmPath}", wasm = embed "${wasmPath}")],
+  ${modules},
   ${worker},
   compatibilityDate = "2024-09-23",
 );
 `;
 
 test('Cloudflare Worker (workerd): 200 with the event, 401 with the code', async () => {
-  const workerd = await serveWorker('js-examples/readme/worker.mjs', (wasmPath, port) =>
-    capnp(wasmPath, port, `bindings = [(name = "PROMPTFOO_WEBHOOK_SECRET", text = "${SECRET}")]`),
+  const workerd = await serveWorker('js-examples/readme/worker.mjs', (modules, port) =>
+    capnp(modules, port, `bindings = [(name = "PROMPTFOO_WEBHOOK_SECRET", text = "${SECRET}")]`),
   );
   const body = issueEvent('issue.status_changed', { status: 'fixed' });
   assert.deepEqual(await post(workerd.url, body).then((r) => [r.status, r.json]), [200, { received: 'issue.status_changed' }]);
@@ -279,9 +279,9 @@ test('Durable Objects (workerd): a delivery is accepted once, its repeat is 409,
   const binding = toml.match(/^name = "(\w+)"$/m)[1];
   const className = toml.match(/^class_name = "(\w+)"$/m)[1];
   assert.deepEqual([binding, className], ['REPLAY', 'ReplayGuard']);
-  const workerd = await serveWorker('js-examples/readme/durable-object.mjs', (wasmPath, port) =>
+  const workerd = await serveWorker('js-examples/readme/durable-object.mjs', (modules, port) =>
     capnp(
-      wasmPath,
+      modules,
       port,
       `durableObjectNamespaces = [(className = "${className}", uniqueKey = "readme-replay-guard")],
   durableObjectStorage = (inMemory = void),

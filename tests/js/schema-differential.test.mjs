@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseEvent, verify, WebhookVerificationError } from 'promptfoo-webhooks';
-import * as core from '../../pkg/src/wasm/core.js';
+import * as core from '../../pkg/src/wasm/tools.js';
 import { mulberry32 } from './json-gen.mjs';
 
-core.initSync({ module: readFileSync(new URL('../../pkg/src/wasm/core_bg.wasm', import.meta.url)) });
+core.initSync({ module: readFileSync(new URL('../../pkg/src/wasm/tools_bg.wasm', import.meta.url)) });
 
 const SECRET = 'whsec-test-0123456789abcdef';
 const CASES_PER_RUN = 6_000;

@@ -30,8 +30,7 @@ let workerd;
 const urls = {}; // receiver name -> base URL
 
 /** guard defines the namespace and its in-memory storage; each receiver binds it by serviceName. */
-function config(wasmPath, ports) {
-  const modules = `modules = [(name = "worker.js", esModule = embed "worker.js"), (name = "${wasmPath}", wasm = embed "${wasmPath}")]`;
+function config(modules, ports) {
   const text = (name, value) => `(name = "${name}", text = "${value}")`;
   const receiver = ({ name, shards, objects, ttlSeconds }) => `const ${name}Receiver :Workerd.Worker = (
   ${modules},
@@ -67,9 +66,9 @@ ${RECEIVERS.map(receiver).join('\n\n')}
 
 before(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'promptfoo-webhooks-stores-workerd-'));
-  const { wasmPath } = await bundleWorker(WORKER_ENTRY, workDir);
+  const { modules } = await bundleWorker(WORKER_ENTRY, workDir);
   const ports = await Promise.all(RECEIVERS.map(() => freePort()));
-  writeFileSync(join(workDir, 'config.capnp'), config(wasmPath, ports));
+  writeFileSync(join(workDir, 'config.capnp'), config(modules, ports));
   workerd = await startWorkerd(workDir, ports[0]);
   RECEIVERS.forEach(({ name }, i) => (urls[name] = `http://127.0.0.1:${ports[i]}/`));
 });

@@ -30,9 +30,9 @@ let baseUrl;
 
 before(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'promptfoo-webhooks-workerd-'));
-  const { wasmPath } = await bundleWorker(WORKER_ENTRY, workDir);
+  const { modules } = await bundleWorker(WORKER_ENTRY, workDir);
   const port = await freePort();
-  writeFileSync(join(workDir, 'config.capnp'), workerdConfig({ port, wasmPath, bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } }));
+  writeFileSync(join(workDir, 'config.capnp'), workerdConfig({ port, modules, bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } }));
   workerd = await startWorkerd(workDir, port);
   baseUrl = workerd.url;
 });

@@ -63,6 +63,7 @@ test('the tarball holds the built runtimes, both declaration files, the wasm and
     'dist/node.js',
     'dist/portable.cjs',
     'dist/wasm/core_bg.wasm',
+    'dist/wasm/tools_bg.wasm',
     'dist/workerd.js',
     'package.json',
     'portable/package.json',

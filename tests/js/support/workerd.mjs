@@ -4,20 +4,20 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const WASM = join(ROOT, 'pkg/dist/wasm/core_bg.wasm');
+const WASM_DIR = join(ROOT, 'pkg/dist/wasm');
 const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
 const STARTUP_TIMEOUT_MS = 20_000;
 
 /**
  * Bundles `entry` into `outDir`/worker.js as wrangler would, copies the wasm
- * it imports beside it, and returns `{ wasmPath, packageEntry }`: the wasm's
- * module name and the package file the bundler resolved, relative to the
- * repository (e.g. pkg/dist/workerd.js).
+ * modules it imports beside it, and returns `{ modules, packageEntry }`: the
+ * capnp `modules = [...]` list of the Worker, and the package file the
+ * bundler resolved, relative to the repository (e.g. pkg/dist/workerd.js).
  */
 export async function bundleWorker(entry, outDir) {
   const { metafile } = await build({
@@ -34,17 +34,20 @@ export async function bundleWorker(entry, outDir) {
     logLevel: 'warning',
   });
   const bundle = readFileSync(join(outDir, 'worker.js'), 'utf8');
-  const imported = bundle.match(/^import \w+ from ["'](\.\/[^"']+\.wasm)["'];?$/m);
-  if (!imported) throw new Error("the bundle does not import the wasm module (the package's workerd build was not picked)");
-  const wasmPath = imported[1].slice(2);
-  mkdirSync(dirname(join(outDir, wasmPath)), { recursive: true });
-  copyFileSync(WASM, join(outDir, wasmPath));
+  const wasmPaths = [...bundle.matchAll(/^import \w+ from ["'](\.\/[^"']+\.wasm)["'];?$/gm)].map((m) => m[1].slice(2));
+  if (wasmPaths.length === 0) throw new Error("the bundle imports no wasm module (the package's workerd build was not picked)");
+  for (const wasmPath of wasmPaths) {
+    mkdirSync(dirname(join(outDir, wasmPath)), { recursive: true });
+    copyFileSync(join(WASM_DIR, basename(wasmPath)), join(outDir, wasmPath));
+  }
+  const wasmModules = wasmPaths.map((path) => `(name = "${path}", wasm = embed "${path}")`);
+  const modules = `modules = [(name = "worker.js", esModule = embed "worker.js"), ${wasmModules.join(', ')}]`;
   const packageEntry = Object.keys(metafile.inputs).find((input) => /(^|\/)pkg\/dist\/[^/]+\.js$/.test(input));
-  return { wasmPath, packageEntry };
+  return { modules, packageEntry };
 }
 
 /** A capnp config serving worker.js (and its wasm) on 127.0.0.1:`port`; `bindings` are text bindings. */
-export function workerdConfig({ port, wasmPath, bindings = {} }) {
+export function workerdConfig({ port, modules, bindings = {} }) {
   const textBindings = Object.entries(bindings).map(([name, text]) => `(name = "${name}", text = "${text}")`);
   return `using Workerd = import "/workerd/workerd.capnp";
 
@@ -54,10 +57,7 @@ const config :Workerd.Config = (
 );
 
 const receiver :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed "worker.js"),
-    (name = "${wasmPath}", wasm = embed "${wasmPath}"),
-  ],
+  ${modules},
   bindings = [${textBindings.join(', ')}],
   compatibilityDate = "2024-09-23",
 );

@@ -1,52 +1,13 @@
-//! wasm-bindgen exports for the npm package: argument passing only. The JS
-//! layer (pkg/src) checks JS types; every rule lives in the modules above.
-//!
-//! Bodies come as `&str` or `&[u8]` (two exports each, so neither side
-//! converts one into the other). Failures are thrown as [`ErrorParts`],
-//! which the JS layer turns into a `WebhookVerificationError`.
+//! The verify module: what every receiver loads (see the module docs in `mod.rs`).
 
-use crate::canonical::{self, Object, Value};
-use crate::change::{issue_change_event as change_event, ChangeOptions};
-use crate::config;
-use crate::event::{Event, Issue};
+use super::{thrown, ErrorParts};
+use crate::canonical;
 use crate::schema::{self, Kind, MemberKinds, Members, Tree};
 use crate::signature::{parse_signature, Key};
-use crate::verify::{validate_payload, Verifier, DEFAULT_MAX_BODY_BYTES};
+use crate::verify::{Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
-
-/// A failure as the JS layer receives it.
-#[wasm_bindgen(getter_with_clone)]
-pub struct ErrorParts {
-    pub code: String,
-    pub message: String,
-    pub hint: String,
-    pub path: Option<String>,
-    /// A stable refinement of `code`, e.g. `too_old` / `in_future` for `timestamp_outside_window`.
-    pub reason: Option<String>,
-}
-
-impl From<Error> for ErrorParts {
-    fn from(error: Error) -> Self {
-        let path = match &error {
-            Error::InvalidPayload { path, .. } => Some(path.clone()),
-            _ => None,
-        };
-        let reason = error.reason().map(str::to_owned);
-        ErrorParts {
-            code: error.code().to_owned(),
-            message: error.to_string(),
-            hint: error.hint().to_owned(),
-            path,
-            reason,
-        }
-    }
-}
-
-fn thrown(error: Error) -> JsValue {
-    ErrorParts::from(error).into()
-}
 
 /// Describes a failure the JS layer detected, from the same table.
 #[wasm_bindgen]
@@ -158,9 +119,10 @@ impl WasmVerifier {
 
 fn whole_number(n: f64, option: &str, min: u32) -> Result<usize, JsValue> {
     if !n.is_finite() || n.fract() != 0.0 || n < f64::from(min) || n > 9_007_199_254_740_991.0 {
+        // The value itself is not echoed: printing any f64 would bring a float formatter into this module.
         return Err(thrown(Error::InvalidOptions {
             option: option.into(),
-            reason: format!("expected a whole number of at least {min}, got {}", Value::Number(n).to_json()),
+            reason: format!("expected a whole number of at least {min}"),
         }));
     }
     Ok(n as usize)
@@ -172,16 +134,6 @@ fn whole_number(n: f64, option: &str, min: u32) -> Result<usize, JsValue> {
 pub fn decode_signature(signature: Option<String>) -> Result<Vec<u8>, JsValue> {
     let header = signature.ok_or_else(|| thrown(Error::MissingSignature))?;
     parse_signature(&header).map(|bytes| bytes.to_vec()).map_err(thrown)
-}
-
-#[wasm_bindgen]
-pub fn canonicalize_text(text: &str) -> Result<String, JsValue> {
-    canonical::to_string(text).map_err(thrown)
-}
-
-#[wasm_bindgen]
-pub fn canonicalize_bytes(bytes: &[u8]) -> Result<String, JsValue> {
-    canonical::to_string_from_bytes(bytes).map_err(thrown)
 }
 
 /// Whether a body nests deeper than the core's limit (see [`canonical::nests_too_deep`]).
@@ -207,72 +159,22 @@ pub fn check_event_value(payload: JsValue, parsed_by_caller: bool) -> Result<(),
     schema::check(&JsTree::root(payload, parsed_by_caller)).map(drop).map_err(thrown)
 }
 
-/// Parses and validates JSON text in the core: the exact `invalid_json`
-/// error (with its offset) when `JSON.parse` has refused a body.
+/// Checks JSON text in the core: the exact `invalid_json` error (with its
+/// offset) when `JSON.parse` has refused a body or it nests too deep.
 #[wasm_bindgen]
-pub fn check_event_text(text: &str) -> Result<(), JsValue> {
-    check_event_bytes(text.as_bytes())
+pub fn check_json_text(text: &str) -> Result<(), JsValue> {
+    canonical::validate(text).map_err(thrown)
 }
 
 #[wasm_bindgen]
-pub fn check_event_bytes(bytes: &[u8]) -> Result<(), JsValue> {
-    validate_payload(bytes).map_err(thrown)
+pub fn check_json_bytes(bytes: &[u8]) -> Result<(), JsValue> {
+    check_json_text(&String::from_utf8_lossy(bytes))
 }
 
 /// Whether `name` is one of the events this version types.
 #[wasm_bindgen]
 pub fn is_known_event(name: &str) -> bool {
     crate::event::EVENT_NAMES.contains(&name)
-}
-
-/// The change event as JSON text, or `undefined` when nothing changed.
-#[wasm_bindgen]
-pub fn issue_change_event(
-    before_json: &str,
-    after_json: &str,
-    user_id: Option<String>,
-    timestamp: String,
-) -> Result<Option<String>, JsValue> {
-    let before = issue_from_json(before_json)?;
-    let after = issue_from_json(after_json)?;
-    let options = ChangeOptions { user_id, timestamp };
-    let event: Option<Event> = change_event(&before, &after, &options).map_err(thrown)?;
-    Ok(event.map(|e| e.to_json()))
-}
-
-fn issue_from_json(json: &str) -> Result<Issue, JsValue> {
-    let value = canonical::parse(json).map_err(thrown)?;
-    Issue::from_value(&value).map_err(thrown)
-}
-
-#[wasm_bindgen]
-pub fn generate_secret() -> Result<String, JsValue> {
-    config::generate_secret().map_err(thrown)
-}
-
-/// `{"ok":true,"config":{...}}` or `{"ok":false,"problems":[...]}` as JSON text.
-#[wasm_bindgen]
-pub fn validate_webhook_config(json: &str) -> Result<String, JsValue> {
-    let value = canonical::parse(json).map_err(thrown)?;
-    let mut report = Object::new();
-    match config::validate_webhook_config(&value) {
-        Ok(config) => {
-            report.insert("ok", true.into());
-            report.insert("config", config.to_value());
-        }
-        Err(problems) => {
-            report.insert("ok", false.into());
-            report.insert("problems", problems.iter().map(problem_value).collect::<Vec<_>>().into());
-        }
-    }
-    Ok(Value::Object(report).to_json())
-}
-
-fn problem_value(problem: &config::ConfigProblem) -> Value {
-    let mut o = Object::new();
-    o.insert("path", problem.path.as_str().into());
-    o.insert("message", problem.message.as_str().into());
-    Value::Object(o)
 }
 
 /// A JavaScript value seen as a JSON tree, read in place: checking a
