@@ -1,4 +1,5 @@
-// Size: the wasm module and the JS glue, raw and gzip, and a verify-only
+// Size: the wasm modules and the JS glue, raw and gzip; a verify-only Worker
+// bundled as wrangler does (esbuild, wasm kept external); and a verify-only
 // browser bundle built by esbuild for this package and for each peer.
 //
 //   node benches/size.mjs
@@ -12,17 +13,34 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
 const files = [
-  ['wasm module (pkg/dist/wasm/core_bg.wasm)', 'wasm/core_bg.wasm'],
-  ['Node ESM glue (pkg/dist/node.js)', 'node.js'],
-  ['Workers glue (pkg/dist/workerd.js)', 'workerd.js'],
-  ['browser build, wasm inlined (pkg/dist/browser.js)', 'browser.js'],
+  ['verify core wasm, loaded at import (pkg/dist/wasm/core_bg.wasm)', 'wasm/core_bg.wasm'],
+  ['tools wasm, loaded on first use (pkg/dist/wasm/tools_bg.wasm)', 'wasm/tools_bg.wasm'],
+  ['Node ESM glue, whole API (pkg/dist/node.js)', 'node.js'],
+  ['Workers glue, whole API (pkg/dist/workerd.js)', 'workerd.js'],
+  ['browser build, both wasm inlined (pkg/dist/browser.js)', 'browser.js'],
 ];
 const rows = files.map(([name, file]) => {
   const bytes = readFileSync(new URL(file, dist));
   return { name, raw: bytes.length, gzip: gz(bytes) };
 });
 const wasmGzip = rows[0].gzip;
-const workerGlueGzip = rows[2].gzip;
+const workerGlueGzip = rows[3].gzip;
+
+// A Worker that only verifies, bundled as wrangler does: its JS, and the
+// wasm modules it still imports (the tools module stays imported, though
+// never instantiated unless a tool is called).
+const worker = await build({
+  stdin: {
+    contents: `import { Webhook } from 'promptfoo-webhooks';
+export default { fetch: (request, env) => new Webhook(env.SECRET).verifyRequest(request).then((e) => new Response(e.event)) };`,
+    resolveDir: new URL('..', import.meta.url).pathname,
+    loader: 'js',
+  },
+  bundle: true, minify: true, write: false, format: 'esm', platform: 'neutral',
+  conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], logLevel: 'silent',
+});
+const workerJs = worker.outputFiles[0].contents;
+const workerImports = [...Buffer.from(workerJs).toString().matchAll(/from\s*"\.\/wasm\/(\w+)\.wasm"/g)].map((m) => m[1]);
 
 // What a browser app ships to verify one delivery, bundled and minified.
 const entries = {
@@ -49,11 +67,15 @@ for (const [name, contents] of Object.entries(entries)) {
 
 const lines = ['| artifact | raw | gzip |', '|---|---:|---:|'];
 for (const r of rows) lines.push(`| ${r.name} | ${kb(r.raw)} | ${kb(r.gzip)} |`);
-lines.push(`| wasm + Workers glue | | ${kb(wasmGzip + workerGlueGzip)} |`);
+lines.push(`| verify core wasm + Workers glue | | ${kb(wasmGzip + workerGlueGzip)} |`);
+lines.push(`| verify-only Worker as wrangler bundles it: JS | ${kb(workerJs.length)} | ${kb(gz(workerJs))} |`);
+lines.push(`| verify-only Worker: JS + verify core wasm | | ${kb(gz(workerJs) + wasmGzip)} |`);
+lines.push(`| (wasm modules the Worker imports) | ${workerImports.join(', ')} | |`);
 lines.push('', '| verify-only browser bundle (esbuild, minified) | raw | gzip |', '|---|---:|---:|');
 for (const b of bundles) lines.push(b.note ? `| ${b.name} | ${b.note} | |` : `| ${b.name} | ${kb(b.raw)} | ${kb(b.gzip)} |`);
 const table = lines.join('\n');
 console.log(`\nSize\n\n${table}`);
 mkdirSync(RESULTS, { recursive: true });
 writeFileSync(new URL('size.md', RESULTS), table + '\n');
-writeFileSync(new URL('size.json', RESULTS), JSON.stringify({ files: rows, bundles }, null, 2) + '\n');
+const verifyOnlyWorker = { js: { raw: workerJs.length, gzip: gz(workerJs) }, imports: workerImports };
+writeFileSync(new URL('size.json', RESULTS), JSON.stringify({ files: rows, verifyOnlyWorker, bundles }, null, 2) + '\n');

@@ -2,7 +2,7 @@
 // pkg/dist: one ES module per runtime, a CommonJS build for require(), and
 // the wasm file beside them.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const src = new URL('../pkg/src/', import.meta.url);
 const dist = new URL('../pkg/dist/', import.meta.url);
@@ -16,7 +16,26 @@ copyFileSync(new URL('../README.md', import.meta.url), new URL('../pkg/README.md
 // One hand-written declaration file serves both module systems.
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
 
-const common = { bundle: true, minify: true, keepNames: true, target: 'es2022', legalComments: 'none', logLevel: 'warning' };
+// The browser build inlines the tools module as a base64 string literal,
+// which bundlers can drop when no tool is used (tools-source.browser.js).
+writeFileSync(
+  new URL('wasm/tools_base64.js', src),
+  `export default ${JSON.stringify(readFileSync(new URL('wasm/tools_bg.wasm', src)).toString('base64'))};\n`,
+);
+
+/** Puts tools-source.<runtime>.js where core.js imports tools-source.js. */
+const toolsSource = (runtime) => ({
+  name: `tools-source-${runtime}`,
+  setup(build) {
+    build.onResolve({ filter: /^\.\/tools-source\.js$/ }, () => ({ path: path(src, `tools-source.${runtime}.js`) }));
+  },
+});
+
+// Names are kept as written (no identifier minification) so classes show as
+// themselves in stack traces and util.inspect; keepNames would do that too,
+// but its __name() calls are side effects that stop an app's bundler from
+// dropping what it does not use (tests/js/bundles.test.mjs).
+const common = { bundle: true, minifyWhitespace: true, minifySyntax: true, target: 'es2022', legalComments: 'none', logLevel: 'warning' };
 
 await Promise.all([
   build({ ...common, entryPoints: [path(src, 'node.js')], outfile: path(dist, 'node.js'), format: 'esm', platform: 'node' }),
@@ -37,6 +56,7 @@ await Promise.all([
     format: 'esm',
     platform: 'neutral',
     external: ['*.wasm'],
+    plugins: [toolsSource('workerd')],
   }),
   // The portable (wasm-only) build for require(), e.g. to compare paths in Node.
   build({
@@ -46,6 +66,7 @@ await Promise.all([
     format: 'cjs',
     platform: 'neutral',
     loader: { '.wasm': 'binary' },
+    plugins: [toolsSource('browser')],
   }),
   build({
     ...common,
@@ -54,6 +75,7 @@ await Promise.all([
     format: 'esm',
     platform: 'neutral',
     loader: { '.wasm': 'binary' },
+    plugins: [toolsSource('browser')],
   }),
 ]);
 console.log('[build] pkg/dist: node.js, node.cjs, workerd.js, browser.js, portable.cjs, index.d.ts, index.d.cts, wasm/core_bg.wasm, wasm/tools_bg.wasm');

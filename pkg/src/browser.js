@@ -2,10 +2,8 @@
 // bundle and compiled synchronously (well under Chromium's 8 MB limit for
 // synchronous compilation on the main thread), so there is no init call.
 import wasmBytes from './wasm/core_bg.wasm';
-import toolsBytes from './wasm/tools_bg.wasm';
-import { useTools, wasm } from './core.js';
+import { wasm } from './core.js';
 
 wasm.initSync({ module: wasmBytes });
-useTools(() => toolsBytes);
 
 export * from './api.js';

@@ -4,26 +4,21 @@
 // `wasm` is the verify core, which the runtime's entry (node.js, workerd.js,
 // browser.js) instantiates at import. `tools()` is the second module
 // (canonicalize, change events, config checks, secrets), instantiated on
-// its first use from the source the entry registered with `useTools`.
+// its first use from the runtime's tools-source.
 
 import * as wasm from './wasm/core.js';
 import * as toolsModule from './wasm/tools.js';
+import loadTools from './tools-source.js';
 import { WebhookVerificationError } from './errors.js';
 
 export { wasm };
 
-let toolsSource;
 let toolsReady = false;
-
-/** Registers how to get the tools module: `() => bytes | WebAssembly.Module`. */
-export function useTools(source) {
-  toolsSource = source;
-}
 
 /** The tools module, instantiated on first use. */
 export function tools() {
   if (!toolsReady) {
-    toolsModule.initSync({ module: toolsSource() });
+    toolsModule.initSync({ module: loadTools() });
     toolsReady = true;
   }
   return toolsModule;

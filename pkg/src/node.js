@@ -4,11 +4,10 @@
 // still runs in the core (see keyring.js).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { useTools, wasm } from './core.js';
+import { wasm } from './core.js';
 import { useNativeHmac } from './keyring.js';
 
 wasm.initSync({ module: readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)) });
-useTools(() => readFileSync(new URL('./wasm/tools_bg.wasm', import.meta.url)));
 
 useNativeHmac({
   // A private Buffer copy: createHmac sets up fastest from bytes (faster than

@@ -2,10 +2,8 @@
 // run time, so the module arrives precompiled through a .wasm import, which
 // wrangler and workerd resolve as a CompiledWasm module.
 import wasmModule from './wasm/core_bg.wasm';
-import toolsModule from './wasm/tools_bg.wasm';
-import { useTools, wasm } from './core.js';
+import { wasm } from './core.js';
 
 wasm.initSync({ module: wasmModule });
-useTools(() => toolsModule);
 
 export * from './api.js';

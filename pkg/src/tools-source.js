@@ -1,0 +1,10 @@
+// Where the tools module (canonicalize, change events, config checks,
+// secrets) comes from on its first use. This file serves Node (and Deno and
+// Bun through it): the wasm file beside the bundle, read when needed. The
+// Workers and browser builds put tools-source.workerd.js and
+// tools-source.browser.js in its place (scripts/build-pkg.mjs).
+import { readFileSync } from 'node:fs';
+
+export default function loadTools() {
+  return readFileSync(new URL('./wasm/tools_bg.wasm', import.meta.url));
+}

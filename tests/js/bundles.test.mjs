@@ -1,0 +1,67 @@
+// What apps bundle: an app that only verifies must not carry the tools
+// module (canonicalize, change events, config checks, secrets), which the
+// package loads on first use; one that uses a tool gets it and it works.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SECRET = 'whsec-test-0123456789abcdef';
+const BODY = JSON.stringify({ event: 'issue.created', timestamp: '2025-03-14T12:34:56Z', data: { issue: { id: 'i-1' }, eventData: {} } });
+const SIGNATURE = createHmac('sha256', SECRET).update(BODY).digest('hex');
+// A stretch of each module as the browser build inlines it: base64, so cut on a multiple of 3 bytes.
+const marker = (name) => readFileSync(join(ROOT, `pkg/dist/wasm/${name}_bg.wasm`)).subarray(999, 1299).toString('base64');
+
+async function browserBundle(contents) {
+  const result = await build({
+    stdin: { contents, resolveDir: ROOT, loader: 'js' },
+    bundle: true, minify: true, write: false, format: 'esm', platform: 'browser', logLevel: 'silent',
+  });
+  return Buffer.from(result.outputFiles[0].contents).toString();
+}
+
+/** Runs a bundle as an ES module in this process and returns its exports. */
+async function load(code) {
+  const dir = mkdtempSync(join(tmpdir(), 'promptfoo-webhooks-bundle-'));
+  try {
+    const file = join(dir, 'bundle.mjs');
+    writeFileSync(file, code);
+    return await import(pathToFileURL(file).href);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a browser app that only verifies carries the verify core, not the tools', async () => {
+  const code = await browserBundle(`export { verify } from 'promptfoo-webhooks';`);
+  assert.ok(code.includes(marker('core')), 'the verify core is inlined');
+  assert.ok(!code.includes(marker('tools')), 'the tools module was left out');
+  const { verify } = await load(code);
+  assert.equal(verify(BODY, SIGNATURE, SECRET).event, 'issue.created');
+});
+
+test('a browser app that canonicalizes carries the tools and loads them on first use', async () => {
+  const code = await browserBundle(`export { verify, canonicalize, generateSecret } from 'promptfoo-webhooks';`);
+  assert.ok(code.includes(marker('tools')));
+  const { verify, canonicalize, generateSecret } = await load(code);
+  assert.equal(verify(BODY, SIGNATURE, SECRET).event, 'issue.created');
+  assert.equal(canonicalize('{ "b": 1, "1": [1.50] }'), '{"1":[1.5],"b":1}');
+  assert.match(generateSecret(), /^[0-9a-f]{64}$/);
+});
+
+test('a Worker bundled as wrangler does imports both modules and inlines neither', async () => {
+  const result = await build({
+    stdin: { contents: `export { Webhook } from 'promptfoo-webhooks';`, resolveDir: ROOT, loader: 'js' },
+    bundle: true, minify: true, write: false, format: 'esm', platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], logLevel: 'silent',
+  });
+  const code = Buffer.from(result.outputFiles[0].contents).toString();
+  const imports = [...code.matchAll(/from\s*"\.\/wasm\/(\w+)\.wasm"/g)].map((m) => m[1]).sort();
+  assert.deepEqual(imports, ['core_bg', 'tools_bg']);
+  assert.ok(!code.includes(marker('core')) && !code.includes(marker('tools')));
+});
