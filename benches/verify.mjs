@@ -66,6 +66,9 @@ function contenders(body) {
       const expected = createHmac('sha256', SECRET).update(JSON.stringify(parsed)).digest('hex');
       check(timingSafeEqual(Buffer.from(signature), Buffer.from(expected)));
     },
+    // The document's pattern with this package's HMAC: the signature only, as the document checks it.
+    'promptfoo-webhooks verifySignature(JSON.stringify(req.body))': () => check(ours.verifySignature(JSON.stringify(parsed), signature, SECRET)),
+    // The typed event from a parsed body: signature, then the payload schema (and window, when set).
     'promptfoo-webhooks parsed body (allowParsedBody)': () => check(ours.verify(parsed, signature, SECRET, { allowParsedBody: true }).event === parsed.event),
     'WebCrypto (key imported once)': async () => check(await webcrypto.subtle.verify('HMAC', await cryptoKey, fromHeader(signature), bytes)),
     '@noble/hashes': () => check(Buffer.from(nobleHmac(nobleSha256, secretBytes, bytes)).equals(fromHeader(signature))),

@@ -254,12 +254,14 @@ impl Path<'_> {
 }
 
 /// Checks `payload` against the envelope and its event's `data` shape;
-/// returns the payload's `timestamp`. The first problem found, in table
+/// returns the payload's `timestamp` member, a string (read its text only
+/// when needed: from JS that is a copy). The first problem found, in table
 /// order and depth first, is the error: it names the member's JSON path.
-pub(crate) fn check<T: Tree>(payload: &T) -> Result<String, Error> {
+pub(crate) fn check<T: Tree>(payload: &T) -> Result<T, Error> {
     let root = Path::Root;
     expect_kind(payload, Kind::Object, &root)?;
     let event = string_member(payload, "event", &root)?;
+    let event = event.text().unwrap_or_default();
     let timestamp = string_member(payload, "timestamp", &root)?;
     let data_path = Path::Key(&root, "data");
     let data = payload.member("data").ok_or_else(|| invalid(&data_path, MISSING.into()))?;
@@ -272,10 +274,12 @@ pub(crate) fn check_issue<T: Tree>(issue: &T) -> Result<(), Error> {
     check_value(issue, Rule::Object(ISSUE), &Path::Root)
 }
 
-fn string_member<T: Tree>(object: &T, key: &'static str, parent: &Path) -> Result<String, Error> {
+/// The member `key`, which must be a string.
+fn string_member<T: Tree>(object: &T, key: &'static str, parent: &Path) -> Result<T, Error> {
     let path = Path::Key(parent, key);
     let value = object.member(key).ok_or_else(|| invalid(&path, MISSING.into()))?;
-    value.text().ok_or_else(|| wrong_type(&path, "string", value.kind()))
+    check_kind(value.kind(), Rule::String, &path)?;
+    Ok(value)
 }
 
 fn check_fields<T: Tree>(object: &T, fields: &'static [Field], parent: &Path) -> Result<(), Error> {
@@ -369,7 +373,7 @@ mod tests {
     #[test]
     fn returns_the_timestamp_of_a_valid_payload() {
         let value = canonical::parse(r#"{"event":"x.y","timestamp":"t","data":{}}"#).unwrap();
-        assert_eq!(check(&&value).unwrap(), "t");
+        assert_eq!(check(&&value).unwrap().text().as_deref(), Some("t"));
     }
 
     #[test]

@@ -253,6 +253,13 @@ impl Verifier {
         self.check_window(&timestamp, now_millis)
     }
 
+    /// Whether a replay window is set (the npm package skips reading the
+    /// timestamp's text out of JS when none is).
+    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
+    pub(crate) fn has_window(&self) -> bool {
+        self.tolerance_seconds.is_some()
+    }
+
     /// The replay window alone, for a payload already checked elsewhere
     /// (the npm package checks the object its `JSON.parse` returned).
     pub(crate) fn check_window(&self, timestamp: &str, now_millis: i64) -> Result<(), Error> {
@@ -298,7 +305,7 @@ pub fn validate_payload(body: &[u8]) -> Result<(), Error> {
 /// The payload's timestamp once the body is valid JSON of a valid shape.
 fn validate_event(body: &[u8]) -> Result<String, Error> {
     let value = canonical::parse_to_depth(&String::from_utf8_lossy(body), crate::event::SCHEMA_DEPTH)?;
-    schema::check(&&value)
+    Ok(schema::check(&&value)?.as_str().unwrap_or_default().to_owned())
 }
 
 fn check_window(stamp: &str, tolerance_seconds: u64, now_millis: i64) -> Result<(), Error> {

@@ -97,6 +97,10 @@ impl WasmVerifier {
     pub fn check_event(&self, payload: JsValue, now_millis: f64, parsed_by_caller: bool) -> Result<(), JsValue> {
         let verifier = self.ready()?;
         let timestamp = schema::check(&JsTree::root(payload, parsed_by_caller)).map_err(thrown)?;
+        if !verifier.has_window() {
+            return Ok(());
+        }
+        let timestamp = timestamp.text().unwrap_or_default();
         verifier.check_window(&timestamp, now_millis as i64).map_err(thrown)
     }
 
