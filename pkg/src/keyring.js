@@ -141,7 +141,7 @@ export class KeyRing {
 
   /** Lower-case hex signature with the first secret. */
   sign(raw) {
-    if (this.#nativeKeys) return nativeHmac.hex(this.#nativeKeys[0], raw);
+    if (this.#hashNatively(raw)) return nativeHmac.hex(this.#nativeKeys[0], raw);
     const core = this.#core;
     return typeof raw === 'string' ? call(() => core.sign_text(raw)) : call(() => core.sign_bytes(raw));
   }

@@ -3,8 +3,9 @@
 // Bun through it): the wasm file beside the bundle, read when needed. The
 // Workers and browser builds put tools-source.workerd.js and
 // tools-source.browser.js in its place (scripts/build-pkg.mjs).
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 export default function loadTools() {
-  return readFileSync(new URL('./wasm/tools_bg.wasm', import.meta.url));
+  const builtin = globalThis.process.getBuiltinModule ?? createRequire(import.meta.url);
+  return builtin('node:fs').readFileSync(new URL('./wasm/tools_bg.wasm', import.meta.url));
 }
