@@ -143,7 +143,11 @@ export interface VerifyOptions {
   toleranceSeconds?: number;
   /** Default 5 MiB (5,242,880). */
   maxBodyBytes?: number;
-  /** Accept a parsed object (e.g. Express `req.body`) and verify `JSON.stringify` of it. */
+  /**
+   * Accept a parsed object (e.g. Express `req.body`) and verify `JSON.stringify` of it.
+   * The event returned is that object itself, with `secretIndex` added, when it is
+   * plain JSON data; otherwise what `JSON.parse` makes of the signed text.
+   */
   allowParsedBody?: boolean;
   /** The clock for the replay window: a function, a Date, or Unix milliseconds. */
   now?: (() => Date | number) | Date | number;
