@@ -24,6 +24,8 @@ export function buildDeliveries(lib, vectors) {
       const signed = lib.signPayload(JSON.parse(vector.json), vector.signWith);
       body = signed.body;
       signature = signed.headers[lib.SIGNATURE_HEADER];
+      // The tools module (loaded on first use) in every runtime: JSON.stringify's output is canonical.
+      if (lib.canonicalize(body) !== body) throw new Error(`${vector.name}: canonicalize changed JSON.stringify's output`);
     }
     if (vector.tamper) body = replaceFirst(body, vector.tamper.replace, vector.tamper.with);
     if (vector.signature === 'sha256-prefix') signature = `sha256=${signature}`;
