@@ -19,14 +19,19 @@ mod tools;
 #[cfg(feature = "wasm-verify")]
 mod verify;
 
-/// A failure as the JS layer receives it.
+/// A failure as the JS layer receives it (read-only: no setters in the glue).
 #[wasm_bindgen(getter_with_clone)]
 pub struct ErrorParts {
+    #[wasm_bindgen(readonly)]
     pub code: String,
+    #[wasm_bindgen(readonly)]
     pub message: String,
+    #[wasm_bindgen(readonly)]
     pub hint: String,
+    #[wasm_bindgen(readonly)]
     pub path: Option<String>,
     /// A stable refinement of `code`, e.g. `too_old` / `in_future` for `timestamp_outside_window`.
+    #[wasm_bindgen(readonly)]
     pub reason: Option<String>,
 }
 
