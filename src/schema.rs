@@ -1,7 +1,7 @@
 //! The documented payload shapes as data: which members each object must or
 //! may have, and of what type. One table, walked over any tree through
 //! [`Tree`]: the crate's own [`Value`] (for [`Event::from_owned`]) and, in
-//! the npm package, the object `JSON.parse` returned (src/wasm.rs), so the
+//! the npm package, the object `JSON.parse` returned (src/wasm/verify.rs), so the
 //! JS layer never keeps a copy of these rules.
 //!
 //! Rules: a required member must be present (for [`Rule::Any`], `null`

@@ -1,4 +1,4 @@
-// What the core's schema check (src/wasm.rs, JsTree) asks of a JS value, one
+// What the core's schema check (src/wasm/verify.rs, JsTree) asks of a JS value, one
 // call per question: a call from wasm into JS costs about as much as the
 // check itself, so the typeof tests are not made one import at a time.
 

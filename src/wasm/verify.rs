@@ -182,9 +182,9 @@ pub fn is_known_event(name: &str) -> bool {
 }
 
 /// A JavaScript value seen as a JSON tree, read in place: checking a
-/// payload costs two calls into JS per schema member, whatever the size of
-/// the body, and copies nothing but the strings the checks need (`event`
-/// and `timestamp`).
+/// payload costs one call into JS per schema table and two per object the
+/// schema descends into, whatever the size of the body, and copies nothing
+/// but the strings the checks need (`event`, and `timestamp` for a window).
 ///
 /// As `JSON.stringify` does, members that are `undefined`, functions or
 /// symbols are absent. A caller's parsed body may be a richer object than
