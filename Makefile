@@ -47,6 +47,7 @@ demo: build
 bench: build
 	node benches/verify.mjs
 	node benches/canonicalize.mjs
+	node benches/native.mjs
 	node benches/coldstart.mjs
 	node benches/size.mjs
 
