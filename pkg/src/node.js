@@ -8,7 +8,7 @@ import { useNativeHmac } from './keyring.js';
 
 // Builtins come through require: an ESM import of node:fs would build its
 // whole namespace (streams included), a few ms at startup.
-const builtin = globalThis.process.getBuiltinModule ?? createRequire(import.meta.url);
+const builtin = globalThis.process?.getBuiltinModule ?? createRequire(import.meta.url);
 
 wasm.initSync({ module: builtin('node:fs').readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)) });
 

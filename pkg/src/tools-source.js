@@ -6,6 +6,6 @@
 import { createRequire } from 'node:module';
 
 export default function loadTools() {
-  const builtin = globalThis.process.getBuiltinModule ?? createRequire(import.meta.url);
+  const builtin = globalThis.process?.getBuiltinModule ?? createRequire(import.meta.url);
   return builtin('node:fs').readFileSync(new URL('./wasm/tools_bg.wasm', import.meta.url));
 }
