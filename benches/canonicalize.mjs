@@ -7,10 +7,9 @@ import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalize } from 'promptfoo-webhooks';
-import { payloadOfSize } from './payloads.mjs';
+import { label, payloadOfSize, SIZES } from './payloads.mjs';
 
 const QUICK = process.argv.includes('--quick');
-const SIZES = [256, 1536, 16 * 1024, 1024 * 1024];
 const ROUNDS = QUICK ? 3 : 7;
 const SLICE_MS = QUICK ? 60 : 150;
 const RESULTS = new URL('./results/', import.meta.url);
@@ -27,7 +26,6 @@ function opsPerSecond(fn, sliceMs) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const label = (bytes) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`);
 
 // The native side: a release build of examples/canonical_bench.rs times the same files.
 const dir = mkdtempSync(join(tmpdir(), 'canon-bench-'));

@@ -7,15 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { payloadOfSize } from './payloads.mjs';
+import { label, payloadOfSize, SIZES } from './payloads.mjs';
 
 const QUICK = process.argv.includes('--quick');
-const SIZES = [256, 1536, 16 * 1024, 1024 * 1024];
 const ROUNDS = QUICK ? 3 : 7;
 const SLICE_MS = QUICK ? 60 : 150;
 const RESULTS = new URL('./results/', import.meta.url);
 const repo = new URL('..', import.meta.url).pathname;
-const label = (bytes) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`);
 
 const dir = mkdtempSync(join(tmpdir(), 'native-bench-'));
 const files = SIZES.map((size, i) => {

@@ -1,5 +1,11 @@
 // The bodies every benchmark measures, by size.
 
+/** The body sizes every benchmark reports. */
+export const SIZES = [256, 1536, 16 * 1024, 1024 * 1024];
+
+/** A size as the tables show it: `256 B`, `1.5 KB`, `1 MB`. */
+export const label = (bytes) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`);
+
 /** A realistic payload of about `size` bytes: an issue with a growing history. */
 export function payloadOfSize(size) {
   if (size < 400) {

@@ -16,10 +16,9 @@ import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import fastSha256 from 'fast-sha256';
 import { barChart } from './chart.mjs';
-import { payloadOfSize } from './payloads.mjs';
+import { label, payloadOfSize, SIZES } from './payloads.mjs';
 
 const QUICK = process.argv.includes('--quick');
-const SIZES = [256, 1536, 16 * 1024, 1024 * 1024];
 const ROUNDS = QUICK ? 3 : 7;
 const SLICE_MS = QUICK ? 40 : 120;
 const SECRET = 'whsec-bench-0123456789abcdef';
@@ -119,7 +118,6 @@ async function measure(size) {
   return { size: Buffer.byteLength(body), rows: names.map((name) => ({ name, opsPerSecond: median(ops[name]), ratio: median(ratios[name]) })) };
 }
 
-const label = (bytes) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`);
 
 const results = [];
 for (const size of SIZES) results.push(await measure(size));

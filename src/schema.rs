@@ -336,16 +336,17 @@ fn check_kind(kind: Kind, rule: Rule, path: &Path) -> Result<(), Error> {
         Rule::Object(_) => Kind::Object,
         Rule::Any => return Ok(()),
     };
-    match kind == expected {
-        true => Ok(()),
-        false => Err(wrong_type(path, expected.name(), kind)),
-    }
+    require_kind(kind, expected, path)
 }
 
 fn expect_kind<T: Tree>(value: &T, expected: Kind, path: &Path) -> Result<(), Error> {
-    match value.kind() {
-        kind if kind == expected => Ok(()),
-        kind => Err(wrong_type(path, expected.name(), kind)),
+    require_kind(value.kind(), expected, path)
+}
+
+fn require_kind(kind: Kind, expected: Kind, path: &Path) -> Result<(), Error> {
+    match kind == expected {
+        true => Ok(()),
+        false => Err(wrong_type(path, expected.name(), kind)),
     }
 }
 
