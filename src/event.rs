@@ -793,7 +793,9 @@ impl Event {
     /// ```
     pub fn from_owned(value: Value) -> Result<Event, Error> {
         // The schema finds every problem; reading the checked tree cannot fail.
-        let timestamp = schema::check(&&value)?.as_str().unwrap_or_default().to_owned();
+        schema::check(&&value)?;
+        let timestamp =
+            value.as_object().and_then(|o| o.get("timestamp")).and_then(Value::as_str).unwrap_or_default().to_owned();
         let mut envelope = Reader::new(value);
         let name = envelope.string("event");
         let payload = Payload::from_data(name, envelope.object("data"));

@@ -47,7 +47,7 @@ impl Kind {
         })
     }
 
-    fn code(kind: Option<Kind>) -> u64 {
+    pub(crate) fn code(kind: Option<Kind>) -> u64 {
         match kind {
             None => 0,
             Some(Kind::Null) => 1,
@@ -104,24 +104,23 @@ impl MemberKinds {
 /// of a JS number.
 const MAX_MEMBERS: usize = 17;
 
-/// Read access to a parsed JSON tree: all the checker needs.
+/// Read access to a parsed JSON tree: all the checker needs. A tree read
+/// across a language boundary answers each question in one call, so the
+/// questions are the checker's own: a table's member kinds at once, a
+/// member's text, an array's first element of the wrong kind.
 pub(crate) trait Tree: Sized {
     fn kind(&self) -> Kind;
-    /// The member `key` of an object; `None` when absent (or not an object).
-    fn member(&self, key: &'static str) -> Option<Self>;
-    /// The kinds of `members` of an object. A tree read across a language
-    /// boundary answers in one call what would take one call per member.
-    fn member_kinds(&self, members: Members) -> MemberKinds {
-        let packed = members
-            .keys()
-            .enumerate()
-            .fold(0, |packed, (index, key)| packed | Kind::code(self.member(key).map(|m| m.kind())) << (3 * index));
-        MemberKinds(packed)
-    }
-    /// The elements of an array (none for anything else), read as they are used.
-    fn elements(&self) -> impl Iterator<Item = Self> + '_;
-    /// The text of a string (`None` for anything else).
-    fn text(&self) -> Option<String>;
+    /// The kinds of `members` of an object.
+    fn member_kinds(&self, members: Members) -> MemberKinds;
+    /// The member `key` of an object, which [`Tree::member_kinds`] said is of
+    /// `kind` (a tree may take that rather than ask again); `None` when absent.
+    fn member(&self, key: &'static str, kind: Kind) -> Option<Self>;
+    /// The text of the member `key` of an object, when it is a string.
+    fn member_text(&self, key: &'static str) -> Option<String>;
+    /// The first element of an array whose kind is not `kind`, with its
+    /// index; `None` when every element is (or this is no array). A missing
+    /// element reads as null, as `JSON.stringify` writes it.
+    fn first_element_not(&self, kind: Kind) -> Option<(usize, Kind)>;
 }
 
 impl<'a> Tree for &'a Value {
@@ -136,16 +135,24 @@ impl<'a> Tree for &'a Value {
         }
     }
 
-    fn member(&self, key: &'static str) -> Option<&'a Value> {
+    fn member_kinds(&self, members: Members) -> MemberKinds {
+        let packed = members.keys().enumerate().fold(0, |packed, (index, key)| {
+            packed | Kind::code(self.as_object().and_then(|o| o.get(key)).map(|member| member.kind())) << (3 * index)
+        });
+        MemberKinds(packed)
+    }
+
+    fn member(&self, key: &'static str, _kind: Kind) -> Option<&'a Value> {
         self.as_object()?.get(key)
     }
 
-    fn elements(&self) -> impl Iterator<Item = &'a Value> + '_ {
-        self.as_array().into_iter().flatten()
+    fn member_text(&self, key: &'static str) -> Option<String> {
+        self.as_object()?.get(key)?.as_str().map(str::to_owned)
     }
 
-    fn text(&self) -> Option<String> {
-        self.as_str().map(str::to_owned)
+    fn first_element_not(&self, kind: Kind) -> Option<(usize, Kind)> {
+        let elements = self.as_array()?;
+        elements.iter().map(|element| element.kind()).enumerate().find(|(_, k)| *k != kind)
     }
 }
 
@@ -253,33 +260,27 @@ impl Path<'_> {
     }
 }
 
-/// Checks `payload` against the envelope and its event's `data` shape;
-/// returns the payload's `timestamp` member, a string (read its text only
-/// when needed: from JS that is a copy). The first problem found, in table
-/// order and depth first, is the error: it names the member's JSON path.
-pub(crate) fn check<T: Tree>(payload: &T) -> Result<T, Error> {
+/// `$`: `data`'s own members depend on `event`, so they are checked after.
+const ENVELOPE: &[Field] =
+    table(&[required("event", Rule::String), required("timestamp", Rule::String), required("data", Rule::Object(&[]))]);
+
+/// Checks `payload` against the envelope and its event's `data` shape. The
+/// first problem found, in table order and depth first, is the error: it
+/// names the member's JSON path.
+pub(crate) fn check<T: Tree>(payload: &T) -> Result<(), Error> {
     let root = Path::Root;
-    expect_kind(payload, Kind::Object, &root)?;
-    let event = string_member(payload, "event", &root)?;
-    let event = event.text().unwrap_or_default();
-    let timestamp = string_member(payload, "timestamp", &root)?;
+    require_kind(payload.kind(), Kind::Object, &root)?;
+    check_fields(payload, ENVELOPE, &root)?;
+    let event = payload.member_text("event").unwrap_or_default();
     let data_path = Path::Key(&root, "data");
-    let data = payload.member("data").ok_or_else(|| invalid(&data_path, MISSING.into()))?;
-    check_value(&data, Rule::Object(data_fields(&event)), &data_path)?;
-    Ok(timestamp)
+    let data = payload.member("data", Kind::Object).ok_or_else(|| invalid(&data_path, MISSING.into()))?;
+    check_fields(&data, data_fields(&event), &data_path)
 }
 
 /// Checks a standalone issue object, as `$`.
 pub(crate) fn check_issue<T: Tree>(issue: &T) -> Result<(), Error> {
-    check_value(issue, Rule::Object(ISSUE), &Path::Root)
-}
-
-/// The member `key`, which must be a string.
-fn string_member<T: Tree>(object: &T, key: &'static str, parent: &Path) -> Result<T, Error> {
-    let path = Path::Key(parent, key);
-    let value = object.member(key).ok_or_else(|| invalid(&path, MISSING.into()))?;
-    check_kind(value.kind(), Rule::String, &path)?;
-    Ok(value)
+    require_kind(issue.kind(), Kind::Object, &Path::Root)?;
+    check_fields(issue, ISSUE, &Path::Root)
 }
 
 fn check_fields<T: Tree>(object: &T, fields: &'static [Field], parent: &Path) -> Result<(), Error> {
@@ -298,33 +299,23 @@ fn check_fields<T: Tree>(object: &T, fields: &'static [Field], parent: &Path) ->
         if null_is_absent && kind == Kind::Null {
             continue;
         }
+        check_kind(kind, field.rule, &path)?;
+        // Containers with rules of their own are read further.
         match field.rule {
-            // Containers are read further; for the rest the kind is the check.
-            Rule::Object(_) | Rule::Strings => {
-                let value = object.member(field.key).ok_or_else(|| invalid(&path, MISSING.into()))?;
-                check_value(&value, field.rule, &path)?;
+            Rule::Object(inner) if !inner.is_empty() => {
+                let value = object.member(field.key, kind).ok_or_else(|| invalid(&path, MISSING.into()))?;
+                check_fields(&value, inner, &path)?;
             }
-            rule => check_kind(kind, rule, &path)?,
+            Rule::Strings => {
+                let value = object.member(field.key, kind).ok_or_else(|| invalid(&path, MISSING.into()))?;
+                if let Some((index, got)) = value.first_element_not(Kind::String) {
+                    return Err(wrong_type(&Path::Index(&path, index), Kind::String.name(), got));
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
-}
-
-fn check_value<T: Tree>(value: &T, rule: Rule, path: &Path) -> Result<(), Error> {
-    match rule {
-        Rule::Strings => {
-            expect_kind(value, Kind::Array, path)?;
-            for (index, element) in value.elements().enumerate() {
-                expect_kind(&element, Kind::String, &Path::Index(path, index))?;
-            }
-            Ok(())
-        }
-        Rule::Object(fields) => {
-            expect_kind(value, Kind::Object, path)?;
-            check_fields(value, fields, path)
-        }
-        rule => check_kind(value.kind(), rule, path),
-    }
 }
 
 /// The rules that look at a value's kind alone.
@@ -337,10 +328,6 @@ fn check_kind(kind: Kind, rule: Rule, path: &Path) -> Result<(), Error> {
         Rule::Any => return Ok(()),
     };
     require_kind(kind, expected, path)
-}
-
-fn expect_kind<T: Tree>(value: &T, expected: Kind, path: &Path) -> Result<(), Error> {
-    require_kind(value.kind(), expected, path)
 }
 
 fn require_kind(kind: Kind, expected: Kind, path: &Path) -> Result<(), Error> {
@@ -372,9 +359,23 @@ mod tests {
     }
 
     #[test]
-    fn returns_the_timestamp_of_a_valid_payload() {
-        let value = canonical::parse(r#"{"event":"x.y","timestamp":"t","data":{}}"#).unwrap();
-        assert_eq!(check(&&value).unwrap().text().as_deref(), Some("t"));
+    fn an_unknown_event_needs_only_the_envelope() {
+        let value = canonical::parse(r#"{"event":"x.y","timestamp":"t","data":{"any":1}}"#).unwrap();
+        assert!(check(&&value).is_ok());
+        assert_eq!(
+            error_of(r#"{"event":"x.y","timestamp":"t","data":[]}"#),
+            ("$.data".into(), "expected object, got array".into())
+        );
+    }
+
+    #[test]
+    fn a_bad_element_is_named_by_its_index() {
+        assert_eq!(
+            error_of(
+                r#"{"event":"issue.updated","timestamp":"t","data":{"issue":{"id":"i"},"eventData":{"changes":["a",null]}}}"#
+            ),
+            ("$.data.eventData.changes[1]".into(), "expected string, got null".into())
+        );
     }
 
     #[test]

@@ -305,7 +305,13 @@ pub fn validate_payload(body: &[u8]) -> Result<(), Error> {
 /// The payload's timestamp once the body is valid JSON of a valid shape.
 fn validate_event(body: &[u8]) -> Result<String, Error> {
     let value = canonical::parse_to_depth(&String::from_utf8_lossy(body), crate::event::SCHEMA_DEPTH)?;
-    Ok(schema::check(&&value)?.as_str().unwrap_or_default().to_owned())
+    schema::check(&&value)?;
+    Ok(value
+        .as_object()
+        .and_then(|o| o.get("timestamp"))
+        .and_then(canonical::Value::as_str)
+        .unwrap_or_default()
+        .to_owned())
 }
 
 fn check_window(stamp: &str, tolerance_seconds: u64, now_millis: i64) -> Result<(), Error> {

@@ -2,8 +2,8 @@
 // types of its arguments, then hands the work to the Rust core; values,
 // formats and error texts are the core's business.
 
-import { call, coreError, tools, wasm } from './core.js';
-import { encodeIfLarge, KeyRing } from './keyring.js';
+import { call, coreError, toScratch, tools, wasm } from './core.js';
+import { KeyRing } from './keyring.js';
 import { disposedError, guarded, invalidArgType, isOwnError, kindOf, WebhookVerificationError } from './errors.js';
 import { bodyText, isParsedBody, rawBody, readBounded, unsupportedBody } from './body.js';
 
@@ -265,7 +265,8 @@ export class Webhook {
 function verifyDelivery(keys, body, signature, allowParsedBody, now) {
   const sig = signatureArg(signature);
   const { raw, parsed } = deliveryBody(body, allowParsedBody);
-  const nowMs = nowMillis(now);
+  // The clock is read when a window needs it, or when the caller gave one (whose errors count).
+  const nowMs = keys.hasWindow || now !== undefined ? nowMillis(now) : 0;
   const secretIndex = keys.signatureIndex(raw, sig);
   const check = (payload, parsedByCaller) => keys.checkEvent(payload, nowMs, parsedByCaller);
   const event = checkedPayload(raw, parsed, check);
@@ -334,28 +335,35 @@ let maxTreeDepth;
  */
 function parseJson(raw) {
   maxTreeDepth ??= wasm.max_tree_depth();
-  const body = encodeIfLarge(raw);
   if (raw.length > maxTreeDepth) {
-    const tooDeep = typeof body === 'string' ? wasm.nests_too_deep_text(body) : wasm.nests_too_deep_bytes(body);
-    if (tooDeep) explainInvalidJson(body, 'nesting too deep');
+    const { bodyLength } = toScratch(raw);
+    if (call(wasm.nests_too_deep_scratch, bodyLength)) explainInvalidJson(raw, 'nesting too deep');
   }
   try {
     return JSON.parse(bodyText(raw));
   } catch (error) {
-    return explainInvalidJson(body, String(error?.message));
+    return explainInvalidJson(raw, String(error?.message));
   }
 }
 
-/** Throws the core's invalid_json error for `body`, or one with `detail` should the core accept it. */
-function explainInvalidJson(body, detail) {
-  if (typeof body === 'string') call(wasm.check_json_text, body);
-  else call(wasm.check_json_bytes, body);
+/** Throws the core's invalid_json error for `raw`, or one with `detail` should the core accept it. */
+function explainInvalidJson(raw, detail) {
+  const { bodyLength } = toScratch(raw);
+  call(wasm.check_json_scratch, bodyLength);
   throw coreError('invalid_json', detail);
 }
 
+// One descriptor per secret index, made once: defining the property is per delivery.
+const secretIndexDescriptors = [];
+
 function withSecretIndex(event, secretIndex) {
+  const descriptor = (secretIndexDescriptors[secretIndex] ??= Object.freeze({
+    value: secretIndex,
+    enumerable: false,
+    configurable: true,
+  }));
   try {
-    return Reflect.defineProperty(event, 'secretIndex', { value: secretIndex, enumerable: false, configurable: true });
+    return Reflect.defineProperty(event, 'secretIndex', descriptor);
   } catch {
     return false; // a Proxy's trap threw
   }

@@ -4,15 +4,15 @@
 // natively: it is several times faster than SHA-256 in wasm and the body
 // need not be copied into wasm memory for the signature check.
 
-import { call, coreError, wasm } from './core.js';
-import { guarded, invalidArgType } from './errors.js';
+import { call, coreError, toScratch, wasm } from './core.js';
+import { guarded, invalidArgType, isOwnError } from './errors.js';
 import { bytesOf } from './body.js';
 
 let nativeHmac;
 
 // Below this many bytes the wasm HMAC with its prepared state beats a
 // native one, whose per-call setup dominates small bodies (benches/verify.mjs).
-const NATIVE_HMAC_MIN_BYTES = 1024;
+const NATIVE_HMAC_MIN_BYTES = 512;
 // The common header shape, 64 hex digits, is decoded without a trip into
 // wasm. Anything else (padding, a prefix, bad length) goes to the core for
 // the exact error.
@@ -21,9 +21,9 @@ const SIGNATURE_BYTES = 32;
 
 /**
  * Installs a native HMAC-SHA256: `prepare(secret) -> key`,
- * `digest(key, body) -> Uint8Array`, `hex(key, body) -> string`,
- * `equal(a, b) -> boolean` (constant time), `byteLength(string) -> number`,
- * `fromHex(string) -> Uint8Array` (stopping at the first pair that is not hex).
+ * `hex(key, body) -> string` (lower case), `equal(a, b) -> boolean`
+ * (constant time), `byteLength(string) -> number`, `fromHex(string) ->
+ * Uint8Array` (stopping at the first pair that is not hex).
  */
 export function useNativeHmac(impl) {
   nativeHmac = impl;
@@ -58,6 +58,7 @@ export class KeyRing {
   #core;
   #nativeKeys;
   #limit;
+  #window;
 
   constructor(secret, maxBodyBytes, toleranceSeconds) {
     const secrets = secretList(secret);
@@ -74,12 +75,18 @@ export class KeyRing {
     }
     this.#core = core;
     this.#limit = core.body_limit();
+    this.#window = core.has_window();
     // Only secrets the core accepted reach the native side.
     this.#nativeKeys = nativeHmac && secrets.map((s) => nativeHmac.prepare(s));
   }
 
   get bodyLimit() {
     return this.#limit;
+  }
+
+  /** Whether payloads are checked against a replay window (which reads the clock). */
+  get hasWindow() {
+    return this.#window;
   }
 
   /** The body_too_large error for `size` bytes, or undefined when it fits. */
@@ -97,10 +104,8 @@ export class KeyRing {
     const core = this.#core;
     if (!this.#hashNatively(raw)) {
       checkSizeBeforeCopy(core, raw, this.#limit);
-      const body = encodeIfLarge(raw);
-      return typeof body === 'string'
-        ? call(() => core.check_signature_text(body, signature))
-        : call(() => core.check_signature_bytes(body, signature));
+      const { bodyLength, signatureLength } = toScratch(raw, signature);
+      return call(() => core.check_signature_scratch(bodyLength, signatureLength));
     }
     // A string's UTF-8 length is at most three bytes per UTF-16 unit: most
     // bodies are judged by their length alone.
@@ -109,7 +114,7 @@ export class KeyRing {
       const tooLarge = this.sizeError(byteLength(raw));
       if (tooLarge) throw tooLarge;
     }
-    const index = this.#nativeMatch(raw, decodeSignature(signature));
+    const index = this.#nativeMatch(raw, signature);
     if (index < 0) throw coreError('signature_mismatch');
     return index;
   }
@@ -128,22 +133,23 @@ export class KeyRing {
     const core = this.#core;
     if (!this.#hashNatively(raw)) {
       checkSizeBeforeCopy(core, raw, this.#limit);
-      return typeof raw === 'string' ? core.signature_matches_text(raw, signature) : core.signature_matches_bytes(raw, signature);
+      const { bodyLength, signatureLength } = toScratch(raw, signature);
+      return core.signature_matches_scratch(bodyLength, signatureLength);
     }
-    let expected;
     try {
-      expected = decodeSignature(signature);
-    } catch {
-      return false;
+      return this.#nativeMatch(raw, signature) >= 0;
+    } catch (error) {
+      if (isOwnError(error)) return false; // a malformed signature
+      throw error;
     }
-    return this.#nativeMatch(raw, expected) >= 0;
   }
 
   /** Lower-case hex signature with the first secret. */
   sign(raw) {
     if (this.#hashNatively(raw)) return nativeHmac.hex(this.#nativeKeys[0], raw);
     const core = this.#core;
-    return typeof raw === 'string' ? call(() => core.sign_text(raw)) : call(() => core.sign_bytes(raw));
+    const { bodyLength } = toScratch(raw);
+    return call(() => core.sign_scratch(bodyLength));
   }
 
   free() {
@@ -157,25 +163,40 @@ export class KeyRing {
     return this.#nativeKeys !== undefined && (typeof raw === 'string' ? raw.length : raw.byteLength) >= NATIVE_HMAC_MIN_BYTES;
   }
 
-  // Every key is tried, so the time taken does not say which one matched.
-  #nativeMatch(raw, expected) {
+  /**
+   * The index of the secret whose HMAC `signature` is, or -1. Every key is
+   * tried, so the time taken does not say which one matched. A malformed
+   * signature throws the core's error.
+   */
+  #nativeMatch(raw, signature) {
+    // A header of the usual shape is compared as text with the hex digests:
+    // decoding it and comparing bytes costs more than hashing a small body.
+    // Any other form (upper case, blanks, missing, malformed) is decoded by
+    // the core's rules first, which also give its exact error.
+    const usual = typeof signature === 'string' && signature.length === HEX_SIGNATURE_LENGTH;
+    let expected = usual ? undefined : decodeSignature(signature);
     const keys = this.#nativeKeys;
+    const digests = keys.length === 1 ? [nativeHmac.hex(keys[0], raw)] : keys.map((key) => nativeHmac.hex(key, raw));
     let found = -1;
-    for (let index = 0; index < keys.length; index++) {
-      if (nativeHmac.equal(nativeHmac.digest(keys[index], raw), expected) && found < 0) found = index;
+    if (usual) {
+      for (let index = 0; index < digests.length; index++) {
+        if (sameText(digests[index], signature) && found < 0) found = index;
+      }
+      if (found >= 0) return found;
+      expected = decodeSignature(signature);
+    }
+    for (let index = 0; index < digests.length; index++) {
+      if (nativeHmac.equal(nativeHmac.fromHex(digests[index]), expected) && found < 0) found = index;
     }
     return found;
   }
 }
 
-// Passing a string, the bindings reserve three bytes per character in wasm
-// memory until they know its UTF-8 length. For a large body, encoding it in
-// JS first keeps wasm memory at one copy of the bytes.
-const LARGE_STRING = 64 * 1024;
-const encoder = new TextEncoder();
-
-export function encodeIfLarge(raw) {
-  return typeof raw === 'string' && raw.length >= LARGE_STRING ? encoder.encode(raw) : raw;
+/** Equal strings of the same length, in a time that does not depend on where they differ. */
+function sameText(a, b) {
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 function decodeSignature(signature) {

@@ -21,7 +21,6 @@ useNativeHmac({
   // A private Buffer copy: createHmac sets up fastest from bytes (faster than
   // from a KeyObject or a string, benches/verify.mjs).
   prepare: (secret) => Buffer.from(secret),
-  digest: (key, body) => nodeCrypto().createHmac('sha256', key).update(body).digest(),
   hex: (key, body) => nodeCrypto().createHmac('sha256', key).update(body).digest('hex'),
   equal: (a, b) => nodeCrypto().timingSafeEqual(a, b),
   byteLength: (text) => Buffer.byteLength(text, 'utf8'),

@@ -1,6 +1,7 @@
 // What the core's schema check (src/wasm/verify.rs, JsTree) asks of a JS value, one
 // call per question: a call from wasm into JS costs about as much as the
-// check itself, so the typeof tests are not made one import at a time.
+// check itself, so each question is answered whole here (a table's member
+// kinds, a member's text, an array's first element of the wrong kind).
 
 // The JSON types, as src/schema.rs numbers them (Kind::from_code).
 const ABSENT = 0;
@@ -60,6 +61,27 @@ export function memberKinds(object, keys, parsedByCaller) {
   let packed = 0;
   for (let i = keys.length - 1; i >= 0; i--) packed = packed * 8 + jsonKind(memberOf(object, keys[i]), parsedByCaller);
   return packed;
+}
+
+/** `object[key]` when it is a string, else `undefined`. */
+export function textOf(object, key) {
+  const value = memberOf(object, key);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The first element of `array` whose kind is not `kind`, as its index times
+ * 8 plus its kind (a missing element is null, as JSON.stringify writes it);
+ * -1 when there is none. A `length` that is no positive number is 0.
+ */
+export function firstElementNot(array, kind, parsedByCaller) {
+  const length = memberOf(array, 'length');
+  const count = typeof length === 'number' && length > 0 ? Math.floor(Math.min(length, 2 ** 32 - 1)) : 0;
+  for (let i = 0; i < count; i++) {
+    const found = jsonKind(memberOf(array, i), parsedByCaller) || NULL;
+    if (found !== kind) return i * 8 + found;
+  }
+  return -1;
 }
 
 /** A table's keys as an array the core keeps (no key holds a comma). */

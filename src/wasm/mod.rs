@@ -7,9 +7,10 @@
 //! - `wasm-tools` ([`tools`]): canonicalize, change events, configuration
 //!   checks and new secrets, loaded on the first call that needs them.
 //!
-//! Bodies come as `&str` or `&[u8]` (two exports each, so neither side
-//! converts one into the other). Failures are thrown as [`ErrorParts`],
-//! which the JS layer turns into a `WebhookVerificationError`.
+//! The verify module takes bodies through a scratch buffer the JS layer
+//! writes into; the tools take `&str` or `&[u8]` (two exports each, so
+//! neither side converts one into the other). Failures are thrown as
+//! [`ErrorParts`], which the JS layer turns into a `WebhookVerificationError`.
 
 use crate::Error;
 use wasm_bindgen::prelude::*;

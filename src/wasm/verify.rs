@@ -77,18 +77,24 @@ impl WasmVerifier {
         self.max_body_bytes as f64
     }
 
+    /// Whether payloads are checked against a replay window (which needs the clock).
+    pub fn has_window(&self) -> bool {
+        self.tolerance_seconds.is_some()
+    }
+
     pub fn check_body_size(&self, size: f64) -> Result<(), JsValue> {
         let size = if size.is_finite() && size >= 0.0 { size as usize } else { usize::MAX };
         self.ready()?.check_body_size(size).map_err(thrown)
     }
 
-    /// Size, signature format and HMAC; returns the index of the matching secret.
-    pub fn check_signature_text(&self, body: &str, signature: Option<String>) -> Result<u32, JsValue> {
-        self.check_signature_bytes(body.as_bytes(), signature)
-    }
-
-    pub fn check_signature_bytes(&self, body: &[u8], signature: Option<String>) -> Result<u32, JsValue> {
-        let index = self.ready()?.check_signature(body, signature.as_deref()).map_err(thrown)?;
+    /// Size, signature format and HMAC of the body and signature in the
+    /// scratch buffer (`signature_len` is `None` without a header); returns
+    /// the index of the matching secret.
+    pub fn check_signature_scratch(&self, body_len: usize, signature_len: Option<usize>) -> Result<u32, JsValue> {
+        let verifier = self.ready()?;
+        let index = with_scratch(body_len, signature_len, |body, signature| verifier.check_signature(body, signature))
+            .and_then(|checked| checked)
+            .map_err(thrown)?;
         Ok(index as u32)
     }
 
@@ -96,28 +102,30 @@ impl WasmVerifier {
     /// see [`JsTree`]) against the schema, then the replay window.
     pub fn check_event(&self, payload: JsValue, now_millis: f64, parsed_by_caller: bool) -> Result<(), JsValue> {
         let verifier = self.ready()?;
-        let timestamp = schema::check(&JsTree::root(payload, parsed_by_caller)).map_err(thrown)?;
+        let payload = JsTree::root(payload, parsed_by_caller);
+        schema::check(&payload).map_err(thrown)?;
         if !verifier.has_window() {
             return Ok(());
         }
-        let timestamp = timestamp.text().unwrap_or_default();
+        let timestamp = payload.member_text("timestamp").unwrap_or_default();
         verifier.check_window(&timestamp, now_millis as i64).map_err(thrown)
     }
 
-    pub fn signature_matches_text(&self, body: &str, signature: &str) -> bool {
-        self.signature_matches_bytes(body.as_bytes(), signature)
+    /// Whether the signature in the scratch buffer signs the body before it;
+    /// never throws, as a mismatch is an answer here.
+    pub fn signature_matches_scratch(&self, body_len: usize, signature_len: usize) -> bool {
+        self.verifier.as_ref().is_some_and(|verifier| {
+            with_scratch(body_len, Some(signature_len), |body, signature| {
+                verifier.check_signature(body, signature).is_ok()
+            })
+            .unwrap_or(false)
+        })
     }
 
-    pub fn signature_matches_bytes(&self, body: &[u8], signature: &str) -> bool {
-        self.verifier.as_ref().is_some_and(|v| v.check_signature(body, Some(signature)).is_ok())
-    }
-
-    pub fn sign_text(&self, body: &str) -> Result<String, JsValue> {
-        self.sign_bytes(body.as_bytes())
-    }
-
-    pub fn sign_bytes(&self, body: &[u8]) -> Result<String, JsValue> {
-        Ok(self.ready()?.sign_hex(body))
+    /// The lower-case hex signature of the body in the scratch buffer, with the first secret.
+    pub fn sign_scratch(&self, body_len: usize) -> Result<String, JsValue> {
+        let verifier = self.ready()?;
+        with_scratch(body_len, None, |body, _| verifier.sign_hex(body)).map_err(thrown)
     }
 }
 
@@ -140,15 +148,11 @@ pub fn decode_signature(signature: Option<String>) -> Result<Vec<u8>, JsValue> {
     parse_signature(&header).map(|bytes| bytes.to_vec()).map_err(thrown)
 }
 
-/// Whether a body nests deeper than the core's limit (see [`canonical::nests_too_deep`]).
+/// Whether the body in the scratch buffer nests deeper than the core's
+/// limit (see [`canonical::nests_too_deep`]).
 #[wasm_bindgen]
-pub fn nests_too_deep_text(text: &str) -> bool {
-    canonical::nests_too_deep(text.as_bytes())
-}
-
-#[wasm_bindgen]
-pub fn nests_too_deep_bytes(bytes: &[u8]) -> bool {
-    canonical::nests_too_deep(bytes)
+pub fn nests_too_deep_scratch(body_len: usize) -> Result<bool, JsValue> {
+    with_scratch(body_len, None, |body, _| canonical::nests_too_deep(body)).map_err(thrown)
 }
 
 /// [`canonical::MAX_TREE_DEPTH`]: texts no longer than this need no depth scan.
@@ -160,19 +164,65 @@ pub fn max_tree_depth() -> u32 {
 /// Checks a payload object against the schema, without a replay window.
 #[wasm_bindgen]
 pub fn check_event_value(payload: JsValue, parsed_by_caller: bool) -> Result<(), JsValue> {
-    schema::check(&JsTree::root(payload, parsed_by_caller)).map(drop).map_err(thrown)
+    schema::check(&JsTree::root(payload, parsed_by_caller)).map_err(thrown)
 }
 
-/// Checks JSON text in the core: the exact `invalid_json` error (with its
-/// offset) when `JSON.parse` has refused a body or it nests too deep.
+/// Checks the body in the scratch buffer as JSON text: the exact
+/// `invalid_json` error (with its offset) when `JSON.parse` has refused a
+/// body or it nests too deep.
 #[wasm_bindgen]
-pub fn check_json_text(text: &str) -> Result<(), JsValue> {
-    canonical::validate(text).map_err(thrown)
+pub fn check_json_scratch(body_len: usize) -> Result<(), JsValue> {
+    with_scratch(body_len, None, |body, _| canonical::validate(&String::from_utf8_lossy(body)))
+        .and_then(|checked| checked)
+        .map_err(thrown)
 }
 
+thread_local! {
+    /// Where the JS layer writes a body (and its signature) for one call:
+    /// with `encodeInto` or `set` that is one copy, where the bindings' own
+    /// string passing allocates and copies character by character, which
+    /// costs more than hashing a small body.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The address of the scratch buffer, grown to at least `capacity` bytes
+/// first; it moves only when this grows it.
 #[wasm_bindgen]
-pub fn check_json_bytes(bytes: &[u8]) -> Result<(), JsValue> {
-    check_json_text(&String::from_utf8_lossy(bytes))
+pub fn scratch(capacity: usize) -> usize {
+    SCRATCH.with_borrow_mut(|buffer| {
+        if buffer.len() < capacity {
+            buffer.resize(capacity, 0);
+        }
+        buffer.as_mut_ptr() as usize
+    })
+}
+
+/// The instance's linear memory, for the JS layer's view of the scratch buffer.
+#[wasm_bindgen]
+pub fn linear_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// `read(body, signature)` over the scratch buffer: `body_len` bytes, then
+/// `signature_len` bytes of signature (`None`: there is no header).
+fn with_scratch<R>(
+    body_len: usize,
+    signature_len: Option<usize>,
+    read: impl FnOnce(&[u8], Option<&str>) -> R,
+) -> Result<R, Error> {
+    SCRATCH.with_borrow(|buffer| {
+        let overrun = || Error::UnsupportedBody { reason: "the body was not written where the core reads it".into() };
+        let body = buffer.get(..body_len).ok_or_else(overrun)?;
+        let signature = match signature_len {
+            None => None,
+            Some(len) => {
+                let end = body_len.checked_add(len).ok_or_else(overrun)?;
+                // Written by encodeInto from a JS string: UTF-8 already.
+                Some(String::from_utf8_lossy(buffer.get(body_len..end).ok_or_else(overrun)?))
+            }
+        };
+        Ok(read(body, signature.as_deref()))
+    })
 }
 
 /// Whether `name` is one of the events this version types.
@@ -181,10 +231,11 @@ pub fn is_known_event(name: &str) -> bool {
     crate::event::EVENT_NAMES.contains(&name)
 }
 
-/// A JavaScript value seen as a JSON tree, read in place: checking a
-/// payload costs one call into JS per schema table and two per object the
-/// schema descends into, whatever the size of the body, and copies nothing
-/// but the strings the checks need (`event`, and `timestamp` for a window).
+/// A JavaScript value seen as a JSON tree, read in place: each question of
+/// [`Tree`] is one call into JS (pkg/src/tree.js), so checking an
+/// `issue.updated` takes eight, whatever the size of the body. Nothing is
+/// copied but the strings the checks need (`event`, and `timestamp` for a
+/// window).
 ///
 /// As `JSON.stringify` does, members that are `undefined`, functions or
 /// symbols are absent. A caller's parsed body may be a richer object than
@@ -205,6 +256,10 @@ extern "C" {
     fn member_of(object: &JsValue, key: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = memberKinds)]
     fn member_kinds_of(object: &JsValue, keys: &JsValue, parsed_by_caller: bool) -> f64;
+    #[wasm_bindgen(js_name = textOf)]
+    fn text_of(object: &JsValue, key: &JsValue) -> Option<String>;
+    #[wasm_bindgen(js_name = firstElementNot)]
+    fn first_element_not(array: &JsValue, kind: u32, parsed_by_caller: bool) -> f64;
     #[wasm_bindgen(js_name = keyList)]
     fn key_list(comma_separated: &str) -> JsValue;
 }
@@ -216,14 +271,14 @@ thread_local! {
     static KEY_LISTS: RefCell<Vec<(usize, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `object[key]` for a schema key.
-fn member_named(object: &JsValue, key: &'static str) -> JsValue {
+/// `read(key)` with a schema key as a JS string.
+fn with_key<R>(key: &'static str, read: impl FnOnce(&JsValue) -> R) -> R {
     KEYS.with_borrow_mut(|keys| {
         if let Some((_, js)) = keys.iter().find(|(k, _)| core::ptr::eq(*k, key)) {
-            return member_of(object, js);
+            return read(js);
         }
         let js = JsValue::from_str(key);
-        let value = member_of(object, &js);
+        let value = read(&js);
         keys.push((key, js));
         value
     })
@@ -235,23 +290,11 @@ impl JsTree {
         let kind = Kind::from_code(u64::from(json_kind(&value, parsed_by_caller))).unwrap_or(Kind::Other);
         JsTree { value, kind, parsed_by_caller }
     }
-
-    fn child(&self, value: JsValue) -> Option<Self> {
-        let kind = Kind::from_code(u64::from(json_kind(&value, self.parsed_by_caller)))?;
-        Some(JsTree { value, kind, parsed_by_caller: self.parsed_by_caller })
-    }
 }
 
 impl Tree for JsTree {
     fn kind(&self) -> Kind {
         self.kind
-    }
-
-    fn member(&self, key: &'static str) -> Option<Self> {
-        match self.kind {
-            Kind::Object => self.child(member_named(&self.value, key)),
-            _ => None,
-        }
     }
 
     fn member_kinds(&self, members: Members) -> MemberKinds {
@@ -273,23 +316,37 @@ impl Tree for JsTree {
         })
     }
 
-    fn elements(&self) -> impl Iterator<Item = Self> + '_ {
-        let length = match self.kind {
-            Kind::Array => member_named(&self.value, "length").as_f64().unwrap_or(0.0),
-            _ => 0.0,
-        };
-        // An array's length is below 2^32; a Proxy's need not be.
-        let length = if length > 0.0 { length.min(f64::from(u32::MAX)) as u32 } else { 0 };
-        // A hole or an absent element is `undefined`, which JSON.stringify writes as null.
-        let null = || JsTree { value: JsValue::NULL, kind: Kind::Null, parsed_by_caller: self.parsed_by_caller };
-        (0..length).map(move |i| self.child(member_of(&self.value, &JsValue::from(i))).unwrap_or_else(null))
-    }
-
-    fn text(&self) -> Option<String> {
+    fn member(&self, key: &'static str, kind: Kind) -> Option<Self> {
+        // The kind member_kinds read is the one checked: a Proxy that answers
+        // differently now is still judged by that first answer.
         match self.kind {
-            Kind::String => self.value.as_string(),
+            Kind::Object => Some(JsTree {
+                value: with_key(key, |key| member_of(&self.value, key)),
+                kind,
+                parsed_by_caller: self.parsed_by_caller,
+            }),
             _ => None,
         }
+    }
+
+    fn member_text(&self, key: &'static str) -> Option<String> {
+        match self.kind {
+            Kind::Object => with_key(key, |key| text_of(&self.value, key)),
+            _ => None,
+        }
+    }
+
+    fn first_element_not(&self, kind: Kind) -> Option<(usize, Kind)> {
+        if self.kind != Kind::Array {
+            return None;
+        }
+        // -1, or the index times 8 plus the element's kind.
+        let found = first_element_not(&self.value, Kind::code(Some(kind)) as u32, self.parsed_by_caller);
+        if found < 0.0 {
+            return None;
+        }
+        let found = found as u64;
+        Some(((found >> 3) as usize, Kind::from_code(found & 7).unwrap_or(Kind::Null)))
     }
 }
 
