@@ -81,12 +81,6 @@ impl Members {
     pub(crate) fn keys(self) -> impl Iterator<Item = &'static str> {
         self.0.iter().map(|field| field.key)
     }
-
-    /// Tells tables apart (each is one static slice), e.g. to cache per table.
-    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
-    pub(crate) fn id(self) -> usize {
-        self.0.as_ptr() as usize
-    }
 }
 
 /// The kinds of a table's members, three bits each in table order (code 0:
@@ -104,10 +98,11 @@ impl MemberKinds {
 /// of a JS number.
 const MAX_MEMBERS: usize = 17;
 
-/// Read access to a parsed JSON tree: all the checker needs. A tree read
-/// across a language boundary answers each question in one call, so the
-/// questions are the checker's own: a table's member kinds at once, a
-/// member's text, an array's first element of the wrong kind.
+/// Read access to a parsed JSON tree: all the checker needs. The questions
+/// are the checker's own (a table's member kinds at once, the event's
+/// place in [`EVENTS`], an array's first element of the wrong kind), so a
+/// tree across a language boundary can answer them all in one call (see
+/// [`plan_json`]); they are asked depth first, in table order.
 pub(crate) trait Tree: Sized {
     fn kind(&self) -> Kind;
     /// The kinds of `members` of an object.
@@ -115,8 +110,9 @@ pub(crate) trait Tree: Sized {
     /// The member `key` of an object, which [`Tree::member_kinds`] said is of
     /// `kind` (a tree may take that rather than ask again); `None` when absent.
     fn member(&self, key: &'static str, kind: Kind) -> Option<Self>;
-    /// The text of the member `key` of an object, when it is a string.
-    fn member_text(&self, key: &'static str) -> Option<String>;
+    /// Where the payload's `event` name is in [`EVENTS`]; `None` when it is
+    /// not listed (or not a string).
+    fn event_index(&self) -> Option<usize>;
     /// The first element of an array whose kind is not `kind`, with its
     /// index; `None` when every element is (or this is no array). A missing
     /// element reads as null, as `JSON.stringify` writes it.
@@ -146,8 +142,9 @@ impl<'a> Tree for &'a Value {
         self.as_object()?.get(key)
     }
 
-    fn member_text(&self, key: &'static str) -> Option<String> {
-        self.as_object()?.get(key)?.as_str().map(str::to_owned)
+    fn event_index(&self) -> Option<usize> {
+        let name = self.as_object()?.get("event")?.as_str()?;
+        EVENTS.iter().position(|(event, _)| *event == name)
     }
 
     fn first_element_not(&self, kind: Kind) -> Option<(usize, Kind)> {
@@ -229,16 +226,64 @@ const EVALUATION_COMPLETED_DATA: &[Field] = table(&[
 const EVALUATION_FAILED_DATA: &[Field] =
     table(&[required("jobId", Rule::String), optional("error", Rule::Any), optional("progress", Rule::Any)]);
 
-fn data_fields(event: &str) -> &'static [Field] {
-    match event {
-        "issue.created" | "issue.status_changed" | "issue.severity_changed" | "issue.comment_added" => ISSUE_DATA,
-        "issue.updated" => ISSUE_UPDATED_DATA,
-        "remediation.created" => REMEDIATION_DATA,
-        "evaluation.created" => EVALUATION_CREATED_DATA,
-        "evaluation.completed" => EVALUATION_COMPLETED_DATA,
-        "evaluation.failed" => EVALUATION_FAILED_DATA,
-        _ => &[],
+/// The events whose `data` has rules of its own, with those rules. Any other
+/// event's `data` need only be an object.
+const EVENTS: &[(&str, &[Field])] = &[
+    ("issue.created", ISSUE_DATA),
+    ("issue.updated", ISSUE_UPDATED_DATA),
+    ("issue.status_changed", ISSUE_DATA),
+    ("issue.severity_changed", ISSUE_DATA),
+    ("issue.comment_added", ISSUE_DATA),
+    ("remediation.created", REMEDIATION_DATA),
+    ("evaluation.created", EVALUATION_CREATED_DATA),
+    ("evaluation.completed", EVALUATION_COMPLETED_DATA),
+    ("evaluation.failed", EVALUATION_FAILED_DATA),
+];
+
+/// The schema as JSON, for a reader that gathers a payload's answers to
+/// [`Tree`] in one pass (pkg/src/tree.js): `{"envelope": T, "event": key,
+/// "data": key, "events": [[name, T], ...]}`, in [`EVENTS`] order, where a
+/// table `T` lists `[key, descent]` per member and `descent` is `0` (the
+/// kind is all the checker asks), `1` (an array of strings: its first other
+/// element is asked) or the table of an object the checker reads further.
+/// It says where the checker looks, not what it accepts.
+#[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
+pub(crate) fn plan_json() -> String {
+    let mut out = String::from("{\"envelope\":");
+    table_json(ENVELOPE, &mut out);
+    out.push_str(",\"event\":\"event\",\"data\":\"data\",\"events\":[");
+    for (index, (name, fields)) in EVENTS.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str("[\"");
+        out.push_str(name);
+        out.push_str("\",");
+        table_json(fields, &mut out);
+        out.push(']');
     }
+    out.push_str("]}");
+    out
+}
+
+/// Keys are plain identifiers: no escaping needed.
+fn table_json(fields: &[Field], out: &mut String) {
+    out.push('[');
+    for (index, field) in fields.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str("[\"");
+        out.push_str(field.key);
+        out.push_str("\",");
+        match field.rule {
+            Rule::Object(inner) if !inner.is_empty() => table_json(inner, out),
+            Rule::Strings => out.push('1'),
+            _ => out.push('0'),
+        }
+        out.push(']');
+    }
+    out.push(']');
 }
 
 /// Where a member sits, rendered as a JSON path only for an error: a
@@ -271,10 +316,10 @@ pub(crate) fn check<T: Tree>(payload: &T) -> Result<(), Error> {
     let root = Path::Root;
     require_kind(payload.kind(), Kind::Object, &root)?;
     check_fields(payload, ENVELOPE, &root)?;
-    let event = payload.member_text("event").unwrap_or_default();
+    let fields = payload.event_index().and_then(|index| EVENTS.get(index)).map_or(&[][..], |(_, fields)| *fields);
     let data_path = Path::Key(&root, "data");
     let data = payload.member("data", Kind::Object).ok_or_else(|| invalid(&data_path, MISSING.into()))?;
-    check_fields(&data, data_fields(&event), &data_path)
+    check_fields(&data, fields, &data_path)
 }
 
 /// Checks a standalone issue object, as `$`.
@@ -300,7 +345,8 @@ fn check_fields<T: Tree>(object: &T, fields: &'static [Field], parent: &Path) ->
             continue;
         }
         check_kind(kind, field.rule, &path)?;
-        // Containers with rules of their own are read further.
+        // Containers with rules of their own are read further (plan_json
+        // tells a gathering reader the same).
         match field.rule {
             Rule::Object(inner) if !inner.is_empty() => {
                 let value = object.member(field.key, kind).ok_or_else(|| invalid(&path, MISSING.into()))?;
@@ -366,6 +412,19 @@ mod tests {
             error_of(r#"{"event":"x.y","timestamp":"t","data":[]}"#),
             ("$.data".into(), "expected object, got array".into())
         );
+    }
+
+    #[test]
+    fn every_known_event_has_rules_and_the_plan_lists_them() {
+        // In the order of the public list.
+        let names: Vec<&str> = EVENTS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, crate::EVENT_NAMES);
+        let plan = canonical::parse(&plan_json()).unwrap();
+        let events = plan.as_object().unwrap().get("events").unwrap().as_array().unwrap();
+        assert_eq!(events.len(), EVENTS.len());
+        let updated = events[1].to_json();
+        assert!(updated.starts_with(r#"["issue.updated",[["issue",[["id",0],"#), "{updated}");
+        assert!(updated.ends_with(r#"["eventData",[["changes",1]]],["userId",0]]]"#), "{updated}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
-// What the core's schema check (src/wasm/verify.rs, JsTree) asks of a JS value, one
-// call per question: a call from wasm into JS costs about as much as the
-// check itself, so each question is answered whole here (a table's member
-// kinds, a member's text, an array's first element of the wrong kind).
+// What the core's schema check (src/wasm/verify.rs, Gathered) reads of a JS
+// payload, in one call: a call from wasm into JS costs about as much as a
+// question, so every answer is gathered here at once, in the order the
+// checker asks. The plan (src/schema.rs, plan_json) says where to look;
+// which answers pass is the core's to judge.
 
 // The JSON types, as src/schema.rs numbers them (Kind::from_code).
 const ABSENT = 0;
@@ -13,12 +14,16 @@ const ARRAY = 5;
 const OBJECT = 6;
 const OTHER = 7;
 
+// A member's descent in the plan: none, or an array whose first non-string element is asked.
+const KIND_ONLY = 0;
+const STRINGS = 1;
+
 /**
  * The JSON type of `value` as JSON.stringify sees it: `undefined`,
  * functions and symbols are absent. In a caller's own parsed object, an
  * object with a `toJSON` method prints as something else: OTHER.
  */
-export function jsonKind(value, parsedByCaller) {
+function jsonKind(value, parsedByCaller) {
   switch (typeof value) {
     case 'string':
       return STRING;
@@ -44,23 +49,12 @@ export function jsonKind(value, parsedByCaller) {
 }
 
 /** `object[key]`; a getter or Proxy trap that throws reads as absent. */
-export function memberOf(object, key) {
+function memberOf(object, key) {
   try {
     return object[key];
   } catch {
     return undefined;
   }
-}
-
-/**
- * The kinds of `keys` in `object`, three bits each, the first key lowest:
- * one call for a whole schema table. At most 17 keys, so the sum stays an
- * exact integer.
- */
-export function memberKinds(object, keys, parsedByCaller) {
-  let packed = 0;
-  for (let i = keys.length - 1; i >= 0; i--) packed = packed * 8 + jsonKind(memberOf(object, keys[i]), parsedByCaller);
-  return packed;
 }
 
 /** `object[key]` when it is a string, else `undefined`. */
@@ -70,21 +64,91 @@ export function textOf(object, key) {
 }
 
 /**
+ * The core's plan as tables of `{ keys, descents, read }`: a descent is
+ * KIND_ONLY, STRINGS or the table of an object read further, and `read`
+ * lists the members that are read further. Events by name.
+ */
+export function readPlan(json) {
+  const table = (members) => {
+    const descents = members.map(([, d]) => (Array.isArray(d) ? table(d) : d));
+    const read = descents.flatMap((d, i) => (d === KIND_ONLY ? [] : [i]));
+    return { keys: members.map(([key]) => key), descents, read };
+  };
+  const plan = JSON.parse(json);
+  return {
+    envelope: table(plan.envelope),
+    event: plan.event,
+    data: plan.data,
+    events: new Map(plan.events.map(([name, members], index) => [name, { index, table: table(members) }])),
+  };
+}
+
+let answers = new Float64Array(0);
+let count = 0;
+
+function answer(value) {
+  if (count < answers.length) answers[count] = value;
+  count++;
+}
+
+/**
+ * Writes the answers for `payload` as float64s at `address` in `memory`
+ * (room for `capacity`); returns how many there are. In order: the root's
+ * kind; the envelope's member kinds; the event's index (-1: none with
+ * rules); then `data`'s table, depth first (see `record`).
+ */
+export function gather(payload, parsedByCaller, plan, memory, address, capacity) {
+  if (answers.buffer !== memory.buffer || answers.byteOffset !== address || answers.length !== capacity) {
+    answers = new Float64Array(memory.buffer, address, capacity);
+  }
+  count = 0;
+  const kind = jsonKind(payload, parsedByCaller);
+  answer(kind);
+  if (kind !== OBJECT) return count;
+  record(payload, plan.envelope, parsedByCaller);
+  const name = memberOf(payload, plan.event);
+  const event = typeof name === 'string' ? plan.events.get(name) : undefined;
+  answer(event === undefined ? -1 : event.index);
+  if (event !== undefined) {
+    const data = memberOf(payload, plan.data);
+    if (jsonKind(data, parsedByCaller) === OBJECT) record(data, event.table, parsedByCaller);
+  }
+  return Math.min(count, capacity);
+}
+
+/**
+ * The kinds of a table's members, three bits each, the first key lowest (at
+ * most 17 keys, so the sum stays an exact integer); then, for each member
+ * read further, an object's own table or an array's first element that is
+ * not a string. Such a member is read again: what a Proxy answers then is
+ * what its own answers are judged on.
+ */
+function record(object, table, parsedByCaller) {
+  const { keys, descents, read } = table;
+  let packed = 0;
+  for (let i = keys.length - 1; i >= 0; i--) packed = packed * 8 + jsonKind(memberOf(object, keys[i]), parsedByCaller);
+  answer(packed);
+  for (let r = 0; r < read.length; r++) {
+    const i = read[r];
+    const value = memberOf(object, keys[i]);
+    const kind = jsonKind(value, parsedByCaller);
+    if (descents[i] === STRINGS) {
+      if (kind === ARRAY) answer(firstElementNot(value, STRING, parsedByCaller));
+    } else if (kind === OBJECT) record(value, descents[i], parsedByCaller);
+  }
+}
+
+/**
  * The first element of `array` whose kind is not `kind`, as its index times
  * 8 plus its kind (a missing element is null, as JSON.stringify writes it);
  * -1 when there is none. A `length` that is no positive number is 0.
  */
-export function firstElementNot(array, kind, parsedByCaller) {
+function firstElementNot(array, kind, parsedByCaller) {
   const length = memberOf(array, 'length');
-  const count = typeof length === 'number' && length > 0 ? Math.floor(Math.min(length, 2 ** 32 - 1)) : 0;
-  for (let i = 0; i < count; i++) {
+  const n = typeof length === 'number' && length > 0 ? Math.floor(Math.min(length, 2 ** 32 - 1)) : 0;
+  for (let i = 0; i < n; i++) {
     const found = jsonKind(memberOf(array, i), parsedByCaller) || NULL;
     if (found !== kind) return i * 8 + found;
   }
   return -1;
-}
-
-/** A table's keys as an array the core keeps (no key holds a comma). */
-export function keyList(commaSeparated) {
-  return commaSeparated.split(',');
 }

@@ -6,6 +6,7 @@ use crate::schema::{self, Kind, MemberKinds, Members, Tree};
 use crate::signature::{parse_signature, Key};
 use crate::verify::{Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
+use std::cell::Cell;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -99,15 +100,14 @@ impl WasmVerifier {
     }
 
     /// Checks the payload `JSON.parse` returned (or a caller's parsed body,
-    /// see [`JsTree`]) against the schema, then the replay window.
+    /// see [`Gathered`]) against the schema, then the replay window.
     pub fn check_event(&self, payload: JsValue, now_millis: f64, parsed_by_caller: bool) -> Result<(), JsValue> {
         let verifier = self.ready()?;
-        let payload = JsTree::root(payload, parsed_by_caller);
-        schema::check(&payload).map_err(thrown)?;
+        Gathered::from(&payload, parsed_by_caller).check().map_err(thrown)?;
         if !verifier.has_window() {
             return Ok(());
         }
-        let timestamp = payload.member_text("timestamp").unwrap_or_default();
+        let timestamp = text_of(&payload, "timestamp").unwrap_or_default();
         verifier.check_window(&timestamp, now_millis as i64).map_err(thrown)
     }
 
@@ -164,7 +164,7 @@ pub fn max_tree_depth() -> u32 {
 /// Checks a payload object against the schema, without a replay window.
 #[wasm_bindgen]
 pub fn check_event_value(payload: JsValue, parsed_by_caller: bool) -> Result<(), JsValue> {
-    schema::check(&JsTree::root(payload, parsed_by_caller)).map_err(thrown)
+    Gathered::from(&payload, parsed_by_caller).check().map_err(thrown)
 }
 
 /// Checks the body in the scratch buffer as JSON text: the exact
@@ -231,122 +231,117 @@ pub fn is_known_event(name: &str) -> bool {
     crate::event::EVENT_NAMES.contains(&name)
 }
 
-/// A JavaScript value seen as a JSON tree, read in place: each question of
-/// [`Tree`] is one call into JS (pkg/src/tree.js), so checking an
-/// `issue.updated` takes eight, whatever the size of the body. Nothing is
-/// copied but the strings the checks need (`event`, and `timestamp` for a
-/// window).
+/// What pkg/src/tree.js read of a JavaScript payload for the schema check,
+/// in one call: its answers to every question of [`Tree`], in the order the
+/// checker asks them, guided by [`schema::plan_json`]. Crossing into JS
+/// costs about as much as a question, so an `issue.updated` takes one call
+/// instead of one per question; nothing but these numbers is copied.
 ///
 /// As `JSON.stringify` does, members that are `undefined`, functions or
 /// symbols are absent. A caller's parsed body may be a richer object than
 /// `JSON.parse` returns; there, an object with a `toJSON` method is
 /// [`Kind::Other`], so the JS layer re-checks what `JSON.parse` makes of
 /// the signed text instead.
-struct JsTree {
-    value: JsValue,
-    kind: Kind,
-    parsed_by_caller: bool,
+struct Gathered {
+    answers: [f64; MAX_ANSWERS],
+    count: usize,
+    next: Cell<usize>,
 }
+
+/// More than the deepest payload check asks (seven for an `issue.updated`).
+const MAX_ANSWERS: usize = 32;
 
 #[wasm_bindgen(raw_module = "../tree.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = jsonKind)]
-    fn json_kind(value: &JsValue, parsed_by_caller: bool) -> u32;
-    #[wasm_bindgen(js_name = memberOf)]
-    fn member_of(object: &JsValue, key: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = memberKinds)]
-    fn member_kinds_of(object: &JsValue, keys: &JsValue, parsed_by_caller: bool) -> f64;
+    #[wasm_bindgen(js_name = readPlan)]
+    fn read_plan(json: &str) -> JsValue;
+    fn gather(
+        payload: &JsValue,
+        parsed_by_caller: bool,
+        plan: &JsValue,
+        memory: &JsValue,
+        address: usize,
+        capacity: usize,
+    ) -> usize;
     #[wasm_bindgen(js_name = textOf)]
-    fn text_of(object: &JsValue, key: &JsValue) -> Option<String>;
-    #[wasm_bindgen(js_name = firstElementNot)]
-    fn first_element_not(array: &JsValue, kind: u32, parsed_by_caller: bool) -> f64;
-    #[wasm_bindgen(js_name = keyList)]
-    fn key_list(comma_separated: &str) -> JsValue;
+    fn text_of(object: &JsValue, key: &str) -> Option<String>;
 }
 
 thread_local! {
-    /// Schema keys as JS strings, made once: decoding a key on every read would cost more than the read.
-    static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
-    /// Each table's keys as one JS array, by table.
-    static KEY_LISTS: RefCell<Vec<(usize, JsValue)>> = const { RefCell::new(Vec::new()) };
+    /// The plan, parsed on the JS side once.
+    static PLAN: JsValue = read_plan(&schema::plan_json());
+    static MEMORY: JsValue = wasm_bindgen::memory();
+    /// Where the reader writes its answers.
+    static ANSWERS: RefCell<[f64; MAX_ANSWERS]> = const { RefCell::new([0.0; MAX_ANSWERS]) };
 }
 
-/// `read(key)` with a schema key as a JS string.
-fn with_key<R>(key: &'static str, read: impl FnOnce(&JsValue) -> R) -> R {
-    KEYS.with_borrow_mut(|keys| {
-        if let Some((_, js)) = keys.iter().find(|(k, _)| core::ptr::eq(*k, key)) {
-            return read(js);
+impl Gathered {
+    fn from(payload: &JsValue, parsed_by_caller: bool) -> Gathered {
+        ANSWERS.with(|cell| {
+            let address = cell.as_ptr() as usize;
+            let count = PLAN.with(|plan| {
+                MEMORY.with(|memory| gather(payload, parsed_by_caller, plan, memory, address, MAX_ANSWERS))
+            });
+            Gathered { answers: *cell.borrow(), count: count.min(MAX_ANSWERS), next: Cell::new(0) }
+        })
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        let kind = self.next_answer().map_or(Kind::Other, |code| Kind::from_code(code as u64).unwrap_or(Kind::Other));
+        schema::check(&JsTree { gathered: self, kind })?;
+        // The reader gave fewer answers than the checker asked for: what
+        // passed was not all read, so it does not pass.
+        match self.next.get() <= self.count {
+            true => Ok(()),
+            false => {
+                Err(Error::InvalidPayload { path: "$".into(), reason: "the payload could not be read whole".into() })
+            }
         }
-        let js = JsValue::from_str(key);
-        let value = read(&js);
-        keys.push((key, js));
-        value
-    })
-}
+    }
 
-impl JsTree {
-    fn root(value: JsValue, parsed_by_caller: bool) -> Self {
-        // An absent root (`undefined`) is no JSON value at all.
-        let kind = Kind::from_code(u64::from(json_kind(&value, parsed_by_caller))).unwrap_or(Kind::Other);
-        JsTree { value, kind, parsed_by_caller }
+    fn next_answer(&self) -> Option<f64> {
+        let index = self.next.get();
+        self.next.set(index + 1);
+        self.answers.get(index).filter(|_| index < self.count).copied()
     }
 }
 
-impl Tree for JsTree {
+/// A node of the payload as [`schema::check`] walks it: its kind, and the
+/// answers gathered for the whole payload.
+struct JsTree<'a> {
+    gathered: &'a Gathered,
+    kind: Kind,
+}
+
+impl Tree for JsTree<'_> {
     fn kind(&self) -> Kind {
         self.kind
     }
 
-    fn member_kinds(&self, members: Members) -> MemberKinds {
-        if self.kind != Kind::Object {
-            return MemberKinds(0);
-        }
-        KEY_LISTS.with_borrow_mut(|lists| {
-            let packed = match lists.iter().find(|(id, _)| *id == members.id()) {
-                Some((_, keys)) => member_kinds_of(&self.value, keys, self.parsed_by_caller),
-                None => {
-                    let keys = key_list(&members.keys().collect::<Vec<_>>().join(","));
-                    let packed = member_kinds_of(&self.value, &keys, self.parsed_by_caller);
-                    lists.push((members.id(), keys));
-                    packed
-                }
-            };
-            // A whole number below 2^51 (17 members of three bits).
-            MemberKinds(packed as u64)
-        })
+    fn member_kinds(&self, _members: Members) -> MemberKinds {
+        // A whole number below 2^51 (17 members of three bits); no answer
+        // reads as kinds no rule but `Any` accepts.
+        MemberKinds(self.gathered.next_answer().map_or(u64::MAX, |packed| packed as u64))
     }
 
-    fn member(&self, key: &'static str, kind: Kind) -> Option<Self> {
-        // The kind member_kinds read is the one checked: a Proxy that answers
-        // differently now is still judged by that first answer.
-        match self.kind {
-            Kind::Object => Some(JsTree {
-                value: with_key(key, |key| member_of(&self.value, key)),
-                kind,
-                parsed_by_caller: self.parsed_by_caller,
-            }),
-            _ => None,
-        }
+    fn member(&self, _key: &'static str, kind: Kind) -> Option<Self> {
+        Some(JsTree { gathered: self.gathered, kind })
     }
 
-    fn member_text(&self, key: &'static str) -> Option<String> {
-        match self.kind {
-            Kind::Object => with_key(key, |key| text_of(&self.value, key)),
-            _ => None,
-        }
+    fn event_index(&self) -> Option<usize> {
+        self.gathered.next_answer().filter(|index| *index >= 0.0).map(|index| index as usize)
     }
 
-    fn first_element_not(&self, kind: Kind) -> Option<(usize, Kind)> {
-        if self.kind != Kind::Array {
-            return None;
-        }
+    fn first_element_not(&self, _kind: Kind) -> Option<(usize, Kind)> {
         // -1, or the index times 8 plus the element's kind.
-        let found = first_element_not(&self.value, Kind::code(Some(kind)) as u32, self.parsed_by_caller);
+        let Some(found) = self.gathered.next_answer() else {
+            return Some((0, Kind::Other));
+        };
         if found < 0.0 {
             return None;
         }
         let found = found as u64;
-        Some(((found >> 3) as usize, Kind::from_code(found & 7).unwrap_or(Kind::Null)))
+        Some(((found >> 3) as usize, Kind::from_code(found & 7).unwrap_or(Kind::Other)))
     }
 }
 
