@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Webhook, WebhookVerificationError } from '../pkg/src/node.js';
-import { wasm } from '../pkg/src/core.js';
+import { memory_bytes } from '../pkg/src/wasm/core.js';
 import { useNativeHmac } from '../pkg/src/keyring.js';
 
 const SECRET = 'whsec-soak-0123456789abcdef';
@@ -51,7 +51,7 @@ function soak() {
     globalThis.gc?.();
     const { rss, heapUsed } = process.memoryUsage();
     const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
-    const figures = { wasm: wasm.memory_bytes(), rss, young };
+    const figures = { wasm: memory_bytes(), rss, young };
     console.log(`${label.padEnd(22)} wasm memory ${mib(figures.wasm).padStart(10)}   RSS ${mib(rss).padStart(10)}   JS heap used ${mib(heapUsed).padStart(9)}   V8 young generation ${mib(young).padStart(9)}`);
     return figures;
   };
@@ -147,9 +147,9 @@ function bigVerify(kind, portable) {
   const body = kind === 'bytes' ? Buffer.from(text) : text;
   const signature = hmac(text);
   const webhook = new Webhook(SECRET);
-  const before = wasm.memory_bytes();
+  const before = memory_bytes();
   const event = webhook.verify(body, signature);
-  const after = wasm.memory_bytes(); // linear memory never shrinks: this is the peak
+  const after = memory_bytes(); // linear memory never shrinks: this is the peak
   const growth = after - before;
   const ratio = growth / size;
   const verdict = event.event === 'evaluation.completed' && ratio < 2 ? 'OK' : 'FAIL';

@@ -2,7 +2,9 @@
 // types of its arguments, then hands the work to the Rust core; values,
 // formats and error texts are the core's business.
 
-import { call, coreError, toScratch, tools, wasm } from './core.js';
+import { coreError, toScratch, tool } from './core.js';
+import { check_event_value, check_json_scratch, is_known_event, max_tree_depth, nests_too_deep_scratch } from './wasm/core.js';
+import { canonicalize_bytes, canonicalize_text, generate_secret, issue_change_event, validate_webhook_config } from './wasm/tools.js';
 import { KeyRing } from './keyring.js';
 import { disposedError, guarded, invalidArgType, isOwnError, kindOf, WebhookVerificationError } from './errors.js';
 import { bodyText, isParsedBody, rawBody, readBounded, unsupportedBody } from './body.js';
@@ -334,10 +336,10 @@ let maxTreeDepth;
  * When either refuses, the core says why and where.
  */
 function parseJson(raw) {
-  maxTreeDepth ??= wasm.max_tree_depth();
+  maxTreeDepth ??= max_tree_depth();
   if (raw.length > maxTreeDepth) {
     const { bodyLength } = toScratch(raw);
-    if (call(wasm.nests_too_deep_scratch, bodyLength)) explainInvalidJson(raw, 'nesting too deep');
+    if (nests_too_deep_scratch(bodyLength)) explainInvalidJson(raw, 'nesting too deep');
   }
   try {
     return JSON.parse(bodyText(raw));
@@ -349,7 +351,7 @@ function parseJson(raw) {
 /** Throws the core's invalid_json error for `raw`, or one with `detail` should the core accept it. */
 function explainInvalidJson(raw, detail) {
   const { bodyLength } = toScratch(raw);
-  call(wasm.check_json_scratch, bodyLength);
+  check_json_scratch(bodyLength);
   throw coreError('invalid_json', detail);
 }
 
@@ -398,7 +400,7 @@ export function verifySignature(body, signature, secret) {
 export function isKnownEvent(event) {
   try {
     const name = event?.event;
-    return typeof name === 'string' && wasm.is_known_event(name);
+    return typeof name === 'string' && is_known_event(name);
   } catch {
     return false; // a Proxy or getter that throws is no known event
   }
@@ -407,10 +409,9 @@ export function isKnownEvent(event) {
 /** Parses and validates a payload without checking any signature. */
 export function parseEvent(body) {
   const raw = rawBody(body);
-  const check = (payload, parsedByCaller) => call(wasm.check_event_value, payload, parsedByCaller);
-  if (raw !== undefined) return checkedPayload(raw, undefined, check);
+  if (raw !== undefined) return checkedPayload(raw, undefined, check_event_value);
   if (!isParsedBody(body)) throw unsupportedBody(body);
-  return checkedPayload(parsedBodyText(body), body, check);
+  return checkedPayload(parsedBodyText(body), body, check_event_value);
 }
 
 // ---------------------------------------------------------------- JSON
@@ -435,11 +436,11 @@ function escapeLoneSurrogates(text) {
 export function canonicalize(jsonText) {
   if (typeof jsonText === 'string') {
     const wellFormed = jsonText.isWellFormed?.() ?? !HAS_LONE_SURROGATE.test(jsonText);
-    return call(tools().canonicalize_text, wellFormed ? jsonText : escapeLoneSurrogates(jsonText));
+    return tool(canonicalize_text)(wellFormed ? jsonText : escapeLoneSurrogates(jsonText));
   }
   const raw = rawBody(jsonText);
   if (raw === undefined) throw invalidArgType('jsonText', 'a string or bytes', jsonText);
-  return call(tools().canonicalize_bytes, raw);
+  return tool(canonicalize_bytes)(raw);
 }
 
 // ---------------------------------------------------------------- send
@@ -455,8 +456,7 @@ export function sign(body, secret) {
 export function signPayload(payload, secret) {
   const body = typeof payload === 'string' ? payload : jsonText(payload, 'invalid_payload', 'the payload');
   if (body === undefined) throw coreError('invalid_payload', 'the payload has no JSON form');
-  const check = (value, byCaller) => call(wasm.check_event_value, value, byCaller);
-  checkedPayload(body, typeof payload === 'string' ? undefined : payload, check);
+  checkedPayload(body, typeof payload === 'string' ? undefined : payload, check_event_value);
   return {
     body,
     headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: sign(body, secret) },
@@ -476,7 +476,7 @@ export function issueChangeEvent(before, after, options = {}) {
   );
   if (userId !== undefined && typeof userId !== 'string') throw invalidArgType('options.userId', 'a string', userId);
   if (typeof timestamp !== 'string') throw invalidArgType('options.timestamp', 'an ISO 8601 string', timestamp);
-  const json = call(tools().issue_change_event, jsonArg(before, 'before'), jsonArg(after, 'after'), userId, timestamp);
+  const json = tool(issue_change_event)(jsonArg(before, 'before'), jsonArg(after, 'after'), userId, timestamp);
   return json === undefined ? null : JSON.parse(json);
 }
 
@@ -492,7 +492,7 @@ function jsonArg(value, name) {
 
 /** A new webhook secret: 64 hex characters from the platform's CSPRNG. */
 export function generateSecret() {
-  return call(tools().generate_secret);
+  return tool(generate_secret)();
 }
 
 /**
@@ -500,7 +500,7 @@ export function generateSecret() {
  * @returns {{ ok: true, config: object } | { ok: false, problems: Array<{ path: string, message: string }> }}
  */
 export function validateWebhookConfig(config) {
-  return JSON.parse(call(tools().validate_webhook_config, jsonText(config, 'invalid_payload', 'the config') ?? 'null'));
+  return JSON.parse(tool(validate_webhook_config)(jsonText(config, 'invalid_payload', 'the config') ?? 'null'));
 }
 
 // ---------------------------------------------------------------- de-duplication store

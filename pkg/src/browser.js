@@ -2,8 +2,8 @@
 // bundle and compiled synchronously (well under Chromium's 8 MB limit for
 // synchronous compilation on the main thread), so there is no init call.
 import wasmBytes from './wasm/core_bg.wasm';
-import { wasm } from './core.js';
+import { initSync } from './wasm/core.js';
 
-wasm.initSync({ module: wasmBytes });
+initSync({ module: wasmBytes });
 
 export * from './api.js';

@@ -1,46 +1,26 @@
-// The bridge to the wasm modules: every call goes through `call`, which
-// turns the core's thrown ErrorParts into a WebhookVerificationError.
+// The bridge to the wasm modules. Their failures arrive as the package's
+// own WebhookVerificationError (src/wasm/mod.rs makes them through
+// errors.js), so calls into them need no wrapping.
 //
-// `wasm` is the verify core, which the runtime's entry (node.js, workerd.js,
-// browser.js) instantiates at import. `tools()` is the second module
-// (canonicalize, change events, config checks, secrets), instantiated on
-// its first use from the runtime's tools-source.
+// The verify core (./wasm/core.js) is instantiated by the runtime's entry
+// (node.js, workerd.js, browser.js) at import. The tools module
+// (canonicalize, change events, config checks, secrets) is instantiated on
+// the first use of one of its functions, from the runtime's tools-source.
+// Both are imported by name, so bundlers drop what a program does not use.
 
-import * as wasm from './wasm/core.js';
-import * as toolsModule from './wasm/tools.js';
+import { describe_error, linear_memory, scratch as scratchAddress } from './wasm/core.js';
+import { initSync as initTools } from './wasm/tools.js';
 import loadTools from './tools-source.js';
-import { WebhookVerificationError } from './errors.js';
-
-export { wasm };
 
 let toolsReady = false;
 
-/** The tools module, instantiated on first use. */
-export function tools() {
+/** `fn` of the tools module (./wasm/tools.js), the module instantiated first if need be. */
+export function tool(fn) {
   if (!toolsReady) {
-    toolsModule.initSync({ module: loadTools() });
+    initTools({ module: loadTools() });
     toolsReady = true;
   }
-  return toolsModule;
-}
-
-function fromParts(parts) {
-  const error = new WebhookVerificationError(parts.code, parts.message, {
-    hint: parts.hint,
-    path: parts.path,
-    reason: parts.reason,
-  });
-  parts.free();
-  return error;
-}
-
-/** Runs `fn`, translating errors raised by the core. */
-export function call(fn, ...args) {
-  try {
-    return fn(...args);
-  } catch (error) {
-    throw error instanceof wasm.ErrorParts || error instanceof toolsModule.ErrorParts ? fromParts(error) : error;
-  }
+  return fn;
 }
 
 // Bodies reach the verify core through one buffer in its memory
@@ -58,8 +38,8 @@ function scratch(capacity) {
   // A view of a buffer the memory has since grown out of is detached: length 0.
   if (scratchView.length < capacity || scratchView.length === 0) {
     const size = Math.max(capacity, MIN_SCRATCH);
-    const address = wasm.scratch(size);
-    memory ??= wasm.linear_memory();
+    const address = scratchAddress(size);
+    memory ??= linear_memory();
     scratchView = new Uint8Array(memory.buffer, address, size);
   }
   return scratchView;
@@ -87,5 +67,5 @@ export function toScratch(body, signature) {
 
 /** An error the JS layer detects, described by the core's table. */
 export function coreError(code, detail = '') {
-  return fromParts(wasm.describe_error(code, detail));
+  return describe_error(code, detail);
 }

@@ -23,6 +23,11 @@ export class WebhookVerificationError extends Error {
   }
 }
 
+/** The core's failures (src/wasm/mod.rs imports this). */
+export function verificationError(code, message, hint, path, reason) {
+  return new WebhookVerificationError(code, message, { hint, path: path ?? undefined, reason: reason ?? undefined });
+}
+
 /** A JS-side argument of the wrong type: a TypeError with a Node-style code. */
 export function invalidArgType(name, expected, value, cause) {
   const error = new TypeError(`${name} must be ${expected}, got ${kindOf(value)}`);

@@ -4,7 +4,8 @@
 // natively: it is several times faster than SHA-256 in wasm and the body
 // need not be copied into wasm memory for the signature check.
 
-import { call, coreError, toScratch, wasm } from './core.js';
+import { coreError, toScratch } from './core.js';
+import { decode_signature, WasmVerifier } from './wasm/core.js';
 import { guarded, invalidArgType, isOwnError } from './errors.js';
 import { bytesOf } from './body.js';
 
@@ -62,13 +63,13 @@ export class KeyRing {
 
   constructor(secret, maxBodyBytes, toleranceSeconds) {
     const secrets = secretList(secret);
-    const core = call(wasm.WasmVerifier.new, maxBodyBytes, toleranceSeconds);
+    const core = WasmVerifier.new(maxBodyBytes, toleranceSeconds);
     try {
       for (const s of secrets) {
-        if (typeof s === 'string') call(() => core.add_secret_text(s));
-        else call(() => core.add_secret_bytes(s));
+        if (typeof s === 'string') core.add_secret_text(s);
+        else core.add_secret_bytes(s);
       }
-      call(() => core.check_ready());
+      core.check_ready();
     } catch (error) {
       core.free();
       throw error;
@@ -92,7 +93,7 @@ export class KeyRing {
   /** The body_too_large error for `size` bytes, or undefined when it fits. */
   sizeError(size) {
     try {
-      call(() => this.#core.check_body_size(size));
+      this.#core.check_body_size(size);
       return undefined;
     } catch (error) {
       return error;
@@ -105,7 +106,7 @@ export class KeyRing {
     if (!this.#hashNatively(raw)) {
       checkSizeBeforeCopy(core, raw, this.#limit);
       const { bodyLength, signatureLength } = toScratch(raw, signature);
-      return call(() => core.check_signature_scratch(bodyLength, signatureLength));
+      return core.check_signature_scratch(bodyLength, signatureLength);
     }
     // A string's UTF-8 length is at most three bytes per UTF-16 unit: most
     // bodies are judged by their length alone.
@@ -125,7 +126,7 @@ export class KeyRing {
    */
   checkEvent(payload, nowMillis, parsedByCaller) {
     const core = this.#core;
-    call(() => core.check_event(payload, nowMillis, parsedByCaller));
+    core.check_event(payload, nowMillis, parsedByCaller);
   }
 
   /** `true` when `signature` signs `raw`; never throws for a bad signature. */
@@ -149,7 +150,7 @@ export class KeyRing {
     if (this.#hashNatively(raw)) return nativeHmac.hex(this.#nativeKeys[0], raw);
     const core = this.#core;
     const { bodyLength } = toScratch(raw);
-    return call(() => core.sign_scratch(bodyLength));
+    return core.sign_scratch(bodyLength);
   }
 
   free() {
@@ -205,7 +206,7 @@ function decodeSignature(signature) {
     const bytes = nativeHmac.fromHex(signature);
     if (bytes.length === SIGNATURE_BYTES) return bytes;
   }
-  return call(wasm.decode_signature, signature);
+  return decode_signature(signature);
 }
 
 function byteLength(raw) {
@@ -217,7 +218,7 @@ function byteLength(raw) {
 // into wasm memory; the exact size is counted only then.
 function checkSizeBeforeCopy(core, raw, limit) {
   if (raw.length <= limit) return;
-  call(() => core.check_body_size(typeof raw === 'string' ? utf8Length(raw) : raw.length));
+  core.check_body_size(typeof raw === 'string' ? utf8Length(raw) : raw.length);
 }
 
 function utf8Length(text) {

@@ -3,14 +3,14 @@
 // Bodies of 1 KiB and more are hashed by node:crypto, which beats SHA-256 in
 // wasm there; every rule still runs in the core (see keyring.js).
 import { createRequire } from 'node:module';
-import { wasm } from './core.js';
+import { initSync } from './wasm/core.js';
 import { useNativeHmac } from './keyring.js';
 
 // Builtins come through require: an ESM import of node:fs would build its
 // whole namespace (streams included), a few ms at startup.
 const builtin = globalThis.process?.getBuiltinModule ?? createRequire(import.meta.url);
 
-wasm.initSync({ module: builtin('node:fs').readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)) });
+initSync({ module: builtin('node:fs').readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)) });
 
 // node:crypto takes about 4 ms to load: it is loaded with the first body
 // that needs it, so a process that only ever sees small bodies never pays.

@@ -2,8 +2,8 @@
 // run time, so the module arrives precompiled through a .wasm import, which
 // wrangler and workerd resolve as a CompiledWasm module.
 import wasmModule from './wasm/core_bg.wasm';
-import { wasm } from './core.js';
+import { initSync } from './wasm/core.js';
 
-wasm.initSync({ module: wasmModule });
+initSync({ module: wasmModule });
 
 export * from './api.js';

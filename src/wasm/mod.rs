@@ -9,8 +9,8 @@
 //!
 //! The verify module takes bodies through a scratch buffer the JS layer
 //! writes into; the tools take `&str` or `&[u8]` (two exports each, so
-//! neither side converts one into the other). Failures are thrown as
-//! [`ErrorParts`], which the JS layer turns into a `WebhookVerificationError`.
+//! neither side converts one into the other). Failures are thrown as the
+//! package's `WebhookVerificationError`, made through an import.
 
 use crate::Error;
 use wasm_bindgen::prelude::*;
@@ -20,39 +20,25 @@ mod tools;
 #[cfg(feature = "wasm-verify")]
 mod verify;
 
-/// A failure as the JS layer receives it (read-only: no setters in the glue).
-#[wasm_bindgen(getter_with_clone)]
-pub struct ErrorParts {
-    #[wasm_bindgen(readonly)]
-    pub code: String,
-    #[wasm_bindgen(readonly)]
-    pub message: String,
-    #[wasm_bindgen(readonly)]
-    pub hint: String,
-    #[wasm_bindgen(readonly)]
-    pub path: Option<String>,
-    /// A stable refinement of `code`, e.g. `too_old` / `in_future` for `timestamp_outside_window`.
-    #[wasm_bindgen(readonly)]
-    pub reason: Option<String>,
+#[wasm_bindgen(raw_module = "../errors.js")]
+extern "C" {
+    /// A `WebhookVerificationError` (pkg/src/errors.js), made on the JS side
+    /// so that what the core throws is what the caller catches.
+    #[wasm_bindgen(js_name = verificationError)]
+    fn verification_error(
+        code: &str,
+        message: &str,
+        hint: &str,
+        path: Option<String>,
+        reason: Option<String>,
+    ) -> JsValue;
 }
 
-impl From<Error> for ErrorParts {
-    fn from(error: Error) -> Self {
-        let path = match &error {
-            Error::InvalidPayload { path, .. } => Some(path.clone()),
-            _ => None,
-        };
-        let reason = error.reason().map(str::to_owned);
-        ErrorParts {
-            code: error.code().to_owned(),
-            message: error.to_string(),
-            hint: error.hint().to_owned(),
-            path,
-            reason,
-        }
-    }
-}
-
+/// `error` as the JS error to throw.
 fn thrown(error: Error) -> JsValue {
-    ErrorParts::from(error).into()
+    let path = match &error {
+        Error::InvalidPayload { path, .. } => Some(path.clone()),
+        _ => None,
+    };
+    verification_error(error.code(), &error.to_string(), error.hint(), path, error.reason().map(str::to_owned))
 }

@@ -1,18 +1,17 @@
 //! The verify module: what every receiver loads (see the module docs in `mod.rs`).
 
-use super::{thrown, ErrorParts};
+use super::thrown;
 use crate::canonical;
 use crate::schema::{self, Kind, MemberKinds, Members, Tree};
 use crate::signature::{parse_signature, Key};
 use crate::verify::{Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
-use std::cell::Cell;
-use std::cell::RefCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use wasm_bindgen::prelude::*;
 
-/// Describes a failure the JS layer detected, from the same table.
+/// The error for a failure the JS layer detected, from the same table.
 #[wasm_bindgen]
-pub fn describe_error(code: &str, detail: String) -> ErrorParts {
+pub fn describe_error(code: &str, detail: String) -> JsValue {
     let error = match code {
         "unsupported_body" => Error::UnsupportedBody { reason: detail },
         "parsed_body_mismatch" => Error::ParsedBodyMismatch,
@@ -22,7 +21,7 @@ pub fn describe_error(code: &str, detail: String) -> ErrorParts {
         "duplicate_delivery" => Error::DuplicateDelivery,
         _ => Error::InvalidOptions { option: "options".into(), reason: detail },
     };
-    error.into()
+    thrown(error)
 }
 
 /// Keys, limits and window of one `Webhook`.
@@ -268,9 +267,8 @@ extern "C" {
 }
 
 thread_local! {
-    /// The plan, parsed on the JS side once.
-    static PLAN: JsValue = read_plan(&schema::plan_json());
-    static MEMORY: JsValue = wasm_bindgen::memory();
+    /// The plan (parsed on the JS side once) and the instance's memory.
+    static PLAN: OnceCell<(JsValue, JsValue)> = const { OnceCell::new() };
     /// Where the reader writes its answers.
     static ANSWERS: RefCell<[f64; MAX_ANSWERS]> = const { RefCell::new([0.0; MAX_ANSWERS]) };
 }
@@ -280,7 +278,8 @@ impl Gathered {
         ANSWERS.with(|cell| {
             let address = cell.as_ptr() as usize;
             let count = PLAN.with(|plan| {
-                MEMORY.with(|memory| gather(payload, parsed_by_caller, plan, memory, address, MAX_ANSWERS))
+                let (plan, memory) = plan.get_or_init(|| (read_plan(&schema::plan_json()), wasm_bindgen::memory()));
+                gather(payload, parsed_by_caller, plan, memory, address, MAX_ANSWERS)
             });
             Gathered { answers: *cell.borrow(), count: count.min(MAX_ANSWERS), next: Cell::new(0) }
         })

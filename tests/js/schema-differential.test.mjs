@@ -10,6 +10,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseEvent, verify, WebhookVerificationError } from 'promptfoo-webhooks';
 import * as core from '../../pkg/src/wasm/tools.js';
+import { WebhookVerificationError as CoreError } from '../../pkg/src/errors.js';
 import { mulberry32 } from './json-gen.mjs';
 
 core.initSync({ module: readFileSync(new URL('../../pkg/src/wasm/tools_bg.wasm', import.meta.url)) });
@@ -61,7 +62,7 @@ function verdict(fn) {
     return 'ok';
   } catch (error) {
     if (error instanceof WebhookVerificationError) return `${error.code} ${error.path} ${error.message}`;
-    if (error instanceof core.ErrorParts) return `${error.code} ${error.path} ${error.message}`;
+    if (error instanceof CoreError) return `${error.code} ${error.path} ${error.message}`; // thrown by the core itself
     throw error;
   }
 }
