@@ -27,8 +27,8 @@ const wasmGzip = rows[0].gzip;
 const workerGlueGzip = rows[3].gzip;
 
 // A Worker that only verifies, bundled as wrangler does: its JS, and the
-// wasm modules it still imports (the tools module stays imported, though
-// never instantiated unless a tool is called).
+// wasm modules it imports (the verify core alone: the tools module is left
+// out with the tools).
 const worker = await build({
   stdin: {
     contents: `import { Webhook } from 'promptfoo-webhooks';

@@ -15,6 +15,7 @@ for (const name of ['core_bg.wasm', 'tools_bg.wasm']) copyFileSync(new URL(`wasm
 copyFileSync(new URL('../README.md', import.meta.url), new URL('../pkg/README.md', import.meta.url));
 // One hand-written declaration file serves both module systems.
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
+copyFileSync(new URL('tools-source.workerd.js', src), new URL('tools-source.workerd.js', dist));
 
 // The browser build inlines the tools module as a base64 string literal,
 // which bundlers can drop when no tool is used (tools-source.browser.js).
@@ -23,11 +24,18 @@ writeFileSync(
   `export default ${JSON.stringify(readFileSync(new URL('wasm/tools_bg.wasm', src)).toString('base64'))};\n`,
 );
 
-/** Puts tools-source.<runtime>.js where core.js imports tools-source.js. */
-const toolsSource = (runtime) => ({
+/**
+ * Puts tools-source.<runtime>.js where core.js imports tools-source.js:
+ * bundled in, or (Workers) left as a file of its own beside the bundle, so
+ * an app's bundler drops it, and the tools module it imports, when no tool
+ * is used (the package has no side effects).
+ */
+const toolsSource = (runtime, { external = false } = {}) => ({
   name: `tools-source-${runtime}`,
   setup(build) {
-    build.onResolve({ filter: /^\.\/tools-source\.js$/ }, () => ({ path: path(src, `tools-source.${runtime}.js`) }));
+    build.onResolve({ filter: /^\.\/tools-source\.js$/ }, () =>
+      external ? { path: `./tools-source.${runtime}.js`, external: true } : { path: path(src, `tools-source.${runtime}.js`) },
+    );
   },
 });
 
@@ -60,7 +68,7 @@ await Promise.all([
     format: 'esm',
     platform: 'neutral',
     external: ['*.wasm'],
-    plugins: [toolsSource('workerd')],
+    plugins: [toolsSource('workerd', { external: true })],
   }),
   // The portable (wasm-only) build for require(), e.g. to compare paths in Node.
   build({
@@ -82,4 +90,4 @@ await Promise.all([
     plugins: [toolsSource('browser')],
   }),
 ]);
-console.log('[build] pkg/dist: node.js, node.cjs, workerd.js, browser.js, portable.cjs, index.d.ts, index.d.cts, wasm/core_bg.wasm, wasm/tools_bg.wasm');
+console.log('[build] pkg/dist: node.js, node.cjs, workerd.js (+ tools-source.workerd.js), browser.js, portable.cjs, index.d.ts, index.d.cts, wasm/core_bg.wasm, wasm/tools_bg.wasm');

@@ -62,6 +62,7 @@ test('the tarball holds the built runtimes, both declaration files, the wasm and
     'dist/node.cjs',
     'dist/node.js',
     'dist/portable.cjs',
+    'dist/tools-source.workerd.js',
     'dist/wasm/core_bg.wasm',
     'dist/wasm/tools_bg.wasm',
     'dist/workerd.js',

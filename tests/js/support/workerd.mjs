@@ -42,7 +42,8 @@ export async function bundleWorker(entry, outDir) {
   }
   const wasmModules = wasmPaths.map((path) => `(name = "${path}", wasm = embed "${path}")`);
   const modules = `modules = [(name = "worker.js", esModule = embed "worker.js"), ${wasmModules.join(', ')}]`;
-  const packageEntry = Object.keys(metafile.inputs).find((input) => /(^|\/)pkg\/dist\/[^/]+\.js$/.test(input));
+  // The entry file the export conditions picked (tools-source.workerd.js is a second file it imports).
+  const packageEntry = Object.keys(metafile.inputs).find((input) => /(^|\/)pkg\/dist\/(?!tools-source)[^/]+\.js$/.test(input));
   return { modules, packageEntry };
 }
 
