@@ -7,8 +7,9 @@
 //   class B: the right signature with its last hex digit changed
 //
 // A naive early-exit comparison returns sooner for A. Two bodies: one of
-// 1 KiB and more, compared by node:crypto's timingSafeEqual, and a small
-// one, hashed and compared in wasm (src/sha256.rs). Prints figures only:
+// 512 B and more, hashed by node:crypto and compared as hex text
+// (keyring.js, sameText), and a small one, hashed and compared in wasm
+// (src/sha256.rs). Prints figures only:
 // timing is too noisy for a test assertion, but the exit code is non-zero
 // when |t| >= 4.5 on every crop (raw and cropped at two percentiles) for
 // either body.

@@ -1,6 +1,6 @@
 // Node (also Deno and Bun through their Node compatibility): the wasm file
 // is read synchronously beside this bundle, so importing is all it takes.
-// Bodies of 1 KiB and more are hashed by node:crypto, which beats SHA-256 in
+// Bodies of 512 B and more are hashed by node:crypto, which beats SHA-256 in
 // wasm there; every rule still runs in the core (see keyring.js).
 import { createRequire } from 'node:module';
 import { initSync } from './wasm/core.js';

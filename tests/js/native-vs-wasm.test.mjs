@@ -31,7 +31,8 @@ function deliveries(seed) {
     let body = pick(bodies);
     const secret = pick([...SECRETS, 'whsec-stranger-0123456789ab']);
     let signature = native.sign(body, secret);
-    switch (Math.floor(random() * 10)) {
+    // Cases 8 to 11 leave the signature as signed.
+    switch (Math.floor(random() * 12)) {
       case 0: body = body.replace(/e/, 'E'); break; // tampered
       case 1: signature = signature.toUpperCase(); break;
       case 2: signature = signature.slice(0, 63); break;
@@ -60,7 +61,8 @@ test('Webhook.verify: identical outcomes from node:crypto and wasm hashing', () 
     assert.deepEqual(a, b, `seed ${seed}`);
     if (a.ok) accepted++;
   }
-  assert.ok(accepted > 50, `only ${accepted} accepted: the mix must exercise both paths`);
+  // About 75 of the 600 are accepted (49 the fewest in 1,000 seeds).
+  assert.ok(accepted > 30, `only ${accepted} accepted: the mix must exercise both paths`);
 });
 
 test('sign and verifySignature: identical results from both paths', () => {

@@ -41,7 +41,7 @@ const RAW_NUMBERS = `{"event":"evaluation.completed","timestamp":"2025-03-18T02:
 const DUPLICATE_KEYS = `{"event":"issue.archived","timestamp":"2025-03-18T04:00:00Z","data":{"issue":{"id":"issue-dup",
 "severity":"low","status":"open","severity":"critical"},"eventData":{"note":"first","note":"last"}},"event":"issue.created"}`;
 
-// Over 1 KiB: the Node entry hashes such bodies with node:crypto, not wasm.
+// Over 1 KiB: the Node entry hashes such bodies (from 512 B) with node:crypto, not wasm.
 const large = structuredClone(byEvent('evaluation.failed'));
 large.data.error = { message: 'provider timed out — タイムアウト 🕒 '.repeat(80) };
 
