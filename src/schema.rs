@@ -102,7 +102,7 @@ const MAX_MEMBERS: usize = 17;
 /// are the checker's own (a table's member kinds at once, the event's
 /// place in [`EVENTS`], an array's first element of the wrong kind), so a
 /// tree across a language boundary can answer them all in one call (see
-/// [`plan_json`]); they are asked depth first, in table order.
+/// [`PLAN_JSON`]); they are asked depth first, in table order.
 pub(crate) trait Tree: Sized {
     fn kind(&self) -> Kind;
     /// The kinds of `members` of an object.
@@ -246,44 +246,75 @@ const EVENTS: &[(&str, &[Field])] = &[
 /// table `T` lists `[key, descent]` per member and `descent` is `0` (the
 /// kind is all the checker asks), `1` (an array of strings: its first other
 /// element is asked) or the table of an object the checker reads further.
-/// It says where the checker looks, not what it accepts.
+/// It says where the checker looks, not what it accepts. Written when the
+/// crate is compiled: no code for it in the wasm module.
 #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
-pub(crate) fn plan_json() -> String {
-    let mut out = String::from("{\"envelope\":");
-    table_json(ENVELOPE, &mut out);
-    out.push_str(",\"event\":\"event\",\"data\":\"data\",\"events\":[");
-    for (index, (name, fields)) in EVENTS.iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        out.push_str("[\"");
-        out.push_str(name);
-        out.push_str("\",");
-        table_json(fields, &mut out);
-        out.push(']');
-    }
-    out.push_str("]}");
-    out
+pub(crate) const PLAN_JSON: &str = match core::str::from_utf8(&PLAN_BYTES) {
+    Ok(text) => text,
+    Err(_) => "",
+};
+const _: () = assert!(PLAN_JSON.len() == PLAN_LEN, "schema keys and event names are ASCII");
+
+// Two passes: one counts the bytes, the other writes them.
+const PLAN_LEN: usize = PlanWriter::<0>::new().plan().len;
+const PLAN_BYTES: [u8; PLAN_LEN] = PlanWriter::<PLAN_LEN>::new().plan().bytes;
+
+/// Writes [`PLAN_JSON`] at compile time; with no room (`N` = 0) it counts.
+/// Keys and names are plain identifiers: no escaping needed.
+struct PlanWriter<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
 }
 
-/// Keys are plain identifiers: no escaping needed.
-fn table_json(fields: &[Field], out: &mut String) {
-    out.push('[');
-    for (index, field) in fields.iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        out.push_str("[\"");
-        out.push_str(field.key);
-        out.push_str("\",");
-        match field.rule {
-            Rule::Object(inner) if !inner.is_empty() => table_json(inner, out),
-            Rule::Strings => out.push('1'),
-            _ => out.push('0'),
-        }
-        out.push(']');
+// Evaluated only in the constants above: an index out of range there is a
+// build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+impl<const N: usize> PlanWriter<N> {
+    const fn new() -> Self {
+        PlanWriter { bytes: [0; N], len: 0 }
     }
-    out.push(']');
+
+    const fn text(mut self, text: &str) -> Self {
+        let text = text.as_bytes();
+        let mut index = 0;
+        while index < text.len() {
+            if N > 0 {
+                self.bytes[self.len] = text[index];
+            }
+            self.len += 1;
+            index += 1;
+        }
+        self
+    }
+
+    const fn plan(self) -> Self {
+        let mut out =
+            self.text("{\"envelope\":").table(ENVELOPE).text(",\"event\":\"event\",\"data\":\"data\",\"events\":[");
+        let mut index = 0;
+        while index < EVENTS.len() {
+            let (name, fields) = EVENTS[index];
+            out = out.text(if index > 0 { ",[\"" } else { "[\"" }).text(name).text("\",").table(fields).text("]");
+            index += 1;
+        }
+        out.text("]}")
+    }
+
+    const fn table(self, fields: &[Field]) -> Self {
+        let mut out = self.text("[");
+        let mut index = 0;
+        while index < fields.len() {
+            let field = fields[index];
+            out = out.text(if index > 0 { ",[\"" } else { "[\"" }).text(field.key).text("\",");
+            out = match field.rule {
+                Rule::Object(inner) if !inner.is_empty() => out.table(inner),
+                Rule::Strings => out.text("1"),
+                _ => out.text("0"),
+            };
+            out = out.text("]");
+            index += 1;
+        }
+        out.text("]")
+    }
 }
 
 /// Where a member sits, rendered as a JSON path only for an error: a
@@ -345,7 +376,7 @@ fn check_fields<T: Tree>(object: &T, fields: &'static [Field], parent: &Path) ->
             continue;
         }
         check_kind(kind, field.rule, &path)?;
-        // Containers with rules of their own are read further (plan_json
+        // Containers with rules of their own are read further (PLAN_JSON
         // tells a gathering reader the same).
         match field.rule {
             Rule::Object(inner) if !inner.is_empty() => {
@@ -419,7 +450,7 @@ mod tests {
         // In the order of the public list.
         let names: Vec<&str> = EVENTS.iter().map(|(name, _)| *name).collect();
         assert_eq!(names, crate::EVENT_NAMES);
-        let plan = canonical::parse(&plan_json()).unwrap();
+        let plan = canonical::parse(PLAN_JSON).unwrap();
         let events = plan.as_object().unwrap().get("events").unwrap().as_array().unwrap();
         assert_eq!(events.len(), EVENTS.len());
         let updated = events[1].to_json();

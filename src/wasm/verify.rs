@@ -232,7 +232,7 @@ pub fn is_known_event(name: &str) -> bool {
 
 /// What pkg/src/tree.js read of a JavaScript payload for the schema check,
 /// in one call: its answers to every question of [`Tree`], in the order the
-/// checker asks them, guided by [`schema::plan_json`]. Crossing into JS
+/// checker asks them, guided by [`schema::PLAN_JSON`]. Crossing into JS
 /// costs about as much as a question, so an `issue.updated` takes one call
 /// instead of one per question; nothing but these numbers is copied.
 ///
@@ -278,7 +278,7 @@ impl Gathered {
         ANSWERS.with(|cell| {
             let address = cell.as_ptr() as usize;
             let count = PLAN.with(|plan| {
-                let (plan, memory) = plan.get_or_init(|| (read_plan(&schema::plan_json()), wasm_bindgen::memory()));
+                let (plan, memory) = plan.get_or_init(|| (read_plan(schema::PLAN_JSON), wasm_bindgen::memory()));
                 gather(payload, parsed_by_caller, plan, memory, address, MAX_ANSWERS)
             });
             Gathered { answers: *cell.borrow(), count: count.min(MAX_ANSWERS), next: Cell::new(0) }
