@@ -282,7 +282,7 @@ impl Verifier {
 /// # Ok::<(), promptfoo_webhooks::Error>(())
 /// ```
 pub fn parse_event(body: &[u8]) -> Result<Event, Error> {
-    let value = canonical::parse(&String::from_utf8_lossy(body))?;
+    let value = canonical::parse(&canonical::text_of(body))?;
     Event::from_owned(value)
 }
 
@@ -304,7 +304,7 @@ pub fn validate_payload(body: &[u8]) -> Result<(), Error> {
 
 /// The payload's timestamp once the body is valid JSON of a valid shape.
 fn validate_event(body: &[u8]) -> Result<String, Error> {
-    let value = canonical::parse_to_depth(&String::from_utf8_lossy(body), crate::event::SCHEMA_DEPTH)?;
+    let value = canonical::parse_to_depth(&canonical::text_of(body), crate::event::SCHEMA_DEPTH)?;
     schema::check(&&value)?;
     Ok(value
         .as_object()

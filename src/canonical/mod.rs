@@ -14,6 +14,7 @@ pub use parser::MAX_TREE_DEPTH;
 pub use value::{array_index, Object, Value};
 
 use crate::Error;
+use std::borrow::Cow;
 
 /// The exact text `JSON.stringify(JSON.parse(text))` returns in V8, or
 /// [`Error::InvalidJson`] for any text `JSON.parse` rejects.
@@ -41,7 +42,18 @@ pub fn to_string(text: &str) -> Result<String, Error> {
 /// # Ok::<(), promptfoo_webhooks::Error>(())
 /// ```
 pub fn to_string_from_bytes(bytes: &[u8]) -> Result<String, Error> {
-    to_string(&String::from_utf8_lossy(bytes))
+    to_string(&text_of(bytes))
+}
+
+/// `bytes` as text, invalid UTF-8 as U+FFFD (as Node's `buffer.toString()`).
+/// Valid text, the usual case, is borrowed after `str::from_utf8`'s check,
+/// which reads ASCII a word at a time: several times faster than the lossy
+/// decoder's own pass.
+pub(crate) fn text_of(bytes: &[u8]) -> Cow<'_, str> {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Parses JSON text into a [`Value`] with JavaScript's property order.
