@@ -3,6 +3,7 @@
 // the wasm file beside them.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { byteText } from './byte-text.mjs';
 
 const src = new URL('../pkg/src/', import.meta.url);
 const dist = new URL('../pkg/dist/', import.meta.url);
@@ -17,12 +18,12 @@ copyFileSync(new URL('../README.md', import.meta.url), new URL('../pkg/README.md
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
 copyFileSync(new URL('tools-source.workerd.js', src), new URL('tools-source.workerd.js', dist));
 
-// The browser build inlines the tools module as a base64 string literal,
-// which bundlers can drop when no tool is used (tools-source.browser.js).
-writeFileSync(
-  new URL('wasm/tools_base64.js', src),
-  `export default ${JSON.stringify(readFileSync(new URL('wasm/tools_bg.wasm', src)).toString('base64'))};\n`,
-);
+// The browser build inlines both modules as string literals (byte-text.mjs);
+// bundlers can drop the tools one when no tool is used (tools-source.browser.js).
+for (const name of ['core', 'tools']) {
+  const bytes = readFileSync(new URL(`wasm/${name}_bg.wasm`, src));
+  writeFileSync(new URL(`wasm/${name}_text.js`, src), `export default ${byteText(bytes)};\n`);
+}
 
 /**
  * Puts tools-source.<runtime>.js where core.js imports tools-source.js:
@@ -77,7 +78,6 @@ await Promise.all([
     outfile: path(dist, 'portable.cjs'),
     format: 'cjs',
     platform: 'neutral',
-    loader: { '.wasm': 'binary' },
     plugins: [toolsSource('browser')],
   }),
   build({
@@ -86,7 +86,6 @@ await Promise.all([
     outfile: path(dist, 'browser.js'),
     format: 'esm',
     platform: 'neutral',
-    loader: { '.wasm': 'binary' },
     plugins: [toolsSource('browser')],
   }),
 ]);

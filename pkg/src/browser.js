@@ -1,9 +1,11 @@
 // Browsers and any other ES runtime: the wasm bytes are inlined in this
-// bundle and compiled synchronously (well under Chromium's 8 MB limit for
-// synchronous compilation on the main thread), so there is no init call.
-import wasmBytes from './wasm/core_bg.wasm';
+// bundle (a string of one character per byte, see byte-text.js) and
+// compiled synchronously (well under Chromium's 8 MB limit for synchronous
+// compilation on the main thread), so there is no init call.
+import coreText from './wasm/core_text.js';
+import { bytesOfText } from './byte-text.js';
 import { initSync } from './wasm/core.js';
 
-initSync({ module: wasmBytes });
+initSync({ module: bytesOfText(coreText) });
 
 export * from './api.js';

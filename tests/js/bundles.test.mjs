@@ -14,8 +14,21 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const SECRET = 'whsec-test-0123456789abcdef';
 const BODY = JSON.stringify({ event: 'issue.created', timestamp: '2025-03-14T12:34:56Z', data: { issue: { id: 'i-1' }, eventData: {} } });
 const SIGNATURE = createHmac('sha256', SECRET).update(BODY).digest('hex');
-// A stretch of each module as the browser build inlines it: base64, so cut on a multiple of 3 bytes.
-const marker = (name) => readFileSync(join(ROOT, `pkg/dist/wasm/${name}_bg.wasm`)).subarray(999, 1299).toString('base64');
+// A text only one module holds (in its data section): the browser build
+// inlines the modules as strings of one character per byte, and a bundler
+// prints plain ASCII runs of them as they are. Not in the other module, nor
+// in the JS glue (the Workers build holds the glue without any wasm).
+const markers = (() => {
+  const wasm = (name) => readFileSync(join(ROOT, `pkg/dist/wasm/${name}_bg.wasm`)).toString('latin1');
+  const glue = readFileSync(join(ROOT, 'pkg/dist/workerd.js'), 'latin1');
+  const pick = (name, other) => {
+    const found = wasm(name).match(/[A-Za-z0-9 ,.:()_-]{24,}/g).find((run) => !wasm(other).includes(run) && !glue.includes(run));
+    assert.ok(found, `a text only the ${name} module holds`);
+    return found;
+  };
+  return { core: pick('core', 'tools'), tools: pick('tools', 'core') };
+})();
+const marker = (name) => markers[name];
 
 async function browserBundle(contents) {
   const result = await build({
