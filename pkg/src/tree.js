@@ -85,6 +85,9 @@ export function readPlan(json) {
 
 let answers = new Float64Array(0);
 let count = 0;
+// A getter that checks another payload while this one is read would write
+// over these answers: such a nested read gives none, so its check fails.
+let gathering = false;
 
 function answer(value) {
   if (count < answers.length) answers[count] = value;
@@ -98,22 +101,28 @@ function answer(value) {
  * rules); then `data`'s table, depth first (see `record`).
  */
 export function gather(payload, parsedByCaller, plan, memory, address, capacity) {
+  if (gathering) return 0;
   if (answers.buffer !== memory.buffer || answers.byteOffset !== address || answers.length !== capacity) {
     answers = new Float64Array(memory.buffer, address, capacity);
   }
+  gathering = true;
   count = 0;
-  const kind = jsonKind(payload, parsedByCaller);
-  answer(kind);
-  if (kind !== OBJECT) return count;
-  record(payload, plan.envelope, parsedByCaller);
-  const name = memberOf(payload, plan.event);
-  const event = typeof name === 'string' ? plan.events.get(name) : undefined;
-  answer(event === undefined ? -1 : event.index);
-  if (event !== undefined) {
-    const data = memberOf(payload, plan.data);
-    if (jsonKind(data, parsedByCaller) === OBJECT) record(data, event.table, parsedByCaller);
+  try {
+    const kind = jsonKind(payload, parsedByCaller);
+    answer(kind);
+    if (kind !== OBJECT) return count;
+    record(payload, plan.envelope, parsedByCaller);
+    const name = memberOf(payload, plan.event);
+    const event = typeof name === 'string' ? plan.events.get(name) : undefined;
+    answer(event === undefined ? -1 : event.index);
+    if (event !== undefined) {
+      const data = memberOf(payload, plan.data);
+      if (jsonKind(data, parsedByCaller) === OBJECT) record(data, event.table, parsedByCaller);
+    }
+    return Math.min(count, capacity);
+  } finally {
+    gathering = false;
   }
-  return Math.min(count, capacity);
 }
 
 /**

@@ -153,3 +153,31 @@ test('a Proxy body whose traps lie is judged by the signed text', () => {
   assert.equal(event.data.issue.id, PAYLOAD.data.issue.id);
   assert.equal(JSON.stringify(event), text);
 });
+
+test('a getter that verifies another delivery while the payload is read gets a clear error, and the outer answer holds', () => {
+  const other = JSON.stringify(vectors[1].payload);
+  const nested = [];
+  const parsed = JSON.parse(BODY);
+  const issue = parsed.data.issue;
+  Object.defineProperty(parsed.data, 'issue', {
+    enumerable: true,
+    get() {
+      try {
+        nested.push(verify(other, hmac(other), SECRET).event);
+      } catch (error) {
+        nested.push(error.code);
+      }
+      return issue;
+    },
+  });
+  const text = JSON.stringify(parsed);
+  nested.length = 0;
+  const event = verify(parsed, hmac(text), SECRET, { allowParsedBody: true });
+  const [duringStringify, ...duringCheck] = nested;
+  assert.equal(JSON.stringify(event), text);
+  // Inside verify, JSON.stringify reads the getter first: that nested verify
+  // passes. Then the schema check reads it: a check nested there is refused,
+  // never mixed into the outer one.
+  assert.equal(duringStringify, vectors[1].payload.event);
+  assert.ok(duringCheck.length > 0 && duringCheck.every((code) => code === 'invalid_payload'), `${duringCheck}`);
+});
