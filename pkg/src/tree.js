@@ -1,7 +1,7 @@
 // What the core's schema check (src/wasm/verify.rs, Gathered) reads of a JS
 // payload, in one call: a call from wasm into JS costs about as much as a
 // question, so every answer is gathered here at once, in the order the
-// checker asks. The plan (src/schema.rs, plan_json) says where to look;
+// checker asks. The plan (src/schema.rs, PLAN_JSON) says where to look;
 // which answers pass is the core's to judge.
 
 // The JSON types, as src/schema.rs numbers them (Kind::from_code).
@@ -134,6 +134,7 @@ export function gather(payload, parsedByCaller, plan, memory, address, capacity)
  */
 function record(object, table, parsedByCaller) {
   const { keys, descents, read } = table;
+  if (keys.length === 0) return; // the checker asks nothing of an empty table
   let packed = 0;
   for (let i = keys.length - 1; i >= 0; i--) packed = packed * 8 + jsonKind(memberOf(object, keys[i]), parsedByCaller);
   answer(packed);
