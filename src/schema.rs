@@ -47,7 +47,7 @@ impl Kind {
         })
     }
 
-    pub(crate) fn code(kind: Option<Kind>) -> u64 {
+    fn code(kind: Option<Kind>) -> u64 {
         match kind {
             None => 0,
             Some(Kind::Null) => 1,
