@@ -176,8 +176,7 @@ export class KeyRing {
     // the core's rules first, which also give its exact error.
     const usual = typeof signature === 'string' && signature.length === HEX_SIGNATURE_LENGTH;
     let expected = usual ? undefined : decodeSignature(signature);
-    const keys = this.#nativeKeys;
-    const digests = keys.length === 1 ? [nativeHmac.hex(keys[0], raw)] : keys.map((key) => nativeHmac.hex(key, raw));
+    const digests = this.#nativeKeys.map((key) => nativeHmac.hex(key, raw));
     let found = -1;
     if (usual) {
       for (let index = 0; index < digests.length; index++) {
