@@ -6,9 +6,15 @@ DIST        := pkg/dist
 WASM_OPT    := node_modules/.bin/wasm-opt -O3 --enable-reference-types --enable-multivalue \
                --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 
-.PHONY: setup build test test-rust test-js test-types demo bench clean soak timing load
+.PHONY: setup build generate test test-rust test-js test-types demo bench clean soak timing load
 setup:
 	@scripts/setup.sh
+
+# Everything outside Rust that states a wire fact, written from src/contract.rs:
+# pkg/src/generated/, the event types in pkg/index.d.ts, the README's tables.
+# tests/js/contract.test.mjs fails when one of them is stale.
+generate:
+	node scripts/generate.mjs
 
 build: setup
 	rm -rf $(GENERATED)

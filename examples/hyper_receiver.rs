@@ -1,7 +1,7 @@
 //! A Promptfoo webhook receiver in Rust: hyper 1.x on tokio, the crate's
-//! [`Verifier`] created once. It answers as the Node example
-//! (`js-examples/node-http-receiver.mjs`) does, status for status and body
-//! for body.
+//! [`Verifier`] created once. It answers as the npm package's middleware
+//! does, status for status and code for code: both read the statuses and
+//! messages from the wire contract (`promptfoo_webhooks::contract`).
 //!
 //! ```text
 //! PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 cargo run --example hyper_receiver
@@ -32,6 +32,7 @@
 //!                             is still coming (see `linger`)
 //! 400 invalid_json | invalid_payload | timestamp_outside_window
 //! 405 method_not_allowed      anything but POST
+//! 415 unsupported_media_type  a Content-Type other than application/json (or application/*+json)
 //! 500 internal_error          the connection broke while the body was read
 //! ```
 //!
@@ -45,6 +46,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use promptfoo_webhooks::canonical::Value;
+use promptfoo_webhooks::contract::error_spec;
 use promptfoo_webhooks::{Error, Verified, Verifier, SIGNATURE_HEADER};
 use std::convert::Infallible;
 use std::future::poll_fn;
@@ -82,16 +84,22 @@ impl From<Error> for Rejection {
     }
 }
 
-/// The status for each code a delivery can be rejected with: the npm
-/// package's `STATUS_BY_CODE`, which the Node receiver uses.
-fn status_for(error: &Error) -> StatusCode {
-    match error.code() {
-        "missing_signature" | "malformed_signature" | "signature_mismatch" => StatusCode::UNAUTHORIZED,
-        "body_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-        "invalid_json" | "invalid_payload" | "timestamp_outside_window" => StatusCode::BAD_REQUEST,
-        // Cannot come from a delivery with a Verifier that was built: a bug.
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+/// The status and message the contract gives a code, for the answers the
+/// receiver makes before or beside verifying.
+fn contract_answer(code: &str) -> (StatusCode, &'static str) {
+    let spec = error_spec(code);
+    let status = spec.and_then(|spec| StatusCode::from_u16(spec.status).ok());
+    (status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), spec.map_or("", |spec| spec.meaning))
+}
+
+/// `application/json`, with or without parameters, or any `application/*+json`.
+fn is_json_content_type(value: Option<&HeaderValue>) -> bool {
+    let Some(text) = value.and_then(|v| v.to_str().ok()) else { return false };
+    let media_type = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    media_type == "application/json"
+        || media_type.strip_prefix("application/").and_then(|rest| rest.strip_suffix("+json")).is_some_and(|name| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b".!#$&^_-".contains(&b))
+        })
 }
 
 impl Receiver {
@@ -132,13 +140,11 @@ impl Receiver {
         let started = Instant::now();
         let line = format!("{} {}", request.method(), request.uri());
         let (response, outcome) = if request.method() != Method::POST {
-            let mut response = error_response(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "webhooks are delivered with POST",
-            );
+            let mut response = contract_response("method_not_allowed");
             response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
             (response, "method_not_allowed".to_owned())
+        } else if !is_json_content_type(request.headers().get(CONTENT_TYPE)) {
+            (contract_response("unsupported_media_type"), "unsupported_media_type".to_owned())
         } else {
             match self.receive(request).await {
                 Ok(Verified { event, secret_index }) => {
@@ -148,7 +154,7 @@ impl Receiver {
                     (json_response(StatusCode::OK, body), outcome)
                 }
                 Err(Rejection::Delivery(error)) => {
-                    let status = status_for(&error);
+                    let (status, _) = contract_answer(error.code());
                     let mut response = error_response(status, error.code(), &error.to_string());
                     // The rest of an oversized body is still on the wire:
                     // close the connection rather than read it.
@@ -157,10 +163,9 @@ impl Receiver {
                     }
                     (response, format!("rejected {}: {error}", error.code()))
                 }
-                Err(Rejection::Internal(reason)) => (
-                    error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "the receiver failed"),
-                    format!("internal_error {reason}"),
-                ),
+                Err(Rejection::Internal(reason)) => {
+                    (contract_response("internal_error"), format!("internal_error {reason}"))
+                }
             }
         };
         println!(
@@ -181,6 +186,12 @@ fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
+}
+
+/// An error answer in the contract's words.
+fn contract_response(code: &str) -> Response<Full<Bytes>> {
+    let (status, message) = contract_answer(code);
+    error_response(status, code, message)
 }
 
 fn error_response(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {

@@ -9,13 +9,13 @@
 // type (js-examples/sender.mjs builds them), then a handful of bad ones, and
 // prints one row per delivery. Exit code 0 when every delivery ended as
 // expected, 1 otherwise.
-import { generateSecret, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
+import { DEFAULT_MAX_BODY_BYTES, generateSecret, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
 import { startReceiver } from './node-http-receiver.mjs';
 import { sampleEvents } from './sender.mjs';
 
 const verbose = process.argv.includes('--verbose');
 const TOLERANCE_SECONDS = 300;
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
+const MAX_BODY_BYTES = DEFAULT_MAX_BODY_BYTES;
 
 const secret = generateSecret(); // 64 hex characters, as Promptfoo generates them
 const now = Date.now();

@@ -8,40 +8,35 @@
 //   PROMPTFOO_WEBHOOK_SECRET=<same secret> node js-examples/sender.mjs http://127.0.0.1:3000/
 //
 // What it shows:
-// - read the RAW body yourself, with a size limit, before anything parses it:
-//   the signature covers those exact bytes;
-// - create one `Webhook` at start-up (the HMAC key is prepared once) and call
-//   `webhook.verify(body, signature)` per delivery;
-// - turn the library's stable error codes into HTTP statuses;
+// - the package's Node middleware is the whole receiver: it reads the RAW
+//   body with a size limit (the signature covers those exact bytes), checks
+//   the Content-Type, verifies, de-duplicates and answers with the contract's
+//   status for each error code; this file adds a log line per delivery;
+// - the middleware is created once, at start-up: the HMAC key is prepared
+//   once, and a bad secret fails there, not on the first delivery;
 // - optionally, accept each delivery once: PROMPTFOO_WEBHOOK_DEDUPE=1 keeps the
 //   accepted deliveries in this process; PROMPTFOO_WEBHOOK_REDIS_URL=redis://...
 //   keeps them in Redis, shared by every receiver process using that server
 //   (needs the `redis` npm package).
 //
-// Status codes this example answers (choose your own; these are a sensible default):
+// What it answers (the package's STATUS_BY_CODE; README "Error codes"):
 //   200 { received: <event> }               verified; the event is typed and safe to use
 //   401 missing_signature                   no X-Promptfoo-Signature header
 //   401 malformed_signature                 the header is not 64 hex digits
 //   401 signature_mismatch                  wrong secret, or the body was changed on the way
 //   413 body_too_large                      more than maxBodyBytes (checked before reading)
+//   415 unsupported_media_type              a Content-Type other than application/json
 //   400 invalid_json                        authentic, but not JSON (should never come from Promptfoo)
 //   400 invalid_payload                     authentic JSON, but not a webhook envelope
-//   400 timestamp_outside_window            authentic, but too old (or too far ahead): a replay or a skewed clock;
-//                                           error.reason says which ('too_old' | 'in_future')
+//   400 timestamp_outside_window            authentic, but too old (or too far ahead): a replay or a skewed clock
 //   409 duplicate_delivery                  with dedupe on: this exact delivery was already accepted
-//   500 internal_error                      a bug, or the shared dedupe store (Redis) did not answer
+//   500 internal_error                      the shared dedupe store (Redis) did not answer
 //   405 method_not_allowed                  anything but POST
 // Every error body is `{ "error": <code>, "message": <text> }`. Messages come from
 // the library and never contain the secret, so they are safe to send back.
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { Webhook, WebhookVerificationError, MemoryReplayStore, RedisReplayStore, SIGNATURE_HEADER, STATUS_BY_CODE } from 'promptfoo-webhooks';
-
-/** The later Promptfoo docs' example receiver caps bodies at 5 MB; so does the library by default. */
-export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
-
-/** HTTP status for each error code a delivery can fail with: the package's own table, as its adapters use it. */
-export { STATUS_BY_CODE };
+import { createNodeMiddleware, DEFAULT_MAX_BODY_BYTES, MemoryReplayStore, RedisReplayStore } from 'promptfoo-webhooks';
 
 /**
  * Starts the receiver and resolves once it listens.
@@ -71,49 +66,30 @@ export async function startReceiver({
 } = {}) {
   // Created once: a bad secret (empty, whitespace, too short) throws here, at
   // start-up, with code `invalid_secret`, instead of on the first delivery.
-  const webhook = new Webhook(secret, { toleranceSeconds, now, maxBodyBytes, dedupe: dedupeOption(dedupe) });
+  const middleware = createNodeMiddleware(secret, {
+    toleranceSeconds,
+    now,
+    maxBodyBytes,
+    dedupe: dedupeOption(dedupe),
+    onEvent,
+    // A handler that throws still gets 200 (the delivery was authentic); say so here.
+    onError: (error) => log(`[receiver] error after acceptance: ${error?.message ?? error}`),
+  });
   const stats = { received: 0, accepted: 0, rejected: 0, byCode: {} };
 
   const server = createServer(async (req, res) => {
     stats.received++;
     const started = Date.now();
-    const done = (status, outcome) => {
-      log(`[receiver] ${req.method} ${req.url} -> ${status} ${outcome} (${Date.now() - started} ms)`);
-    };
-
-    if (req.method !== 'POST') {
-      reply(res, 405, { error: 'method_not_allowed', message: 'webhooks are delivered with POST' }, { Allow: 'POST' });
+    const answer = answerOf(res);
+    await middleware(req, res);
+    const { error, message, received } = answer.json ?? {};
+    if (res.statusCode === 200) stats.accepted++;
+    else {
       stats.rejected++;
-      return done(405, 'method_not_allowed');
+      stats.byCode[error] = (stats.byCode[error] ?? 0) + 1;
     }
-
-    try {
-      const body = await readBody(req, maxBodyBytes);
-      // Node lower-cases header names; a missing header is `undefined`, which
-      // the library reports as `missing_signature`.
-      const signature = req.headers[SIGNATURE_HEADER.toLowerCase()];
-      // verifyOnce also claims the delivery in the replay store (only after it verified).
-      const event = dedupe ? await webhook.verifyOnce(body, signature) : webhook.verify(body, signature);
-      stats.accepted++;
-      onEvent(event);
-      reply(res, 200, { received: event.event });
-      done(200, `accepted ${event.event} ${event.timestamp}`);
-    } catch (error) {
-      if (!(error instanceof WebhookVerificationError)) {
-        // A bug in our own code or a broken connection: not the sender's fault.
-        reply(res, 500, { error: 'internal_error', message: 'the receiver failed' });
-        stats.rejected++;
-        return done(500, `internal_error ${error?.message ?? error}`);
-      }
-      const status = STATUS_BY_CODE[error.code] ?? 400;
-      stats.rejected++;
-      stats.byCode[error.code] = (stats.byCode[error.code] ?? 0) + 1;
-      // After a 413 the rest of the body is still on the wire: close the
-      // connection rather than read it.
-      const headers = status === 413 ? { Connection: 'close' } : {};
-      reply(res, status, { error: error.code, message: error.message }, headers);
-      done(status, `rejected ${error.code}: ${error.message}`);
-    }
+    const outcome = res.statusCode === 200 ? `accepted ${received}` : `rejected ${error}: ${message}`;
+    log(`[receiver] ${req.method} ${req.url} -> ${res.statusCode} ${outcome} (${Date.now() - started} ms)`);
   });
 
   await new Promise((resolve, reject) => {
@@ -128,10 +104,7 @@ export async function startReceiver({
     stats,
     close: () =>
       new Promise((resolve) => {
-        server.close(() => {
-          webhook.dispose();
-          resolve();
-        });
+        server.close(() => resolve());
         server.closeAllConnections?.();
       }),
   };
@@ -144,49 +117,19 @@ function dedupeOption(dedupe) {
   return { store, ttlSeconds };
 }
 
-/**
- * Reads the whole request body into a Buffer, but never more than `limit`
- * bytes: a declared Content-Length over the limit is refused before reading
- * anything; a body that turns out longer (chunked, or a lying header) is cut
- * off as soon as it passes the limit.
- */
-function readBody(req, limit) {
-  return new Promise((resolve, reject) => {
-    const tooLarge = (size) =>
-      new WebhookVerificationError('body_too_large', `body of ${size} bytes exceeds the limit of ${limit} bytes`, {
-        hint: 'Raise maxBodyBytes if legitimate payloads are this large.',
-      });
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) return reject(tooLarge(declared));
-
-    const chunks = [];
-    let size = 0;
-    const onData = (chunk) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        reject(tooLarge(size));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
-
-function reply(res, status, json, headers = {}) {
-  const text = JSON.stringify(json);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  // With `Connection: close`, Node closes the socket once this is sent, so an
-  // oversized body we stopped reading is never read to the end.
-  res.end(text);
+/** What the middleware writes to `res`, kept as JSON for the log line. */
+function answerOf(res) {
+  const answer = { json: undefined };
+  const end = res.end.bind(res);
+  res.end = (text, ...rest) => {
+    try {
+      answer.json = JSON.parse(String(text));
+    } catch {
+      // Not JSON: nothing to log.
+    }
+    return end(text, ...rest);
+  };
+  return answer;
 }
 
 // ---------------------------------------------------------------- run it

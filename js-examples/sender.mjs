@@ -9,71 +9,23 @@
 // `signPayload`, and POSTed. The status of every delivery is printed; the
 // exit code is 0 when every one got a 2xx.
 import { pathToFileURL } from 'node:url';
-import { signPayload, issueChangeEvent } from 'promptfoo-webhooks';
+import { EVENT_NAMES, sampleEvent, signPayload } from 'promptfoo-webhooks';
 
 /**
- * One payload of each of the nine documented events, plus an event name this
- * library does not know (Promptfoo adds events over time; receivers must
- * still accept them). All timestamps are `now`.
+ * One payload of each of the nine documented events (the package's samples,
+ * written from its wire contract), plus an event name this library does not
+ * know (Promptfoo adds events over time; receivers must still accept them).
+ * All timestamps are `now`.
  *
  * @param {Date | number} [now]
  * @returns {object[]}
  */
 export function sampleEvents(now = Date.now()) {
   const timestamp = new Date(now).toISOString();
-  const issue = {
-    id: '3f1c2a9e-8b7d-4e21-9a6f-0c5d4b3a2e10',
-    pluginId: 'harmful:privacy',
-    status: 'open',
-    severity: 'high',
-    organizationId: 'org-7d0e1b',
-    targetId: 'target-chatbot-prod',
-    providerId: 'openai:gpt-4o-mini',
-    createdAt: timestamp,
-    updatedAt: timestamp,
-    weakness: 'PII leak',
-    history: [{ action: 'created', at: timestamp }],
-  };
-  // What the issue looks like after someone edits it.
-  const fixed = { ...issue, status: 'fixed' };
-  const downgraded = { ...issue, severity: 'low' };
-  const both = { ...issue, status: 'fixed', severity: 'low' };
-
-  return [
-    { event: 'issue.created', timestamp, data: { issue, eventData: {} } },
-    // Two attributes at once: Promptfoo sends ONE issue.updated listing both.
-    issueChangeEvent(issue, both, { timestamp, userId: 'user-123' }),
-    // One attribute: the specific event.
-    issueChangeEvent(issue, fixed, { timestamp }),
-    issueChangeEvent(issue, downgraded, { timestamp }),
-    {
-      event: 'issue.comment_added',
-      timestamp,
-      data: { issue, eventData: { comment: 'Reproduced on staging — assigning to the platform team.' } },
-    },
-    {
-      event: 'remediation.created',
-      timestamp,
-      data: { issueId: issue.id, remediation: { summary: 'Add an output filter for e-mail addresses', steps: ['Enable the PII guardrail', 'Re-run the scan'] } },
-    },
-    {
-      event: 'evaluation.created',
-      timestamp,
-      data: { jobId: 'job-42', config: { description: 'Nightly red team', providers: ['openai:gpt-4o-mini'] } },
-    },
-    {
-      event: 'evaluation.completed',
-      timestamp,
-      data: { jobId: 'job-42', evalId: 'eval-2025-03-14-abc', partial: false, progress: { completed: 120, total: 120 } },
-    },
-    {
-      event: 'evaluation.failed',
-      timestamp,
-      data: { jobId: 'job-43', error: 'provider timed out after 3 retries', progress: { completed: 37, total: 120 } },
-    },
-    // Not one of the nine: still signed, still verified, delivered with its raw data.
-    { event: 'issue.archived', timestamp, data: { issueId: issue.id, archivedBy: 'user-123' } },
-  ];
+  const known = EVENT_NAMES.map((name) => sampleEvent(name, { timestamp }));
+  // Not one of the nine: still signed, still verified, delivered with its raw data.
+  const unknown = { event: 'issue.archived', timestamp, data: { issueId: known[0].data.issue.id, archivedBy: 'user-123' } };
+  return [...known, unknown];
 }
 
 /**

@@ -16,7 +16,7 @@ for (const name of ['core_bg.wasm', 'tools_bg.wasm']) copyFileSync(new URL(`wasm
 copyFileSync(new URL('../README.md', import.meta.url), new URL('../pkg/README.md', import.meta.url));
 // One hand-written declaration file serves both module systems.
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
-copyFileSync(new URL('tools-source.workerd.js', src), new URL('tools-source.workerd.js', dist));
+copyFileSync(new URL('core/tools-source.workerd.js', src), new URL('tools-source.workerd.js', dist));
 
 // The browser build inlines both modules as string literals (byte-text.mjs);
 // bundlers can drop the tools one when no tool is used (tools-source.browser.js).
@@ -26,7 +26,7 @@ for (const name of ['core', 'tools']) {
 }
 
 /**
- * Puts tools-source.<runtime>.js where core.js imports tools-source.js:
+ * Puts core/tools-source.<runtime>.js where core/wasm.js imports tools-source.js:
  * bundled in, or (Workers) left as a file of its own beside the bundle, so
  * an app's bundler drops it, and the tools module it imports, when no tool
  * is used (the package has no side effects).
@@ -35,7 +35,7 @@ const toolsSource = (runtime, { external = false } = {}) => ({
   name: `tools-source-${runtime}`,
   setup(build) {
     build.onResolve({ filter: /^\.\/tools-source\.js$/ }, () =>
-      external ? { path: `./tools-source.${runtime}.js`, external: true } : { path: path(src, `tools-source.${runtime}.js`) },
+      external ? { path: `./tools-source.${runtime}.js`, external: true } : { path: path(src, `core/tools-source.${runtime}.js`) },
     );
   },
 });

@@ -29,22 +29,15 @@ pub enum Error {
     InvalidSecret { reason: &'static str },
     /// The body is larger than the configured limit.
     BodyTooLarge { limit: usize, size: usize },
-    /// The body is of a type that cannot be verified.
-    UnsupportedBody { reason: String },
     /// The body is not JSON that `JSON.parse` accepts.
     InvalidJson { reason: String, offset: usize },
     /// The body is JSON but not a webhook payload of the documented shape.
     InvalidPayload { path: String, reason: String },
-    /// The payload's `timestamp` is outside the configured replay window.
-    TimestampOutsideWindow { timestamp: String, age_seconds: i64, tolerance_seconds: u64 },
-    /// A parsed body was given where the raw bytes are required.
-    ParsedBodyMismatch,
-    /// An option passed to the library has the wrong type or value.
-    InvalidOptions { option: String, reason: String },
+    /// The payload's `timestamp` is further than the replay window from
+    /// now: `age_millis` is now minus the timestamp (negative: in the future).
+    TimestampOutsideWindow { timestamp: String, age_millis: i64, tolerance_seconds: u64 },
     /// The platform offers no secure random number generator.
     RandomUnavailable,
-    /// A delivery that verified was already accepted within the de-duplication TTL.
-    DuplicateDelivery,
 }
 
 impl Error {
@@ -62,18 +55,14 @@ impl Error {
             Error::SignatureMismatch => "signature_mismatch",
             Error::InvalidSecret { .. } => "invalid_secret",
             Error::BodyTooLarge { .. } => "body_too_large",
-            Error::UnsupportedBody { .. } => "unsupported_body",
             Error::InvalidJson { .. } => "invalid_json",
             Error::InvalidPayload { .. } => "invalid_payload",
             Error::TimestampOutsideWindow { .. } => "timestamp_outside_window",
-            Error::ParsedBodyMismatch => "parsed_body_mismatch",
-            Error::InvalidOptions { .. } => "invalid_options",
             Error::RandomUnavailable => "random_unavailable",
-            Error::DuplicateDelivery => "duplicate_delivery",
         }
     }
 
-    /// What the caller can do about it.
+    /// What the caller can do about it (the contract's hint for Rust callers).
     ///
     /// ```
     /// use promptfoo_webhooks::Error;
@@ -81,41 +70,12 @@ impl Error {
     /// assert!(Error::MissingSignature.hint().contains("X-Promptfoo-Signature"));
     /// ```
     pub fn hint(&self) -> &'static str {
-        match self {
-            Error::MissingSignature => {
-                "Read the signature from the X-Promptfoo-Signature request header."
-            }
-            Error::MalformedSignature { .. } => {
-                "X-Promptfoo-Signature must be the 64-character hex HMAC-SHA256 of the body, with no prefix."
-            }
-            Error::SignatureMismatch => {
-                "Check the secret (rotate with several secrets) and verify the raw request body, not a re-serialized one."
-            }
-            Error::InvalidSecret { .. } => {
-                "Use the secret Promptfoo generated when the webhook was created, exactly as shown."
-            }
-            Error::BodyTooLarge { .. } => "Raise maxBodyBytes if legitimate payloads are this large.",
-            Error::UnsupportedBody { .. } => {
-                "Pass the raw body as a string, Uint8Array, ArrayBuffer or Buffer."
-            }
-            Error::InvalidJson { .. } => "The body must be the JSON text Promptfoo sent, unmodified.",
-            Error::InvalidPayload { .. } => {
-                "The body must be a Promptfoo webhook payload: { event, timestamp, data }."
-            }
-            Error::TimestampOutsideWindow { .. } => {
-                "The delivery is stale or the clocks disagree; widen toleranceSeconds or check the clock."
-            }
-            Error::ParsedBodyMismatch => {
-                "Pass the raw body (e.g. express.raw({ type: 'application/json' })), or set allowParsedBody to verify JSON.stringify of the parsed object."
-            }
-            Error::InvalidOptions { .. } => "Check the option's documented type and range.",
-            Error::RandomUnavailable => {
-                "Run where crypto.getRandomValues (or the OS random source) is available."
-            }
-            Error::DuplicateDelivery => {
-                "This exact delivery was already accepted: do not process it again (Promptfoo does not retry, so a repeat is a replay)."
-            }
-        }
+        crate::contract::error_spec(self.code()).map_or("", |spec| spec.rust_hint)
+    }
+
+    /// The contract's one-line meaning of the code: the message, before any detail.
+    fn meaning(&self) -> &'static str {
+        crate::contract::error_spec(self.code()).map_or("", |spec| spec.meaning)
     }
 
     /// A stable refinement of [`Error::code`], where one exists. Today only
@@ -125,13 +85,13 @@ impl Error {
     /// ```
     /// use promptfoo_webhooks::Error;
     ///
-    /// let stale = Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: 600, tolerance_seconds: 300 };
+    /// let stale = Error::TimestampOutsideWindow { timestamp: "t".into(), age_millis: 600_000, tolerance_seconds: 300 };
     /// assert_eq!(stale.reason(), Some("too_old"));
     /// assert_eq!(Error::SignatureMismatch.reason(), None);
     /// ```
     pub fn reason(&self) -> Option<&'static str> {
         match self {
-            Error::TimestampOutsideWindow { age_seconds, .. } if *age_seconds < 0 => Some("in_future"),
+            Error::TimestampOutsideWindow { age_millis, .. } if *age_millis < 0 => Some("in_future"),
             Error::TimestampOutsideWindow { .. } => Some("too_old"),
             _ => None,
         }
@@ -141,30 +101,28 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::MissingSignature => f.write_str("missing X-Promptfoo-Signature"),
-            Error::MalformedSignature { reason } => write!(f, "malformed signature: {reason}"),
-            Error::SignatureMismatch => f.write_str("signature does not match the body"),
-            Error::InvalidSecret { reason } => write!(f, "invalid secret: {reason}"),
+            Error::MissingSignature => f.write_str(self.meaning()),
+            Error::MalformedSignature { reason } => write!(f, "{}: {reason}", self.meaning()),
+            Error::SignatureMismatch => f.write_str(self.meaning()),
+            Error::InvalidSecret { reason } => write!(f, "{}: {reason}", self.meaning()),
             Error::BodyTooLarge { limit, size } => {
                 write!(f, "body of {size} bytes exceeds the limit of {limit} bytes")
             }
-            Error::UnsupportedBody { reason } => write!(f, "unsupported body: {reason}"),
             Error::InvalidJson { reason, offset } => {
                 write!(f, "invalid JSON at byte {offset}: {reason}")
             }
             Error::InvalidPayload { path, reason } => write!(f, "invalid payload at {path}: {reason}"),
-            Error::TimestampOutsideWindow { timestamp, age_seconds, tolerance_seconds } => {
-                let direction = if *age_seconds < 0 { "in the future" } else { "old" };
-                write!(
-                    f,
-                    "timestamp {timestamp} is {}s {direction}, outside the {tolerance_seconds}s window",
-                    age_seconds.unsigned_abs()
-                )
+            Error::TimestampOutsideWindow { timestamp, age_millis, tolerance_seconds } => {
+                let direction = if *age_millis < 0 { "in the future" } else { "old" };
+                let millis = age_millis.unsigned_abs();
+                let (seconds, fraction) = (millis / 1000, millis % 1000);
+                match fraction {
+                    0 => write!(f, "timestamp {timestamp} is {seconds}s {direction}"),
+                    _ => write!(f, "timestamp {timestamp} is {seconds}.{fraction:03}s {direction}"),
+                }?;
+                write!(f, ", outside the {tolerance_seconds}s window")
             }
-            Error::ParsedBodyMismatch => f.write_str("a parsed body was given; the signature covers the raw bytes"),
-            Error::InvalidOptions { option, reason } => write!(f, "invalid option {option}: {reason}"),
-            Error::RandomUnavailable => f.write_str("no secure random number generator is available"),
-            Error::DuplicateDelivery => f.write_str("this delivery was already accepted"),
+            Error::RandomUnavailable => f.write_str(self.meaning()),
         }
     }
 }
@@ -183,14 +141,10 @@ mod tests {
             Error::SignatureMismatch,
             Error::InvalidSecret { reason: "x" },
             Error::BodyTooLarge { limit: 1, size: 2 },
-            Error::UnsupportedBody { reason: "x".into() },
             Error::InvalidJson { reason: "x".into(), offset: 0 },
             Error::InvalidPayload { path: "$".into(), reason: "x".into() },
-            Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: 1, tolerance_seconds: 0 },
-            Error::ParsedBodyMismatch,
-            Error::InvalidOptions { option: "o".into(), reason: "x".into() },
+            Error::TimestampOutsideWindow { timestamp: "t".into(), age_millis: 1, tolerance_seconds: 0 },
             Error::RandomUnavailable,
-            Error::DuplicateDelivery,
         ];
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
         assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
@@ -198,24 +152,34 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), all.len());
         assert!(all.iter().all(|e| !e.hint().is_empty() && !e.to_string().is_empty()));
+        // Every variant is a code of the contract that Rust can meet.
+        for error in &all {
+            let spec = crate::contract::error_spec(error.code()).unwrap();
+            assert_eq!(spec.scope, crate::contract::Scope::Core, "{}", error.code());
+        }
+        let core_codes =
+            crate::contract::ERRORS.iter().filter(|spec| spec.scope == crate::contract::Scope::Core).count();
+        assert_eq!(core_codes, all.len(), "a Core code of the contract has no variant");
     }
 
     #[test]
     fn window_message_says_direction() {
-        let future = Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: -90, tolerance_seconds: 60 };
+        let future =
+            Error::TimestampOutsideWindow { timestamp: "t".into(), age_millis: -90_000, tolerance_seconds: 60 };
         assert!(future.to_string().contains("90s in the future"));
-        let old = Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: 90, tolerance_seconds: 60 };
-        assert!(old.to_string().contains("90s old"));
+        let old = Error::TimestampOutsideWindow { timestamp: "t".into(), age_millis: 90_500, tolerance_seconds: 60 };
+        assert!(old.to_string().contains("90.500s old"));
     }
 
     #[test]
     fn window_reason_says_direction_and_nothing_else_has_one() {
-        let future = Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: -90, tolerance_seconds: 60 };
-        let old = Error::TimestampOutsideWindow { timestamp: "t".into(), age_seconds: 90, tolerance_seconds: 60 };
+        let future =
+            Error::TimestampOutsideWindow { timestamp: "t".into(), age_millis: -90_000, tolerance_seconds: 60 };
+        let old = Error::TimestampOutsideWindow { timestamp: "t".into(), age_millis: 90_500, tolerance_seconds: 60 };
         assert_eq!(future.reason(), Some("in_future"));
         assert_eq!(old.reason(), Some("too_old"));
         assert_eq!(future.code(), old.code());
         assert_eq!(Error::SignatureMismatch.reason(), None);
-        assert_eq!(Error::DuplicateDelivery.reason(), None);
+        assert_eq!(Error::RandomUnavailable.reason(), None);
     }
 }

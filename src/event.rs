@@ -14,6 +14,7 @@
 //!   path (`$.data.issue.id`); JSON `null` for an optional field means absent.
 
 use crate::canonical::{Object, Value};
+use crate::contract;
 use crate::schema;
 use crate::Error;
 use std::borrow::Cow;
@@ -38,20 +39,18 @@ const EVALUATION_FAILED: &str = "evaluation.failed";
 /// assert_eq!(EVENT_NAMES.len(), 9);
 /// assert!(EVENT_NAMES.contains(&"issue.created"));
 /// ```
-pub const EVENT_NAMES: [&str; 9] = [
-    ISSUE_CREATED,
-    ISSUE_UPDATED,
-    ISSUE_STATUS_CHANGED,
-    ISSUE_SEVERITY_CHANGED,
-    ISSUE_COMMENT_ADDED,
-    REMEDIATION_CREATED,
-    EVALUATION_CREATED,
-    EVALUATION_COMPLETED,
-    EVALUATION_FAILED,
-];
+// Evaluated at compile time: an index out of range is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+pub const EVENT_NAMES: [&str; contract::EVENTS.len()] = {
+    let mut names = [""; contract::EVENTS.len()];
+    let mut index = 0;
+    while index < names.len() {
+        names[index] = contract::EVENTS[index].name;
+        index += 1;
+    }
+    names
+};
 
-/// Wire names of the documented `issue` fields, in the order
-/// [`Issue::to_value`] writes them.
 /// How deep the schema reads: `$` (1), `$.data` (2), `$.data.issue` (3),
 /// and the elements of `$.data.eventData.changes` (inside a depth-4 array).
 /// Anything nested deeper is the sender's free-form data, only ever
@@ -64,20 +63,6 @@ pub const EVENT_NAMES: [&str; 9] = [
 /// assert_eq!(SCHEMA_DEPTH, 4);
 /// ```
 pub const SCHEMA_DEPTH: usize = 4;
-
-const ISSUE_FIELDS: [&str; 11] = [
-    "id",
-    "pluginId",
-    "status",
-    "severity",
-    "organizationId",
-    "targetId",
-    "providerId",
-    "createdAt",
-    "updatedAt",
-    "weakness",
-    "history",
-];
 
 /// One webhook delivery: when it was sent and what it says.
 ///
@@ -542,7 +527,7 @@ impl Issue {
         if let Some(history) = &self.history {
             o.insert("history", Value::Array(history.clone()));
         }
-        put_extra(&mut o, &self.extra, &ISSUE_FIELDS);
+        put_extra(&mut o, &self.extra, contract::ISSUE);
         Value::Object(o)
     }
 }
@@ -894,27 +879,27 @@ impl Payload {
             | Payload::IssueCommentAdded(d) => {
                 o.insert("issue", d.issue.to_value());
                 o.insert("eventData", Value::Object(d.event_data.clone()));
-                put_extra(&mut o, &d.extra, &["issue", "eventData"]);
+                put_extra(&mut o, &d.extra, documented(self.name()));
             }
             Payload::IssueUpdated(d) => {
                 o.insert("issue", d.issue.to_value());
                 let mut event_data = Object::new();
                 let changes = d.changes.iter().map(|c| Value::from(c.as_str())).collect();
                 event_data.insert("changes", Value::Array(changes));
-                put_extra(&mut event_data, &d.event_data_extra, &["changes"]);
+                put_extra(&mut event_data, &d.event_data_extra, members_of(documented(ISSUE_UPDATED), "eventData"));
                 o.insert("eventData", Value::Object(event_data));
                 put_str(&mut o, "userId", d.user_id.as_deref());
-                put_extra(&mut o, &d.extra, &["issue", "eventData", "userId"]);
+                put_extra(&mut o, &d.extra, documented(ISSUE_UPDATED));
             }
             Payload::RemediationCreated(d) => {
                 o.insert("issueId", d.issue_id.as_str().into());
                 o.insert("remediation", d.remediation.clone());
-                put_extra(&mut o, &d.extra, &["issueId", "remediation"]);
+                put_extra(&mut o, &d.extra, documented(REMEDIATION_CREATED));
             }
             Payload::EvaluationCreated(d) => {
                 o.insert("jobId", d.job_id.as_str().into());
                 put_value(&mut o, "config", d.config.as_ref());
-                put_extra(&mut o, &d.extra, &["jobId", "config"]);
+                put_extra(&mut o, &d.extra, documented(EVALUATION_CREATED));
             }
             Payload::EvaluationCompleted(d) => {
                 o.insert("jobId", d.job_id.as_str().into());
@@ -923,13 +908,13 @@ impl Payload {
                     o.insert("partial", partial.into());
                 }
                 put_value(&mut o, "progress", d.progress.as_ref());
-                put_extra(&mut o, &d.extra, &["jobId", "evalId", "partial", "progress"]);
+                put_extra(&mut o, &d.extra, documented(EVALUATION_COMPLETED));
             }
             Payload::EvaluationFailed(d) => {
                 o.insert("jobId", d.job_id.as_str().into());
                 put_value(&mut o, "error", d.error.as_ref());
                 put_value(&mut o, "progress", d.progress.as_ref());
-                put_extra(&mut o, &d.extra, &["jobId", "error", "progress"]);
+                put_extra(&mut o, &d.extra, documented(EVALUATION_FAILED));
             }
             Payload::Unknown { data, .. } => return data.clone(),
         }
@@ -1074,10 +1059,23 @@ fn put_value(o: &mut Object, key: &str, value: Option<&Value>) {
     }
 }
 
-/// Appends `extra` members, skipping any that would overwrite a documented field.
-fn put_extra(o: &mut Object, extra: &Object, documented: &[&str]) {
-    for (k, v) in extra.iter().filter(|(k, _)| !documented.contains(k)) {
+/// Appends `extra` members, skipping any that would overwrite a documented member.
+fn put_extra(o: &mut Object, extra: &Object, documented: &[contract::Member]) {
+    for (k, v) in extra.iter().filter(|(k, _)| !documented.iter().any(|member| member.key == *k)) {
         o.insert(k, v.clone());
+    }
+}
+
+/// The contract's members of event `name`'s `data`.
+fn documented(name: &str) -> &'static [contract::Member] {
+    contract::event_spec(name).map_or(&[], |event| event.data)
+}
+
+/// The members of the object member `key` of a table.
+fn members_of(table: &'static [contract::Member], key: &str) -> &'static [contract::Member] {
+    match table.iter().find(|member| member.key == key).map(|member| member.rule) {
+        Some(contract::Rule::Object(inner)) => inner,
+        _ => &[],
     }
 }
 

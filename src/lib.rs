@@ -45,6 +45,7 @@ mod error;
 pub mod canonical;
 pub mod change;
 pub mod config;
+pub mod contract;
 pub mod event;
 mod random;
 mod schema;

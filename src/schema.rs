@@ -13,6 +13,7 @@
 //! [`Event::from_owned`]: crate::Event::from_owned
 
 use crate::canonical::Value;
+use crate::contract::{Member, Rule, ENVELOPE, EVENTS, ISSUE};
 use crate::event::join_path;
 use crate::Error;
 
@@ -75,11 +76,11 @@ impl Kind {
 
 /// The members one table of the schema names, asked about all at once.
 #[derive(Clone, Copy)]
-pub(crate) struct Members(&'static [Field]);
+pub(crate) struct Members(&'static [Member]);
 
 impl Members {
     pub(crate) fn keys(self) -> impl Iterator<Item = &'static str> {
-        self.0.iter().map(|field| field.key)
+        self.0.iter().map(|member| member.key)
     }
 }
 
@@ -144,7 +145,7 @@ impl<'a> Tree for &'a Value {
 
     fn event_index(&self) -> Option<usize> {
         let name = self.as_object()?.get("event")?.as_str()?;
-        EVENTS.iter().position(|(event, _)| *event == name)
+        EVENTS.iter().position(|event| event.name == name)
     }
 
     fn first_element_not(&self, kind: Kind) -> Option<(usize, Kind)> {
@@ -153,92 +154,40 @@ impl<'a> Tree for &'a Value {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Rule {
-    String,
-    Boolean,
-    Array,
-    /// An array of strings.
-    Strings,
-    /// Any JSON value: the sender's free-form data.
-    Any,
-    Object(&'static [Field]),
+/// Checks at compile time that no table of the contract is too long for
+/// [`MemberKinds`], nested tables included. Evaluated only in a constant:
+/// an index out of range there is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+const fn fits(members: &[Member]) -> bool {
+    if members.len() > MAX_MEMBERS {
+        return false;
+    }
+    let mut index = 0;
+    while index < members.len() {
+        if let Rule::Object(inner) = members[index].rule {
+            if !fits(inner) {
+                return false;
+            }
+        }
+        index += 1;
+    }
+    true
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Field {
-    key: &'static str,
-    required: bool,
-    rule: Rule,
+#[allow(clippy::indexing_slicing)]
+const fn all_fit() -> bool {
+    let mut index = 0;
+    while index < EVENTS.len() {
+        if !fits(EVENTS[index].data) {
+            return false;
+        }
+        index += 1;
+    }
+    fits(ENVELOPE)
 }
-
-/// A table, refused at compile time when too long for [`MemberKinds`].
-const fn table(fields: &'static [Field]) -> &'static [Field] {
-    assert!(fields.len() <= MAX_MEMBERS, "a schema table names at most 17 members");
-    fields
-}
-
-const fn required(key: &'static str, rule: Rule) -> Field {
-    Field { key, required: true, rule }
-}
-
-const fn optional(key: &'static str, rule: Rule) -> Field {
-    Field { key, required: false, rule }
-}
+const _: () = assert!(all_fit(), "a contract table names at most 17 members");
 
 const MISSING: &str = "required field is missing";
-
-/// `$.data.issue`, in documentation order.
-const ISSUE: &[Field] = table(&[
-    required("id", Rule::String),
-    optional("pluginId", Rule::String),
-    optional("status", Rule::String),
-    optional("severity", Rule::String),
-    optional("organizationId", Rule::String),
-    optional("targetId", Rule::String),
-    optional("providerId", Rule::String),
-    optional("createdAt", Rule::String),
-    optional("updatedAt", Rule::String),
-    optional("weakness", Rule::String),
-    optional("history", Rule::Array),
-]);
-
-/// `data` of issue.created, issue.status_changed, issue.severity_changed and issue.comment_added.
-const ISSUE_DATA: &[Field] = table(&[required("issue", Rule::Object(ISSUE)), optional("eventData", Rule::Object(&[]))]);
-
-const ISSUE_UPDATED_DATA: &[Field] = table(&[
-    required("issue", Rule::Object(ISSUE)),
-    required("eventData", Rule::Object(table(&[required("changes", Rule::Strings)]))),
-    optional("userId", Rule::String),
-]);
-
-const REMEDIATION_DATA: &[Field] = table(&[required("issueId", Rule::String), required("remediation", Rule::Any)]);
-
-const EVALUATION_CREATED_DATA: &[Field] = table(&[required("jobId", Rule::String), optional("config", Rule::Any)]);
-
-const EVALUATION_COMPLETED_DATA: &[Field] = table(&[
-    required("jobId", Rule::String),
-    optional("evalId", Rule::String),
-    optional("partial", Rule::Boolean),
-    optional("progress", Rule::Any),
-]);
-
-const EVALUATION_FAILED_DATA: &[Field] =
-    table(&[required("jobId", Rule::String), optional("error", Rule::Any), optional("progress", Rule::Any)]);
-
-/// The events whose `data` has rules of its own, with those rules. Any other
-/// event's `data` need only be an object.
-const EVENTS: &[(&str, &[Field])] = &[
-    ("issue.created", ISSUE_DATA),
-    ("issue.updated", ISSUE_UPDATED_DATA),
-    ("issue.status_changed", ISSUE_DATA),
-    ("issue.severity_changed", ISSUE_DATA),
-    ("issue.comment_added", ISSUE_DATA),
-    ("remediation.created", REMEDIATION_DATA),
-    ("evaluation.created", EVALUATION_CREATED_DATA),
-    ("evaluation.completed", EVALUATION_COMPLETED_DATA),
-    ("evaluation.failed", EVALUATION_FAILED_DATA),
-];
 
 /// The schema as JSON, for a reader that gathers a payload's answers to
 /// [`Tree`] in one pass (pkg/src/tree.js): `{"envelope": T, "event": key,
@@ -292,14 +241,19 @@ impl<const N: usize> PlanWriter<N> {
             self.text("{\"envelope\":").table(ENVELOPE).text(",\"event\":\"event\",\"data\":\"data\",\"events\":[");
         let mut index = 0;
         while index < EVENTS.len() {
-            let (name, fields) = EVENTS[index];
-            out = out.text(if index > 0 { ",[\"" } else { "[\"" }).text(name).text("\",").table(fields).text("]");
+            let event = EVENTS[index];
+            out = out
+                .text(if index > 0 { ",[\"" } else { "[\"" })
+                .text(event.name)
+                .text("\",")
+                .table(event.data)
+                .text("]");
             index += 1;
         }
         out.text("]}")
     }
 
-    const fn table(self, fields: &[Field]) -> Self {
+    const fn table(self, fields: &[Member]) -> Self {
         let mut out = self.text("[");
         let mut index = 0;
         while index < fields.len() {
@@ -336,10 +290,6 @@ impl Path<'_> {
     }
 }
 
-/// `$`: `data`'s own members depend on `event`, so they are checked after.
-const ENVELOPE: &[Field] =
-    table(&[required("event", Rule::String), required("timestamp", Rule::String), required("data", Rule::Object(&[]))]);
-
 /// Checks `payload` against the envelope and its event's `data` shape. The
 /// first problem found, in table order and depth first, is the error: it
 /// names the member's JSON path.
@@ -347,7 +297,7 @@ pub(crate) fn check<T: Tree>(payload: &T) -> Result<(), Error> {
     let root = Path::Root;
     require_kind(payload.kind(), Kind::Object, &root)?;
     check_fields(payload, ENVELOPE, &root)?;
-    let fields = payload.event_index().and_then(|index| EVENTS.get(index)).map_or(&[][..], |(_, fields)| *fields);
+    let fields = payload.event_index().and_then(|index| EVENTS.get(index)).map_or(&[][..], |event| event.data);
     let data_path = Path::Key(&root, "data");
     let data = payload.member("data", Kind::Object).ok_or_else(|| invalid(&data_path, MISSING.into()))?;
     check_fields(&data, fields, &data_path)
@@ -359,7 +309,7 @@ pub(crate) fn check_issue<T: Tree>(issue: &T) -> Result<(), Error> {
     check_fields(issue, ISSUE, &Path::Root)
 }
 
-fn check_fields<T: Tree>(object: &T, fields: &'static [Field], parent: &Path) -> Result<(), Error> {
+fn check_fields<T: Tree>(object: &T, fields: &'static [Member], parent: &Path) -> Result<(), Error> {
     if fields.is_empty() {
         return Ok(());
     }
@@ -398,7 +348,7 @@ fn check_fields<T: Tree>(object: &T, fields: &'static [Field], parent: &Path) ->
 /// The rules that look at a value's kind alone.
 fn check_kind(kind: Kind, rule: Rule, path: &Path) -> Result<(), Error> {
     let expected = match rule {
-        Rule::String => Kind::String,
+        Rule::String | Rule::OpenSet(_) => Kind::String,
         Rule::Boolean => Kind::Boolean,
         Rule::Array | Rule::Strings => Kind::Array,
         Rule::Object(_) => Kind::Object,
@@ -448,7 +398,7 @@ mod tests {
     #[test]
     fn every_known_event_has_rules_and_the_plan_lists_them() {
         // In the order of the public list.
-        let names: Vec<&str> = EVENTS.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = EVENTS.iter().map(|event| event.name).collect();
         assert_eq!(names, crate::EVENT_NAMES);
         let plan = canonical::parse(PLAN_JSON).unwrap();
         let events = plan.as_object().unwrap().get("events").unwrap().as_array().unwrap();

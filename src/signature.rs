@@ -25,7 +25,7 @@ use std::fmt;
 /// ```
 /// assert_eq!(promptfoo_webhooks::SIGNATURE_HEADER, "X-Promptfoo-Signature");
 /// ```
-pub const SIGNATURE_HEADER: &str = "X-Promptfoo-Signature";
+pub const SIGNATURE_HEADER: &str = crate::contract::SIGNATURE_HEADER;
 /// A SHA-256 digest is 32 bytes, 64 hex characters.
 ///
 /// ```
@@ -43,7 +43,7 @@ const SIGNATURE_HEX_LEN: usize = SIGNATURE_BYTES * 2;
 /// assert!(Key::new("x".repeat(MIN_SECRET_BYTES)).is_ok());
 /// assert!(Key::new("x".repeat(MIN_SECRET_BYTES - 1)).is_err());
 /// ```
-pub const MIN_SECRET_BYTES: usize = 16;
+pub const MIN_SECRET_BYTES: usize = crate::contract::MIN_SECRET_BYTES;
 
 /// A raw signature, decoded from its hex header value.
 ///
@@ -93,14 +93,16 @@ impl Mac {
         hmac::Mac::new_from_slice(key).ok().map(|state| Mac { state })
     }
 
-    fn sign(mut self, body: &[u8]) -> Signature {
-        hmac::Mac::update(&mut self.state, body);
+    fn update(&mut self, data: &[u8]) {
+        hmac::Mac::update(&mut self.state, data);
+    }
+
+    fn finish(self) -> Signature {
         hmac::Mac::finalize(self.state).into_bytes().into()
     }
 
     /// Constant time.
-    fn matches(mut self, body: &[u8], signature: &Signature) -> bool {
-        hmac::Mac::update(&mut self.state, body);
+    fn finish_matches(self, signature: &Signature) -> bool {
         hmac::Mac::verify_slice(self.state, signature).is_ok()
     }
 }
@@ -111,15 +113,54 @@ impl Mac {
         Some(Mac { state: crate::sha256::HmacSha256::new(key) })
     }
 
-    fn sign(mut self, body: &[u8]) -> Signature {
-        self.state.update(body);
+    fn update(&mut self, data: &[u8]) {
+        self.state.update(data);
+    }
+
+    fn finish(self) -> Signature {
         self.state.finalize()
     }
 
     /// Constant time.
-    fn matches(mut self, body: &[u8], signature: &Signature) -> bool {
-        self.state.update(body);
+    fn finish_matches(self, signature: &Signature) -> bool {
         self.state.verify(signature)
+    }
+}
+
+impl Mac {
+    fn sign(mut self, body: &[u8]) -> Signature {
+        self.update(body);
+        self.finish()
+    }
+
+    fn matches(mut self, body: &[u8], signature: &Signature) -> bool {
+        self.update(body);
+        self.finish_matches(signature)
+    }
+}
+
+/// One key's HMAC over a body given in pieces, for a caller that cannot
+/// hold the whole body at once (the npm package's wasm path streams large
+/// bodies through a small buffer, as wasm memory never shrinks).
+#[derive(Clone)]
+#[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
+pub(crate) struct Hashing {
+    mac: Mac,
+}
+
+#[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
+impl Hashing {
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        self.mac.update(data);
+    }
+
+    pub(crate) fn finish(self) -> Signature {
+        self.mac.finish()
+    }
+
+    /// Constant time.
+    pub(crate) fn finish_matches(self, signature: &Signature) -> bool {
+        self.mac.finish_matches(signature)
     }
 }
 
@@ -198,6 +239,12 @@ impl Key {
     /// ```
     pub fn matches_raw(&self, body: &[u8], signature: &Signature) -> bool {
         self.mac.clone().matches(body, signature)
+    }
+
+    /// Starts an HMAC of a body that will be given in pieces.
+    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
+    pub(crate) fn begin(&self) -> Hashing {
+        Hashing { mac: self.mac.clone() }
     }
 }
 
@@ -280,6 +327,7 @@ fn check_secret(secret: &[u8]) -> Result<(), Error> {
 /// # Ok::<(), promptfoo_webhooks::Error>(())
 /// ```
 #[derive(Clone, Debug)]
+#[doc(hidden)] // the npm package's; Rust callers use Verifier
 pub struct KeySet {
     keys: Vec<Key>,
 }
@@ -351,6 +399,25 @@ impl KeySet {
     /// assert_eq!(keys.find_match(b"other", &signature), None);
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    /// Starts every key's HMAC of a body that will be given in pieces.
+    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
+    pub(crate) fn begin(&self) -> Vec<Hashing> {
+        self.keys.iter().map(Key::begin).collect()
+    }
+
+    /// [`KeySet::find_match`] for hashings [`KeySet::begin`] started and the
+    /// caller fed: every one is finished, in constant time.
+    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
+    pub(crate) fn finish_match(hashings: Vec<Hashing>, signature: &Signature) -> Option<usize> {
+        let mut found = None;
+        for (index, hashing) in hashings.into_iter().enumerate() {
+            if hashing.finish_matches(signature) && found.is_none() {
+                found = Some(index);
+            }
+        }
+        found
+    }
+
     pub fn find_match(&self, body: &[u8], signature: &Signature) -> Option<usize> {
         let mut found = None;
         for (index, key) in self.keys.iter().enumerate() {

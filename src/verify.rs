@@ -33,8 +33,8 @@ use crate::Error;
 /// assert_eq!(Verifier::new(&["0123456789abcdef0123456789abcdef"])?.body_limit(), DEFAULT_MAX_BODY_BYTES);
 /// # Ok::<(), promptfoo_webhooks::Error>(())
 /// ```
-pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
-const MILLIS_PER_SECOND: i64 = 1000;
+pub const DEFAULT_MAX_BODY_BYTES: usize = crate::contract::DEFAULT_MAX_BODY_BYTES;
+const MILLIS_PER_SECOND: u64 = 1000;
 
 /// A delivery that passed every check.
 ///
@@ -253,6 +253,12 @@ impl Verifier {
         self.check_window(&timestamp, now_millis)
     }
 
+    /// The prepared keys, for a caller that hashes a body in pieces.
+    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
+    pub(crate) fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
     /// Whether a replay window is set (the npm package skips reading the
     /// timestamp's text out of JS when none is).
     #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
@@ -298,6 +304,7 @@ pub fn parse_event(body: &[u8]) -> Result<Event, Error> {
 /// assert!(validate_payload(br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#).is_ok());
 /// assert_eq!(validate_payload(b"not json").unwrap_err().code(), "invalid_json");
 /// ```
+#[doc(hidden)] // the npm package's
 pub fn validate_payload(body: &[u8]) -> Result<(), Error> {
     validate_event(body).map(drop)
 }
@@ -319,9 +326,10 @@ fn check_window(stamp: &str, tolerance_seconds: u64, now_millis: i64) -> Result<
         path: "$.timestamp".into(),
         reason: "not an ISO 8601 timestamp".into(),
     })?;
-    let age_seconds = now_millis.saturating_sub(sent) / MILLIS_PER_SECOND;
-    if age_seconds.unsigned_abs() > tolerance_seconds {
-        return Err(Error::TimestampOutsideWindow { timestamp: stamp.to_owned(), age_seconds, tolerance_seconds });
+    // Compared in milliseconds: whole seconds would let 300.999 s pass a 300 s window.
+    let age_millis = now_millis.saturating_sub(sent);
+    if age_millis.unsigned_abs() > tolerance_seconds.saturating_mul(MILLIS_PER_SECOND) {
+        return Err(Error::TimestampOutsideWindow { timestamp: stamp.to_owned(), age_millis, tolerance_seconds });
     }
     Ok(())
 }
@@ -385,6 +393,10 @@ mod tests {
         assert!(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT - 300_000).is_ok());
         assert_eq!(code(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT + 301_000)), "timestamp_outside_window");
         assert_eq!(code(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT - 301_000)), "timestamp_outside_window");
+        // Exact to the millisecond on both sides: no second of slack.
+        assert_eq!(code(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT + 300_001)), "timestamp_outside_window");
+        assert_eq!(code(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT - 300_001)), "timestamp_outside_window");
+        assert_eq!(code(v.verify_at(BODY.as_bytes(), Some(&sig), SENT_AT + 300_999)), "timestamp_outside_window");
         // Without a window any age passes.
         assert!(verifier().verify_at(BODY.as_bytes(), Some(&sig), 0).is_ok());
     }

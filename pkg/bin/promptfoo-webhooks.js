@@ -12,25 +12,24 @@ import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import {
   canonicalize,
+  createNodeMiddleware,
+  DEFAULT_MAX_BODY_BYTES,
+  ERRORS,
+  EVENT_NAMES,
   generateSecret,
+  sampleEvent,
   sign,
   signPayload,
   verify,
-  Webhook,
   WebhookVerificationError,
-  SIGNATURE_HEADER,
 } from '../dist/node.js';
-import { SAMPLE_EVENT_NAMES, sampleEvent } from './samples.js';
 
 const TOOL = 'promptfoo-webhooks';
 const SECRET_ENV = 'PROMPTFOO_WEBHOOK_SECRET';
 const EXIT = { ok: 0, rejected: 1, usage: 2 };
 const MIN_REDACTED_LENGTH = 8;
-const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** Errors that mean the caller gave a bad secret or option, not that a delivery was bad. */
 const USAGE_CODES = new Set(['invalid_secret', 'invalid_options']);
-/** HTTP status `serve` answers for each rejection code; any other code is a 400. */
-const STATUS_BY_CODE = { missing_signature: 401, malformed_signature: 401, signature_mismatch: 401, body_too_large: 413 };
 
 // ---------------------------------------------------------------- help
 
@@ -164,7 +163,7 @@ and body.
 Options:
   --secret <secret>   the webhook secret
   --event <name>      the sample to send, one of:
-                      ${SAMPLE_EVENT_NAMES.join(', ')}
+                      ${EVENT_NAMES.join(', ')}
   --file <path>       send this JSON payload instead of a sample
 
 ${SECRET_HELP}
@@ -200,11 +199,13 @@ ${EXIT_CODES_HELP}
     help: `Usage: ${TOOL} serve --secret <secret> [--port 8787] [--host 127.0.0.1] [options]
 
 A local receiver for trying an integration before Promptfoo is pointed at
-it: every POST is verified, then printed (event, timestamp, issue or job,
-changes). Answers 200 {"received": <event>} for a valid delivery, 401 for a
-missing, malformed or wrong signature, 413 for a body over the limit, 400 for
-an authentic body that is not a valid payload (or outside --tolerance).
-Ctrl-C stops it.
+it: the package's Node middleware, so it answers exactly as your receiver
+will. Every delivery is verified, then printed (event, timestamp, issue or
+job, changes). Answers 200 {"received": <event>} for a valid delivery, 401
+for a missing, malformed or wrong signature, 413 for a body over the limit,
+415 for a Content-Type other than JSON, 405 for a method other than POST,
+400 for an authentic body that is not a valid payload (or outside
+--tolerance). Ctrl-C stops it.
 
 Options:
   --secret <secret>         a webhook secret; repeat it during a rotation
@@ -240,38 +241,27 @@ ${EXIT_CODES_HELP}
 // ---------------------------------------------------------------- serve
 
 async function serve({ secrets, host, port, toleranceSeconds, maxBodyBytes }) {
-  // Created once, before listening: a bad secret or option is a usage error now.
-  const webhook = new Webhook(secrets, { toleranceSeconds, maxBodyBytes });
   const counts = { accepted: 0, rejected: 0 };
+  const printEvent = (event) => {
+    console.log(`${clock()} 200 ${event.event} at ${event.timestamp} (secret #${event.secretIndex})`);
+    for (const line of describe(event)) console.log(`         ${line}`);
+  };
+  // Created before listening: a bad secret or option is a usage error now.
+  // The middleware answers; this only prints what it answered.
+  const middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onEvent: printEvent, logger: false });
 
   const server = createServer(async (req, res) => {
-    const time = new Date().toISOString().slice(11, 19);
-    if (req.method !== 'POST') {
-      counts.rejected++;
-      answer(res, 405, { error: 'method_not_allowed', message: 'webhooks are delivered with POST' }, { Allow: 'POST' });
-      console.log(`${time} 405 ${req.method} ${req.url}: webhooks are delivered with POST`);
+    const written = answerOf(res);
+    await middleware(req, res);
+    if (res.statusCode === 200) {
+      counts.accepted++;
       return;
     }
-    try {
-      const body = await readRequestBody(req, maxBodyBytes);
-      const event = webhook.verify(body, req.headers[SIGNATURE_HEADER.toLowerCase()]);
-      counts.accepted++;
-      answer(res, 200, { received: event.event });
-      console.log(`${time} 200 ${event.event} at ${event.timestamp} (secret #${event.secretIndex})`);
-      for (const line of describe(event)) console.log(`         ${line}`);
-    } catch (error) {
-      counts.rejected++;
-      if (!(error instanceof WebhookVerificationError)) {
-        answer(res, 500, { error: 'internal_error', message: 'the receiver failed' });
-        console.log(`${time} 500 internal error: ${error?.message ?? error}`);
-        return;
-      }
-      const status = STATUS_BY_CODE[error.code] ?? 400;
-      // After a 413 the rest of the body is still on the wire: close rather than read it.
-      answer(res, status, { error: error.code, message: error.message }, status === 413 ? { Connection: 'close' } : {});
-      console.log(`${time} ${status} rejected ${error.code}: ${error.message}`);
-      if (error.hint) console.log(`         hint: ${error.hint}`);
-    }
+    counts.rejected++;
+    const { error, message } = written.json ?? {};
+    console.log(`${clock()} ${res.statusCode} rejected ${error}: ${message} (${req.method} ${req.url})`);
+    const hint = written.json?.hint ?? ERRORS[error]?.hint;
+    if (hint) console.log(`         hint: ${hint}`);
   });
 
   try {
@@ -280,7 +270,6 @@ async function serve({ secrets, host, port, toleranceSeconds, maxBodyBytes }) {
       server.listen(port, host, resolve);
     });
   } catch (error) {
-    webhook.dispose();
     console.error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`);
     return EXIT.rejected;
   }
@@ -292,7 +281,6 @@ async function serve({ secrets, host, port, toleranceSeconds, maxBodyBytes }) {
   return new Promise((resolve) => {
     const stop = () => {
       server.close(() => {
-        webhook.dispose();
         console.log(`\nStopped: ${counts.accepted} accepted, ${counts.rejected} rejected`);
         resolve(EXIT.ok);
       });
@@ -301,6 +289,23 @@ async function serve({ secrets, host, port, toleranceSeconds, maxBodyBytes }) {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+const clock = () => new Date().toISOString().slice(11, 19);
+
+/** What the middleware writes to `res`, kept as JSON for the log line. */
+function answerOf(res) {
+  const written = { json: undefined };
+  const end = res.end.bind(res);
+  res.end = (text, ...rest) => {
+    try {
+      written.json = JSON.parse(String(text));
+    } catch {
+      // Not JSON: nothing to print.
+    }
+    return end(text, ...rest);
+  };
+  return written;
 }
 
 /** The lines `serve` prints under a verified event: what a handler would look at. */
@@ -319,42 +324,6 @@ function describe(event) {
   if (typeof data.userId === 'string') lines.push(`by ${data.userId}`);
   if (lines.length === 0) lines.push(`data: ${JSON.stringify(data).slice(0, 200)}`);
   return lines;
-}
-
-/**
- * Reads a request body, never more than `limit` bytes: a declared length over
- * the limit is refused before reading, a longer stream is cut off.
- */
-function readRequestBody(req, limit) {
-  return new Promise((resolve, reject) => {
-    const tooLarge = (size) =>
-      new WebhookVerificationError('body_too_large', `body of ${size} bytes exceeds the limit of ${limit} bytes`, {
-        hint: 'Raise --max-body-bytes if legitimate payloads are this large.',
-      });
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) return reject(tooLarge(declared));
-    const chunks = [];
-    let size = 0;
-    const onData = (chunk) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        reject(tooLarge(size));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
-
-function answer(res, status, json, headers = {}) {
-  const text = JSON.stringify(json);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 // ---------------------------------------------------------------- arguments
@@ -391,8 +360,8 @@ function httpUrl(text) {
 }
 
 function sample(name) {
-  if (!SAMPLE_EVENT_NAMES.includes(name)) {
-    throw new UsageError(`unknown --event '${name}' (known: ${SAMPLE_EVENT_NAMES.join(', ')})`);
+  if (!EVENT_NAMES.includes(name)) {
+    throw new UsageError(`unknown --event '${name}' (known: ${EVENT_NAMES.join(', ')})`);
   }
   return sampleEvent(name);
 }

@@ -12,9 +12,9 @@
 // Verification is the core's (through `Webhook`); this file only chooses
 // handlers and collects their failures.
 
-import { Webhook } from './api.js';
-import { coreError } from './core.js';
-import { invalidArgType } from './errors.js';
+import { invalidArgType, webhookError } from './core/errors.js';
+import { readOptions } from './verify/options.js';
+import { acceptDelivery, Webhook } from './verify/webhook.js';
 
 const FILTER_KEYS = ['severity', 'change'];
 
@@ -34,9 +34,11 @@ export class WebhookHandlerError extends AggregateError {
   }
 }
 
-// Read by the adapters (not exported from the package): whether anyone
-// listens for handler errors, so that an unheard one can be logged instead.
+// Read by the HTTP flow (not exported from the package): whether anyone
+// listens for handler errors, so that an unheard one can be logged instead,
+// and the router's Webhook.
 let errorHandlersOf;
+let webhookOf;
 
 export class Webhooks {
   /** A Webhook, or undefined until a secret function has been resolved. */
@@ -49,12 +51,13 @@ export class Webhooks {
 
   static {
     errorHandlersOf = (webhooks) => webhooks.#errorHandlers;
+    webhookOf = (webhooks, env) => webhooks.#webhookFor(env);
   }
 
   /**
    * @param {object} options `secret` (a string, bytes, an array of them during a
-   *   rotation, or a function `(env) => secret`), plus the verify options of `Webhook`
-   *   (toleranceSeconds, maxBodyBytes, allowParsedBody, now)
+   *   rotation, or a function `(env) => secret`), plus the options of `Webhook`
+   *   (toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe)
    */
   constructor(options) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -63,6 +66,8 @@ export class Webhooks {
     const { secret, ...verifyOptions } = options;
     this.#verifyOptions = verifyOptions;
     if (typeof secret === 'function') {
+      // The secret is read on first use; the options are checked now, at start-up.
+      readOptions(verifyOptions, { dedupe: true });
       this.#secretFn = secret;
     } else {
       // A static secret (and every option) is checked now, at start-up.
@@ -104,18 +109,24 @@ export class Webhooks {
 
   // ------------------------------------------------------------ verifying
 
-  /** The verified event (no dispatch); throws WebhookVerificationError. `env` feeds a secret function. */
+  /**
+   * The verified event (no dispatch, no de-duplication: see
+   * verifyAndReceive); throws WebhookVerificationError. `env` feeds a
+   * secret function.
+   */
   verify(body, signature, env) {
     return this.#webhookFor(env).verify(body, signature);
   }
 
-  /** Verifies a Fetch API Request with a bounded read (no dispatch). */
+  /** Verifies a Fetch API Request with a bounded read (no dispatch); with `dedupe`, a repeat is refused. */
   async verifyRequest(request, env) {
     return this.#webhookFor(env).verifyRequest(request);
   }
 
+
   /**
-   * Verifies a delivery, then runs the matching handlers and waits for them.
+   * Verifies a delivery (with `dedupe`, a repeat fails with
+   * duplicate_delivery), then runs the matching handlers and waits for them.
    * A verification failure throws WebhookVerificationError and runs no
    * handler; handler failures throw a WebhookHandlerError (after onError).
    * @returns {Promise<object>} the verified event
@@ -124,7 +135,7 @@ export class Webhooks {
     if (typeof delivery !== 'object' || delivery === null) {
       throw invalidArgType('delivery', 'an object { body, signature }', delivery);
     }
-    const event = this.verify(delivery.body, delivery.signature, delivery.env);
+    const event = await acceptDelivery(this.#webhookFor(delivery.env), delivery.body, delivery.signature);
     await this.receive(event);
     return event;
   }
@@ -173,9 +184,19 @@ export class Webhooks {
   }
 }
 
-/** Whether the router has onError handlers (for the adapters). */
+/** Whether the router has onError handlers (for the HTTP flow). */
 export function hasErrorHandlers(webhooks) {
   return errorHandlersOf(webhooks).length > 0;
+}
+
+/**
+ * A delivery through the router's Webhook, as the HTTP flow takes it: a
+ * body (with `dedupe`, a repeat is refused), or with `request` a Fetch API
+ * Request-like read with the Webhook's bound. No handler runs.
+ */
+export async function acceptRequest(webhooks, { body, signature, request }, env) {
+  const webhook = webhookOf(webhooks, env);
+  return request !== undefined ? webhook.verifyRequest(request) : acceptDelivery(webhook, body, signature);
 }
 
 // ---------------------------------------------------------------- filters
@@ -187,7 +208,7 @@ function readFilter(filter) {
   }
   for (const key of Object.keys(filter)) {
     if (!FILTER_KEYS.includes(key)) {
-      throw coreError('invalid_options', `unknown filter '${key}' (known: ${FILTER_KEYS.join(', ')})`);
+      throw webhookError('invalid_options', `unknown filter '${key}' (known: ${FILTER_KEYS.join(', ')})`);
     }
   }
   const result = {};

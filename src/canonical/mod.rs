@@ -82,6 +82,7 @@ pub fn parse(text: &str) -> Result<Value, Error> {
 /// assert_eq!(validate("[1,]").unwrap_err().code(), "invalid_json");
 /// assert!(validate(&"[".repeat(MAX_TREE_DEPTH + 1)).unwrap_err().to_string().contains("nesting"));
 /// ```
+#[doc(hidden)] // the npm package's
 pub fn validate(text: &str) -> Result<(), Error> {
     parser::validate(text)
 }
@@ -99,6 +100,7 @@ pub fn validate(text: &str) -> Result<(), Error> {
 /// assert!(parse_to_depth(r#"{"a": {"b": [1,]}}"#, 2).is_err());
 /// # Ok::<(), promptfoo_webhooks::Error>(())
 /// ```
+#[doc(hidden)] // the npm package's
 pub fn parse_to_depth(text: &str, keep_depth: usize) -> Result<Value, Error> {
     parser::parse_to_depth(text, keep_depth)
 }
@@ -117,34 +119,60 @@ pub fn parse_to_depth(text: &str, keep_depth: usize) -> Result<Value, Error> {
 /// assert_eq!(parse(&deep).unwrap_err().code(), "invalid_json");
 /// assert!(!nests_too_deep(format!(r#"["{deep}"]"#).as_bytes())); // inside a string
 /// ```
+#[doc(hidden)] // the npm package's
 pub fn nests_too_deep(text: &[u8]) -> bool {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    // Multi-byte UTF-8 sequences never contain these ASCII bytes.
-    for &byte in text {
-        if in_string {
+    let mut scan = DepthScan::default();
+    scan.feed(text)
+}
+
+/// [`nests_too_deep`] over a text given in pieces: [`DepthScan::feed`] says
+/// `true` once the text so far nests too deep.
+///
+/// ```
+/// use promptfoo_webhooks::canonical::{DepthScan, MAX_TREE_DEPTH};
+///
+/// let mut scan = DepthScan::default();
+/// assert!(!scan.feed(br#"["\"#)); // a piece may end inside an escape
+/// assert!(!scan.feed(br#"["]"#));
+/// assert!(scan.feed("[".repeat(MAX_TREE_DEPTH + 1).as_bytes()));
+/// ```
+#[derive(Debug, Default, Clone)]
+#[doc(hidden)] // the npm package's
+pub struct DepthScan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl DepthScan {
+    /// Scans the next piece; `true` when the text so far nests deeper than
+    /// [`MAX_TREE_DEPTH`].
+    pub fn feed(&mut self, piece: &[u8]) -> bool {
+        // Multi-byte UTF-8 sequences never contain these ASCII bytes.
+        for &byte in piece {
+            if self.in_string {
+                match byte {
+                    _ if self.escaped => self.escaped = false,
+                    b'\\' => self.escaped = true,
+                    b'"' => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
             match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
+                b'"' => self.in_string = true,
+                b'[' | b'{' => {
+                    self.depth += 1;
+                    if self.depth > MAX_TREE_DEPTH {
+                        return true;
+                    }
+                }
+                b']' | b'}' => self.depth = self.depth.saturating_sub(1),
                 _ => {}
             }
-            continue;
         }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_TREE_DEPTH {
-                    return true;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+        false
     }
-    false
 }
 
 impl Value {

@@ -20,9 +20,9 @@ mod tools;
 #[cfg(feature = "wasm-verify")]
 mod verify;
 
-#[wasm_bindgen(raw_module = "../errors.js")]
+#[wasm_bindgen(raw_module = "../core/errors.js")]
 extern "C" {
-    /// A `WebhookVerificationError` (pkg/src/errors.js), made on the JS side
+    /// A `WebhookVerificationError` (pkg/src/core/errors.js), made on the JS side
     /// so that what the core throws is what the caller catches.
     #[wasm_bindgen(js_name = verificationError)]
     fn verification_error(
@@ -34,11 +34,12 @@ extern "C" {
     ) -> JsValue;
 }
 
-/// `error` as the JS error to throw.
+/// `error` as the JS error to throw, with the contract's hint for JS callers.
 fn thrown(error: Error) -> JsValue {
     let path = match &error {
         Error::InvalidPayload { path, .. } => Some(path.clone()),
         _ => None,
     };
-    verification_error(error.code(), &error.to_string(), error.hint(), path, error.reason().map(str::to_owned))
+    let hint = crate::contract::error_spec(error.code()).map_or("", |spec| spec.js_hint());
+    verification_error(error.code(), &error.to_string(), hint, path, error.reason().map(str::to_owned))
 }

@@ -2,27 +2,13 @@
 
 use super::thrown;
 use crate::canonical;
+use crate::canonical::DepthScan;
 use crate::schema::{self, Kind, MemberKinds, Members, Tree};
-use crate::signature::{parse_signature, Key};
+use crate::signature::{parse_signature, Hashing, Key, KeySet};
 use crate::verify::{Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
 use std::cell::{Cell, OnceCell, RefCell};
 use wasm_bindgen::prelude::*;
-
-/// The error for a failure the JS layer detected, from the same table.
-#[wasm_bindgen]
-pub fn describe_error(code: &str, detail: String) -> JsValue {
-    let error = match code {
-        "unsupported_body" => Error::UnsupportedBody { reason: detail },
-        "parsed_body_mismatch" => Error::ParsedBodyMismatch,
-        "invalid_json" => Error::InvalidJson { reason: detail, offset: 0 },
-        "signature_mismatch" => Error::SignatureMismatch,
-        "invalid_payload" => Error::InvalidPayload { path: "$".into(), reason: detail },
-        "duplicate_delivery" => Error::DuplicateDelivery,
-        _ => Error::InvalidOptions { option: "options".into(), reason: detail },
-    };
-    thrown(error)
-}
 
 /// Keys, limits and window of one `Webhook`.
 #[wasm_bindgen]
@@ -35,17 +21,16 @@ pub struct WasmVerifier {
 
 #[wasm_bindgen]
 impl WasmVerifier {
-    /// `undefined` options take their defaults.
-    pub fn new(max_body_bytes: Option<f64>, tolerance_seconds: Option<f64>) -> Result<WasmVerifier, JsValue> {
-        let max_body_bytes = match max_body_bytes {
-            None => DEFAULT_MAX_BODY_BYTES,
-            Some(n) => whole_number(n, "maxBodyBytes", 1)?,
-        };
-        let tolerance_seconds = match tolerance_seconds {
-            None => None,
-            Some(n) => Some(whole_number(n, "toleranceSeconds", 0)? as u64),
-        };
-        Ok(WasmVerifier { keys: Vec::new(), max_body_bytes, tolerance_seconds, verifier: None })
+    /// `undefined` options take their defaults; the JS layer has checked
+    /// that given ones are whole numbers in range (pkg/src/verify/options.js).
+    pub fn new(max_body_bytes: Option<f64>, tolerance_seconds: Option<f64>) -> WasmVerifier {
+        let max_body_bytes = max_body_bytes.map_or(DEFAULT_MAX_BODY_BYTES, |n| n as usize);
+        WasmVerifier {
+            keys: Vec::new(),
+            max_body_bytes,
+            tolerance_seconds: tolerance_seconds.map(|n| n as u64),
+            verifier: None,
+        }
     }
 
     pub fn add_secret_text(&mut self, secret: &str) -> Result<(), JsValue> {
@@ -92,10 +77,42 @@ impl WasmVerifier {
     /// the index of the matching secret.
     pub fn check_signature_scratch(&self, body_len: usize, signature_len: Option<usize>) -> Result<u32, JsValue> {
         let verifier = self.ready()?;
-        let index = with_scratch(body_len, signature_len, |body, signature| verifier.check_signature(body, signature))
-            .and_then(|checked| checked)
+        let index = with_scratch(body_len, signature_len, |body, signature| verifier.check_signature(body, signature))?
             .map_err(thrown)?;
         Ok(index as u32)
+    }
+
+    /// Starts hashing a body given in pieces of at most [`scratch_piece`]
+    /// bytes, once the JS layer has checked its size and its signature's form.
+    pub fn begin_body(&self) -> Result<(), JsValue> {
+        let hashings = self.ready()?.keys().begin();
+        HASHING.set(hashings);
+        Ok(())
+    }
+
+    /// Hashes the next piece, written at the start of the scratch buffer.
+    pub fn update_body_scratch(&self, piece_len: usize) -> Result<(), JsValue> {
+        with_scratch(piece_len, None, |piece, _| {
+            HASHING.with_borrow_mut(|hashings| hashings.iter_mut().for_each(|hashing| hashing.update(piece)))
+        })
+    }
+
+    /// After the last piece: the index of the secret whose HMAC the
+    /// signature (at the start of the scratch buffer) is, or throws as
+    /// [`WasmVerifier::check_signature_scratch`] does.
+    pub fn finish_signature_scratch(&self, signature_len: Option<usize>) -> Result<u32, JsValue> {
+        let hashings = HASHING.take();
+        let index = with_scratch(0, signature_len, |_, signature| {
+            let signature = parse_signature(signature.ok_or(Error::MissingSignature)?)?;
+            KeySet::finish_match(hashings, &signature).ok_or(Error::SignatureMismatch)
+        })?
+        .map_err(thrown)?;
+        Ok(index as u32)
+    }
+
+    /// After the last piece: the lower-case hex signature with the first secret.
+    pub fn finish_sign(&self) -> String {
+        HASHING.take().into_iter().next().map(|hashing| hex::encode(hashing.finish())).unwrap_or_default()
     }
 
     /// Checks the payload `JSON.parse` returned (or a caller's parsed body,
@@ -124,19 +141,8 @@ impl WasmVerifier {
     /// The lower-case hex signature of the body in the scratch buffer, with the first secret.
     pub fn sign_scratch(&self, body_len: usize) -> Result<String, JsValue> {
         let verifier = self.ready()?;
-        with_scratch(body_len, None, |body, _| verifier.sign_hex(body)).map_err(thrown)
+        with_scratch(body_len, None, |body, _| verifier.sign_hex(body))
     }
-}
-
-fn whole_number(n: f64, option: &str, min: u32) -> Result<usize, JsValue> {
-    if !n.is_finite() || n.fract() != 0.0 || n < f64::from(min) || n > 9_007_199_254_740_991.0 {
-        // The value itself is not echoed: printing any f64 would bring a float formatter into this module.
-        return Err(thrown(Error::InvalidOptions {
-            option: option.into(),
-            reason: format!("expected a whole number of at least {min}"),
-        }));
-    }
-    Ok(n as usize)
 }
 
 /// The 32 bytes of an `X-Promptfoo-Signature` value, for a native HMAC
@@ -151,7 +157,20 @@ pub fn decode_signature(signature: Option<String>) -> Result<Vec<u8>, JsValue> {
 /// limit (see [`canonical::nests_too_deep`]).
 #[wasm_bindgen]
 pub fn nests_too_deep_scratch(body_len: usize) -> Result<bool, JsValue> {
-    with_scratch(body_len, None, |body, _| canonical::nests_too_deep(body)).map_err(thrown)
+    with_scratch(body_len, None, |body, _| canonical::nests_too_deep(body))
+}
+
+/// Starts a [`nests_too_deep_scratch`] over a body given in pieces.
+#[wasm_bindgen]
+pub fn depth_scan_begin() {
+    DEPTH_SCAN.set(DepthScan::default());
+}
+
+/// Scans the next piece (at the start of the scratch buffer); `true` once
+/// the body so far nests deeper than the core's limit.
+#[wasm_bindgen]
+pub fn depth_scan_scratch(piece_len: usize) -> Result<bool, JsValue> {
+    with_scratch(piece_len, None, |piece, _| DEPTH_SCAN.with_borrow_mut(|scan| scan.feed(piece)))
 }
 
 /// [`canonical::MAX_TREE_DEPTH`]: texts no longer than this need no depth scan.
@@ -171,9 +190,7 @@ pub fn check_event_value(payload: JsValue, parsed_by_caller: bool) -> Result<(),
 /// body or it nests too deep.
 #[wasm_bindgen]
 pub fn check_json_scratch(body_len: usize) -> Result<(), JsValue> {
-    with_scratch(body_len, None, |body, _| canonical::validate(&String::from_utf8_lossy(body)))
-        .and_then(|checked| checked)
-        .map_err(thrown)
+    with_scratch(body_len, None, |body, _| canonical::validate(&String::from_utf8_lossy(body)))?.map_err(thrown)
 }
 
 thread_local! {
@@ -182,6 +199,21 @@ thread_local! {
     /// string passing allocates and copies character by character, which
     /// costs more than hashing a small body.
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The HMACs of a body given in pieces, one per key.
+    static HASHING: RefCell<Vec<Hashing>> = const { RefCell::new(Vec::new()) };
+    /// The depth scan of a body given in pieces.
+    static DEPTH_SCAN: RefCell<DepthScan> = RefCell::new(DepthScan::default());
+}
+
+/// Bodies longer than this reach the core in pieces of at most this many
+/// bytes: wasm memory never shrinks, so a body copied whole would keep its
+/// size held for the life of the instance.
+const SCRATCH_PIECE: usize = 64 * 1024;
+
+/// [`SCRATCH_PIECE`], for the JS layer.
+#[wasm_bindgen]
+pub fn scratch_piece() -> u32 {
+    SCRATCH_PIECE as u32
 }
 
 /// The address of the scratch buffer, grown to at least `capacity` bytes
@@ -196,6 +228,18 @@ pub fn scratch(capacity: usize) -> usize {
     })
 }
 
+/// Frees a scratch buffer grown past [`SCRATCH_PIECE`] (only the error
+/// report of an invalid large body copies one whole), so the allocator can
+/// give its room to the next body.
+#[wasm_bindgen]
+pub fn release_scratch() {
+    SCRATCH.with_borrow_mut(|buffer| {
+        if buffer.len() > 2 * SCRATCH_PIECE {
+            *buffer = Vec::new();
+        }
+    });
+}
+
 /// The instance's linear memory, for the JS layer's view of the scratch buffer.
 #[wasm_bindgen]
 pub fn linear_memory() -> JsValue {
@@ -208,9 +252,11 @@ fn with_scratch<R>(
     body_len: usize,
     signature_len: Option<usize>,
     read: impl FnOnce(&[u8], Option<&str>) -> R,
-) -> Result<R, Error> {
+) -> Result<R, JsValue> {
     SCRATCH.with_borrow(|buffer| {
-        let overrun = || Error::UnsupportedBody { reason: "the body was not written where the core reads it".into() };
+        // Only a fault in the JS glue gets here: no code of the contract fits.
+        let overrun =
+            || JsValue::from(JsError::new("promptfoo-webhooks: the body was not written where the core reads it"));
         let body = buffer.get(..body_len).ok_or_else(overrun)?;
         let signature = match signature_len {
             None => None,
@@ -250,7 +296,7 @@ struct Gathered {
 /// More than the deepest payload check asks (seven for an `issue.updated`).
 const MAX_ANSWERS: usize = 32;
 
-#[wasm_bindgen(raw_module = "../tree.js")]
+#[wasm_bindgen(raw_module = "../core/tree.js")]
 extern "C" {
     #[wasm_bindgen(js_name = readPlan)]
     fn read_plan(json: &str) -> JsValue;

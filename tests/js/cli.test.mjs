@@ -345,18 +345,24 @@ test('serve: verifies and prints deliveries, answers 200/401/400/413/405, stops 
     assert.equal(unsigned.status, 401);
     assert.equal((await unsigned.json()).error, 'missing_signature');
 
+    const json = { 'Content-Type': 'application/json' };
     const notJson = '{"event":';
-    const invalid = await post(notJson, { [SIGNATURE_HEADER]: hmac(notJson) });
+    const invalid = await post(notJson, { ...json, [SIGNATURE_HEADER]: hmac(notJson) });
     assert.equal(invalid.status, 400);
     assert.equal((await invalid.json()).error, 'invalid_json');
 
     const big = JSON.stringify({ ...updated, padding: 'x'.repeat(3000) });
-    const tooLarge = await post(big, { [SIGNATURE_HEADER]: hmac(big) });
+    const tooLarge = await post(big, { ...json, [SIGNATURE_HEADER]: hmac(big) });
     assert.equal(tooLarge.status, 413);
     assert.equal((await tooLarge.json()).error, 'body_too_large');
 
+    // serve is the package's middleware: a text/plain delivery is refused as it would be in production.
+    const plain = await post(good.body, { ...good.headers, 'Content-Type': 'text/plain' });
+    assert.equal(plain.status, 415);
+    assert.equal((await plain.json()).error, 'unsupported_media_type');
+
     assert.equal((await fetch(url)).status, 405);
-    await printed(child, / 405 GET /);
+    await printed(child, / 405 rejected method_not_allowed: webhooks are delivered with POST \(GET \/\)\n/);
     assert.ok(!child.output.stdout.includes(SECRET));
   } finally {
     child.kill('SIGINT');
@@ -364,7 +370,7 @@ test('serve: verifies and prints deliveries, answers 200/401/400/413/405, stops 
   const { code, signal, stdout } = await child.exited;
   assert.equal(signal, null);
   assert.equal(code, 0);
-  assert.match(stdout, /Stopped: 2 accepted, 5 rejected\n$/);
+  assert.match(stdout, /Stopped: 2 accepted, 6 rejected\n$/);
 });
 
 test('serve: a secret or option that cannot work is a usage error before listening', async () => {

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { generateSecret, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
+import { DEFAULT_MAX_BODY_BYTES, generateSecret, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
 import { startReceiver } from '../../js-examples/node-http-receiver.mjs';
 import { sampleEvents } from '../../js-examples/sender.mjs';
 import { buildRustReceiver, startRustReceiver } from './support/rust-receiver.mjs';
@@ -15,7 +15,7 @@ import { buildRustReceiver, startRustReceiver } from './support/rust-receiver.mj
 const NOW = Date.parse('2025-03-14T12:34:56.000Z');
 const SECRET = generateSecret();
 const OLD_SECRET = generateSecret();
-const LIMIT = 5 * 1024 * 1024; // DEFAULT_MAX_BODY_BYTES, in both receivers
+const LIMIT = DEFAULT_MAX_BODY_BYTES; // the contract's, in both receivers
 const WINDOW_SECONDS = 300;
 
 let rust; // { url, port, lines(), stop() }
@@ -173,7 +173,7 @@ test('logs one line per delivery, never a secret', async () => {
   try {
     const good = signPayload(sampleEvents(NOW)[0], SECRET);
     await (await fetch(`${receiver.url}hooks/promptfoo?x=1`, { method: 'POST', ...good })).text();
-    await (await fetch(receiver.url, { method: 'POST', body: good.body, headers: { [SIGNATURE_HEADER]: sign(good.body, generateSecret()) } })).text();
+    await (await fetch(receiver.url, { method: 'POST', body: good.body, headers: { ...good.headers, [SIGNATURE_HEADER]: sign(good.body, generateSecret()) } })).text();
     await (await fetch(receiver.url, { method: 'DELETE' })).text();
   } finally {
     await receiver.stop(); // after it, all it printed has been read

@@ -171,7 +171,7 @@ test('the example receiver logs and answers without the secret', async () => {
   const lines = [];
   const receiver = await startReceiver({ secret: [OLD, TEXT], log: (line) => lines.push(line), maxBodyBytes: 2048, toleranceSeconds: 60, dedupe: true });
   try {
-    const post = (body, headers = {}) => fetch(receiver.url, { method: 'POST', body, headers });
+    const post = (body, headers = {}) => fetch(receiver.url, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...headers } });
     const replies = [];
     for (const [body, signature] of [
       [BODY, hmac(BODY, TEXT)], // stale: outside the 60 s window

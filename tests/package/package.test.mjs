@@ -55,7 +55,6 @@ test('the tarball holds the built runtimes, both declaration files, the wasm and
   assert.deepEqual(packed, [
     'README.md',
     'bin/promptfoo-webhooks.js',
-    'bin/samples.js',
     'dist/browser.js',
     'dist/index.d.cts',
     'dist/index.d.ts',

@@ -14,12 +14,12 @@ const webhooks = new Webhooks({ secret: 'whsec-test-0123456789abcdef', tolerance
 // One name: the event is that event.
 webhooks.on('issue.updated', (e) => {
   const changes: string[] = e.data.eventData.changes;
-  const user: string | undefined = e.data.userId;
+  const user: string | null | undefined = e.data.userId;
   const name: 'issue.updated' = e.event;
   return [changes, user, name];
 });
 webhooks.on('issue.created', (e) => {
-  const severity: string | undefined = e.data.issue.severity;
+  const severity: string | null | undefined = e.data.issue.severity;
   // @ts-expect-error issue.created carries no typed userId (only issue.updated does)
   const user: string | undefined = e.data.userId;
   // @ts-expect-error changes are optional outside issue.updated

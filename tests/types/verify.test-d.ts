@@ -8,14 +8,15 @@ const event = verify(body, 'sig', 'secret-0123456789abcdef');
 switch (event.event) {
   case 'issue.created': {
     const id: string = event.data.issue.id;
-    const severity: string | undefined = event.data.issue.severity;
+    // Optional members may be absent or null: the core accepts both.
+    const severity: string | null | undefined = event.data.issue.severity;
     // @ts-expect-error issue.created carries no userId field of type string
     const user: string = event.data.userId;
     break;
   }
   case 'issue.updated': {
     const changes: string[] = event.data.eventData.changes;
-    const user: string | undefined = event.data.userId;
+    const user: string | null | undefined = event.data.userId;
     break;
   }
   case 'remediation.created': {
@@ -26,7 +27,7 @@ switch (event.event) {
   }
   case 'evaluation.completed': {
     const jobId: string = event.data.jobId;
-    const partial: boolean | undefined = event.data.partial;
+    const partial: boolean | null | undefined = event.data.partial;
     break;
   }
   default: {

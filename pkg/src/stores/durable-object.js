@@ -35,6 +35,8 @@
 // `ReplayGuard` needs no `cloudflare:workers` import and this module loads in
 // every runtime.
 
+import { argumentError } from '../core/errors.js';
+
 const CLAIM_URL = 'https://replay-guard/claim';
 const STATS_URL = 'https://replay-guard/stats';
 const KEY_PREFIX = 'claim:'; // storage key of a claimed key; its value is the expiry in ms
@@ -167,7 +169,5 @@ export class ReplayGuard {
 }
 
 function argError(message) {
-  const error = new TypeError(`DurableObjectReplayStore: ${message}`);
-  error.code = 'ERR_INVALID_ARG_TYPE';
-  return error;
+  return argumentError('ERR_INVALID_ARG_TYPE', `DurableObjectReplayStore: ${message}`);
 }

@@ -15,6 +15,8 @@
 // when the client throws: `verifyOnce` passes that error on (the receiver
 // answers 5xx) unless the Webhook's `dedupe.failOpen` says to accept.
 
+import { argumentError } from '../core/errors.js';
+
 const FLAVORS = {
   'node-redis': (client, key, ttl) => client.set(key, '1', { NX: true, EX: ttl }),
   ioredis: (client, key, ttl) => client.set(key, '1', 'EX', ttl, 'NX'),
@@ -62,9 +64,7 @@ export class RedisReplayStore {
     const reply = await withTimeout(this.#set(this.#prefix + key, Math.ceil(ttlSeconds)), this.#timeoutMs);
     if (reply === 'OK') return true;
     if (reply === null) return false;
-    const error = new TypeError(`RedisReplayStore: SET NX answered ${JSON.stringify(reply)}, expected 'OK' or null`);
-    error.code = 'ERR_INVALID_RETURN_VALUE';
-    throw error;
+    throw argumentError('ERR_INVALID_RETURN_VALUE', `RedisReplayStore: SET NX answered ${JSON.stringify(reply)}, expected 'OK' or null`);
   }
 
   get [Symbol.toStringTag]() {
@@ -82,7 +82,5 @@ function withTimeout(promise, ms) {
 }
 
 function argError(message) {
-  const error = new TypeError(`RedisReplayStore: ${message}`);
-  error.code = 'ERR_INVALID_ARG_TYPE';
-  return error;
+  return argumentError('ERR_INVALID_ARG_TYPE', `RedisReplayStore: ${message}`);
 }

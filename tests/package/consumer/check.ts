@@ -33,7 +33,7 @@ export function describe(event: WebhookEvent): string {
     case 'issue.updated':
       return `${event.data.issue.id}: ${event.data.eventData.changes.join('; ')} by ${event.data.userId ?? 'Promptfoo'}`;
     case 'issue.created': {
-      const severity: string | undefined = event.data.issue.severity;
+      const severity: string | null | undefined = event.data.issue.severity; // optional members may be absent or null
       return `new issue ${event.data.issue.id} (${severity ?? 'unrated'})`;
     }
     case 'remediation.created':

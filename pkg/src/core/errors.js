@@ -1,6 +1,11 @@
-// The one error class the package throws for bad deliveries and bad input.
-// Codes, messages and hints come from the Rust core (src/error.rs), so every
-// runtime reports the same failure the same way.
+// What the package throws, made in one place:
+// - WebhookVerificationError, for a bad delivery or a bad secret, option or
+//   body: its code, message and hint come from the wire contract
+//   (src/contract.rs, through generated/contract.js, or worded by the core);
+// - a TypeError or RangeError with a Node-style code, for an argument of
+//   the wrong type or range (as Node's own APIs throw).
+
+import { ERRORS } from '../generated/contract.js';
 
 // Errors this package created. A WeakSet lookup runs no user code, so it is
 // safe to ask about anything that was thrown, a hostile Proxy included.
@@ -23,26 +28,44 @@ export class WebhookVerificationError extends Error {
   }
 }
 
-/** The core's failures (src/wasm/mod.rs imports this). */
+/** The core's failures, worded by the core (src/wasm/mod.rs imports this). */
 export function verificationError(code, message, hint, path, reason) {
   return new WebhookVerificationError(code, message, { hint, path: path ?? undefined, reason: reason ?? undefined });
 }
 
-/** A JS-side argument of the wrong type: a TypeError with a Node-style code. */
-export function invalidArgType(name, expected, value, cause) {
-  const error = new TypeError(`${name} must be ${expected}, got ${kindOf(value)}`);
-  error.code = 'ERR_INVALID_ARG_TYPE';
+/**
+ * A failure the JS layer detects: the contract's meaning of `code`, then
+ * `: detail` when there is one, and its hint. `hint` replaces the
+ * contract's where the JS layer knows more (which middleware ran first);
+ * `path` is the JSON path of an invalid_payload.
+ */
+export function webhookError(code, detail = '', { hint, path } = {}) {
+  const spec = ERRORS[code];
+  if (spec === undefined) throw new RangeError(`promptfoo-webhooks: no error code '${code}' in the contract`);
+  const message = detail === '' ? spec.meaning : `${spec.meaning}: ${detail}`;
+  return new WebhookVerificationError(code, message, { hint: hint ?? spec.hint, path });
+}
+
+// The class of each Node-style code the package uses.
+const ARGUMENT_ERRORS = {
+  ERR_INVALID_ARG_TYPE: TypeError,
+  ERR_INVALID_RETURN_VALUE: TypeError,
+  ERR_INVALID_STATE: TypeError,
+  ERR_OUT_OF_RANGE: RangeError,
+};
+
+/** A TypeError or RangeError with a Node-style `code`, and `cause` when one is given. */
+export function argumentError(code, message, cause) {
+  const error = new ARGUMENT_ERRORS[code](message);
+  error.code = code;
   if (cause !== undefined) withCause(error, cause);
   created.add(error);
   return error;
 }
 
-/** A method called on a Webhook after dispose(). */
-export function disposedError() {
-  const error = new TypeError('this Webhook was disposed');
-  error.code = 'ERR_INVALID_STATE';
-  created.add(error);
-  return error;
+/** An argument of the wrong type: "`name` must be `expected`, got <kind>". */
+export function invalidArgType(name, expected, value, cause) {
+  return argumentError('ERR_INVALID_ARG_TYPE', `${name} must be ${expected}, got ${kindOf(value)}`, cause);
 }
 
 /** Whether this package created `error` (runs no user code). */
@@ -64,7 +87,7 @@ export function guarded(fn, wrap) {
   }
 }
 
-function withCause(error, cause) {
+export function withCause(error, cause) {
   Object.defineProperty(error, 'cause', { value: cause, writable: true, configurable: true, enumerable: false });
   return error;
 }

@@ -7,8 +7,7 @@
 // sizes its copy by `.length`, so a lying `length` would otherwise make the
 // core read past the bytes it was given.
 
-import { coreError } from './core.js';
-import { guarded } from './errors.js';
+import { guarded, webhookError } from './errors.js';
 
 // Not fatal: invalid UTF-8 becomes U+FFFD, as Buffer#toString does. A BOM
 // is kept, as the core keeps it: JSON.parse must refuse it as V8 would.
@@ -79,7 +78,7 @@ export function rawBody(body) {
   if (isArrayBuffer(body)) {
     return guarded(
       () => new Uint8Array(body),
-      () => coreError('unsupported_body', 'the ArrayBuffer is detached (transferred)'),
+      () => webhookError('unsupported_body', 'the ArrayBuffer is detached (transferred)'),
     );
   }
   return undefined;
@@ -92,13 +91,13 @@ export function isParsedBody(body) {
 }
 
 export function unsupportedBody(body) {
-  if (body === undefined || body === null) return coreError('unsupported_body', `the body is ${body}`);
+  if (body === undefined || body === null) return webhookError('unsupported_body', `the body is ${body}`);
   const kind = ArrayBuffer.isView(body)
     ? (typedArrayKind.call(body) ?? 'DataView')
     : isSharedArrayBuffer(body)
       ? 'SharedArrayBuffer'
       : typeof body;
-  return coreError('unsupported_body', `a ${kind} cannot be verified`);
+  return webhookError('unsupported_body', `a ${kind} cannot be verified`);
 }
 
 export function bodyText(raw) {
@@ -120,7 +119,7 @@ export async function readBounded(stream, limit, tooLarge) {
     const chunk = bytesOf(value);
     if (chunk === undefined) {
       await reader.cancel().catch(() => {});
-      throw coreError('unsupported_body', 'the body stream gave a chunk that is not a Uint8Array');
+      throw webhookError('unsupported_body', 'the body stream gave a chunk that is not a Uint8Array');
     }
     size += chunk.byteLength;
     if (size > limit) {

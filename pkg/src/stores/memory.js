@@ -10,6 +10,8 @@
 // It returns true when the key was not seen within its TTL, and marks it
 // seen in the same atomic step; false when it was.
 
+import { argumentError } from '../core/errors.js';
+
 const DEFAULT_MAX_ENTRIES = 10_000;
 
 /**
@@ -74,7 +76,5 @@ export class MemoryReplayStore {
 }
 
 function rangeError(message) {
-  const error = new RangeError(`MemoryReplayStore: ${message}`);
-  error.code = 'ERR_OUT_OF_RANGE';
-  return error;
+  return argumentError('ERR_OUT_OF_RANGE', `MemoryReplayStore: ${message}`);
 }

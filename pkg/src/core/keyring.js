@@ -1,0 +1,235 @@
+// Prepared secrets. The wasm core always validates them and owns every rule
+// (limits, the signature's form, payload checks). With a hash provider
+// (hash.js: node:crypto where the runtime has it), bodies of a provider's
+// `minBytes` and more are hashed natively, which beats SHA-256 in wasm
+// there and needs no copy into wasm memory.
+
+import { bytesOf } from './body.js';
+import { guarded, invalidArgType, isOwnError, webhookError } from './errors.js';
+import { runtimeHashProvider } from './hash.js';
+import {
+  createVerifier,
+  decodeSignature,
+  fitsOnePiece,
+  forEachPiece,
+  signatureToScratch,
+  toScratch,
+} from './wasm.js';
+
+// A signature in the form Promptfoo sends it: compared as text with the hex
+// digests, as decoding it costs more than hashing a small body. Any other
+// form (upper case, blanks, missing, malformed) is decoded by the core's
+// rules, which also give its exact error. Node's Buffer.from(s, 'hex') is
+// never used on a header: it reads only the low byte of each character.
+const LOWER_HEX_SIGNATURE = /^[0-9a-f]{64}$/;
+
+// A rotation needs two or three; a bound keeps a huge (sparse) array from being walked.
+const MAX_SECRETS = 64;
+
+const SECRET_TYPES = 'a string or Uint8Array, or an array of them';
+
+/** The secrets as strings and plain Uint8Arrays, read once. */
+function secretList(secret) {
+  const isList = guarded(() => Array.isArray(secret), () => invalidArgType('secret', SECRET_TYPES, secret));
+  if (!isList) return [secretValue(secret, 'secret')];
+  return guarded(
+    () => {
+      if (secret.length > MAX_SECRETS) throw invalidArgType('secret', `at most ${MAX_SECRETS} secrets`, secret);
+      return Array.from(secret, (s, i) => secretValue(s, `secret[${i}]`));
+    },
+    () => invalidArgType('secret', SECRET_TYPES, secret),
+  );
+}
+
+function secretValue(value, name) {
+  if (typeof value === 'string') return value;
+  const bytes = bytesOf(value);
+  if (bytes === undefined) throw invalidArgType(name, 'a string or Uint8Array', value);
+  return bytes;
+}
+
+export class KeyRing {
+  #core;
+  #provider;
+  #nativeKeys;
+  #limit;
+  #window;
+
+  /**
+   * @param secret one secret or several (checked by the core)
+   * @param {{ maxBodyBytes?: number, toleranceSeconds?: number }} limits checked whole numbers, or undefined for the defaults
+   * @param provider a hash provider (hash.js); by default the runtime's, and `null` for the wasm HMAC alone
+   */
+  constructor(secret, { maxBodyBytes, toleranceSeconds } = {}, provider = runtimeHashProvider()) {
+    const secrets = secretList(secret);
+    const core = createVerifier(maxBodyBytes, toleranceSeconds);
+    try {
+      for (const s of secrets) {
+        if (typeof s === 'string') core.add_secret_text(s);
+        else core.add_secret_bytes(s);
+      }
+      core.check_ready();
+    } catch (error) {
+      core.free();
+      throw error;
+    }
+    this.#core = core;
+    this.#limit = core.body_limit();
+    this.#window = core.has_window();
+    // Only secrets the core accepted reach the provider.
+    this.#provider = provider ?? undefined;
+    this.#nativeKeys = this.#provider && secrets.map((s) => this.#provider.prepare(s));
+  }
+
+  get bodyLimit() {
+    return this.#limit;
+  }
+
+  /** Whether payloads are checked against a replay window (which reads the clock). */
+  get hasWindow() {
+    return this.#window;
+  }
+
+  /** The body_too_large error for `size` bytes, or undefined when it fits. */
+  sizeError(size) {
+    try {
+      this.#core.check_body_size(size);
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  }
+
+  /** Size, signature form and HMAC: the index of the matching secret, or throws. */
+  signatureIndex(raw, signature) {
+    this.#checkSize(raw);
+    if (this.#hashNatively(raw)) {
+      const index = this.#nativeMatch(raw, signature);
+      if (index < 0) throw webhookError('signature_mismatch');
+      return index;
+    }
+    const core = this.#core;
+    if (fitsOnePiece(raw)) {
+      const { bodyLength, signatureLength } = toScratch(raw, signature);
+      return core.check_signature_scratch(bodyLength, signatureLength);
+    }
+    decodeSignature(signature ?? undefined); // a missing or malformed header fails before any hashing
+    core.begin_body();
+    forEachPiece(raw, (length) => core.update_body_scratch(length));
+    return core.finish_signature_scratch(signatureToScratch(signature));
+  }
+
+  /**
+   * Checks a parsed payload against the schema and the replay window;
+   * `parsedByCaller` when it is the caller's object, not JSON.parse's.
+   */
+  checkEvent(payload, nowMillis, parsedByCaller) {
+    this.#core.check_event(payload, nowMillis, parsedByCaller);
+  }
+
+  /** `true` when `signature` signs `raw`; never throws for a bad signature (a body over the limit still throws). */
+  matches(raw, signature) {
+    try {
+      this.signatureIndex(raw, signature);
+      return true;
+    } catch (error) {
+      if (isOwnError(error) && SIGNATURE_FAILURES.has(error.code)) return false;
+      throw error;
+    }
+  }
+
+  /** Lower-case hex signature with the first secret. */
+  sign(raw) {
+    if (this.#hashNatively(raw)) return this.#provider.hex(this.#nativeKeys[0], raw);
+    const core = this.#core;
+    if (fitsOnePiece(raw)) return core.sign_scratch(toScratch(raw).bodyLength);
+    core.begin_body();
+    forEachPiece(raw, (length) => core.update_body_scratch(length));
+    return core.finish_sign();
+  }
+
+  /**
+   * The name of a delivery for de-duplication: the 32 bytes the signature
+   * decodes to, as lower-case hex, so every spelling of one signature (case,
+   * blanks) is one key. Call it after the delivery verified.
+   */
+  deliveryKey(signature) {
+    if (LOWER_HEX_SIGNATURE.test(signature)) return signature;
+    return hexOf(decodeSignature(signature));
+  }
+
+  free() {
+    this.#core?.free();
+    this.#core = undefined;
+    this.#nativeKeys = undefined;
+  }
+
+  /** Refuses a body over the limit before it is hashed or copied. */
+  #checkSize(raw) {
+    // A string's UTF-8 length is between one and three bytes per UTF-16
+    // unit: most bodies are judged by their length alone.
+    const length = raw.length;
+    const bound = typeof raw === 'string' ? length * 3 : length;
+    if (bound <= this.#limit) return;
+    const size = typeof raw === 'string' ? utf8Length(raw) : length;
+    const tooLarge = this.sizeError(size);
+    if (tooLarge) throw tooLarge;
+  }
+
+  #hashNatively(raw) {
+    // A string's UTF-16 length is a lower bound of its UTF-8 length.
+    return this.#nativeKeys !== undefined && raw.length >= this.#provider.minBytes;
+  }
+
+  /**
+   * The index of the secret whose HMAC `signature` is, or -1. Every key is
+   * tried, so the time taken does not say which one matched. A missing or
+   * malformed signature throws the core's error.
+   */
+  #nativeMatch(raw, signature) {
+    const expected =
+      typeof signature === 'string' && LOWER_HEX_SIGNATURE.test(signature)
+        ? signature
+        : hexOf(decodeSignature(signature ?? undefined));
+    let found = -1;
+    for (let index = 0; index < this.#nativeKeys.length; index++) {
+      const digest = this.#provider.hex(this.#nativeKeys[index], raw);
+      if (sameText(digest, expected) && found < 0) found = index;
+    }
+    return found;
+  }
+}
+
+/** The codes `matches` answers `false` for: a signature that is absent, malformed or wrong. */
+const SIGNATURE_FAILURES = new Set(['missing_signature', 'malformed_signature', 'signature_mismatch']);
+
+/** Equal strings of the same length, in a time that does not depend on where they differ. */
+function sameText(a, b) {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+
+function hexOf(bytes) {
+  let hex = '';
+  for (let i = 0; i < bytes.length; i++) hex += HEX_DIGITS[bytes[i] >> 4] + HEX_DIGITS[bytes[i] & 15];
+  return hex;
+}
+
+/** The UTF-8 length of a string, a lone surrogate counted as U+FFFD (3 bytes), as TextEncoder writes it. */
+function utf8Length(text) {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

@@ -1,0 +1,199 @@
+// The bridge to the wasm modules: the only file that imports the generated
+// bindings (pkg/src/wasm/), so every layer above calls plain functions.
+// Their failures arrive as the package's own WebhookVerificationError
+// (src/wasm/mod.rs makes them through errors.js): calls need no wrapping.
+//
+// The verify core is instantiated by the runtime's entry (node.js,
+// workerd.js, browser.js) at import, through instantiateCore. The tools
+// module (canonicalize, change events, config checks, secrets) is
+// instantiated on the first use of one of its functions, from the runtime's
+// tools-source (the build puts the right one in place). Both are imported
+// by name, so bundlers drop what a program does not use.
+
+import {
+  check_event_value,
+  check_json_scratch,
+  decode_signature,
+  depth_scan_begin,
+  depth_scan_scratch,
+  initSync as initCoreBindings,
+  is_known_event,
+  linear_memory,
+  max_tree_depth,
+  nests_too_deep_scratch,
+  release_scratch,
+  scratch as scratchAddress,
+  scratch_piece,
+  WasmVerifier,
+} from '../wasm/core.js';
+import {
+  canonicalize_bytes,
+  canonicalize_text,
+  generate_secret,
+  initSync as initToolsBindings,
+  issue_change_event,
+  validate_webhook_config,
+} from '../wasm/tools.js';
+import { webhookError } from './errors.js';
+import loadTools from './tools-source.js';
+
+/** Instantiates the verify core from a compiled module or its bytes (once, by the entry). */
+export function instantiateCore(module) {
+  initCoreBindings({ module });
+}
+
+let toolsReady = false;
+
+/** `fn` of the tools module, the module instantiated first if need be. */
+function tool(fn) {
+  if (!toolsReady) {
+    initToolsBindings({ module: loadTools() });
+    toolsReady = true;
+  }
+  return fn;
+}
+
+// ---------------------------------------------------------------- the verify core
+
+/** Keys, limits and window of one key ring (see keyring.js). */
+export function createVerifier(maxBodyBytes, toleranceSeconds) {
+  return WasmVerifier.new(maxBodyBytes, toleranceSeconds);
+}
+
+/** The 32 bytes of a signature header, by the core's rules; throws missing_signature or malformed_signature. */
+export const decodeSignature = (signature) => decode_signature(signature);
+
+/** Checks a payload object against the contract's schema (no window). */
+export const checkEventValue = (payload, parsedByCaller) => check_event_value(payload, parsedByCaller);
+
+/** Whether the core types the event `name`. */
+export const isKnownEventName = (name) => is_known_event(name);
+
+// ---------------------------------------------------------------- bodies into wasm memory
+
+// Bodies reach the verify core through one buffer in its memory
+// (src/wasm/verify.rs, scratch): encodeInto and set copy them once, where
+// the bindings' string passing allocates and copies a character at a time.
+// wasm memory never shrinks, so a body longer than a piece goes in pieces.
+const encoder = new TextEncoder();
+const MIN_SCRATCH = 4096;
+let piece; // scratch_piece(), read on first use: the instance is not ready while modules load
+let memory;
+let scratchView = new Uint8Array(0);
+
+function scratch(capacity) {
+  // A view of a buffer the memory has since grown out of is detached: length 0.
+  if (scratchView.length < capacity || scratchView.length === 0) {
+    const size = Math.max(capacity, MIN_SCRATCH);
+    const address = scratchAddress(size);
+    memory ??= linear_memory();
+    scratchView = new Uint8Array(memory.buffer, address, size);
+  }
+  return scratchView;
+}
+
+/** Bytes of a piece: bodies whose UTF-8 may be longer go through {@link forEachPiece}. */
+export function pieceBytes() {
+  piece ??= scratch_piece();
+  return piece;
+}
+
+/** Whether `raw` (a string or bytes) certainly fits one piece. */
+export function fitsOnePiece(raw) {
+  return (typeof raw === 'string' ? raw.length * 3 : raw.length) <= pieceBytes();
+}
+
+/**
+ * Writes `body` (a string or bytes that fits one piece), then `signature`
+ * when it is a string, into the scratch buffer: their lengths in bytes, as
+ * the core's `*_scratch` functions take them (`signatureLength` undefined
+ * without one).
+ */
+export function toScratch(body, signature) {
+  const signatureText = typeof signature === 'string' ? signature : '';
+  const room = (typeof body === 'string' ? body.length * 3 : body.length) + signatureText.length * 3;
+  const view = scratch(room);
+  let bodyLength;
+  if (typeof body === 'string') bodyLength = encoder.encodeInto(body, view).written;
+  else {
+    view.set(body);
+    bodyLength = body.length;
+  }
+  if (typeof signature !== 'string') return { bodyLength, signatureLength: undefined };
+  return { bodyLength, signatureLength: encoder.encodeInto(signature, view.subarray(bodyLength)).written };
+}
+
+/**
+ * Writes `raw` (a string as UTF-8, or bytes) a piece at a time at the start
+ * of the scratch buffer, calling `consume(pieceLength)` after each; stops
+ * early when it returns true. Returns whether it stopped early.
+ */
+export function forEachPiece(raw, consume) {
+  const size = pieceBytes();
+  // Fetched again each time: a call into the core may grow its memory, which detaches views.
+  const view = () => scratch(size).subarray(0, size);
+  if (typeof raw !== 'string') {
+    for (let offset = 0; offset < raw.length; offset += size) {
+      const chunk = raw.subarray(offset, offset + size);
+      view().set(chunk);
+      if (consume(chunk.length)) return true;
+    }
+    return false;
+  }
+  // encodeInto stops before a character that does not fit (a surrogate
+  // pair is never split) and says how many UTF-16 units it read.
+  for (let offset = 0; offset < raw.length; ) {
+    const { read, written } = encoder.encodeInto(offset === 0 ? raw : raw.substring(offset), view());
+    offset += read;
+    if (consume(written)) return true;
+  }
+  return false;
+}
+
+/** Writes `signature` alone at the start of the scratch buffer: its length in bytes. */
+export function signatureToScratch(signature) {
+  if (typeof signature !== 'string') return undefined;
+  return encoder.encodeInto(signature, scratch(signature.length * 3)).written;
+}
+
+// ---------------------------------------------------------------- JSON
+
+// A body no longer than the core's nesting limit cannot exceed it. Read on
+// first use, as the piece size is.
+let maxTreeDepth;
+
+/** Whether `raw` nests deeper than the core's limit (which JSON.parse would not refuse). */
+export function nestsTooDeep(raw) {
+  maxTreeDepth ??= max_tree_depth();
+  if (raw.length <= maxTreeDepth) return false;
+  if (fitsOnePiece(raw)) return nests_too_deep_scratch(toScratch(raw).bodyLength);
+  depth_scan_begin();
+  return forEachPiece(raw, (length) => depth_scan_scratch(length));
+}
+
+/**
+ * Throws the core's invalid_json error for `raw` (with its offset), or one
+ * with `detail` should the core accept the text. The only path that copies
+ * a large body whole; the scratch buffer is freed after.
+ */
+export function throwInvalidJson(raw, detail) {
+  const bytes = typeof raw === 'string' && !fitsOnePiece(raw) ? encoder.encode(raw) : raw;
+  try {
+    check_json_scratch(toScratch(bytes).bodyLength);
+  } finally {
+    // The buffer may move or go: the next write asks the core for its address again.
+    release_scratch();
+    scratchView = new Uint8Array(0);
+  }
+  throw webhookError('invalid_json', detail);
+}
+
+// ---------------------------------------------------------------- tools
+
+export const canonicalizeText = (text) => tool(canonicalize_text)(text);
+export const canonicalizeBytes = (bytes) => tool(canonicalize_bytes)(bytes);
+/** The change event's JSON text, or undefined when nothing reported changed. */
+export const issueChangeEventJson = (before, after, userId, timestamp) =>
+  tool(issue_change_event)(before, after, userId, timestamp);
+export const generateSecretHex = () => tool(generate_secret)();
+export const validateWebhookConfigJson = (json) => tool(validate_webhook_config)(json);

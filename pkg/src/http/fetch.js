@@ -1,0 +1,61 @@
+// `createFetchHandler`: a Promptfoo webhook endpoint as a Fetch API handler,
+// `(request, env?, ctx?) => Promise<Response>`, for
+//   Cloudflare Workers   export default { fetch: handler }
+//   Hono                 app.post('/hook', (c) => handler(c.req.raw, c.env, c.executionCtx))  // on Workers
+//                        app.post('/hook', handler)                                            // anywhere: a Hono Context works too
+//   Next.js              export const POST = handler;   (app/.../route.js)
+//   Deno                 Deno.serve(handler)
+//   Bun                  Bun.serve({ fetch: handler })
+//
+// The request goes through the one flow (flow.js); this file only reads the
+// Request and writes the Response. With `ctx.waitUntil` (Workers, Hono on
+// Workers) the handlers run inside it and 200 is answered at once.
+
+import { invalidArgType } from '../core/errors.js';
+import { createFlow } from './flow.js';
+
+/**
+ * @param {string | Uint8Array | Array<string | Uint8Array> | ((env) => string | string[]) | import('../router.js').Webhooks} secretOrWebhooks
+ * @param {object} [options] path, onEvent (with a secret), onError, logger, and with a secret the Webhook options
+ * @returns {(request, env?, ctx?) => Promise<Response>}
+ */
+export function createFetchHandler(secretOrWebhooks, options) {
+  const flow = createFlow(secretOrWebhooks, options);
+
+  return async function promptfooWebhookHandler(requestOrContext, env, ctx) {
+    const { request, env: env_, ctx: ctx_ } = fromArguments(requestOrContext, env, ctx);
+    const answer = await flow.handle(
+      {
+        method: request.method,
+        pathname: flow.path === undefined ? undefined : new URL(request.url).pathname,
+        contentType: request.headers.get('content-type'),
+        source: () => ({ request }),
+      },
+      env_,
+      ctx_,
+    );
+    return new Response(JSON.stringify(answer.body), {
+      status: answer.status,
+      headers: { 'Content-Type': 'application/json; charset=utf-8', ...answer.headers },
+    });
+  };
+}
+
+/** A Request with env and ctx, or a Hono Context (its raw Request, env and execution context). */
+function fromArguments(first, env, ctx) {
+  if (isRequest(first)) return { request: first, env, ctx };
+  if (isRequest(first?.req?.raw)) {
+    let executionCtx;
+    try {
+      executionCtx = first.executionCtx; // Hono throws when there is none (Node, Bun)
+    } catch {
+      executionCtx = undefined;
+    }
+    return { request: first.req.raw, env: first.env, ctx: executionCtx };
+  }
+  throw invalidArgType('request', 'a Fetch API Request (or a Hono Context)', first);
+}
+
+function isRequest(value) {
+  return typeof value === 'object' && value !== null && typeof value.headers?.get === 'function' && typeof value.method === 'string';
+}

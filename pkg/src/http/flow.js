@@ -1,0 +1,167 @@
+// The one request flow behind every HTTP surface: the Node middleware, the
+// fetch handler and the CLI's `serve` are thin I/O over it (as octokit's
+// createMiddleware serves Node and web). Per request, in this order:
+//
+//   path given and not this one  -> 404 not_found (the Node middleware calls next() instead, when it has one)
+//   not POST                     -> 405 method_not_allowed
+//   Content-Type not JSON        -> 415 unsupported_media_type
+//   the body: what a body parser left (bytes verify as they are; a parsed
+//     object only with allowParsedBody), else a bounded read (a declared
+//     length over maxBodyBytes is refused unread, a longer body cut off)
+//   verify, then claim with dedupe -> the contract's status for the code (401, 413, 400, 409, ...)
+//   verified                     -> the router's handlers, then 200 { received: <event> }
+//
+// After a delivery is verified the answer is 200 whatever the handlers do:
+// the delivery was authentic and accepted, and a 5xx would only make
+// Promptfoo record a failed delivery that retrying cannot fix (it does not
+// retry). Handler errors, and receiver set-up errors (5xx), go to
+// `onError`; one nobody hears goes to the logger (console by default).
+
+import { invalidArgType, webhookError, WebhookVerificationError } from '../core/errors.js';
+import { ERRORS, STATUS_BY_CODE } from '../generated/contract.js';
+import { acceptRequest, hasErrorHandlers, Webhooks, WebhookHandlerError } from '../router.js';
+import { VERIFY_OPTION_NAMES } from '../verify/options.js';
+
+const ADAPTER_OPTIONS = ['path', 'onEvent', 'onError', 'logger'];
+
+/** `{ status, body, headers }` for a code the flow answers itself. */
+function answerWith(code, headers = {}) {
+  return { status: STATUS_BY_CODE[code], body: { error: code, message: ERRORS[code].meaning }, headers };
+}
+
+/** `{ status, body, headers }` for an error thrown while verifying. */
+function rejection(error) {
+  if (!(error instanceof WebhookVerificationError) || STATUS_BY_CODE[error.code] === undefined) {
+    return answerWith('internal_error');
+  }
+  const body = { error: error.code, message: error.message };
+  // The receiver's developer reads this one: say how to mount the route.
+  if (error.code === 'parsed_body_mismatch') body.hint = error.hint;
+  return { status: STATUS_BY_CODE[error.code], body, headers: {} };
+}
+
+/** `application/json`, with or without parameters, or any `application/*+json`. */
+function isJsonContentType(value) {
+  if (typeof value !== 'string') return false;
+  const type = value.split(';')[0].trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
+}
+
+/** A parsed_body_mismatch that names the middleware order that caused it. */
+export function parsedBodyMismatch(detail) {
+  return webhookError('parsed_body_mismatch', detail, {
+    hint:
+      'Mount the webhook middleware before express.json() (or any JSON body parser), or use ' +
+      "express.raw({ type: 'application/json' }) on the webhook route; or pass allowParsedBody: true " +
+      'to verify JSON.stringify(req.body).',
+  });
+}
+
+/**
+ * The flow for an adapter's arguments: a secret (string, bytes, an array of
+ * them, or `(env) => secret`) with the Webhook options and `onEvent`, or a
+ * Webhooks router (whose own options and handlers then apply, so only
+ * `path`, `onError` and `logger` are taken here).
+ *
+ * Returns `{ path, handle(delivery, env, ctx) }`, where `delivery` is
+ * `{ method, pathname, contentType, source }` and `source()` gives the
+ * body as the router takes it: `{ body, signature, parsedBy? }` (a body
+ * parser ran; `parsedBy` says which, for the error) or `{ request }` (a
+ * Request-like with `headers.get` and a `body` stream, read with the
+ * bound), or throws.
+ */
+export function createFlow(secretOrWebhooks, options = {}) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalidArgType('options', 'an object', options);
+  }
+  const { path, onEvent, onError, logger = globalThis.console, ...verifyOptions } = options;
+  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
+    throw invalidArgType('options.path', "a path starting with '/'", path);
+  }
+  for (const [name, value] of [['onEvent', onEvent], ['onError', onError]]) {
+    if (value !== undefined && typeof value !== 'function') throw invalidArgType(`options.${name}`, 'a function', value);
+  }
+  if (logger !== false && typeof logger?.error !== 'function') {
+    throw invalidArgType('options.logger', 'an object with an error() method (console), or false', logger);
+  }
+
+  let webhooks;
+  if (secretOrWebhooks instanceof Webhooks) {
+    const misplaced = Object.keys(verifyOptions).concat(onEvent ? ['onEvent'] : []);
+    if (misplaced.length > 0) {
+      throw webhookError(
+        'invalid_options',
+        `${misplaced.join(', ')} belong to the Webhooks router (its constructor, on() or onAny()); ` +
+          `with a router the adapter takes only ${ADAPTER_OPTIONS.filter((o) => o !== 'onEvent').join(', ')}`,
+      );
+    }
+    webhooks = secretOrWebhooks;
+  } else {
+    const unknown = Object.keys(verifyOptions).filter((key) => !VERIFY_OPTION_NAMES.includes(key));
+    if (unknown.length > 0) {
+      throw webhookError(
+        'invalid_options',
+        `unknown option '${unknown[0]}' (known: ${[...ADAPTER_OPTIONS, ...VERIFY_OPTION_NAMES].join(', ')})`,
+      );
+    }
+    webhooks = new Webhooks({ secret: secretOrWebhooks, ...verifyOptions });
+    if (onEvent) webhooks.onAny(onEvent);
+  }
+
+  /**
+   * Reports a failure the HTTP answer does not carry to the sender: a
+   * handler error after acceptance, or a receiver set-up error (5xx).
+   * `onError` gets it if given; a handler error already passed to the
+   * router's own onError handlers is not reported twice; anything else
+   * nobody listens for goes to the logger rather than vanishing.
+   */
+  function report(error, event) {
+    if (onError) {
+      Promise.resolve()
+        .then(() => onError(error, event))
+        .catch(() => {});
+      return;
+    }
+    if (error instanceof WebhookHandlerError && hasErrorHandlers(webhooks)) return;
+    if (logger !== false) logger.error('[promptfoo-webhooks]', error);
+  }
+
+  /** One request: resolves to `{ status, body, headers }`. */
+  async function handle({ method, pathname, contentType, source }, env, ctx) {
+    if (path !== undefined && pathname !== path) return answerWith('not_found');
+    if (method !== 'POST') return answerWith('method_not_allowed', { Allow: 'POST' });
+    if (!isJsonContentType(contentType)) return answerWith('unsupported_media_type');
+
+    let event;
+    let delivery;
+    try {
+      delivery = source();
+      event = await acceptRequest(webhooks, delivery, env);
+    } catch (thrown) {
+      // A body parser ran first: say which, and how to mount the route.
+      const error =
+        thrown?.code === 'parsed_body_mismatch' && delivery?.parsedBy ? parsedBodyMismatch(delivery.parsedBy) : thrown;
+      const answer = rejection(error);
+      if (answer.status >= 500) report(error);
+      return answer;
+    }
+
+    const handled = webhooks.receive(event).catch((error) => report(error, event));
+    // Workers: the handlers finish after the answer, so a slow one cannot
+    // push it past the sender's 10 s; elsewhere they are awaited.
+    if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
+    else await handled;
+    return { status: 200, body: { received: event.event }, headers: {} };
+  }
+
+  return { path, handle };
+}
+
+/** The path part of a request target (`/hook?x=1` -> `/hook`). */
+export function pathnameOf(url) {
+  const target = typeof url === 'string' ? url : '/';
+  const end = target.search(/[?#]/);
+  const path = end === -1 ? target : target.slice(0, end);
+  // An absolute-form target (`http://host/hook`), as proxies may send.
+  return path.startsWith('/') ? path : new URL(path, 'http://localhost').pathname;
+}

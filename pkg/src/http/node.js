@@ -1,0 +1,151 @@
+// `createNodeMiddleware`: a Promptfoo webhook endpoint for Node's `http`
+// module and Express 5, as `(req, res, next?) => Promise<void>`.
+//
+//   http.createServer(createNodeMiddleware(secret, { onEvent })).listen(3000, '127.0.0.1');
+//   app.post('/webhooks/promptfoo', createNodeMiddleware(webhooks));       // Express, a Webhooks router
+//   app.use(createNodeMiddleware(webhooks, { path: '/webhooks/promptfoo' })); // other paths go to next()
+//
+// The request goes through the one flow (flow.js); this file only reads the
+// IncomingMessage and writes the ServerResponse. The body is `req.body` when
+// a body parser already ran (bytes from express.raw verify as they are; a
+// parsed object only with allowParsedBody, otherwise 500
+// parsed_body_mismatch with a hint on how to mount it), else the request
+// stream, read with the Webhook's bound. The middleware always answers,
+// except that a request for another path goes to next() when there is one.
+// Nothing here touches Node modules, so the same code is in every bundle.
+
+import { SIGNATURE_HEADER_LOWER } from '../generated/contract.js';
+import { createFlow, parsedBodyMismatch, pathnameOf } from './flow.js';
+
+/**
+ * @param {string | Uint8Array | Array<string | Uint8Array> | ((env) => string | string[]) | import('../router.js').Webhooks} secretOrWebhooks
+ * @param {object} [options] path, onEvent (with a secret), onError, logger, and with a secret the Webhook options
+ * @returns {(req, res, next?) => Promise<void>}
+ */
+export function createNodeMiddleware(secretOrWebhooks, options) {
+  const flow = createFlow(secretOrWebhooks, options);
+  // In Node the environment is process.env: a secret function gets it as `env`.
+  const env = globalThis.process?.env;
+
+  return async function promptfooWebhookMiddleware(req, res, next) {
+    const pathname = pathnameOf(req.url);
+    if (flow.path !== undefined && pathname !== flow.path && typeof next === 'function') return next();
+    const answer = await flow.handle(
+      { method: req.method, pathname, contentType: req.headers['content-type'], source: () => deliveryOf(req) },
+      env,
+    );
+    if (!res.headersSent) await send(req, res, answer);
+  };
+}
+
+/** The body as the router takes it: what a body parser left, or the request stream. */
+function deliveryOf(req) {
+  const signature = headerText(req.headers[SIGNATURE_HEADER_LOWER]);
+  if (req.body !== undefined) {
+    if (isParsedObject(req.body)) {
+      return { body: req.body, signature, parsedBy: 'req.body was already parsed by a JSON body parser' };
+    }
+    return { body: req.body, signature };
+  }
+  if (req.readableEnded) {
+    throw parsedBodyMismatch('the request body was already read by other middleware, and req.body is empty');
+  }
+  return {
+    request: {
+      headers: { get: (name) => headerText(req.headers[name.toLowerCase()]) ?? null },
+      body: bodyStream(req),
+    },
+  };
+}
+
+/** A body parser's object (not bytes or text, which verify as they are). */
+function isParsedObject(body) {
+  return typeof body === 'object' && body !== null && !ArrayBuffer.isView(body) && !(body instanceof ArrayBuffer);
+}
+
+function headerText(value) {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The request body as a web ReadableStream, so the Webhook's bounded read
+ * does the size check. Cancelling it (past the limit) stops reading.
+ */
+function bodyStream(req) {
+  let detach = () => {};
+  return new ReadableStream({
+    start(controller) {
+      const onData = (chunk) => {
+        controller.enqueue(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
+        if (controller.desiredSize <= 0) req.pause();
+      };
+      const onEnd = () => {
+        detach();
+        controller.close();
+      };
+      const onError = (error) => {
+        detach();
+        controller.error(error);
+      };
+      const onClose = () => onError(new Error('the request closed before its body ended'));
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onError);
+      req.on('close', onClose);
+      detach = () => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+        req.off('close', onClose);
+      };
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      detach();
+      req.pause();
+    },
+  });
+}
+
+// A body refused before it was read to its end (a Content-Length over the
+// limit, or a stream cut off past it). A client still sending a length it
+// declared may stop reading answers until it has sent it all, and may reuse
+// the connection after: so up to DRAIN_BYTES of it are read and dropped,
+// for at most DRAIN_MS, before the answer goes out. A longer or chunked body
+// is not waited for: the answer goes out at once and the connection closes.
+const DRAIN_BYTES = 8 * 1024 * 1024;
+const DRAIN_MS = 5000;
+
+/** Writes `{ status, body, headers }` as JSON, after draining what is left of a short request; resolves once written. */
+function send(req, res, answer) {
+  const declared = Number(req.headers['content-length']);
+  if (req.readableEnded || !Number.isSafeInteger(declared) || declared > DRAIN_BYTES) {
+    write(req, res, answer, !req.readableEnded);
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = (close) => {
+      clearTimeout(timer);
+      req.off('end', ended);
+      if (!res.headersSent) write(req, res, answer, close);
+      resolve();
+    };
+    const ended = () => done(false);
+    const timer = setTimeout(() => done(true), DRAIN_MS);
+    req.once('end', ended);
+    req.resume(); // no data listener: what arrives is dropped
+  });
+}
+
+function write(req, res, { status, body, headers }, close) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': new TextEncoder().encode(text).byteLength,
+    ...headers,
+    ...(close ? { Connection: 'close' } : {}),
+  });
+  res.end(text);
+}

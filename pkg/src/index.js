@@ -1,0 +1,34 @@
+// The package's one barrel: every public name, in the order of the layers
+// below it. The runtime entries (node.js, workerd.js, browser.js) load the
+// wasm core, choose the hash provider, and re-export this; nothing inside
+// the package imports it.
+
+export { WebhookVerificationError } from './core/errors.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  ERRORS,
+  EVENT_NAMES,
+  SEVERITIES,
+  SIGNATURE_HEADER,
+  STATUS_BY_CODE,
+  STATUSES,
+} from './generated/contract.js';
+
+// Receive
+export { Webhook } from './verify/webhook.js';
+export { isKnownEvent, parseEvent, verify, verifySignature } from './verify/verify.js';
+
+// Send, test and manage
+export { sign, signPayload } from './verify/sign.js';
+export { canonicalize, generateSecret, issueChangeEvent, validateWebhookConfig } from './verify/tools.js';
+export { sampleEvent } from './verify/samples.js';
+
+// De-duplication stores
+export { MemoryReplayStore } from './stores/memory.js';
+export { RedisReplayStore } from './stores/redis.js';
+export { DurableObjectReplayStore, ReplayGuard } from './stores/durable-object.js';
+
+// Route and serve
+export { Webhooks, WebhookHandlerError } from './router.js';
+export { createNodeMiddleware } from './http/node.js';
+export { createFetchHandler } from './http/fetch.js';

@@ -1,0 +1,123 @@
+// The verify options, read once and checked whole: an unknown name, a wrong
+// type or a value out of range is invalid_options, never ignored.
+//
+//   toleranceSeconds  replay window on the payload's timestamp (off by default)
+//   maxBodyBytes      body limit (the contract's default: 5 MiB)
+//   allowParsedBody   verify JSON.stringify of a parsed object
+//   now               the clock: a function, a Date or Unix milliseconds
+//   dedupe            { store, ttlSeconds?, failOpen? } (asynchronous paths only)
+
+import { guarded, invalidArgType, webhookError } from '../core/errors.js';
+
+const OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe'];
+
+/** Every option's name, for the adapters, which add their own. */
+export const VERIFY_OPTION_NAMES = Object.freeze([...OPTION_NAMES]);
+
+/**
+ * The checked options; `dedupe` only where the caller's path is
+ * asynchronous (a Webhook, the router, the adapters): elsewhere it is refused.
+ */
+export function readOptions(options, { dedupe = false } = {}) {
+  if (options === undefined) return { allowParsedBody: false };
+  // Getters and Proxies run caller code: whatever they throw is invalid_options.
+  return guarded(
+    () => readOptionValues(options, dedupe),
+    () => webhookError('invalid_options', 'reading the options threw (see error.cause)'),
+  );
+}
+
+function readOptionValues(options, dedupeAllowed) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalidArgType('options', 'an object', options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) {
+      throw webhookError('invalid_options', `unknown option '${key}' (known: ${OPTION_NAMES.join(', ')})`);
+    }
+  }
+  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = options;
+  checkWholeNumber('toleranceSeconds', toleranceSeconds, 0);
+  checkWholeNumber('maxBodyBytes', maxBodyBytes, 1);
+  if (allowParsedBody !== undefined && typeof allowParsedBody !== 'boolean') {
+    throw webhookError('invalid_options', `allowParsedBody must be a boolean, got ${typeof allowParsedBody}`);
+  }
+  if (now !== undefined && typeof now !== 'function' && typeof now !== 'number' && !isDate(now)) {
+    throw webhookError('invalid_options', 'now must be a function, a Date or a number of milliseconds');
+  }
+  return {
+    toleranceSeconds,
+    maxBodyBytes,
+    allowParsedBody: allowParsedBody === true,
+    now,
+    dedupe: readDedupe(dedupe, dedupeAllowed, toleranceSeconds),
+  };
+}
+
+function checkWholeNumber(name, value, min) {
+  if (value === undefined) return;
+  if (typeof value !== 'number') throw webhookError('invalid_options', `${name} must be a number, got ${typeof value}`);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw webhookError('invalid_options', `${name} must be a whole number of at least ${min}`);
+  }
+}
+
+// ---------------------------------------------------------------- de-duplication
+
+// Without a window a key is kept a day. With one, a payload verifies while
+// its timestamp is within toleranceSeconds either side of now, so a repeat
+// can arrive up to twice the window after the first copy; the slack covers
+// clocks that disagree (receivers and the store's own).
+const DEFAULT_DEDUPE_TTL_SECONDS = 24 * 60 * 60;
+export const DEDUPE_CLOCK_SLACK_SECONDS = 60;
+const defaultTtl = (toleranceSeconds) =>
+  toleranceSeconds === undefined ? DEFAULT_DEDUPE_TTL_SECONDS : 2 * toleranceSeconds + DEDUPE_CLOCK_SLACK_SECONDS;
+
+function readDedupe(dedupe, allowed, toleranceSeconds) {
+  if (dedupe === undefined) return undefined;
+  if (!allowed) {
+    throw webhookError('invalid_options', 'dedupe is asynchronous: use new Webhook(secret, { dedupe }).verifyOnce()');
+  }
+  if (typeof dedupe !== 'object' || dedupe === null || typeof dedupe.store?.claim !== 'function') {
+    throw webhookError('invalid_options', 'dedupe must be { store, ttlSeconds?, failOpen? } with a store that has claim(key, ttlSeconds)');
+  }
+  const { store, ttlSeconds, failOpen = false } = dedupe;
+  if (ttlSeconds !== undefined && !(Number.isSafeInteger(ttlSeconds) && ttlSeconds >= 1)) {
+    throw webhookError('invalid_options', 'dedupe.ttlSeconds must be a whole number of at least 1');
+  }
+  if (typeof failOpen !== 'boolean' && typeof failOpen !== 'function') {
+    throw webhookError('invalid_options', 'dedupe.failOpen must be a boolean or a function (error) => void');
+  }
+  return { store, ttlSeconds: ttlSeconds ?? defaultTtl(toleranceSeconds), failOpen };
+}
+
+// ---------------------------------------------------------------- the clock
+
+const dateValue = Date.prototype.getTime; // throws for anything but a real Date
+
+function isDate(value) {
+  // Primitives first: a thrown TypeError per verify would cost microseconds.
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    dateValue.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Now in Unix milliseconds, from the `now` option or the system clock. */
+export function nowMillis(now) {
+  if (now === undefined) return Date.now();
+  const millis = guarded(
+    () => {
+      const value = typeof now === 'function' ? now() : now;
+      return isDate(value) ? dateValue.call(value) : value;
+    },
+    () => webhookError('invalid_options', 'the now() clock threw (see error.cause)'),
+  );
+  if (typeof millis !== 'number' || !Number.isFinite(millis)) {
+    throw webhookError('invalid_options', 'now must give a valid Date or a finite number of milliseconds');
+  }
+  return millis;
+}

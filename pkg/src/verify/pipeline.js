@@ -1,0 +1,159 @@
+// The receive pipeline every verify runs, in order: the body's form, the
+// clock, the signature (with the limit), JSON, the contract's schema and the
+// replay window. The rules are the core's; this file only moves values.
+
+import { bodyText, isParsedBody, rawBody, unsupportedBody } from '../core/body.js';
+import { guarded, invalidArgType, webhookError } from '../core/errors.js';
+import { nestsTooDeep, throwInvalidJson } from '../core/wasm.js';
+import { nowMillis } from './options.js';
+
+/**
+ * The verified payload of one delivery, with a non-enumerable
+ * `secretIndex`; throws WebhookVerificationError.
+ */
+export function verifyDelivery(keys, body, signature, allowParsedBody, now) {
+  const sig = signatureArg(signature);
+  const { raw, parsed } = deliveryBody(body, allowParsedBody);
+  // The clock is read when a window needs it, or when the caller gave one (whose errors count).
+  const nowMs = keys.hasWindow || now !== undefined ? nowMillis(now) : 0;
+  const secretIndex = keys.signatureIndex(raw, sig);
+  const check = (payload, parsedByCaller) => keys.checkEvent(payload, nowMs, parsedByCaller);
+  const event = checkedPayload(raw, parsed, check);
+  if (withSecretIndex(event, secretIndex)) return event;
+  // The caller's object refused the extra property (frozen, a Proxy): give a copy.
+  const copy = checkedPayload(raw, undefined, check);
+  withSecretIndex(copy, secretIndex);
+  return copy;
+}
+
+function signatureArg(signature) {
+  if (signature === undefined || signature === null) return undefined;
+  if (typeof signature !== 'string') throw invalidArgType('signature', 'a string', signature);
+  return signature;
+}
+
+/** The raw body, and the caller's parsed object when that is what was given. */
+function deliveryBody(body, allowParsedBody) {
+  const raw = rawBody(body);
+  if (raw !== undefined) return { raw, parsed: undefined };
+  if (!isParsedBody(body)) throw unsupportedBody(body);
+  if (!allowParsedBody) throw webhookError('parsed_body_mismatch');
+  return { raw: parsedBodyText(body), parsed: body };
+}
+
+/** JSON.stringify of a caller's value; a throw (BigInt, cycle, toJSON, Proxy) becomes `code`. */
+export function jsonText(value, code, what) {
+  return guarded(
+    () => JSON.stringify(value),
+    () => webhookError(code, `${what} has no JSON form: JSON.stringify threw (see error.cause)`),
+  );
+}
+
+/**
+ * The sender signed JSON.stringify(payload); re-stringifying a parsed body
+ * reproduces those bytes exactly when nothing rewrote them.
+ */
+export function parsedBodyText(body) {
+  const text = jsonText(body, 'unsupported_body', 'the parsed body');
+  if (text === undefined) throw webhookError('unsupported_body', 'the parsed body has no JSON form');
+  return text;
+}
+
+/**
+ * The payload of `raw`, checked by `check(payload, parsedByCaller)`. A
+ * caller's parsed object is returned as it is when it holds exactly what
+ * was signed and passes, which spares a second parse; otherwise what
+ * JSON.parse makes of the signed text is checked and returned.
+ */
+export function checkedPayload(raw, parsed, check) {
+  if (parsed !== undefined && readsBackAsSigned(parsed)) {
+    try {
+      check(parsed, true);
+      return parsed;
+    } catch {
+      // A richer object than JSON's (a getter, a Proxy): judge the text instead.
+    }
+  }
+  const payload = parseJson(raw);
+  check(payload, false);
+  return payload;
+}
+
+/**
+ * Whether `value` reads back exactly as JSON.stringify printed it: plain
+ * objects and arrays without holes, strings, booleans, null and finite
+ * numbers other than -0. JSON.parse makes -0 of `-0` and Infinity of
+ * `1e999`, which JSON.stringify prints as `0` and `null`: a body edited that
+ * way keeps its signature, so such an object is not handed back.
+ */
+function readsBackAsSigned(value) {
+  try {
+    return holdsOnlyWhatWasSigned(value);
+  } catch {
+    return false; // a getter or a Proxy's trap threw
+  }
+}
+
+function holdsOnlyWhatWasSigned(value) {
+  const pending = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    switch (typeof item) {
+      case 'string':
+      case 'boolean':
+        continue;
+      case 'number':
+        if (!Number.isFinite(item) || Object.is(item, -0)) return false;
+        continue;
+      case 'object': {
+        if (item === null) continue;
+        const prototype = Object.getPrototypeOf(item);
+        if (Array.isArray(item)) {
+          if (prototype !== Array.prototype) return false;
+          for (let i = 0; i < item.length; i++) {
+            if (!(i in item)) return false; // a hole prints as null
+            pending.push(item[i]);
+          }
+          continue;
+        }
+        if ((prototype !== Object.prototype && prototype !== null) || typeof item.toJSON === 'function') return false;
+        const keys = Object.keys(item);
+        for (let i = 0; i < keys.length; i++) pending.push(item[keys[i]]);
+        continue;
+      }
+      default:
+        return false; // undefined, a function or a symbol is left out of the text
+    }
+  }
+  return true;
+}
+
+/**
+ * JSON.parse of a body, within the core's nesting limit (V8 would parse a
+ * million levels, which the caller's own JSON.stringify then cannot print).
+ * When either refuses, the core says why and where.
+ */
+export function parseJson(raw) {
+  if (nestsTooDeep(raw)) throwInvalidJson(raw, 'nesting too deep');
+  try {
+    return JSON.parse(bodyText(raw));
+  } catch (error) {
+    return throwInvalidJson(raw, String(error?.message));
+  }
+}
+
+// One descriptor per secret index, made once: defining the property is per delivery.
+const secretIndexDescriptors = [];
+
+function withSecretIndex(event, secretIndex) {
+  const descriptor = (secretIndexDescriptors[secretIndex] ??= Object.freeze({
+    value: secretIndex,
+    enumerable: false,
+    configurable: true,
+  }));
+  try {
+    return Reflect.defineProperty(event, 'secretIndex', descriptor);
+  } catch {
+    return false; // a Proxy's trap threw
+  }
+}

@@ -1,0 +1,46 @@
+// The plain receive functions: a secret per call (string secrets are
+// prepared once and kept, see keys.js).
+
+import { isParsedBody, rawBody, unsupportedBody } from '../core/body.js';
+import { checkEventValue, isKnownEventName } from '../core/wasm.js';
+import { UNLIMITED, withKeyRing } from './keys.js';
+import { readOptions } from './options.js';
+import { checkedPayload, parsedBodyText, verifyDelivery } from './pipeline.js';
+
+/**
+ * Verifies one delivery: the typed event, or throws WebhookVerificationError.
+ * Synchronous, so the dedupe option is refused (see Webhook.verifyOnce).
+ */
+export function verify(body, signature, secret, options) {
+  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now } = readOptions(options);
+  // `undefined` limits take the core's defaults (the contract's 5 MiB, no window).
+  return withKeyRing(secret, { maxBodyBytes, toleranceSeconds }, (keys) =>
+    verifyDelivery(keys, body, signature, allowParsedBody, now),
+  );
+}
+
+/** `true` when `signature` signs `body` with `secret` (or one of them); never throws for a bad signature. */
+export function verifySignature(body, signature, secret) {
+  const raw = rawBody(body);
+  if (raw === undefined) throw unsupportedBody(body);
+  // A bad secret throws even when the signature is not a string.
+  return withKeyRing(secret, UNLIMITED, (keys) => typeof signature === 'string' && keys.matches(raw, signature));
+}
+
+/** `true` for the events this version types; `false` for a later one (still verified). */
+export function isKnownEvent(event) {
+  try {
+    const name = event?.event;
+    return typeof name === 'string' && isKnownEventName(name);
+  } catch {
+    return false; // a Proxy or getter that throws is no known event
+  }
+}
+
+/** Parses and validates a payload without checking any signature. */
+export function parseEvent(body) {
+  const raw = rawBody(body);
+  if (raw !== undefined) return checkedPayload(raw, undefined, checkEventValue);
+  if (!isParsedBody(body)) throw unsupportedBody(body);
+  return checkedPayload(parsedBodyText(body), body, checkEventValue);
+}

@@ -1,0 +1,148 @@
+// `Webhook`: keys prepared once, then verify deliveries: a body with its
+// signature (`verify`, and `verifyOnce` with de-duplication), or a Fetch
+// API Request read with a bound (`verifyRequest`).
+
+import { readBounded } from '../core/body.js';
+import { argumentError, guarded, invalidArgType, isOwnError, kindOf, webhookError, withCause } from '../core/errors.js';
+import { KeyRing } from '../core/keyring.js';
+import { SIGNATURE_HEADER_LOWER } from '../generated/contract.js';
+import { readOptions } from './options.js';
+import { verifyDelivery } from './pipeline.js';
+
+// Read by acceptDelivery (below): whether a Webhook de-duplicates.
+let dedupeOf;
+
+/** Verifies deliveries with keys prepared once. */
+export class Webhook {
+  #keys;
+  #allowParsedBody;
+  #now;
+  #dedupe;
+
+  static {
+    dedupeOf = (webhook) => webhook.#dedupe;
+  }
+
+  /**
+   * @param {string | Uint8Array | Array<string | Uint8Array>} secret one secret, or several during a rotation
+   * @param {object} [options] toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe
+   */
+  constructor(secret, options) {
+    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = readOptions(options, { dedupe: true });
+    this.#keys = new KeyRing(secret, { maxBodyBytes, toleranceSeconds });
+    this.#allowParsedBody = allowParsedBody;
+    this.#now = now;
+    this.#dedupe = dedupe;
+  }
+
+  /** The typed event, or throws WebhookVerificationError. Never de-duplicates: see verifyOnce. */
+  verify(body, signature) {
+    return verifyDelivery(this.#ready(), body, signature, this.#allowParsedBody, this.#now);
+  }
+
+  /**
+   * Verifies, then claims the delivery in the `dedupe` store: a delivery
+   * seen within `ttlSeconds` fails with `duplicate_delivery`. Only deliveries
+   * that verified are claimed, so junk cannot fill the store. The store key
+   * is the 32 bytes the signature decodes to, so a repeat spelt another way
+   * (upper case, blanks) is the same delivery.
+   *
+   * A store that throws (its database is down) rejects with that error, so
+   * the receiver answers 5xx; with `failOpen` the delivery is accepted
+   * instead (a repeat may then pass), after `failOpen(error)` when it is a
+   * function.
+   */
+  async verifyOnce(body, signature) {
+    if (this.#dedupe === undefined) {
+      throw webhookError('invalid_options', 'verifyOnce needs the dedupe option: new Webhook(secret, { dedupe: { store } })');
+    }
+    const event = this.verify(body, signature);
+    const { store, ttlSeconds, failOpen } = this.#dedupe;
+    let fresh;
+    try {
+      fresh = await store.claim(`promptfoo-webhooks:${this.#keys.deliveryKey(signature)}`, ttlSeconds);
+    } catch (error) {
+      if (failOpen === false) throw error;
+      if (typeof failOpen === 'function') failOpen(error);
+      return event;
+    }
+    if (fresh === false) throw webhookError('duplicate_delivery');
+    if (fresh !== true) {
+      throw argumentError(
+        'ERR_INVALID_RETURN_VALUE',
+        `dedupe.store.claim() must return true or false (or a Promise of one), got ${kindOf(fresh)}`,
+      );
+    }
+    return event;
+  }
+
+  /**
+   * Verifies a Fetch API Request, reading at most maxBodyBytes of its body;
+   * with the dedupe option, as verifyOnce does.
+   */
+  async verifyRequest(request) {
+    const keys = this.#ready();
+    const limit = keys.bodyLimit;
+    const tooLarge = (size) => keys.sizeError(size) ?? new RangeError('body size check disagreed with the limit');
+    // Reading a Request runs its getters and stream: what they throw is
+    // either the request's shape (a TypeError) or the body's (unsupported_body).
+    const notARequest = () => invalidArgType('request', 'a Fetch API Request', request);
+    const { signature, declared, stream } = guarded(() => {
+      if (typeof request !== 'object' || request === null || typeof request.headers?.get !== 'function') {
+        throw notARequest();
+      }
+      return {
+        signature: request.headers.get(SIGNATURE_HEADER_LOWER) ?? undefined,
+        declared: Number(request.headers.get('content-length')),
+        stream: request.body,
+      };
+    }, notARequest);
+    if (Number.isFinite(declared) && declared > limit) {
+      // Refused unread: let go of the body, so whoever owns the connection can drop the rest.
+      cancelQuietly(stream);
+      throw tooLarge(declared);
+    }
+    let body;
+    try {
+      body = await readBounded(stream, limit, tooLarge);
+    } catch (thrown) {
+      if (isOwnError(thrown)) throw thrown;
+      throw withCause(webhookError('unsupported_body', 'the request body could not be read (see error.cause)'), thrown);
+    }
+    return this.#dedupe ? this.verifyOnce(body, signature) : this.verify(body, signature);
+  }
+
+  /** Frees the prepared keys now instead of at garbage collection. */
+  dispose() {
+    this.#keys?.free();
+    this.#keys = undefined;
+  }
+
+  #ready() {
+    if (this.#keys === undefined) {
+      throw argumentError('ERR_INVALID_STATE', 'this Webhook was disposed');
+    }
+    return this.#keys;
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'Webhook';
+  }
+}
+
+/** Cancels a body stream nobody will read; a stream that refuses is left as it is. */
+function cancelQuietly(stream) {
+  try {
+    stream?.cancel?.()?.catch?.(() => {});
+  } catch {
+    // Not a stream we can cancel (a caller's own object): nothing more to do.
+  }
+}
+
+/**
+ * A delivery as every asynchronous path takes it (the router, the
+ * adapters): verified, then claimed when the Webhook de-duplicates.
+ */
+export async function acceptDelivery(webhook, body, signature) {
+  return dedupeOf(webhook) ? webhook.verifyOnce(body, signature) : webhook.verify(body, signature);
+}

@@ -1,0 +1,590 @@
+//! The Promptfoo wire contract, as data: every fact about what arrives on
+//! the wire is written here once.
+//!
+//! - the events, and the members of each one's `data`, with their kind and
+//!   whether a payload without them is refused;
+//! - the `issue` members, the known severities and statuses;
+//! - the headers and the limits;
+//! - every error code: its meaning, the HTTP status a receiver answers with
+//!   it, and its hint (worded for Rust callers and for JavaScript callers).
+//!
+//! The schema check ([`crate::parse_event`]), the typed events and
+//! [`crate::Error`] read these tables. The npm package's tables, the event
+//! part of its `.d.ts`, the shared sample payloads and the README's tables
+//! are generated from [`to_json`] by `scripts/generate.mjs` (`make
+//! generate`); a test fails when one of them is stale.
+//!
+//! ```
+//! use promptfoo_webhooks::contract::{self, error_spec, event_spec};
+//!
+//! let created = event_spec("issue.created").unwrap();
+//! assert!(created.data.iter().any(|member| member.key == "issue" && member.required));
+//! assert_eq!(error_spec("signature_mismatch").unwrap().status, 401);
+//! assert_eq!(contract::SIGNATURE_HEADER, "X-Promptfoo-Signature");
+//! ```
+//!
+//! Required means refused when absent. The reader is kept tolerant where
+//! Promptfoo's documents allow it, because Promptfoo does not retry: a
+//! delivery refused for a missing member that nothing needs is lost.
+
+/// The header that carries the signature: the bare lower-case hex
+/// HMAC-SHA256 of the body (upper case is accepted too).
+pub const SIGNATURE_HEADER: &str = "X-Promptfoo-Signature";
+
+/// The header naming the webhook subscription (not the event, not the
+/// delivery: Promptfoo sends neither id).
+pub const WEBHOOK_ID_HEADER: &str = "X-Webhook-Id";
+
+/// The later integration document's example receiver caps bodies at 5 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+
+/// A receiver must answer within this many seconds; Promptfoo does not retry.
+pub const DELIVERY_TIMEOUT_SECONDS: u64 = 10;
+
+/// The shortest secret accepted, in bytes.
+pub const MIN_SECRET_BYTES: usize = 16;
+
+/// Severities the sender's source uses; others still arrive as sent.
+pub const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "informational"];
+
+/// Statuses known on the wire; the UI's false-positive and ignore states
+/// have no confirmed spelling, so others arrive as sent.
+pub const STATUSES: [&str; 2] = ["open", "fixed"];
+
+/// What a member must be. Anything not listed is the sender's own data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    String,
+    /// A string with known values; a value added later still arrives as sent.
+    OpenSet(&'static [&'static str]),
+    Boolean,
+    /// An array of anything.
+    Array,
+    /// An array of strings.
+    Strings,
+    /// Any JSON value: the sender's free-form data.
+    Any,
+    /// An object; its listed members are checked too.
+    Object(&'static [Member]),
+}
+
+/// One member of an object on the wire.
+///
+/// A required member must be present (for [`Rule::Any`], `null` counts as
+/// present; for every other rule `null` is the wrong type); an optional
+/// member may be absent or `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    pub key: &'static str,
+    pub rule: Rule,
+    pub required: bool,
+    /// One line for the generated type's doc comment.
+    pub doc: &'static str,
+}
+
+/// One event Promptfoo sends, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSpec {
+    pub name: &'static str,
+    /// When Promptfoo sends it.
+    pub doc: &'static str,
+    /// The members of its `data`.
+    pub data: &'static [Member],
+    /// A realistic `data`, as JSON text: the shared sample payloads.
+    pub sample_data: &'static str,
+}
+
+/// Who can meet an error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Verifying, building or signing: [`crate::Error`] has a variant for it.
+    Core,
+    /// Only the JavaScript package meets it (its options, its replay
+    /// stores, its JS values): the package makes it from this table.
+    Js,
+    /// Only an HTTP receiver answers it, before any verification (a wrong
+    /// method or media type, or its own failure).
+    Http,
+}
+
+/// One stable error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorSpec {
+    pub code: &'static str,
+    pub scope: Scope,
+    /// What happened: the error's message, followed by `: <detail>` when
+    /// there is one (lower case, no full stop, as Rust error messages go).
+    pub meaning: &'static str,
+    /// What a receiver answers: 4xx when the sender got it wrong, 5xx when
+    /// the receiver is set up wrongly (no sender can fix that).
+    pub status: u16,
+    /// What to do about it, for a Rust caller.
+    pub rust_hint: &'static str,
+    /// What to do about it, for a JavaScript caller (the same when empty).
+    pub js_hint: &'static str,
+}
+
+impl ErrorSpec {
+    /// The hint for JavaScript callers.
+    pub fn js_hint(&self) -> &'static str {
+        if self.js_hint.is_empty() {
+            self.rust_hint
+        } else {
+            self.js_hint
+        }
+    }
+}
+
+const fn required(key: &'static str, rule: Rule, doc: &'static str) -> Member {
+    Member { key, rule, required: true, doc }
+}
+
+const fn optional(key: &'static str, rule: Rule, doc: &'static str) -> Member {
+    Member { key, rule, required: false, doc }
+}
+
+/// `$`: `data`'s members depend on `event`.
+pub const ENVELOPE: &[Member] = &[
+    required("event", Rule::String, "The event name, e.g. `issue.created`."),
+    required("timestamp", Rule::String, "When it was sent: ISO 8601 with `Z`, e.g. `2025-03-14T12:34:56Z`."),
+    required("data", Rule::Object(&[]), "What happened; its members depend on `event`."),
+];
+
+/// `$.data.issue`, in the integration document's order.
+pub const ISSUE: &[Member] = &[
+    required("id", Rule::String, "The issue's id."),
+    optional("pluginId", Rule::String, "The red-team plugin that found it, e.g. `harmful:privacy`."),
+    optional("status", Rule::OpenSet(&STATUSES), "`open`, `fixed`, or a state added later."),
+    optional("severity", Rule::OpenSet(&SEVERITIES), "How severe the issue is; a level added later arrives as sent."),
+    optional("organizationId", Rule::String, "The organization."),
+    optional("targetId", Rule::String, "The target that was tested."),
+    optional("providerId", Rule::String, "The provider that was tested."),
+    optional("createdAt", Rule::String, "ISO 8601."),
+    optional("updatedAt", Rule::String, "ISO 8601."),
+    optional("weakness", Rule::String, "What was found, e.g. `PII leak`."),
+    optional("history", Rule::Array, "The issue's history entries, as sent."),
+];
+
+// Promptfoo sends `eventData` with every issue event, but nothing needs it
+// but issue.updated's `changes`: a delivery without it is kept.
+const ISSUE_DATA: &[Member] = &[
+    required("issue", Rule::Object(ISSUE), "The issue, as it is now."),
+    optional("eventData", Rule::Object(&[]), "Details of the event, as sent (e.g. a comment)."),
+];
+
+const ISSUE_UPDATED_DATA: &[Member] = &[
+    required("issue", Rule::Object(ISSUE), "The issue, as it is now."),
+    required(
+        "eventData",
+        Rule::Object(&[required(
+            "changes",
+            Rule::Strings,
+            "One line per attribute changed, e.g. `status changed to fixed`.",
+        )]),
+        "What changed.",
+    ),
+    optional("userId", Rule::String, "Who made the change, when a user did."),
+];
+
+/// `{"issue":ISSUE_SAMPLE` with `status` and `severity` as given.
+macro_rules! issue_sample {
+    ($status:literal, $severity:literal, $rest:literal) => {
+        concat!(
+            r#"{"issue":{"id":"3f1c2a9e-8b7d-4e21-9a6f-0c5d4b3a2e10","pluginId":"harmful:privacy","status":""#,
+            $status,
+            r#"","severity":""#,
+            $severity,
+            r#"","organizationId":"org-7d0e1b","targetId":"target-chatbot-prod","providerId":"openai:gpt-4o-mini","createdAt":"2025-03-14T12:00:00.000Z","updatedAt":"2025-03-14T12:00:00.000Z","weakness":"PII leak","history":[{"action":"created","at":"2025-03-14T12:00:00.000Z"}]},"#,
+            $rest,
+            "}"
+        )
+    };
+}
+
+/// Every event this version types, in the documents' order. Any other name
+/// verifies too, as an unknown event with its raw data.
+pub const EVENTS: &[EventSpec] = &[
+    EventSpec {
+        name: "issue.created",
+        doc: "A scan found a new issue.",
+        data: ISSUE_DATA,
+        sample_data: issue_sample!("open", "high", r#""eventData":{}"#),
+    },
+    EventSpec {
+        name: "issue.updated",
+        doc: "Several attributes of an issue changed at once.",
+        data: ISSUE_UPDATED_DATA,
+        sample_data: issue_sample!(
+            "fixed",
+            "low",
+            r#""eventData":{"changes":["status changed to fixed","severity changed to low"]},"userId":"user-123""#
+        ),
+    },
+    EventSpec {
+        name: "issue.status_changed",
+        doc: "An issue's status changed (and nothing else it reports).",
+        data: ISSUE_DATA,
+        sample_data: issue_sample!("fixed", "high", r#""eventData":{"changes":["status changed to fixed"]}"#),
+    },
+    EventSpec {
+        name: "issue.severity_changed",
+        doc: "An issue's severity changed (and nothing else it reports).",
+        data: ISSUE_DATA,
+        sample_data: issue_sample!("open", "low", r#""eventData":{"changes":["severity changed to low"]}"#),
+    },
+    EventSpec {
+        name: "issue.comment_added",
+        doc: "Someone commented on an issue.",
+        data: ISSUE_DATA,
+        sample_data: issue_sample!(
+            "open",
+            "high",
+            r#""eventData":{"comment":"Reproduced on staging: assigning to the platform team."}"#
+        ),
+    },
+    EventSpec {
+        name: "remediation.created",
+        doc: "A remediation was proposed for an issue.",
+        data: &[
+            required("issueId", Rule::String, "The issue it remediates."),
+            required("remediation", Rule::Any, "The remediation, as sent."),
+        ],
+        sample_data: r#"{"issueId":"3f1c2a9e-8b7d-4e21-9a6f-0c5d4b3a2e10","remediation":{"summary":"Add an output filter for e-mail addresses","steps":["Enable the PII guardrail","Re-run the scan"]}}"#,
+    },
+    EventSpec {
+        name: "evaluation.created",
+        doc: "An evaluation job started.",
+        data: &[
+            required("jobId", Rule::String, "The job."),
+            optional("config", Rule::Any, "The job's configuration, as sent."),
+        ],
+        sample_data: r#"{"jobId":"job-42","config":{"description":"Nightly red team","providers":["openai:gpt-4o-mini"]}}"#,
+    },
+    EventSpec {
+        name: "evaluation.completed",
+        doc: "An evaluation job finished.",
+        data: &[
+            required("jobId", Rule::String, "The job."),
+            optional("evalId", Rule::String, "The evaluation it produced."),
+            optional("partial", Rule::Boolean, "Whether only part of it ran."),
+            optional("progress", Rule::Any, "How far it got, as sent."),
+        ],
+        sample_data: r#"{"jobId":"job-42","evalId":"eval-2025-03-14-abc","partial":false,"progress":{"completed":120,"total":120}}"#,
+    },
+    EventSpec {
+        name: "evaluation.failed",
+        doc: "An evaluation job failed.",
+        data: &[
+            required("jobId", Rule::String, "The job."),
+            optional("error", Rule::Any, "What went wrong, as sent."),
+            optional("progress", Rule::Any, "How far it got, as sent."),
+        ],
+        sample_data: r#"{"jobId":"job-43","error":"provider timed out after 3 retries","progress":{"completed":37,"total":120}}"#,
+    },
+];
+
+/// Every error code, in the order the README lists them. A code never
+/// changes meaning; a new failure gets a new code.
+pub const ERRORS: &[ErrorSpec] = &[
+    ErrorSpec {
+        code: "missing_signature",
+        scope: Scope::Core,
+        meaning: "missing X-Promptfoo-Signature",
+        status: 401,
+        rust_hint: "Read the signature from the X-Promptfoo-Signature request header.",
+        js_hint: "",
+    },
+    ErrorSpec {
+        code: "malformed_signature",
+        scope: Scope::Core,
+        meaning: "malformed signature",
+        status: 401,
+        rust_hint: "X-Promptfoo-Signature must be the 64-character hex HMAC-SHA256 of the body, with no prefix.",
+        js_hint: "",
+    },
+    ErrorSpec {
+        code: "signature_mismatch",
+        scope: Scope::Core,
+        meaning: "signature does not match the body",
+        status: 401,
+        rust_hint: "Check the secret (several may be given during a rotation) and verify the body bytes as received, not a re-serialized value.",
+        js_hint: "Check the secret (pass several during a rotation) and verify the raw request body, not a re-serialized one.",
+    },
+    ErrorSpec {
+        code: "invalid_secret",
+        scope: Scope::Core,
+        meaning: "invalid secret",
+        status: 500,
+        rust_hint: "Use the secret Promptfoo generated when the webhook was created, exactly as shown.",
+        js_hint: "",
+    },
+    ErrorSpec {
+        code: "body_too_large",
+        scope: Scope::Core,
+        meaning: "body exceeds the size limit",
+        status: 413,
+        rust_hint: "Raise the limit with Verifier::max_body_bytes if legitimate payloads are this large.",
+        js_hint: "Raise maxBodyBytes if legitimate payloads are this large.",
+    },
+    ErrorSpec {
+        code: "unsupported_body",
+        scope: Scope::Js,
+        meaning: "unsupported body",
+        status: 415,
+        rust_hint: "",
+        js_hint: "Pass the raw body as a string, Uint8Array, ArrayBuffer or Buffer.",
+    },
+    ErrorSpec {
+        code: "invalid_json",
+        scope: Scope::Core,
+        meaning: "invalid JSON",
+        status: 400,
+        rust_hint: "The body must be the JSON text Promptfoo sent, unmodified.",
+        js_hint: "",
+    },
+    ErrorSpec {
+        code: "invalid_payload",
+        scope: Scope::Core,
+        meaning: "invalid payload",
+        status: 400,
+        rust_hint: "The body must be a Promptfoo webhook payload: { event, timestamp, data }.",
+        js_hint: "",
+    },
+    ErrorSpec {
+        code: "timestamp_outside_window",
+        scope: Scope::Core,
+        meaning: "timestamp outside the replay window",
+        status: 400,
+        rust_hint: "The delivery is stale or the clocks disagree; widen Verifier::tolerance_seconds or check the clock.",
+        js_hint: "The delivery is stale or the clocks disagree; widen toleranceSeconds or check the clock.",
+    },
+    ErrorSpec {
+        code: "parsed_body_mismatch",
+        scope: Scope::Js,
+        meaning: "a parsed body was given; the signature covers the raw bytes",
+        status: 500,
+        rust_hint: "",
+        js_hint: "Pass the raw body (mount the webhook route before any JSON body parser, or use express.raw({ type: 'application/json' })), or set allowParsedBody to verify JSON.stringify of the parsed object.",
+    },
+    ErrorSpec {
+        code: "invalid_options",
+        scope: Scope::Js,
+        meaning: "invalid options",
+        status: 500,
+        rust_hint: "",
+        js_hint: "Check the option's documented name, type and range.",
+    },
+    ErrorSpec {
+        code: "random_unavailable",
+        scope: Scope::Core,
+        meaning: "no secure random number generator is available",
+        status: 500,
+        rust_hint: "Run where the operating system's random source is available.",
+        js_hint: "Run where crypto.getRandomValues is available.",
+    },
+    ErrorSpec {
+        code: "duplicate_delivery",
+        scope: Scope::Js,
+        meaning: "this delivery was already accepted",
+        status: 409,
+        rust_hint: "",
+        js_hint: "This exact delivery was already accepted: do not process it again (Promptfoo does not retry, so a repeat is a replay).",
+    },
+    ErrorSpec {
+        code: "method_not_allowed",
+        scope: Scope::Http,
+        meaning: "webhooks are delivered with POST",
+        status: 405,
+        rust_hint: "Promptfoo delivers webhooks with POST.",
+        js_hint: "",
+    },
+    ErrorSpec {
+        code: "unsupported_media_type",
+        scope: Scope::Http,
+        meaning: "the Content-Type must be application/json",
+        status: 415,
+        rust_hint: "Promptfoo sends Content-Type: application/json.",
+        js_hint: "",
+    },
+    ErrorSpec {
+        code: "not_found",
+        scope: Scope::Http,
+        meaning: "no webhook route here",
+        status: 404,
+        rust_hint: "POST to the path the receiver was mounted on.",
+        js_hint: "",
+    },
+    ErrorSpec {
+        code: "internal_error",
+        scope: Scope::Http,
+        meaning: "the receiver failed",
+        status: 500,
+        rust_hint: "See the receiver's error report.",
+        js_hint: "See the error passed to onError.",
+    },
+];
+
+/// The event named `name`, if this version types it.
+pub fn event_spec(name: &str) -> Option<&'static EventSpec> {
+    EVENTS.iter().find(|event| event.name == name)
+}
+
+/// The error code `code`, if there is one.
+pub fn error_spec(code: &str) -> Option<&'static ErrorSpec> {
+    ERRORS.iter().find(|error| error.code == code)
+}
+
+/// The whole contract as JSON, for the generator (`scripts/generate.mjs`):
+/// `{ signatureHeader, webhookIdHeader, defaultMaxBodyBytes,
+/// deliveryTimeoutSeconds, minSecretBytes, severities, statuses, envelope,
+/// issue, events: [{ name, doc, data, sample }], errors: [{ code, scope,
+/// meaning, status, hint }] }`, where a member is `{ key, rule, required,
+/// doc, members?, known? }` and `hint` is the JavaScript wording.
+///
+/// ```
+/// let json = promptfoo_webhooks::contract::to_json();
+/// assert!(json.contains(r#""signatureHeader":"X-Promptfoo-Signature""#));
+/// ```
+pub fn to_json() -> String {
+    use crate::canonical::{Object, Value};
+    let text = |s: &str| Value::from(s);
+    let texts = |list: &[&str]| Value::Array(list.iter().map(|s| text(s)).collect());
+    fn members(list: &[Member]) -> Value {
+        Value::Array(
+            list.iter()
+                .map(|member| {
+                    let (rule, inner, known) = match member.rule {
+                        Rule::String => ("string", None, None),
+                        Rule::OpenSet(values) => ("string", None, Some(values)),
+                        Rule::Boolean => ("boolean", None, None),
+                        Rule::Array => ("array", None, None),
+                        Rule::Strings => ("strings", None, None),
+                        Rule::Any => ("any", None, None),
+                        Rule::Object(inner) => ("object", Some(inner), None),
+                    };
+                    let mut object: Object = [
+                        ("key", Value::from(member.key)),
+                        ("rule", Value::from(rule)),
+                        ("required", Value::Bool(member.required)),
+                        ("doc", Value::from(member.doc)),
+                    ]
+                    .into_iter()
+                    .collect();
+                    if let Some(inner) = inner {
+                        object.insert("members", members(inner));
+                    }
+                    if let Some(values) = known {
+                        object.insert("known", Value::Array(values.iter().map(|v| Value::from(*v)).collect()));
+                    }
+                    Value::Object(object)
+                })
+                .collect(),
+        )
+    }
+    let events = EVENTS
+        .iter()
+        .map(|event| {
+            let sample = crate::canonical::parse(event.sample_data).unwrap_or(Value::Null);
+            let object: Object = [
+                ("name", text(event.name)),
+                ("doc", text(event.doc)),
+                ("data", members(event.data)),
+                ("sample", sample),
+            ]
+            .into_iter()
+            .collect();
+            Value::Object(object)
+        })
+        .collect();
+    let errors = ERRORS
+        .iter()
+        .map(|error| {
+            let scope = match error.scope {
+                Scope::Core => "core",
+                Scope::Js => "js",
+                Scope::Http => "http",
+            };
+            let object: Object = [
+                ("code", text(error.code)),
+                ("scope", text(scope)),
+                ("meaning", text(error.meaning)),
+                ("status", Value::from(f64::from(error.status))),
+                ("hint", text(error.js_hint())),
+            ]
+            .into_iter()
+            .collect();
+            Value::Object(object)
+        })
+        .collect();
+    let contract: Object = [
+        ("signatureHeader", text(SIGNATURE_HEADER)),
+        ("webhookIdHeader", text(WEBHOOK_ID_HEADER)),
+        ("defaultMaxBodyBytes", Value::from(DEFAULT_MAX_BODY_BYTES as f64)),
+        ("deliveryTimeoutSeconds", Value::from(DELIVERY_TIMEOUT_SECONDS as f64)),
+        ("minSecretBytes", Value::from(MIN_SECRET_BYTES as f64)),
+        ("severities", texts(&SEVERITIES)),
+        ("statuses", texts(&STATUSES)),
+        ("envelope", members(ENVELOPE)),
+        ("issue", members(ISSUE)),
+        ("events", Value::Array(events)),
+        ("errors", Value::Array(errors)),
+    ]
+    .into_iter()
+    .collect();
+    Value::Object(contract).to_json()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canonical;
+
+    #[test]
+    fn every_sample_is_valid_json_and_passes_the_schema() {
+        for event in EVENTS {
+            let data = canonical::parse(event.sample_data).unwrap_or_else(|e| panic!("{}: {e}", event.name));
+            let payload =
+                format!(r#"{{"event":"{}","timestamp":"2025-03-14T12:34:56Z","data":{}}}"#, event.name, data.to_json());
+            crate::parse_event(payload.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", event.name));
+        }
+    }
+
+    #[test]
+    fn names_and_codes_are_unique_and_every_code_has_a_hint() {
+        let mut names: Vec<_> = EVENTS.iter().map(|e| e.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EVENTS.len());
+        let mut codes: Vec<_> = ERRORS.iter().map(|e| e.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ERRORS.len());
+        for error in ERRORS {
+            assert!(!error.js_hint().is_empty(), "{}", error.code);
+            assert!((400..600).contains(&error.status), "{}", error.code);
+            assert_eq!(
+                error.scope == Scope::Js,
+                error.rust_hint.is_empty(),
+                "{}: a Rust hint iff Rust can meet it",
+                error.code
+            );
+        }
+    }
+
+    #[test]
+    fn rust_hints_speak_rust() {
+        for error in ERRORS {
+            for js_word in ["maxBodyBytes", "toleranceSeconds", "Buffer", "express", "getRandomValues", "onError"] {
+                assert!(!error.rust_hint.contains(js_word), "{}: {js_word}", error.code);
+            }
+        }
+    }
+
+    #[test]
+    fn the_json_form_parses_and_keeps_every_table() {
+        let json = canonical::parse(&to_json()).unwrap();
+        let object = json.as_object().unwrap();
+        assert_eq!(object.get("events").unwrap().as_array().unwrap().len(), EVENTS.len());
+        assert_eq!(object.get("errors").unwrap().as_array().unwrap().len(), ERRORS.len());
+    }
+}
