@@ -64,6 +64,18 @@ export async function startReceiver({
   onEvent = () => {},
   log = console.log,
 } = {}) {
+  const stats = { received: 0, accepted: 0, rejected: 0, byCode: {} };
+  // One log line per request, from what the middleware answered.
+  const onAnswer = ({ status, body, event }) => {
+    stats.received++;
+    if (event !== undefined) stats.accepted++;
+    else {
+      stats.rejected++;
+      stats.byCode[body.error] = (stats.byCode[body.error] ?? 0) + 1;
+    }
+    const outcome = event !== undefined ? `accepted ${event.event} ${event.timestamp} (secret #${event.secretIndex})` : `rejected ${body.error}: ${body.message}`;
+    log(`[receiver] ${status} ${outcome}`);
+  };
   // Created once: a bad secret (empty, whitespace, too short) throws here, at
   // start-up, with code `invalid_secret`, instead of on the first delivery.
   const middleware = createNodeMiddleware(secret, {
@@ -72,25 +84,11 @@ export async function startReceiver({
     maxBodyBytes,
     dedupe: dedupeOption(dedupe),
     onEvent,
+    onAnswer,
     // A handler that throws still gets 200 (the delivery was authentic); say so here.
     onError: (error) => log(`[receiver] error after acceptance: ${error?.message ?? error}`),
   });
-  const stats = { received: 0, accepted: 0, rejected: 0, byCode: {} };
-
-  const server = createServer(async (req, res) => {
-    stats.received++;
-    const started = Date.now();
-    const answer = answerOf(res);
-    await middleware(req, res);
-    const { error, message, received } = answer.json ?? {};
-    if (res.statusCode === 200) stats.accepted++;
-    else {
-      stats.rejected++;
-      stats.byCode[error] = (stats.byCode[error] ?? 0) + 1;
-    }
-    const outcome = res.statusCode === 200 ? `accepted ${received}` : `rejected ${error}: ${message}`;
-    log(`[receiver] ${req.method} ${req.url} -> ${res.statusCode} ${outcome} (${Date.now() - started} ms)`);
-  });
+  const server = createServer((req, res) => middleware(req, res));
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -115,21 +113,6 @@ function dedupeOption(dedupe) {
   if (!dedupe) return undefined;
   const { maxEntries = 100_000, ttlSeconds, store = new MemoryReplayStore({ maxEntries }) } = dedupe === true ? {} : dedupe;
   return { store, ttlSeconds };
-}
-
-/** What the middleware writes to `res`, kept as JSON for the log line. */
-function answerOf(res) {
-  const answer = { json: undefined };
-  const end = res.end.bind(res);
-  res.end = (text, ...rest) => {
-    try {
-      answer.json = JSON.parse(String(text));
-    } catch {
-      // Not JSON: nothing to log.
-    }
-    return end(text, ...rest);
-  };
-  return answer;
 }
 
 // ---------------------------------------------------------------- run it

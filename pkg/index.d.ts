@@ -84,47 +84,17 @@ export interface IssueUpdatedData {
 export type IssueUpdatedEvent = Envelope<"issue.updated", IssueUpdatedData>;
 
 /** `data` of `issue.status_changed`. */
-export interface IssueStatusChangedData {
-  /** The issue, as it is now. */
-  issue: Issue;
-  /** Details of the event, as sent (e.g. a comment). */
-  eventData?: {
-    /** Fields Promptfoo adds later arrive untouched. */
-    [field: string]: unknown;
-  } | null;
-  /** Fields Promptfoo adds later arrive untouched. */
-  [field: string]: unknown;
-}
+export type IssueStatusChangedData = IssueCreatedData;
 /** An issue's status changed (and nothing else it reports). */
 export type IssueStatusChangedEvent = Envelope<"issue.status_changed", IssueStatusChangedData>;
 
 /** `data` of `issue.severity_changed`. */
-export interface IssueSeverityChangedData {
-  /** The issue, as it is now. */
-  issue: Issue;
-  /** Details of the event, as sent (e.g. a comment). */
-  eventData?: {
-    /** Fields Promptfoo adds later arrive untouched. */
-    [field: string]: unknown;
-  } | null;
-  /** Fields Promptfoo adds later arrive untouched. */
-  [field: string]: unknown;
-}
+export type IssueSeverityChangedData = IssueCreatedData;
 /** An issue's severity changed (and nothing else it reports). */
 export type IssueSeverityChangedEvent = Envelope<"issue.severity_changed", IssueSeverityChangedData>;
 
 /** `data` of `issue.comment_added`. */
-export interface IssueCommentAddedData {
-  /** The issue, as it is now. */
-  issue: Issue;
-  /** Details of the event, as sent (e.g. a comment). */
-  eventData?: {
-    /** Fields Promptfoo adds later arrive untouched. */
-    [field: string]: unknown;
-  } | null;
-  /** Fields Promptfoo adds later arrive untouched. */
-  [field: string]: unknown;
-}
+export type IssueCommentAddedData = IssueCreatedData;
 /** Someone commented on an issue. */
 export type IssueCommentAddedEvent = Envelope<"issue.comment_added", IssueCommentAddedData>;
 
@@ -528,11 +498,6 @@ export class Webhooks<Env = any> {
 /** The HTTP status the adapters answer for each error code. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>>;
 
-/** Every error code: who can meet it, its meaning (the start of `error.message`), its HTTP status and its hint. */
-export const ERRORS: Readonly<
-  Record<ErrorCode, Readonly<{ scope: 'core' | 'js' | 'http'; meaning: string; status: number; hint: string }>>
->;
-
 /** Every event name this version types, in Promptfoo's documents' order. */
 export const EVENT_NAMES: readonly KnownEventName[];
 export const SEVERITIES: readonly KnownSeverity[];
@@ -556,6 +521,12 @@ export interface AdapterOptions {
    * errors (5xx). Without it, errors nobody listens for go to `logger`.
    */
   onError?: (error: unknown, event: WebhookEvent | undefined) => unknown;
+  /**
+   * Told every answer the adapter gives, as it gives it: the status and the
+   * JSON body, with the verified event (a 200) or the error behind a
+   * refusal. For logs and metrics; what it throws goes to `onError`.
+   */
+  onAnswer?: (answer: { status: number; body: unknown; event?: VerifiedEvent; error?: unknown }) => unknown;
   /**
    * Where an error no `onError` heard is logged: `console` by default, any
    * object with an `error()` method, or `false` to log nothing. Nothing

@@ -21,12 +21,19 @@ const contract = JSON.parse(
 // ---------------------------------------------------------------- JS tables
 
 const literal = (value) => JSON.stringify(value, null, 2).replace(/"([A-Za-z_][A-Za-z0-9_]*)":/g, '$1:');
-const frozen = (value) => `Object.freeze(${literal(value)})`;
+// Marked pure, so a bundler drops a table nothing uses.
+const frozen = (value) => `/* @__PURE__ */ Object.freeze(${literal(value)})`;
 
 function contractModule() {
-  const errors = contract.errors
-    .map(({ code, scope, meaning, status, hint }) => `  ${code}: ${frozen({ scope, meaning, status, hint }).replace(/\n/g, '\n  ')},`)
-    .join('\n');
+  // What each code says (its meaning, the message before any detail, and
+  // its hint), in two tables: what verifying, building or signing can
+  // throw, and what only an HTTP receiver answers, so an app that never
+  // serves HTTP bundles none of the second.
+  const texts = (scopes, write) =>
+    contract.errors
+      .filter(({ scope }) => scopes.includes(scope))
+      .map(({ code, meaning, hint }) => `  ${code}: ${write({ meaning, hint }).replace(/\n/g, '\n  ')},`)
+      .join('\n');
   const statusByCode = Object.fromEntries(contract.errors.map(({ code, status }) => [code, status]));
   return `${HEADER}
 
@@ -43,19 +50,27 @@ export const DELIVERY_TIMEOUT_SECONDS = ${contract.deliveryTimeoutSeconds};
 /** The shortest secret accepted, in bytes. */
 export const MIN_SECRET_BYTES = ${contract.minSecretBytes};
 
+// The lists are plain literals (read-only in the types; the package never
+// reads them back), so bundlers drop them from apps that do not use them.
+
 /** Every event name this version types, in the documents' order. */
-export const EVENT_NAMES = ${frozen(contract.events.map((event) => event.name))};
-export const SEVERITIES = ${frozen(contract.severities)};
-export const STATUSES = ${frozen(contract.statuses)};
+export const EVENT_NAMES = ${literal(contract.events.map((event) => event.name))};
+export const SEVERITIES = ${literal(contract.severities)};
+export const STATUSES = ${literal(contract.statuses)};
+
+/** Each code the core or the package can throw: its meaning and hint. */
+export const ERRORS = /* @__PURE__ */ Object.freeze({
+${texts(['core', 'js'], frozen)}
+});
 
 /**
- * Every error code: scope (core: the Rust core makes it; js: the package;
- * http: a receiver, before verifying), meaning (the message before any
- * detail), HTTP status and hint.
+ * Each code only an HTTP receiver answers (before verifying): its meaning
+ * and hint. Internal, and a plain literal, so bundlers drop it from an app
+ * that never serves HTTP (a call such as Object.freeze would be kept).
  */
-export const ERRORS = Object.freeze({
-${errors}
-});
+export const HTTP_ERRORS = {
+${texts(['http'], literal)}
+};
 
 /** The HTTP status a receiver answers for each error code. */
 export const STATUS_BY_CODE = ${frozen(statusByCode)};
@@ -67,7 +82,8 @@ function samplesModule() {
   return `${HEADER}
 
 /** A realistic \`data\` for each event Promptfoo sends, as JSON text (parse it for a fresh copy). */
-export const SAMPLE_DATA = Object.freeze(${literal(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, JSON.stringify(v)])))});
+// A plain literal (not frozen): bundlers drop it from an app that never asks for a sample.
+export const SAMPLE_DATA = ${literal(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, JSON.stringify(v)])))};
 `;
 }
 
@@ -133,15 +149,20 @@ function eventTypes() {
     '',
     `/** An issue as Promptfoo sends it. */\nexport interface Issue ${objectType(contract.issue, 0)}`,
   ];
+  // Events whose `data` has the same members share one interface.
+  const dataTypes = new Map(); // members as JSON -> the first type name
   for (const event of contract.events) {
     const name = typeName(event.name);
+    const members = JSON.stringify(event.data);
+    const same = dataTypes.get(members);
     parts.push(
       '',
       `/** \`data\` of \`${event.name}\`. */`,
-      `export interface ${name}Data ${objectType(event.data, 0)}`,
+      same === undefined ? `export interface ${name}Data ${objectType(event.data, 0)}` : `export type ${name}Data = ${same};`,
       `/** ${event.doc} */`,
       `export type ${name}Event = Envelope<${literal(event.name)}, ${name}Data>;`,
     );
+    if (same === undefined) dataTypes.set(members, `${name}Data`);
   }
   parts.push(
     '',

@@ -51,6 +51,23 @@ pub const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "informa
 /// have no confirmed spelling, so others arrive as sent.
 pub const STATUSES: [&str; 2] = ["open", "fixed"];
 
+/// Text only the generator and Rust callers read (docs, samples, hints):
+/// left out of the npm package's wasm modules, which never read it, so they
+/// stay small. Everywhere else it is the text itself.
+#[cfg(not(any(feature = "wasm-verify", feature = "wasm-tools")))]
+pub type Text = &'static str;
+/// See above: the npm package's wasm modules leave the text out.
+#[cfg(any(feature = "wasm-verify", feature = "wasm-tools"))]
+pub type Text = ();
+
+#[cfg(not(any(feature = "wasm-verify", feature = "wasm-tools")))]
+const fn text(text: &'static str) -> Text {
+    text
+}
+
+#[cfg(any(feature = "wasm-verify", feature = "wasm-tools"))]
+const fn text(_: &'static str) -> Text {}
+
 /// What a member must be. Anything not listed is the sender's own data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
@@ -79,7 +96,7 @@ pub struct Member {
     pub rule: Rule,
     pub required: bool,
     /// One line for the generated type's doc comment.
-    pub doc: &'static str,
+    pub doc: Text,
 }
 
 /// One event Promptfoo sends, by name.
@@ -87,11 +104,11 @@ pub struct Member {
 pub struct EventSpec {
     pub name: &'static str,
     /// When Promptfoo sends it.
-    pub doc: &'static str,
+    pub doc: Text,
     /// The members of its `data`.
     pub data: &'static [Member],
     /// A realistic `data`, as JSON text: the shared sample payloads.
-    pub sample_data: &'static str,
+    pub sample_data: Text,
 }
 
 /// Who can meet an error code.
@@ -119,11 +136,12 @@ pub struct ErrorSpec {
     /// the receiver is set up wrongly (no sender can fix that).
     pub status: u16,
     /// What to do about it, for a Rust caller.
-    pub rust_hint: &'static str,
+    pub rust_hint: Text,
     /// What to do about it, for a JavaScript caller (the same when empty).
-    pub js_hint: &'static str,
+    pub js_hint: Text,
 }
 
+#[cfg(not(any(feature = "wasm-verify", feature = "wasm-tools")))]
 impl ErrorSpec {
     /// The hint for JavaScript callers.
     pub fn js_hint(&self) -> &'static str {
@@ -136,11 +154,26 @@ impl ErrorSpec {
 }
 
 const fn required(key: &'static str, rule: Rule, doc: &'static str) -> Member {
-    Member { key, rule, required: true, doc }
+    Member { key, rule, required: true, doc: text(doc) }
 }
 
 const fn optional(key: &'static str, rule: Rule, doc: &'static str) -> Member {
-    Member { key, rule, required: false, doc }
+    Member { key, rule, required: false, doc: text(doc) }
+}
+
+const fn event(name: &'static str, doc: &'static str, data: &'static [Member], sample_data: &'static str) -> EventSpec {
+    EventSpec { name, doc: text(doc), data, sample_data: text(sample_data) }
+}
+
+const fn error(
+    code: &'static str,
+    scope: Scope,
+    status: u16,
+    meaning: &'static str,
+    rust_hint: &'static str,
+    js_hint: &'static str,
+) -> ErrorSpec {
+    ErrorSpec { code, scope, meaning, status, rust_hint: text(rust_hint), js_hint: text(js_hint) }
 }
 
 /// `$`: `data`'s members depend on `event`.
@@ -204,224 +237,219 @@ macro_rules! issue_sample {
 /// Every event this version types, in the documents' order. Any other name
 /// verifies too, as an unknown event with its raw data.
 pub const EVENTS: &[EventSpec] = &[
-    EventSpec {
-        name: "issue.created",
-        doc: "A scan found a new issue.",
-        data: ISSUE_DATA,
-        sample_data: issue_sample!("open", "high", r#""eventData":{}"#),
-    },
-    EventSpec {
-        name: "issue.updated",
-        doc: "Several attributes of an issue changed at once.",
-        data: ISSUE_UPDATED_DATA,
-        sample_data: issue_sample!(
+    event("issue.created", "A scan found a new issue.", ISSUE_DATA, issue_sample!("open", "high", r#""eventData":{}"#)),
+    event(
+        "issue.updated",
+        "Several attributes of an issue changed at once.",
+        ISSUE_UPDATED_DATA,
+        issue_sample!(
             "fixed",
             "low",
             r#""eventData":{"changes":["status changed to fixed","severity changed to low"]},"userId":"user-123""#
         ),
-    },
-    EventSpec {
-        name: "issue.status_changed",
-        doc: "An issue's status changed (and nothing else it reports).",
-        data: ISSUE_DATA,
-        sample_data: issue_sample!("fixed", "high", r#""eventData":{"changes":["status changed to fixed"]}"#),
-    },
-    EventSpec {
-        name: "issue.severity_changed",
-        doc: "An issue's severity changed (and nothing else it reports).",
-        data: ISSUE_DATA,
-        sample_data: issue_sample!("open", "low", r#""eventData":{"changes":["severity changed to low"]}"#),
-    },
-    EventSpec {
-        name: "issue.comment_added",
-        doc: "Someone commented on an issue.",
-        data: ISSUE_DATA,
-        sample_data: issue_sample!(
+    ),
+    event(
+        "issue.status_changed",
+        "An issue's status changed (and nothing else it reports).",
+        ISSUE_DATA,
+        issue_sample!("fixed", "high", r#""eventData":{"changes":["status changed to fixed"]}"#),
+    ),
+    event(
+        "issue.severity_changed",
+        "An issue's severity changed (and nothing else it reports).",
+        ISSUE_DATA,
+        issue_sample!("open", "low", r#""eventData":{"changes":["severity changed to low"]}"#),
+    ),
+    event(
+        "issue.comment_added",
+        "Someone commented on an issue.",
+        ISSUE_DATA,
+        issue_sample!(
             "open",
             "high",
             r#""eventData":{"comment":"Reproduced on staging: assigning to the platform team."}"#
         ),
-    },
-    EventSpec {
-        name: "remediation.created",
-        doc: "A remediation was proposed for an issue.",
-        data: &[
+    ),
+    event(
+        "remediation.created",
+        "A remediation was proposed for an issue.",
+        &[
             required("issueId", Rule::String, "The issue it remediates."),
             required("remediation", Rule::Any, "The remediation, as sent."),
         ],
-        sample_data: r#"{"issueId":"3f1c2a9e-8b7d-4e21-9a6f-0c5d4b3a2e10","remediation":{"summary":"Add an output filter for e-mail addresses","steps":["Enable the PII guardrail","Re-run the scan"]}}"#,
-    },
-    EventSpec {
-        name: "evaluation.created",
-        doc: "An evaluation job started.",
-        data: &[
+        r#"{"issueId":"3f1c2a9e-8b7d-4e21-9a6f-0c5d4b3a2e10","remediation":{"summary":"Add an output filter for e-mail addresses","steps":["Enable the PII guardrail","Re-run the scan"]}}"#,
+    ),
+    event(
+        "evaluation.created",
+        "An evaluation job started.",
+        &[
             required("jobId", Rule::String, "The job."),
             optional("config", Rule::Any, "The job's configuration, as sent."),
         ],
-        sample_data: r#"{"jobId":"job-42","config":{"description":"Nightly red team","providers":["openai:gpt-4o-mini"]}}"#,
-    },
-    EventSpec {
-        name: "evaluation.completed",
-        doc: "An evaluation job finished.",
-        data: &[
+        r#"{"jobId":"job-42","config":{"description":"Nightly red team","providers":["openai:gpt-4o-mini"]}}"#,
+    ),
+    event(
+        "evaluation.completed",
+        "An evaluation job finished.",
+        &[
             required("jobId", Rule::String, "The job."),
             optional("evalId", Rule::String, "The evaluation it produced."),
             optional("partial", Rule::Boolean, "Whether only part of it ran."),
             optional("progress", Rule::Any, "How far it got, as sent."),
         ],
-        sample_data: r#"{"jobId":"job-42","evalId":"eval-2025-03-14-abc","partial":false,"progress":{"completed":120,"total":120}}"#,
-    },
-    EventSpec {
-        name: "evaluation.failed",
-        doc: "An evaluation job failed.",
-        data: &[
+        r#"{"jobId":"job-42","evalId":"eval-2025-03-14-abc","partial":false,"progress":{"completed":120,"total":120}}"#,
+    ),
+    event(
+        "evaluation.failed",
+        "An evaluation job failed.",
+        &[
             required("jobId", Rule::String, "The job."),
             optional("error", Rule::Any, "What went wrong, as sent."),
             optional("progress", Rule::Any, "How far it got, as sent."),
         ],
-        sample_data: r#"{"jobId":"job-43","error":"provider timed out after 3 retries","progress":{"completed":37,"total":120}}"#,
-    },
+        r#"{"jobId":"job-43","error":"provider timed out after 3 retries","progress":{"completed":37,"total":120}}"#,
+    ),
 ];
 
 /// Every error code, in the order the README lists them. A code never
 /// changes meaning; a new failure gets a new code.
 pub const ERRORS: &[ErrorSpec] = &[
-    ErrorSpec {
-        code: "missing_signature",
-        scope: Scope::Core,
-        meaning: "missing X-Promptfoo-Signature",
-        status: 401,
-        rust_hint: "Read the signature from the X-Promptfoo-Signature request header.",
-        js_hint: "",
-    },
-    ErrorSpec {
-        code: "malformed_signature",
-        scope: Scope::Core,
-        meaning: "malformed signature",
-        status: 401,
-        rust_hint: "X-Promptfoo-Signature must be the 64-character hex HMAC-SHA256 of the body, with no prefix.",
-        js_hint: "",
-    },
-    ErrorSpec {
-        code: "signature_mismatch",
-        scope: Scope::Core,
-        meaning: "signature does not match the body",
-        status: 401,
-        rust_hint: "Check the secret (several may be given during a rotation) and verify the body bytes as received, not a re-serialized value.",
-        js_hint: "Check the secret (pass several during a rotation) and verify the raw request body, not a re-serialized one.",
-    },
-    ErrorSpec {
-        code: "invalid_secret",
-        scope: Scope::Core,
-        meaning: "invalid secret",
-        status: 500,
-        rust_hint: "Use the secret Promptfoo generated when the webhook was created, exactly as shown.",
-        js_hint: "",
-    },
-    ErrorSpec {
-        code: "body_too_large",
-        scope: Scope::Core,
-        meaning: "body exceeds the size limit",
-        status: 413,
-        rust_hint: "Raise the limit with Verifier::max_body_bytes if legitimate payloads are this large.",
-        js_hint: "Raise maxBodyBytes if legitimate payloads are this large.",
-    },
-    ErrorSpec {
-        code: "unsupported_body",
-        scope: Scope::Js,
-        meaning: "unsupported body",
-        status: 415,
-        rust_hint: "",
-        js_hint: "Pass the raw body as a string, Uint8Array, ArrayBuffer or Buffer.",
-    },
-    ErrorSpec {
-        code: "invalid_json",
-        scope: Scope::Core,
-        meaning: "invalid JSON",
-        status: 400,
-        rust_hint: "The body must be the JSON text Promptfoo sent, unmodified.",
-        js_hint: "",
-    },
-    ErrorSpec {
-        code: "invalid_payload",
-        scope: Scope::Core,
-        meaning: "invalid payload",
-        status: 400,
-        rust_hint: "The body must be a Promptfoo webhook payload: { event, timestamp, data }.",
-        js_hint: "",
-    },
-    ErrorSpec {
-        code: "timestamp_outside_window",
-        scope: Scope::Core,
-        meaning: "timestamp outside the replay window",
-        status: 400,
-        rust_hint: "The delivery is stale or the clocks disagree; widen Verifier::tolerance_seconds or check the clock.",
-        js_hint: "The delivery is stale or the clocks disagree; widen toleranceSeconds or check the clock.",
-    },
-    ErrorSpec {
-        code: "parsed_body_mismatch",
-        scope: Scope::Js,
-        meaning: "a parsed body was given; the signature covers the raw bytes",
-        status: 500,
-        rust_hint: "",
-        js_hint: "Pass the raw body (mount the webhook route before any JSON body parser, or use express.raw({ type: 'application/json' })), or set allowParsedBody to verify JSON.stringify of the parsed object.",
-    },
-    ErrorSpec {
-        code: "invalid_options",
-        scope: Scope::Js,
-        meaning: "invalid options",
-        status: 500,
-        rust_hint: "",
-        js_hint: "Check the option's documented name, type and range.",
-    },
-    ErrorSpec {
-        code: "random_unavailable",
-        scope: Scope::Core,
-        meaning: "no secure random number generator is available",
-        status: 500,
-        rust_hint: "Run where the operating system's random source is available.",
-        js_hint: "Run where crypto.getRandomValues is available.",
-    },
-    ErrorSpec {
-        code: "duplicate_delivery",
-        scope: Scope::Js,
-        meaning: "this delivery was already accepted",
-        status: 409,
-        rust_hint: "",
-        js_hint: "This exact delivery was already accepted: do not process it again (Promptfoo does not retry, so a repeat is a replay).",
-    },
-    ErrorSpec {
-        code: "method_not_allowed",
-        scope: Scope::Http,
-        meaning: "webhooks are delivered with POST",
-        status: 405,
-        rust_hint: "Promptfoo delivers webhooks with POST.",
-        js_hint: "",
-    },
-    ErrorSpec {
-        code: "unsupported_media_type",
-        scope: Scope::Http,
-        meaning: "the Content-Type must be application/json",
-        status: 415,
-        rust_hint: "Promptfoo sends Content-Type: application/json.",
-        js_hint: "",
-    },
-    ErrorSpec {
-        code: "not_found",
-        scope: Scope::Http,
-        meaning: "no webhook route here",
-        status: 404,
-        rust_hint: "POST to the path the receiver was mounted on.",
-        js_hint: "",
-    },
-    ErrorSpec {
-        code: "internal_error",
-        scope: Scope::Http,
-        meaning: "the receiver failed",
-        status: 500,
-        rust_hint: "See the receiver's error report.",
-        js_hint: "See the error passed to onError.",
-    },
+    error(
+        "missing_signature",
+        Scope::Core,
+        401,
+        "missing X-Promptfoo-Signature",
+        "Read the signature from the X-Promptfoo-Signature request header.",
+        "",
+    ),
+    error(
+        "malformed_signature",
+        Scope::Core,
+        401,
+        "malformed signature",
+        "X-Promptfoo-Signature must be the 64-character hex HMAC-SHA256 of the body, with no prefix.",
+        "",
+    ),
+    error(
+        "signature_mismatch",
+        Scope::Core,
+        401,
+        "signature does not match the body",
+        "Check the secret (several may be given during a rotation) and verify the body bytes as received, not a re-serialized value.",
+        "Check the secret (pass several during a rotation) and verify the raw request body, not a re-serialized one.",
+    ),
+    error(
+        "invalid_secret",
+        Scope::Core,
+        500,
+        "invalid secret",
+        "Use the secret Promptfoo generated when the webhook was created, exactly as shown.",
+        "",
+    ),
+    error(
+        "body_too_large",
+        Scope::Core,
+        413,
+        "body exceeds the size limit",
+        "Raise the limit with Verifier::max_body_bytes if legitimate payloads are this large.",
+        "Raise maxBodyBytes if legitimate payloads are this large.",
+    ),
+    error(
+        "unsupported_body",
+        Scope::Js,
+        415,
+        "unsupported body",
+        "",
+        "Pass the raw body as a string, Uint8Array, ArrayBuffer or Buffer.",
+    ),
+    error(
+        "invalid_json",
+        Scope::Core,
+        400,
+        "invalid JSON",
+        "The body must be the JSON text Promptfoo sent, unmodified.",
+        "",
+    ),
+    error(
+        "invalid_payload",
+        Scope::Core,
+        400,
+        "invalid payload",
+        "The body must be a Promptfoo webhook payload: { event, timestamp, data }.",
+        "",
+    ),
+    error(
+        "timestamp_outside_window",
+        Scope::Core,
+        400,
+        "timestamp outside the replay window",
+        "The delivery is stale or the clocks disagree; widen Verifier::tolerance_seconds or check the clock.",
+        "The delivery is stale or the clocks disagree; widen toleranceSeconds or check the clock.",
+    ),
+    error(
+        "parsed_body_mismatch",
+        Scope::Js,
+        500,
+        "a parsed body was given; the signature covers the raw bytes",
+        "",
+        "Pass the raw body (mount the webhook route before any JSON body parser, or use express.raw({ type: 'application/json' })), or set allowParsedBody to verify JSON.stringify of the parsed object.",
+    ),
+    error(
+        "invalid_options",
+        Scope::Js,
+        500,
+        "invalid options",
+        "",
+        "Check the option's documented name, type and range.",
+    ),
+    error(
+        "random_unavailable",
+        Scope::Core,
+        500,
+        "no secure random number generator is available",
+        "Run where the operating system's random source is available.",
+        "Run where crypto.getRandomValues is available.",
+    ),
+    error(
+        "duplicate_delivery",
+        Scope::Js,
+        409,
+        "this delivery was already accepted",
+        "",
+        "This exact delivery was already accepted: do not process it again (Promptfoo does not retry, so a repeat is a replay).",
+    ),
+    error(
+        "method_not_allowed",
+        Scope::Http,
+        405,
+        "webhooks are delivered with POST",
+        "Promptfoo delivers webhooks with POST.",
+        "",
+    ),
+    error(
+        "unsupported_media_type",
+        Scope::Http,
+        415,
+        "the Content-Type must be application/json",
+        "Promptfoo sends Content-Type: application/json.",
+        "",
+    ),
+    error(
+        "not_found",
+        Scope::Http,
+        404,
+        "no webhook route here",
+        "POST to the path the receiver was mounted on.",
+        "",
+    ),
+    error(
+        "internal_error",
+        Scope::Http,
+        500,
+        "the receiver failed",
+        "See the receiver's error report.",
+        "See the error passed to onError.",
+    ),
 ];
 
 /// The event named `name`, if this version types it.
@@ -432,6 +460,44 @@ pub fn event_spec(name: &str) -> Option<&'static EventSpec> {
 /// The error code `code`, if there is one.
 pub fn error_spec(code: &str) -> Option<&'static ErrorSpec> {
     ERRORS.iter().find(|error| error.code == code)
+}
+
+/// The error code `code`, for a constant: a code the contract lacks fails
+/// the build. A copy, so a constant keeps only this entry's texts.
+///
+/// ```
+/// use promptfoo_webhooks::contract::error_spec_of;
+///
+/// const MISMATCH: promptfoo_webhooks::contract::ErrorSpec = error_spec_of("signature_mismatch");
+/// assert_eq!(MISMATCH.status, 401);
+/// ```
+// Evaluated at compile time: an index out of range is a build error, not a panic.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+pub const fn error_spec_of(code: &str) -> ErrorSpec {
+    let mut index = 0;
+    while index < ERRORS.len() {
+        if same_text(ERRORS[index].code, code) {
+            return ERRORS[index];
+        }
+        index += 1;
+    }
+    panic!("no such error code in the contract")
+}
+
+#[allow(clippy::indexing_slicing)]
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < a.len() {
+        if a[index] != b[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
 }
 
 /// The whole contract as JSON, for the generator (`scripts/generate.mjs`):
@@ -445,6 +511,7 @@ pub fn error_spec(code: &str) -> Option<&'static ErrorSpec> {
 /// let json = promptfoo_webhooks::contract::to_json();
 /// assert!(json.contains(r#""signatureHeader":"X-Promptfoo-Signature""#));
 /// ```
+#[cfg(not(any(feature = "wasm-verify", feature = "wasm-tools")))]
 pub fn to_json() -> String {
     use crate::canonical::{Object, Value};
     let text = |s: &str| Value::from(s);

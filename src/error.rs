@@ -4,6 +4,7 @@
 //! A code never changes meaning; a new kind of failure gets a new code.
 //! No variant ever carries secret material.
 
+use crate::contract::{self, ErrorSpec};
 use std::fmt;
 
 /// Everything that can go wrong while receiving, building or signing a webhook.
@@ -49,17 +50,7 @@ impl Error {
     /// assert_eq!(Error::SignatureMismatch.code(), "signature_mismatch");
     /// ```
     pub fn code(&self) -> &'static str {
-        match self {
-            Error::MissingSignature => "missing_signature",
-            Error::MalformedSignature { .. } => "malformed_signature",
-            Error::SignatureMismatch => "signature_mismatch",
-            Error::InvalidSecret { .. } => "invalid_secret",
-            Error::BodyTooLarge { .. } => "body_too_large",
-            Error::InvalidJson { .. } => "invalid_json",
-            Error::InvalidPayload { .. } => "invalid_payload",
-            Error::TimestampOutsideWindow { .. } => "timestamp_outside_window",
-            Error::RandomUnavailable => "random_unavailable",
-        }
+        self.spec().code
     }
 
     /// What the caller can do about it (the contract's hint for Rust callers).
@@ -69,13 +60,31 @@ impl Error {
     ///
     /// assert!(Error::MissingSignature.hint().contains("X-Promptfoo-Signature"));
     /// ```
+    #[cfg(not(any(feature = "wasm-verify", feature = "wasm-tools")))]
     pub fn hint(&self) -> &'static str {
-        crate::contract::error_spec(self.code()).map_or("", |spec| spec.rust_hint)
+        self.spec().rust_hint
+    }
+
+    /// The contract's entry for this error's code. Looked up when the crate
+    /// is compiled (a code missing from the contract fails the build), so
+    /// only the entries of these variants are linked in.
+    fn spec(&self) -> ErrorSpec {
+        match self {
+            Error::MissingSignature => const { contract::error_spec_of("missing_signature") },
+            Error::MalformedSignature { .. } => const { contract::error_spec_of("malformed_signature") },
+            Error::SignatureMismatch => const { contract::error_spec_of("signature_mismatch") },
+            Error::InvalidSecret { .. } => const { contract::error_spec_of("invalid_secret") },
+            Error::BodyTooLarge { .. } => const { contract::error_spec_of("body_too_large") },
+            Error::InvalidJson { .. } => const { contract::error_spec_of("invalid_json") },
+            Error::InvalidPayload { .. } => const { contract::error_spec_of("invalid_payload") },
+            Error::TimestampOutsideWindow { .. } => const { contract::error_spec_of("timestamp_outside_window") },
+            Error::RandomUnavailable => const { contract::error_spec_of("random_unavailable") },
+        }
     }
 
     /// The contract's one-line meaning of the code: the message, before any detail.
     fn meaning(&self) -> &'static str {
-        crate::contract::error_spec(self.code()).map_or("", |spec| spec.meaning)
+        self.spec().meaning
     }
 
     /// A stable refinement of [`Error::code`], where one exists. Today only

@@ -14,7 +14,6 @@ import {
   canonicalize,
   createNodeMiddleware,
   DEFAULT_MAX_BODY_BYTES,
-  ERRORS,
   EVENT_NAMES,
   generateSecret,
   sampleEvent,
@@ -242,27 +241,22 @@ ${EXIT_CODES_HELP}
 
 async function serve({ secrets, host, port, toleranceSeconds, maxBodyBytes }) {
   const counts = { accepted: 0, rejected: 0 };
-  const printEvent = (event) => {
-    console.log(`${clock()} 200 ${event.event} at ${event.timestamp} (secret #${event.secretIndex})`);
-    for (const line of describe(event)) console.log(`         ${line}`);
-  };
-  // Created before listening: a bad secret or option is a usage error now.
-  // The middleware answers; this only prints what it answered.
-  const middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onEvent: printEvent, logger: false });
-
-  const server = createServer(async (req, res) => {
-    const written = answerOf(res);
-    await middleware(req, res);
-    if (res.statusCode === 200) {
+  const clock = () => new Date().toISOString().slice(11, 19);
+  // The middleware answers; this prints what it answered.
+  const onAnswer = ({ status, body, event, error }) => {
+    if (event !== undefined) {
       counts.accepted++;
+      console.log(`${clock()} ${status} ${event.event} at ${event.timestamp} (secret #${event.secretIndex})`);
+      for (const line of describe(event)) console.log(`         ${line}`);
       return;
     }
     counts.rejected++;
-    const { error, message } = written.json ?? {};
-    console.log(`${clock()} ${res.statusCode} rejected ${error}: ${message} (${req.method} ${req.url})`);
-    const hint = written.json?.hint ?? ERRORS[error]?.hint;
-    if (hint) console.log(`         hint: ${hint}`);
-  });
+    console.log(`${clock()} ${status} rejected ${body.error}: ${body.message}`);
+    if (error?.hint) console.log(`         hint: ${error.hint}`);
+  };
+  // Created before listening: a bad secret or option is a usage error now.
+  const middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onAnswer, logger: false });
+  const server = createServer((req, res) => middleware(req, res));
 
   try {
     await new Promise((resolve, reject) => {
@@ -289,23 +283,6 @@ async function serve({ secrets, host, port, toleranceSeconds, maxBodyBytes }) {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-}
-
-const clock = () => new Date().toISOString().slice(11, 19);
-
-/** What the middleware writes to `res`, kept as JSON for the log line. */
-function answerOf(res) {
-  const written = { json: undefined };
-  const end = res.end.bind(res);
-  res.end = (text, ...rest) => {
-    try {
-      written.json = JSON.parse(String(text));
-    } catch {
-      // Not JSON: nothing to print.
-    }
-    return end(text, ...rest);
-  };
-  return written;
 }
 
 /** The lines `serve` prints under a verified event: what a handler would look at. */

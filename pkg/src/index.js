@@ -6,7 +6,6 @@
 export { WebhookVerificationError } from './core/errors.js';
 export {
   DEFAULT_MAX_BODY_BYTES,
-  ERRORS,
   EVENT_NAMES,
   SEVERITIES,
   SIGNATURE_HEADER,

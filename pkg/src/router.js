@@ -34,11 +34,11 @@ export class WebhookHandlerError extends AggregateError {
   }
 }
 
-// Read by the HTTP flow (not exported from the package): whether anyone
-// listens for handler errors, so that an unheard one can be logged instead,
-// and the router's Webhook.
-let errorHandlersOf;
-let webhookOf;
+// What the HTTP flow reads of a router (not exported from the package):
+// its error handlers (an error nobody hears is logged instead) and its
+// Webhook. A WeakMap filled by the constructor rather than a static block,
+// which bundlers would keep as a side effect in apps that never route.
+const internals = new WeakMap();
 
 export class Webhooks {
   /** A Webhook, or undefined until a secret function has been resolved. */
@@ -49,17 +49,13 @@ export class Webhooks {
   #handlers = [];
   #errorHandlers = [];
 
-  static {
-    errorHandlersOf = (webhooks) => webhooks.#errorHandlers;
-    webhookOf = (webhooks, env) => webhooks.#webhookFor(env);
-  }
-
   /**
    * @param {object} options `secret` (a string, bytes, an array of them during a
    *   rotation, or a function `(env) => secret`), plus the options of `Webhook`
    *   (toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe)
    */
   constructor(options) {
+    internals.set(this, { errorHandlers: this.#errorHandlers, webhookFor: (env) => this.#webhookFor(env) });
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw invalidArgType('options', 'an object with a secret', options);
     }
@@ -186,7 +182,7 @@ export class Webhooks {
 
 /** Whether the router has onError handlers (for the HTTP flow). */
 export function hasErrorHandlers(webhooks) {
-  return errorHandlersOf(webhooks).length > 0;
+  return internals.get(webhooks).errorHandlers.length > 0;
 }
 
 /**
@@ -195,7 +191,7 @@ export function hasErrorHandlers(webhooks) {
  * Request-like read with the Webhook's bound. No handler runs.
  */
 export async function acceptRequest(webhooks, { body, signature, request }, env) {
-  const webhook = webhookOf(webhooks, env);
+  const webhook = internals.get(webhooks).webhookFor(env);
   return request !== undefined ? webhook.verifyRequest(request) : acceptDelivery(webhook, body, signature);
 }
 

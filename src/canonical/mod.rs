@@ -147,6 +147,7 @@ pub struct DepthScan {
 impl DepthScan {
     /// Scans the next piece; `true` when the text so far nests deeper than
     /// [`MAX_TREE_DEPTH`].
+    #[inline(never)] // two wasm exports scan: one copy
     pub fn feed(&mut self, piece: &[u8]) -> bool {
         // Multi-byte UTF-8 sequences never contain these ASCII bytes.
         for &byte in piece {

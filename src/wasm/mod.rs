@@ -23,23 +23,18 @@ mod verify;
 #[wasm_bindgen(raw_module = "../core/errors.js")]
 extern "C" {
     /// A `WebhookVerificationError` (pkg/src/core/errors.js), made on the JS side
-    /// so that what the core throws is what the caller catches.
+    /// so that what the core throws is what the caller catches. The hint comes
+    /// from the package's own copy of the contract (generated/contract.js),
+    /// so this module carries none.
     #[wasm_bindgen(js_name = verificationError)]
-    fn verification_error(
-        code: &str,
-        message: &str,
-        hint: &str,
-        path: Option<String>,
-        reason: Option<String>,
-    ) -> JsValue;
+    fn verification_error(code: &str, message: &str, path: Option<String>, reason: Option<String>) -> JsValue;
 }
 
-/// `error` as the JS error to throw, with the contract's hint for JS callers.
+/// `error` as the JS error to throw.
 fn thrown(error: Error) -> JsValue {
     let path = match &error {
         Error::InvalidPayload { path, .. } => Some(path.clone()),
         _ => None,
     };
-    let hint = crate::contract::error_spec(error.code()).map_or("", |spec| spec.js_hint());
-    verification_error(error.code(), &error.to_string(), hint, path, error.reason().map(str::to_owned))
+    verification_error(error.code(), &error.to_string(), path, error.reason().map(str::to_owned))
 }

@@ -126,23 +126,6 @@ impl WasmVerifier {
         let timestamp = text_of(&payload, "timestamp").unwrap_or_default();
         verifier.check_window(&timestamp, now_millis as i64).map_err(thrown)
     }
-
-    /// Whether the signature in the scratch buffer signs the body before it;
-    /// never throws, as a mismatch is an answer here.
-    pub fn signature_matches_scratch(&self, body_len: usize, signature_len: usize) -> bool {
-        self.verifier.as_ref().is_some_and(|verifier| {
-            with_scratch(body_len, Some(signature_len), |body, signature| {
-                verifier.check_signature(body, signature).is_ok()
-            })
-            .unwrap_or(false)
-        })
-    }
-
-    /// The lower-case hex signature of the body in the scratch buffer, with the first secret.
-    pub fn sign_scratch(&self, body_len: usize) -> Result<String, JsValue> {
-        let verifier = self.ready()?;
-        with_scratch(body_len, None, |body, _| verifier.sign_hex(body))
-    }
 }
 
 /// The 32 bytes of an `X-Promptfoo-Signature` value, for a native HMAC
@@ -153,14 +136,8 @@ pub fn decode_signature(signature: Option<String>) -> Result<Vec<u8>, JsValue> {
     parse_signature(&header).map(|bytes| bytes.to_vec()).map_err(thrown)
 }
 
-/// Whether the body in the scratch buffer nests deeper than the core's
-/// limit (see [`canonical::nests_too_deep`]).
-#[wasm_bindgen]
-pub fn nests_too_deep_scratch(body_len: usize) -> Result<bool, JsValue> {
-    with_scratch(body_len, None, |body, _| canonical::nests_too_deep(body))
-}
-
-/// Starts a [`nests_too_deep_scratch`] over a body given in pieces.
+/// Starts a depth scan (see [`canonical::nests_too_deep`]) of a body
+/// given in pieces, one or more.
 #[wasm_bindgen]
 pub fn depth_scan_begin() {
     DEPTH_SCAN.set(DepthScan::default());

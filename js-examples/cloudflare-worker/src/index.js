@@ -9,56 +9,28 @@
 // imports the wasm core as a precompiled module: wrangler bundles it as is,
 // nothing to configure.
 //
-// Status codes this example answers:
-//   200 { received: <event> }   verified; the event is typed and safe to use
-//   401 missing_signature, malformed_signature, signature_mismatch
-//   413 body_too_large          more than MAX_BODY_BYTES (by Content-Length, or cut off while reading)
-//   400 invalid_json, invalid_payload, or any other delivery error
-//   405 method_not_allowed      anything but POST
+// createFetchHandler is the whole receiver: it checks the method and the
+// Content-Type, reads the body with a bound, verifies, and answers with the
+// package's status for each error code (README "Error codes"): 200
+// { received: <event> } once verified, 401 for the signature, 413 over
+// MAX_BODY_BYTES, 415 for a Content-Type other than JSON, 400 for an
+// authentic body that is not a valid payload, 405 for anything but POST.
 // Every error body is `{ "error": <code>, "message": <text> }`. Messages come
 // from the library and never contain the secret, so they are safe to send back.
-import { Webhook, WebhookVerificationError } from 'promptfoo-webhooks';
+import { createFetchHandler } from 'promptfoo-webhooks';
 
 /** Promptfoo's payloads are a few KiB; refuse anything far bigger before reading it all. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-const STATUS_BY_CODE = {
-  missing_signature: 401,
-  malformed_signature: 401,
-  signature_mismatch: 401,
-  body_too_large: 413,
-  invalid_json: 400,
-  invalid_payload: 400,
-};
-
-// One Webhook per isolate: its HMAC key is prepared once and reused by every
-// request the isolate serves. It is created on the first request because
-// `env` (where the secret lives) only arrives with a request.
-let webhook;
-
+// The secret lives in `env`, which only arrives with a request: the handler
+// reads it on the first one and keeps the prepared key for the isolate's
+// life. A missing or unusable secret answers 500 invalid_secret: the Worker
+// is misconfigured, which no sender can fix.
 export default {
-  async fetch(request, env) {
-    if (request.method !== 'POST') {
-      return error(405, 'method_not_allowed', 'send the webhook with POST', { Allow: 'POST' });
-    }
-    // A missing or unusable secret throws `invalid_secret` here: the Worker
-    // is misconfigured, so it fails with a 500 rather than blaming the sender.
-    webhook ??= new Webhook(env.PROMPTFOO_WEBHOOK_SECRET, { maxBodyBytes: MAX_BODY_BYTES });
-
-    let event;
-    try {
-      event = await webhook.verifyRequest(request);
-    } catch (err) {
-      if (!(err instanceof WebhookVerificationError)) throw err;
-      return error(STATUS_BY_CODE[err.code] ?? 400, err.code, err.message);
-    }
-
-    // Verified: handle it here (queue it, store it, notify someone...).
-    console.log(`promptfoo webhook: ${event.event}`);
-    return Response.json({ received: event.event });
-  },
+  fetch: createFetchHandler((env) => env.PROMPTFOO_WEBHOOK_SECRET, {
+    maxBodyBytes: MAX_BODY_BYTES,
+    // Verified: handle it here (queue it, store it, notify someone...). With
+    // ctx.waitUntil this runs after the 200 has gone out.
+    onEvent: (event) => console.log(`promptfoo webhook: ${event.event}`),
+  }),
 };
-
-function error(status, code, message, headers = {}) {
-  return Response.json({ error: code, message }, { status, headers });
-}

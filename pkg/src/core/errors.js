@@ -28,9 +28,13 @@ export class WebhookVerificationError extends Error {
   }
 }
 
-/** The core's failures, worded by the core (src/wasm/mod.rs imports this). */
-export function verificationError(code, message, hint, path, reason) {
-  return new WebhookVerificationError(code, message, { hint, path: path ?? undefined, reason: reason ?? undefined });
+/** The core's failures, worded by the core, with the contract's hint (src/wasm/mod.rs imports this). */
+export function verificationError(code, message, path, reason) {
+  return new WebhookVerificationError(code, message, {
+    hint: ERRORS[code]?.hint ?? '',
+    path: path ?? undefined,
+    reason: reason ?? undefined,
+  });
 }
 
 /**

@@ -142,7 +142,6 @@ export class KeyRing {
   sign(raw) {
     if (this.#hashNatively(raw)) return this.#provider.hex(this.#nativeKeys[0], raw);
     const core = this.#core;
-    if (fitsOnePiece(raw)) return core.sign_scratch(toScratch(raw).bodyLength);
     core.begin_body();
     forEachPiece(raw, (length) => core.update_body_scratch(length));
     return core.finish_sign();
@@ -201,7 +200,7 @@ export class KeyRing {
 }
 
 /** The codes `matches` answers `false` for: a signature that is absent, malformed or wrong. */
-const SIGNATURE_FAILURES = new Set(['missing_signature', 'malformed_signature', 'signature_mismatch']);
+const SIGNATURE_FAILURES = /* @__PURE__ */ new Set(['missing_signature', 'malformed_signature', 'signature_mismatch']);
 
 /** Equal strings of the same length, in a time that does not depend on where they differ. */
 function sameText(a, b) {

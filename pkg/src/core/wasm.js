@@ -20,7 +20,6 @@ import {
   is_known_event,
   linear_memory,
   max_tree_depth,
-  nests_too_deep_scratch,
   release_scratch,
   scratch as scratchAddress,
   scratch_piece,
@@ -166,7 +165,6 @@ let maxTreeDepth;
 export function nestsTooDeep(raw) {
   maxTreeDepth ??= max_tree_depth();
   if (raw.length <= maxTreeDepth) return false;
-  if (fitsOnePiece(raw)) return nests_too_deep_scratch(toScratch(raw).bodyLength);
   depth_scan_begin();
   return forEachPiece(raw, (length) => depth_scan_scratch(length));
 }

@@ -13,8 +13,11 @@ export const DELIVERY_TIMEOUT_SECONDS = 10;
 /** The shortest secret accepted, in bytes. */
 export const MIN_SECRET_BYTES = 16;
 
+// The lists are plain literals (read-only in the types; the package never
+// reads them back), so bundlers drop them from apps that do not use them.
+
 /** Every event name this version types, in the documents' order. */
-export const EVENT_NAMES = Object.freeze([
+export const EVENT_NAMES = [
   "issue.created",
   "issue.updated",
   "issue.status_changed",
@@ -24,131 +27,101 @@ export const EVENT_NAMES = Object.freeze([
   "evaluation.created",
   "evaluation.completed",
   "evaluation.failed"
-]);
-export const SEVERITIES = Object.freeze([
+];
+export const SEVERITIES = [
   "critical",
   "high",
   "medium",
   "low",
   "informational"
-]);
-export const STATUSES = Object.freeze([
+];
+export const STATUSES = [
   "open",
   "fixed"
-]);
+];
 
-/**
- * Every error code: scope (core: the Rust core makes it; js: the package;
- * http: a receiver, before verifying), meaning (the message before any
- * detail), HTTP status and hint.
- */
-export const ERRORS = Object.freeze({
-  missing_signature: Object.freeze({
-    scope: "core",
+/** Each code the core or the package can throw: its meaning and hint. */
+export const ERRORS = /* @__PURE__ */ Object.freeze({
+  missing_signature: /* @__PURE__ */ Object.freeze({
     meaning: "missing X-Promptfoo-Signature",
-    status: 401,
     hint: "Read the signature from the X-Promptfoo-Signature request header."
   }),
-  malformed_signature: Object.freeze({
-    scope: "core",
+  malformed_signature: /* @__PURE__ */ Object.freeze({
     meaning: "malformed signature",
-    status: 401,
     hint: "X-Promptfoo-Signature must be the 64-character hex HMAC-SHA256 of the body, with no prefix."
   }),
-  signature_mismatch: Object.freeze({
-    scope: "core",
+  signature_mismatch: /* @__PURE__ */ Object.freeze({
     meaning: "signature does not match the body",
-    status: 401,
     hint: "Check the secret (pass several during a rotation) and verify the raw request body, not a re-serialized one."
   }),
-  invalid_secret: Object.freeze({
-    scope: "core",
+  invalid_secret: /* @__PURE__ */ Object.freeze({
     meaning: "invalid secret",
-    status: 500,
     hint: "Use the secret Promptfoo generated when the webhook was created, exactly as shown."
   }),
-  body_too_large: Object.freeze({
-    scope: "core",
+  body_too_large: /* @__PURE__ */ Object.freeze({
     meaning: "body exceeds the size limit",
-    status: 413,
     hint: "Raise maxBodyBytes if legitimate payloads are this large."
   }),
-  unsupported_body: Object.freeze({
-    scope: "js",
+  unsupported_body: /* @__PURE__ */ Object.freeze({
     meaning: "unsupported body",
-    status: 415,
     hint: "Pass the raw body as a string, Uint8Array, ArrayBuffer or Buffer."
   }),
-  invalid_json: Object.freeze({
-    scope: "core",
+  invalid_json: /* @__PURE__ */ Object.freeze({
     meaning: "invalid JSON",
-    status: 400,
     hint: "The body must be the JSON text Promptfoo sent, unmodified."
   }),
-  invalid_payload: Object.freeze({
-    scope: "core",
+  invalid_payload: /* @__PURE__ */ Object.freeze({
     meaning: "invalid payload",
-    status: 400,
     hint: "The body must be a Promptfoo webhook payload: { event, timestamp, data }."
   }),
-  timestamp_outside_window: Object.freeze({
-    scope: "core",
+  timestamp_outside_window: /* @__PURE__ */ Object.freeze({
     meaning: "timestamp outside the replay window",
-    status: 400,
     hint: "The delivery is stale or the clocks disagree; widen toleranceSeconds or check the clock."
   }),
-  parsed_body_mismatch: Object.freeze({
-    scope: "js",
+  parsed_body_mismatch: /* @__PURE__ */ Object.freeze({
     meaning: "a parsed body was given; the signature covers the raw bytes",
-    status: 500,
     hint: "Pass the raw body (mount the webhook route before any JSON body parser, or use express.raw({ type: 'application/json' })), or set allowParsedBody to verify JSON.stringify of the parsed object."
   }),
-  invalid_options: Object.freeze({
-    scope: "js",
+  invalid_options: /* @__PURE__ */ Object.freeze({
     meaning: "invalid options",
-    status: 500,
     hint: "Check the option's documented name, type and range."
   }),
-  random_unavailable: Object.freeze({
-    scope: "core",
+  random_unavailable: /* @__PURE__ */ Object.freeze({
     meaning: "no secure random number generator is available",
-    status: 500,
     hint: "Run where crypto.getRandomValues is available."
   }),
-  duplicate_delivery: Object.freeze({
-    scope: "js",
+  duplicate_delivery: /* @__PURE__ */ Object.freeze({
     meaning: "this delivery was already accepted",
-    status: 409,
     hint: "This exact delivery was already accepted: do not process it again (Promptfoo does not retry, so a repeat is a replay)."
-  }),
-  method_not_allowed: Object.freeze({
-    scope: "http",
-    meaning: "webhooks are delivered with POST",
-    status: 405,
-    hint: "Promptfoo delivers webhooks with POST."
-  }),
-  unsupported_media_type: Object.freeze({
-    scope: "http",
-    meaning: "the Content-Type must be application/json",
-    status: 415,
-    hint: "Promptfoo sends Content-Type: application/json."
-  }),
-  not_found: Object.freeze({
-    scope: "http",
-    meaning: "no webhook route here",
-    status: 404,
-    hint: "POST to the path the receiver was mounted on."
-  }),
-  internal_error: Object.freeze({
-    scope: "http",
-    meaning: "the receiver failed",
-    status: 500,
-    hint: "See the error passed to onError."
   }),
 });
 
+/**
+ * Each code only an HTTP receiver answers (before verifying): its meaning
+ * and hint. Internal, and a plain literal, so bundlers drop it from an app
+ * that never serves HTTP (a call such as Object.freeze would be kept).
+ */
+export const HTTP_ERRORS = {
+  method_not_allowed: {
+    meaning: "webhooks are delivered with POST",
+    hint: "Promptfoo delivers webhooks with POST."
+  },
+  unsupported_media_type: {
+    meaning: "the Content-Type must be application/json",
+    hint: "Promptfoo sends Content-Type: application/json."
+  },
+  not_found: {
+    meaning: "no webhook route here",
+    hint: "POST to the path the receiver was mounted on."
+  },
+  internal_error: {
+    meaning: "the receiver failed",
+    hint: "See the error passed to onError."
+  },
+};
+
 /** The HTTP status a receiver answers for each error code. */
-export const STATUS_BY_CODE = Object.freeze({
+export const STATUS_BY_CODE = /* @__PURE__ */ Object.freeze({
   missing_signature: 401,
   malformed_signature: 401,
   signature_mismatch: 401,

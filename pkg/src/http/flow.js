@@ -18,15 +18,15 @@
 // `onError`; one nobody hears goes to the logger (console by default).
 
 import { invalidArgType, webhookError, WebhookVerificationError } from '../core/errors.js';
-import { ERRORS, STATUS_BY_CODE } from '../generated/contract.js';
+import { HTTP_ERRORS, STATUS_BY_CODE } from '../generated/contract.js';
 import { acceptRequest, hasErrorHandlers, Webhooks, WebhookHandlerError } from '../router.js';
 import { VERIFY_OPTION_NAMES } from '../verify/options.js';
 
-const ADAPTER_OPTIONS = ['path', 'onEvent', 'onError', 'logger'];
+const ADAPTER_OPTIONS = ['path', 'onEvent', 'onError', 'onAnswer', 'logger'];
 
 /** `{ status, body, headers }` for a code the flow answers itself. */
 function answerWith(code, headers = {}) {
-  return { status: STATUS_BY_CODE[code], body: { error: code, message: ERRORS[code].meaning }, headers };
+  return { status: STATUS_BY_CODE[code], body: { error: code, message: HTTP_ERRORS[code].meaning }, headers };
 }
 
 /** `{ status, body, headers }` for an error thrown while verifying. */
@@ -61,7 +61,8 @@ export function parsedBodyMismatch(detail) {
  * The flow for an adapter's arguments: a secret (string, bytes, an array of
  * them, or `(env) => secret`) with the Webhook options and `onEvent`, or a
  * Webhooks router (whose own options and handlers then apply, so only
- * `path`, `onError` and `logger` are taken here).
+ * `path`, `onError`, `onAnswer` and `logger` are taken here). `onAnswer`
+ * is told every answer, with the verified event or the error behind it.
  *
  * Returns `{ path, handle(delivery, env, ctx) }`, where `delivery` is
  * `{ method, pathname, contentType, source }` and `source()` gives the
@@ -74,11 +75,11 @@ export function createFlow(secretOrWebhooks, options = {}) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgType('options', 'an object', options);
   }
-  const { path, onEvent, onError, logger = globalThis.console, ...verifyOptions } = options;
+  const { path, onEvent, onError, onAnswer, logger = globalThis.console, ...verifyOptions } = options;
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
     throw invalidArgType('options.path', "a path starting with '/'", path);
   }
-  for (const [name, value] of [['onEvent', onEvent], ['onError', onError]]) {
+  for (const [name, value] of [['onEvent', onEvent], ['onError', onError], ['onAnswer', onAnswer]]) {
     if (value !== undefined && typeof value !== 'function') throw invalidArgType(`options.${name}`, 'a function', value);
   }
   if (logger !== false && typeof logger?.error !== 'function') {
@@ -126,11 +127,24 @@ export function createFlow(secretOrWebhooks, options = {}) {
     if (logger !== false) logger.error('[promptfoo-webhooks]', error);
   }
 
-  /** One request: resolves to `{ status, body, headers }`. */
-  async function handle({ method, pathname, contentType, source }, env, ctx) {
-    if (path !== undefined && pathname !== path) return answerWith('not_found');
-    if (method !== 'POST') return answerWith('method_not_allowed', { Allow: 'POST' });
-    if (!isJsonContentType(contentType)) return answerWith('unsupported_media_type');
+  /** One request: resolves to `{ status, body, headers }`, told to `onAnswer` first. */
+  async function handle(delivery, env, ctx) {
+    const { answer, event, error } = await decide(delivery, env, ctx);
+    if (onAnswer) {
+      try {
+        onAnswer({ status: answer.status, body: answer.body, event, error });
+      } catch (thrown) {
+        report(thrown, event);
+      }
+    }
+    return answer;
+  }
+
+  /** The answer to one request, with the verified event or the error behind it. */
+  async function decide({ method, pathname, contentType, source }, env, ctx) {
+    if (path !== undefined && pathname !== path) return { answer: answerWith('not_found') };
+    if (method !== 'POST') return { answer: answerWith('method_not_allowed', { Allow: 'POST' }) };
+    if (!isJsonContentType(contentType)) return { answer: answerWith('unsupported_media_type') };
 
     let event;
     let delivery;
@@ -143,7 +157,7 @@ export function createFlow(secretOrWebhooks, options = {}) {
         thrown?.code === 'parsed_body_mismatch' && delivery?.parsedBy ? parsedBodyMismatch(delivery.parsedBy) : thrown;
       const answer = rejection(error);
       if (answer.status >= 500) report(error);
-      return answer;
+      return { answer, error };
     }
 
     const handled = webhooks.receive(event).catch((error) => report(error, event));
@@ -151,7 +165,7 @@ export function createFlow(secretOrWebhooks, options = {}) {
     // push it past the sender's 10 s; elsewhere they are awaited.
     if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
     else await handled;
-    return { status: 200, body: { received: event.event }, headers: {} };
+    return { answer: { status: 200, body: { received: event.event }, headers: {} }, event };
   }
 
   return { path, handle };

@@ -36,6 +36,7 @@
 // every runtime.
 
 import { argumentError } from '../core/errors.js';
+import { checkClaim } from './claim.js';
 
 const CLAIM_URL = 'https://replay-guard/claim';
 const STATS_URL = 'https://replay-guard/stats';
@@ -69,10 +70,7 @@ export class DurableObjectReplayStore {
 
   /** True (and kept for ttlSeconds) when `key` was not claimed; false when it was. One request to one object. */
   async claim(key, ttlSeconds) {
-    if (typeof key !== 'string') throw argError('key must be a string');
-    if (!(typeof ttlSeconds === 'number' && ttlSeconds > 0 && Number.isFinite(ttlSeconds))) {
-      throw argError('ttlSeconds must be a positive number');
-    }
+    checkClaim('DurableObjectReplayStore', key, ttlSeconds);
     const response = await this.#stub(this.shardOf(key)).fetch(CLAIM_URL, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -11,6 +11,7 @@
 // seen in the same atomic step; false when it was.
 
 import { argumentError } from '../core/errors.js';
+import { checkClaim } from './claim.js';
 
 const DEFAULT_MAX_ENTRIES = 10_000;
 
@@ -41,10 +42,7 @@ export class MemoryReplayStore {
 
   /** True (and remembered for ttlSeconds) when `key` was not seen; false when it was. Synchronous, so atomic. */
   claim(key, ttlSeconds) {
-    if (typeof key !== 'string') throw rangeError('key must be a string');
-    if (!(typeof ttlSeconds === 'number' && ttlSeconds > 0 && Number.isFinite(ttlSeconds))) {
-      throw rangeError('ttlSeconds must be a positive number');
-    }
+    checkClaim('MemoryReplayStore', key, ttlSeconds, 'ERR_OUT_OF_RANGE');
     const now = this.#now();
     this.#dropExpired(now);
     const expiry = this.#expiries.get(key);

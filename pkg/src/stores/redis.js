@@ -16,6 +16,7 @@
 // answers 5xx) unless the Webhook's `dedupe.failOpen` says to accept.
 
 import { argumentError } from '../core/errors.js';
+import { checkClaim } from './claim.js';
 
 const FLAVORS = {
   'node-redis': (client, key, ttl) => client.set(key, '1', { NX: true, EX: ttl }),
@@ -56,10 +57,7 @@ export class RedisReplayStore {
 
   /** True (and kept for ttlSeconds) when `key` was not set; false when it was. One round trip. */
   async claim(key, ttlSeconds) {
-    if (typeof key !== 'string') throw argError('key must be a string');
-    if (!(typeof ttlSeconds === 'number' && ttlSeconds > 0 && Number.isFinite(ttlSeconds))) {
-      throw argError('ttlSeconds must be a positive number');
-    }
+    checkClaim('RedisReplayStore', key, ttlSeconds);
     // EX takes whole seconds: round up, never down to 0.
     const reply = await withTimeout(this.#set(this.#prefix + key, Math.ceil(ttlSeconds)), this.#timeoutMs);
     if (reply === 'OK') return true;

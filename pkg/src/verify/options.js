@@ -11,8 +11,8 @@ import { guarded, invalidArgType, webhookError } from '../core/errors.js';
 
 const OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe'];
 
-/** Every option's name, for the adapters, which add their own. */
-export const VERIFY_OPTION_NAMES = Object.freeze([...OPTION_NAMES]);
+/** Every option's name, for the adapters, which add their own (do not change it). */
+export const VERIFY_OPTION_NAMES = OPTION_NAMES;
 
 /**
  * The checked options; `dedupe` only where the caller's path is

@@ -12,10 +12,11 @@ import {
 } from '../core/wasm.js';
 import { jsonText } from './pipeline.js';
 
-const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
-const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE);
+// Literals, not `new RegExp(...)`: a bundler drops a literal nobody uses,
+// but keeps a constructor call at module level as a possible side effect.
+const HAS_LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 // The backslashes right before it decide whether it is itself escaped.
-const LONE_SURROGATES = new RegExp(`(\\\\*)(${LONE_SURROGATE})`, 'g');
+const LONE_SURROGATES = /(\\*)([\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])/g;
 
 // UTF-8 cannot carry a lone surrogate into the core. Inside a JSON string
 // `\udXXX` means the same code unit, and outside one both forms are syntax

@@ -9,8 +9,10 @@ import { SIGNATURE_HEADER_LOWER } from '../generated/contract.js';
 import { readOptions } from './options.js';
 import { verifyDelivery } from './pipeline.js';
 
-// Read by acceptDelivery (below): whether a Webhook de-duplicates.
-let dedupeOf;
+// Read by acceptDelivery (below): whether a Webhook de-duplicates. A
+// WeakSet filled by the constructor rather than a static block, which
+// bundlers would keep as a side effect.
+const dedupes = new WeakSet();
 
 /** Verifies deliveries with keys prepared once. */
 export class Webhook {
@@ -18,10 +20,6 @@ export class Webhook {
   #allowParsedBody;
   #now;
   #dedupe;
-
-  static {
-    dedupeOf = (webhook) => webhook.#dedupe;
-  }
 
   /**
    * @param {string | Uint8Array | Array<string | Uint8Array>} secret one secret, or several during a rotation
@@ -33,6 +31,7 @@ export class Webhook {
     this.#allowParsedBody = allowParsedBody;
     this.#now = now;
     this.#dedupe = dedupe;
+    if (dedupe !== undefined) dedupes.add(this);
   }
 
   /** The typed event, or throws WebhookVerificationError. Never de-duplicates: see verifyOnce. */
@@ -144,5 +143,5 @@ function cancelQuietly(stream) {
  * adapters): verified, then claimed when the Webhook de-duplicates.
  */
 export async function acceptDelivery(webhook, body, signature) {
-  return dedupeOf(webhook) ? webhook.verifyOnce(body, signature) : webhook.verify(body, signature);
+  return dedupes.has(webhook) ? webhook.verifyOnce(body, signature) : webhook.verify(body, signature);
 }
