@@ -82,6 +82,18 @@ impl WasmVerifier {
         Ok(index as u32)
     }
 
+    /// Whether the signature in the scratch buffer signs the body before it;
+    /// never throws, as a mismatch is an answer here (and an attacker's
+    /// junk must cost no more than a good delivery).
+    pub fn signature_matches_scratch(&self, body_len: usize, signature_len: usize) -> bool {
+        self.verifier.as_ref().is_some_and(|verifier| {
+            with_scratch(body_len, Some(signature_len), |body, signature| {
+                verifier.check_signature(body, signature).is_ok()
+            })
+            .unwrap_or(false)
+        })
+    }
+
     /// Starts hashing a body given in pieces of at most [`scratch_piece`]
     /// bytes, once the JS layer has checked its size and its signature's form.
     pub fn begin_body(&self) -> Result<(), JsValue> {

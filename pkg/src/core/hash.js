@@ -21,23 +21,26 @@ const NODE_CRYPTO_MIN_BYTES = 512;
  */
 export function nodeCryptoProvider(builtin) {
   let crypto;
+  let buffer;
   const nodeCrypto = () => (crypto ??= builtin('node:crypto'));
+  // node:buffer rather than a global Buffer, which not every runtime with Node's builtins has.
+  const Buffer = () => (buffer ??= builtin('node:buffer').Buffer);
   return Object.freeze({
     name: 'node:crypto',
     minBytes: NODE_CRYPTO_MIN_BYTES,
     // A private Buffer copy: createHmac sets up fastest from bytes (faster
     // than from a KeyObject or a string, benches/verify.mjs).
-    prepare: (secret) => Buffer.from(secret),
+    prepare: (secret) => Buffer().from(secret),
     hex: (key, body) => nodeCrypto().createHmac('sha256', key).update(body).digest('hex'),
-    byteLength: (text) => Buffer.byteLength(text, 'utf8'),
+    byteLength: (text) => Buffer().byteLength(text, 'utf8'),
   });
 }
 
 /** node:crypto where the runtime offers `process.getBuiltinModule`, else none (the wasm HMAC). */
 export function builtinHashProvider() {
-  const getBuiltinModule = globalThis.process?.getBuiltinModule;
-  if (typeof getBuiltinModule !== 'function' || typeof globalThis.Buffer !== 'function') return undefined;
-  return nodeCryptoProvider((name) => getBuiltinModule.call(globalThis.process, name));
+  const process = globalThis.process;
+  if (typeof process?.getBuiltinModule !== 'function') return undefined;
+  return nodeCryptoProvider((name) => process.getBuiltinModule(name));
 }
 
 // The provider the runtime's entry chose (runtime.js sets it once, at import).

@@ -16,11 +16,13 @@ import {
   toScratch,
 } from './wasm.js';
 
-// A signature in the form Promptfoo sends it: compared as text with the hex
-// digests, as decoding it costs more than hashing a small body. Any other
-// form (upper case, blanks, missing, malformed) is decoded by the core's
-// rules, which also give its exact error. Node's Buffer.from(s, 'hex') is
-// never used on a header: it reads only the low byte of each character.
+// A signature in the form Promptfoo sends it (64 lower-case hex digits) is
+// compared as text with the hex digests, as decoding it costs more than
+// hashing a small body. Any other form (upper case, blanks, missing,
+// malformed) is decoded by the core's rules, which also give its exact
+// error. Node's Buffer.from(s, 'hex') is never used on a header: it reads
+// only the low byte of each character.
+const HEX_LENGTH = 64;
 const LOWER_HEX_SIGNATURE = /^[0-9a-f]{64}$/;
 
 // A rotation needs two or three; a bound keeps a huge (sparse) array from being walked.
@@ -52,6 +54,8 @@ export class KeyRing {
   #core;
   #provider;
   #nativeKeys;
+  /** Bodies this long and longer are hashed by the provider (never, without one). */
+  #nativeMinBytes;
   #limit;
   #window;
 
@@ -79,6 +83,7 @@ export class KeyRing {
     // Only secrets the core accepted reach the provider.
     this.#provider = provider ?? undefined;
     this.#nativeKeys = this.#provider && secrets.map((s) => this.#provider.prepare(s));
+    this.#nativeMinBytes = this.#provider ? this.#provider.minBytes : Infinity;
   }
 
   get bodyLimit() {
@@ -108,11 +113,16 @@ export class KeyRing {
       if (index < 0) throw webhookError('signature_mismatch');
       return index;
     }
-    const core = this.#core;
     if (fitsOnePiece(raw)) {
       const { bodyLength, signatureLength } = toScratch(raw, signature);
-      return core.check_signature_scratch(bodyLength, signatureLength);
+      return this.#core.check_signature_scratch(bodyLength, signatureLength);
     }
+    return this.#streamedIndex(raw, signature);
+  }
+
+  /** signatureIndex for a body longer than a piece: hashed in pieces. */
+  #streamedIndex(raw, signature) {
+    const core = this.#core;
     decodeSignature(signature ?? undefined); // a missing or malformed header fails before any hashing
     core.begin_body();
     forEachPiece(raw, (length) => core.update_body_scratch(length));
@@ -127,10 +137,26 @@ export class KeyRing {
     this.#core.check_event(payload, nowMillis, parsedByCaller);
   }
 
-  /** `true` when `signature` signs `raw`; never throws for a bad signature (a body over the limit still throws). */
+  /**
+   * `true` when `signature` (a string) signs `raw`; never throws for a bad
+   * signature, and refuses one without an exception (an attacker's junk must
+   * cost no more than a good delivery). A body over the limit still throws.
+   */
   matches(raw, signature) {
+    this.#checkSize(raw);
+    if (this.#hashNatively(raw)) {
+      const digests = this.#digests(raw);
+      if (signature.length === HEX_LENGTH && indexIn(digests, signature) >= 0) return true;
+      if (LOWER_HEX_SIGNATURE.test(signature)) return false; // well formed, and no secret's digest
+      const expected = decodedHex(signature);
+      return expected !== undefined && indexIn(digests, expected) >= 0;
+    }
+    if (fitsOnePiece(raw)) {
+      const { bodyLength, signatureLength } = toScratch(raw, signature);
+      return this.#core.signature_matches_scratch(bodyLength, signatureLength);
+    }
     try {
-      this.signatureIndex(raw, signature);
+      this.#streamedIndex(raw, signature);
       return true;
     } catch (error) {
       if (isOwnError(error) && SIGNATURE_FAILURES.has(error.code)) return false;
@@ -161,6 +187,7 @@ export class KeyRing {
     this.#core?.free();
     this.#core = undefined;
     this.#nativeKeys = undefined;
+    this.#nativeMinBytes = Infinity;
   }
 
   /** Refuses a body over the limit before it is hashed or copied. */
@@ -177,7 +204,7 @@ export class KeyRing {
 
   #hashNatively(raw) {
     // A string's UTF-16 length is a lower bound of its UTF-8 length.
-    return this.#nativeKeys !== undefined && raw.length >= this.#provider.minBytes;
+    return raw.length >= this.#nativeMinBytes;
   }
 
   /**
@@ -186,16 +213,39 @@ export class KeyRing {
    * malformed signature throws the core's error.
    */
   #nativeMatch(raw, signature) {
-    const expected =
-      typeof signature === 'string' && LOWER_HEX_SIGNATURE.test(signature)
-        ? signature
-        : hexOf(decodeSignature(signature ?? undefined));
-    let found = -1;
-    for (let index = 0; index < this.#nativeKeys.length; index++) {
-      const digest = this.#provider.hex(this.#nativeKeys[index], raw);
-      if (sameText(digest, expected) && found < 0) found = index;
+    const digests = this.#digests(raw);
+    // The usual header is compared as text with the lower-case hex digests:
+    // equal to one, it is that digest. Anything else (upper case, blanks,
+    // junk) is decoded by the core's rules, which also give its error.
+    if (typeof signature === 'string' && signature.length === HEX_LENGTH) {
+      const found = indexIn(digests, signature);
+      if (found >= 0 || LOWER_HEX_SIGNATURE.test(signature)) return found;
     }
-    return found;
+    return indexIn(digests, hexOf(decodeSignature(signature ?? undefined)));
+  }
+
+  /** The provider's lower-case hex digest of `raw` with each key. */
+  #digests(raw) {
+    return this.#nativeKeys.map((key) => this.#provider.hex(key, raw));
+  }
+}
+
+/** The index of the digest equal to `hex`, or -1; every digest is compared, in constant time each. */
+function indexIn(digests, hex) {
+  let found = -1;
+  for (let index = 0; index < digests.length; index++) {
+    if (sameText(digests[index], hex) && found < 0) found = index;
+  }
+  return found;
+}
+
+/** The lower-case hex of the bytes `signature` decodes to by the core's rules, or undefined when it is malformed. */
+function decodedHex(signature) {
+  try {
+    return hexOf(decodeSignature(signature));
+  } catch (error) {
+    if (isOwnError(error)) return undefined;
+    throw error;
   }
 }
 

@@ -128,23 +128,16 @@ export function toScratch(body, signature) {
  * early when it returns true. Returns whether it stopped early.
  */
 export function forEachPiece(raw, consume) {
+  if (fitsOnePiece(raw)) return consume(toScratch(raw).bodyLength) === true;
   const size = pieceBytes();
-  // Fetched again each time: a call into the core may grow its memory, which detaches views.
-  const view = () => scratch(size).subarray(0, size);
-  if (typeof raw !== 'string') {
-    for (let offset = 0; offset < raw.length; offset += size) {
-      const chunk = raw.subarray(offset, offset + size);
-      view().set(chunk);
-      if (consume(chunk.length)) return true;
-    }
-    return false;
-  }
-  // encodeInto stops before a character that does not fit (a surrogate
-  // pair is never split) and says how many UTF-16 units it read.
-  for (let offset = 0; offset < raw.length; ) {
-    const { read, written } = encoder.encodeInto(offset === 0 ? raw : raw.substring(offset), view());
-    offset += read;
-    if (consume(written)) return true;
+  // A string is encoded once, in JS memory, which the garbage collector
+  // gives back (encoding it piece by piece would copy the rest of it each time).
+  const bytes = typeof raw === 'string' ? encoder.encode(raw) : raw;
+  for (let offset = 0; offset < bytes.length; offset += size) {
+    const chunk = bytes.subarray(offset, offset + size);
+    // Fetched again each time: a call into the core may grow its memory, which detaches views.
+    scratch(size).set(chunk);
+    if (consume(chunk.length)) return true;
   }
   return false;
 }

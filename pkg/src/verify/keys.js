@@ -26,7 +26,8 @@ export function withKeyRing(secret, limits, use) {
   }
 }
 
-function cachedKeyRing(secret, { maxBodyBytes, toleranceSeconds }) {
+/** Prepared keys for a string secret, kept for the next call. */
+export function cachedKeyRing(secret, { maxBodyBytes, toleranceSeconds }) {
   for (const entry of keyCache) {
     if (entry.secret === secret && entry.maxBodyBytes === maxBodyBytes && entry.toleranceSeconds === toleranceSeconds) {
       return entry.keys;

@@ -95,37 +95,35 @@ function readsBackAsSigned(value) {
 }
 
 function holdsOnlyWhatWasSigned(value) {
-  const pending = [value];
-  while (pending.length > 0) {
-    const item = pending.pop();
-    switch (typeof item) {
-      case 'string':
-      case 'boolean':
-        continue;
-      case 'number':
-        if (!Number.isFinite(item) || Object.is(item, -0)) return false;
-        continue;
-      case 'object': {
-        if (item === null) continue;
-        const prototype = Object.getPrototypeOf(item);
-        if (Array.isArray(item)) {
-          if (prototype !== Array.prototype) return false;
-          for (let i = 0; i < item.length; i++) {
-            if (!(i in item)) return false; // a hole prints as null
-            pending.push(item[i]);
-          }
-          continue;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      const prototype = Object.getPrototypeOf(value);
+      if (Array.isArray(value)) {
+        if (prototype !== Array.prototype) return false;
+        for (let i = 0; i < value.length; i++) {
+          // A hole prints as null.
+          if (!(i in value) || !holdsOnlyWhatWasSigned(value[i])) return false;
         }
-        if ((prototype !== Object.prototype && prototype !== null) || typeof item.toJSON === 'function') return false;
-        const keys = Object.keys(item);
-        for (let i = 0; i < keys.length; i++) pending.push(item[keys[i]]);
-        continue;
+        return true;
       }
-      default:
-        return false; // undefined, a function or a symbol is left out of the text
+      if ((prototype !== Object.prototype && prototype !== null) || typeof value.toJSON === 'function') return false;
+      // for-in over a plain object walks its own keys (a polluted prototype's
+      // would be walked too, which can only send it to JSON.parse). Nesting
+      // too deep for the stack throws: readsBackAsSigned then says no.
+      for (const key in value) {
+        if (!holdsOnlyWhatWasSigned(value[key])) return false;
+      }
+      return true;
     }
+    default:
+      return false; // undefined, a function or a symbol is left out of the text
   }
-  return true;
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import { isParsedBody, rawBody, unsupportedBody } from '../core/body.js';
 import { checkEventValue, isKnownEventName } from '../core/wasm.js';
-import { UNLIMITED, withKeyRing } from './keys.js';
+import { cachedKeyRing, UNLIMITED, withKeyRing } from './keys.js';
 import { readOptions } from './options.js';
 import { checkedPayload, parsedBodyText, verifyDelivery } from './pipeline.js';
 
@@ -24,6 +24,10 @@ export function verifySignature(body, signature, secret) {
   const raw = rawBody(body);
   if (raw === undefined) throw unsupportedBody(body);
   // A bad secret throws even when the signature is not a string.
+  if (typeof secret === 'string') {
+    const keys = cachedKeyRing(secret, UNLIMITED); // the common case, without a closure per call
+    return typeof signature === 'string' && keys.matches(raw, signature);
+  }
   return withKeyRing(secret, UNLIMITED, (keys) => typeof signature === 'string' && keys.matches(raw, signature));
 }
 

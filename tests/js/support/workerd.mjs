@@ -47,8 +47,11 @@ export async function bundleWorker(entry, outDir) {
   return { modules, packageEntry };
 }
 
-/** A capnp config serving worker.js (and its wasm) on 127.0.0.1:`port`; `bindings` are text bindings. */
-export function workerdConfig({ port, modules, bindings = {} }) {
+/**
+ * A capnp config serving worker.js (and its wasm) on 127.0.0.1:`port`;
+ * `bindings` are text bindings, `flags` compatibility flags (e.g. nodejs_compat).
+ */
+export function workerdConfig({ port, modules, bindings = {}, flags = [] }) {
   const textBindings = Object.entries(bindings).map(([name, text]) => `(name = "${name}", text = "${text}")`);
   return `using Workerd = import "/workerd/workerd.capnp";
 
@@ -61,6 +64,7 @@ const receiver :Workerd.Worker = (
   ${modules},
   bindings = [${textBindings.join(', ')}],
   compatibilityDate = "2024-09-23",
+  compatibilityFlags = [${flags.map((flag) => `"${flag}"`).join(', ')}],
 );
 `;
 }
