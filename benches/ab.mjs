@@ -4,10 +4,13 @@
 // whatever its noise:
 //
 //   git worktree add /tmp/base <revision> && (cd /tmp/base && make build)
-//   node benches/ab.mjs /tmp/base/pkg [rounds]
+//   node benches/ab.mjs /tmp/base/pkg [rounds]      (COLD_RUNS=61 for more cold starts)
 //
 // Prints this/base per operation, path (the default Node entry, and the
-// portable wasm-only build) and body size: above 1.00x is faster here.
+// portable wasm-only build) and body size: above 1.00x is faster here;
+// then the cold start of each (a fresh process that imports the package and
+// verifies one delivery), alternated, over an empty process.
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -95,4 +98,28 @@ console.log(`|---|---|${SIZES.map(() => '---:').join('|')}|`);
 for (const [key, bySize] of table) {
   const [op, path] = key.split(' | ');
   console.log(`| ${op} | ${path} | ${SIZES.map((s) => `${bySize[s].toFixed(2)}x`).join(' | ')} |`);
+}
+
+// ---------------------------------------------------------------- cold start
+
+const COLD_RUNS = Number(process.env.COLD_RUNS ?? Math.max(ROUNDS * 2, 21));
+const small = body(256);
+const coldScript = (dist) => `const { verify } = await import(${JSON.stringify(new URL('node.js', dist).href)});
+if (verify(${JSON.stringify(small)}, ${JSON.stringify(createHmac('sha256', SECRET).update(small).digest('hex'))}, ${JSON.stringify(SECRET)}).event !== 'issue.created') throw 1;`;
+const coldScripts = { 'empty node': '', base: coldScript(base), this: coldScript(here) };
+const coldTimes = Object.fromEntries(Object.keys(coldScripts).map((name) => [name, []]));
+for (let run = 0; run < COLD_RUNS; run++) {
+  const order = Object.keys(coldScripts);
+  for (const name of run % 2 ? order.reverse() : order) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', coldScripts[name]], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`cold start of ${name} failed: ${result.stderr}`);
+    coldTimes[name].push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+}
+const empty = median(coldTimes['empty node']);
+console.log(`\nCold start, import + one verify, median of ${COLD_RUNS} alternated runs\n`);
+console.log('| process | median wall time | over empty node |\n|---|---:|---:|');
+for (const [name, list] of Object.entries(coldTimes)) {
+  console.log(`| ${name} | ${median(list).toFixed(1)} ms | ${(median(list) - empty).toFixed(1)} ms |`);
 }

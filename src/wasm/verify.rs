@@ -73,25 +73,22 @@ impl WasmVerifier {
     }
 
     /// Size, signature format and HMAC of the body and signature in the
-    /// scratch buffer (`signature_len` is `None` without a header); returns
-    /// the index of the matching secret.
-    pub fn check_signature_scratch(&self, body_len: usize, signature_len: Option<usize>) -> Result<u32, JsValue> {
+    /// scratch buffer (`signature_len` is `None` without a header): the
+    /// index of the matching secret. A bad signature throws, or with
+    /// `quiet` answers -1: an attacker's junk then costs no more than a
+    /// good delivery (`verifySignature`).
+    pub fn check_signature_scratch(
+        &self,
+        body_len: usize,
+        signature_len: Option<usize>,
+        quiet: bool,
+    ) -> Result<i32, JsValue> {
         let verifier = self.ready()?;
-        let index = with_scratch(body_len, signature_len, |body, signature| verifier.check_signature(body, signature))?
-            .map_err(thrown)?;
-        Ok(index as u32)
-    }
-
-    /// Whether the signature in the scratch buffer signs the body before it;
-    /// never throws, as a mismatch is an answer here (and an attacker's
-    /// junk must cost no more than a good delivery).
-    pub fn signature_matches_scratch(&self, body_len: usize, signature_len: usize) -> bool {
-        self.verifier.as_ref().is_some_and(|verifier| {
-            with_scratch(body_len, Some(signature_len), |body, signature| {
-                verifier.check_signature(body, signature).is_ok()
-            })
-            .unwrap_or(false)
-        })
+        match with_scratch(body_len, signature_len, |body, signature| verifier.check_signature(body, signature))? {
+            Ok(index) => Ok(index as i32),
+            Err(_) if quiet => Ok(-1),
+            Err(error) => Err(thrown(error)),
+        }
     }
 
     /// Starts hashing a body given in pieces of at most [`scratch_piece`]

@@ -115,7 +115,7 @@ export class KeyRing {
     }
     if (fitsOnePiece(raw)) {
       const { bodyLength, signatureLength } = toScratch(raw, signature);
-      return this.#core.check_signature_scratch(bodyLength, signatureLength);
+      return this.#core.check_signature_scratch(bodyLength, signatureLength, false);
     }
     return this.#streamedIndex(raw, signature);
   }
@@ -153,7 +153,7 @@ export class KeyRing {
     }
     if (fitsOnePiece(raw)) {
       const { bodyLength, signatureLength } = toScratch(raw, signature);
-      return this.#core.signature_matches_scratch(bodyLength, signatureLength);
+      return this.#core.check_signature_scratch(bodyLength, signatureLength, true) >= 0;
     }
     try {
       this.#streamedIndex(raw, signature);
