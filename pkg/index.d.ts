@@ -2,6 +2,12 @@
 
 /** A raw request body: exactly the bytes (or text) Promptfoo sent. */
 export type RawBody = string | Uint8Array | ArrayBuffer;
+/**
+ * The X-Promptfoo-Signature header as frameworks hand it: Node's
+ * `req.headers[...]` is `string | string[] | undefined`. An array of one
+ * string is that string; any other array is `malformed_signature`.
+ */
+export type SignatureHeader = string | readonly string[] | null | undefined;
 /** One secret, or several during a rotation (any may match). */
 export type Secrets = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
 
@@ -250,7 +256,7 @@ export interface VerifyOptions {
 /** Verifies one delivery; throws `WebhookVerificationError` on any failure. */
 export function verify(
   body: RawBody | object,
-  signature: string | null | undefined,
+  signature: SignatureHeader,
   secret: Secrets,
   options?: VerifyOptions,
 ): VerifiedEvent;
@@ -377,13 +383,13 @@ export interface WebhookOptions extends VerifyOptions {
 /** Keys prepared once: verify many deliveries. */
 export class Webhook {
   constructor(secret: Secrets, options?: WebhookOptions);
-  verify(body: RawBody | object, signature: string | null | undefined): VerifiedEvent;
+  verify(body: RawBody | object, signature: SignatureHeader): VerifiedEvent;
   /**
    * Verifies, then claims the delivery in the dedupe store (only deliveries
    * that verified are claimed). Rejects with `duplicate_delivery` for a
    * repeat; a store that throws rejects with the store's own error.
    */
-  verifyOnce(body: RawBody | object, signature: string | null | undefined): Promise<VerifiedEvent>;
+  verifyOnce(body: RawBody | object, signature: SignatureHeader): Promise<VerifiedEvent>;
   /** Reads a Fetch API Request body (bounded by maxBodyBytes) and verifies it; with `dedupe`, as verifyOnce. */
   verifyRequest(request: Request): Promise<VerifiedEvent>;
   /** Frees the prepared keys now rather than at garbage collection. */
@@ -432,21 +438,22 @@ export function validateWebhookConfig(config: unknown): WebhookConfigValidation;
 
 // ---------------------------------------------------------------- route and serve
 
-/** Any event name: the known ones autocomplete; others (added later by Promptfoo) are allowed. */
-export type EventName = KnownEventName | (string & {});
+/**
+ * An event name `on` takes: only the names this version knows, so a typo
+ * does not compile. Events Promptfoo adds later reach `onUnknown` and `onAny`.
+ */
+export type EventName = KnownEventName;
 
-/** The event type for a name (or a union of names): a known event, or `UnknownEvent`. */
-export type EventFor<Name extends string> = Name extends KnownEventName
-  ? Extract<KnownEvent, { event: Name }>
-  : UnknownEvent;
+/** The event type for a known name (or a union of names). */
+export type EventFor<Name extends KnownEventName> = Extract<KnownEvent, { event: Name }>;
 
 /** Handlers may be async; the router awaits them. */
 export type EventHandler<E> = (event: E) => unknown;
 
 /** Narrows which events of the listened names reach a handler. Both given: both must match. */
 export interface EventFilter {
-  /** `data.issue.severity` is one of these. Events without an issue never match. */
-  severity?: Severity | readonly Severity[];
+  /** `data.issue.severity` is one of these known severities. Events without an issue never match. */
+  severity?: KnownSeverity | readonly KnownSeverity[];
   /** One of `data.eventData.changes` equals a string or matches a RegExp, e.g. `'status changed to fixed'`. */
   change?: string | RegExp | ReadonlyArray<string | RegExp>;
 }
@@ -476,10 +483,20 @@ export class Webhooks<Env = any> {
   ): this;
   /** Every event, unknown names included. */
   onAny(handler: EventHandler<WebhookEvent>): this;
+  /**
+   * Events whose name this version does not know (Promptfoo adds events
+   * over time): the escape hatch for names `on` refuses. Read the name with
+   * `String(event.event)`; `event.data` is as sent.
+   */
+  onUnknown(handler: EventHandler<UnknownEvent>): this;
+  /** Removes `handler` from these names; `'*'` removes it from onAny and onUnknown. */
+  off(name: EventName | '*' | ReadonlyArray<EventName | '*'>, handler: (...args: any[]) => unknown): this;
+  /** The same as `off`. */
+  removeListener(name: EventName | '*' | ReadonlyArray<EventName | '*'>, handler: (...args: any[]) => unknown): this;
   /** Called with a `WebhookHandlerError` when handlers fail (before `receive` rethrows it). */
   onError(handler: (error: WebhookHandlerError) => unknown): this;
   /** Verifies only (no handlers run). `env` feeds a secret function. */
-  verify(body: RawBody | object, signature: string | null | undefined, env?: Env): VerifiedEvent;
+  verify(body: RawBody | object, signature: SignatureHeader, env?: Env): VerifiedEvent;
   /** Verifies a Fetch API Request with a bounded read (no handlers run). */
   verifyRequest(request: Request, env?: Env): Promise<VerifiedEvent>;
   /**
@@ -488,7 +505,7 @@ export class Webhooks<Env = any> {
    */
   verifyAndReceive(delivery: {
     body: RawBody | object;
-    signature: string | null | undefined;
+    signature: SignatureHeader;
     env?: Env;
   }): Promise<VerifiedEvent>;
   /** Routes an already verified event. */
@@ -504,6 +521,17 @@ export const SEVERITIES: readonly KnownSeverity[];
 export const STATUSES: readonly KnownStatus[];
 /** The body limit when `maxBodyBytes` is not given: 5 MiB. */
 export const DEFAULT_MAX_BODY_BYTES: number;
+
+/**
+ * The payload Promptfoo sends for `name` with `data`: `{ event, timestamp,
+ * data }`, stamped `timestamp` (default now) and checked against the
+ * contract (`invalid_payload` names the member at fault). Ready for `signPayload`.
+ */
+export function buildEvent<Name extends KnownEventName>(
+  name: Name,
+  data: EventFor<Name>['data'],
+  options?: { timestamp?: string },
+): EventFor<Name>;
 
 /** A realistic payload of the event `name`, stamped `timestamp` (default now): a fresh object per call. */
 export function sampleEvent<Name extends KnownEventName>(
@@ -542,8 +570,8 @@ export interface AdapterSecretOptions extends AdapterOptions, WebhookOptions {
 
 /** The parts of Node's `IncomingMessage` the middleware uses (Express's `req` included). */
 export interface NodeRequestLike {
-  method?: string;
-  url?: string;
+  method?: string | undefined;
+  url?: string | undefined;
   headers: Record<string, string | string[] | undefined>;
   /** Set by a body parser that ran first. */
   body?: unknown;

@@ -40,15 +40,15 @@ const toolsSource = (runtime, { external = false } = {}) => ({
   },
 });
 
-// The Node builds keep names as written, so classes show as themselves in
-// stack traces and util.inspect on servers. The Workers and browser builds,
-// where every KB is uploaded or downloaded, minify identifiers too (2.5 KB
-// gzip); errors still carry their names (errors.js sets them), and classes
-// their Symbol.toStringTag. keepNames would keep class names as well, but
+// The Node builds are not minified: an uncaught error prints a short stack
+// with real names, files and lines, and size does not matter on a server.
+// The Workers and browser builds, where every KB is uploaded or downloaded,
+// are minified, identifiers included (2.5 KB gzip); errors still carry
+// their names (errors.js sets them), and classes their Symbol.toStringTag. keepNames would keep class names as well, but
 // its __name() calls are side effects that stop an app's bundler from
 // dropping what it does not use (tests/js/bundles.test.mjs).
-const common = { bundle: true, minifyWhitespace: true, minifySyntax: true, target: 'es2022', legalComments: 'none', logLevel: 'warning' };
-const small = { ...common, minifyIdentifiers: true };
+const common = { bundle: true, target: 'es2022', legalComments: 'none', logLevel: 'warning' };
+const small = { ...common, minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: true };
 
 await Promise.all([
   build({ ...common, entryPoints: [path(src, 'node.js')], outfile: path(dist, 'node.js'), format: 'esm', platform: 'node' }),

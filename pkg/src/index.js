@@ -18,7 +18,7 @@ export { Webhook } from './verify/webhook.js';
 export { isKnownEvent, parseEvent, verify, verifySignature } from './verify/verify.js';
 
 // Send, test and manage
-export { sign, signPayload } from './verify/sign.js';
+export { buildEvent, sign, signPayload } from './verify/sign.js';
 export { canonicalize, generateSecret, issueChangeEvent, validateWebhookConfig } from './verify/tools.js';
 export { sampleEvent } from './verify/samples.js';
 

@@ -6,6 +6,8 @@
 //   webhooks.on(['issue.updated', 'issue.status_changed'], handler, { change: /status changed to fixed/ });
 //   webhooks.on('issue.created', page, { severity: ['critical', 'high'] });
 //   webhooks.onAny((event) => ...);          // every event, unknown names included
+//   webhooks.onUnknown((event) => ...);      // names this version does not know (added later by Promptfoo)
+//   webhooks.off('issue.created', page);     // removes a handler
 //   webhooks.onError((error) => ...);        // a WebhookHandlerError: error.errors, error.event
 //   await webhooks.verifyAndReceive({ body, signature });
 //
@@ -13,6 +15,7 @@
 // handlers and collects their failures.
 
 import { invalidArgType, webhookError } from './core/errors.js';
+import { EVENT_NAMES, SEVERITIES } from './generated/contract.js';
 import { readOptions } from './verify/options.js';
 import { acceptDelivery, Webhook } from './verify/webhook.js';
 
@@ -77,12 +80,21 @@ export class Webhooks {
    * Calls `handler(event)` for events named `name` (or any of `names`) that
    * pass `filter`: `severity` (one or several; matches data.issue.severity)
    * and `change` (a string equal to, or a RegExp found in, one of
-   * data.eventData.changes). Both given: both must match.
+   * data.eventData.changes). Both given: both must match. A name or a
+   * severity this version does not know is refused (a typo would never
+   * match): events added later reach onUnknown and onAny.
    */
   on(names, handler, filter) {
     const list = Array.isArray(names) ? names : [names];
     if (list.length === 0 || !list.every((name) => typeof name === 'string' && name !== '')) {
       throw invalidArgType('name', 'an event name or a non-empty array of them', names);
+    }
+    const unknown = list.find((name) => !EVENT_NAMES.includes(name));
+    if (unknown !== undefined) {
+      throw webhookError(
+        'invalid_options',
+        `unknown event name '${unknown}' (known: ${EVENT_NAMES.join(', ')}); for events added later, use onUnknown()`,
+      );
     }
     if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
     this.#handlers.push({ names: list, handler, ...readFilter(filter) });
@@ -94,6 +106,42 @@ export class Webhooks {
     if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
     this.#handlers.push({ handler });
     return this;
+  }
+
+  /**
+   * Calls `handler(event)` for events whose name this version does not know:
+   * Promptfoo adds events over time, and they still verify. `event.event` is
+   * the name as sent, `event.data` its raw data.
+   */
+  onUnknown(handler) {
+    if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
+    this.#handlers.push({ handler, unknownOnly: true });
+    return this;
+  }
+
+  /**
+   * Removes `handler` from the names given (one, or an array); `'*'` removes
+   * it where onAny or onUnknown registered it. Other handlers stay.
+   */
+  off(names, handler) {
+    const list = Array.isArray(names) ? names : [names];
+    const kept = [];
+    for (const entry of this.#handlers) {
+      if (entry.handler !== handler) kept.push(entry);
+      else if (entry.names === undefined) {
+        if (!list.includes('*')) kept.push(entry);
+      } else {
+        const names = entry.names.filter((name) => !list.includes(name));
+        if (names.length > 0) kept.push({ ...entry, names });
+      }
+    }
+    this.#handlers = kept;
+    return this;
+  }
+
+  /** The same as off(): Node's EventEmitter name. */
+  removeListener(names, handler) {
+    return this.off(names, handler);
   }
 
   /** Calls `handler(error)` with a WebhookHandlerError when handlers fail. */
@@ -213,6 +261,10 @@ function readFilter(filter) {
     if (!result.severities.every((s) => typeof s === 'string')) {
       throw invalidArgType('filter.severity', 'a severity or an array of them', filter.severity);
     }
+    const unknown = result.severities.find((severity) => !SEVERITIES.includes(severity));
+    if (unknown !== undefined) {
+      throw webhookError('invalid_options', `unknown severity '${unknown}' (known: ${SEVERITIES.join(', ')})`);
+    }
   }
   if (filter.change !== undefined) {
     result.changes = Array.isArray(filter.change) ? filter.change : [filter.change];
@@ -225,6 +277,7 @@ function readFilter(filter) {
 
 function matches(entry, event) {
   if (entry.names && !entry.names.includes(event.event)) return false;
+  if (entry.unknownOnly && EVENT_NAMES.includes(event.event)) return false;
   if (entry.severities && !entry.severities.includes(event.data?.issue?.severity)) return false;
   if (entry.changes) {
     const changes = event.data?.eventData?.changes;

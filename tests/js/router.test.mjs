@@ -38,16 +38,45 @@ test('on(name), on(names) and onAny receive what they asked for, in registration
   ]);
 });
 
-test('an event name this version does not know reaches onAny and handlers registered for that name', async () => {
+test('an event name this version does not know reaches onUnknown and onAny, never a named handler', async () => {
   const { webhooks, log, record } = recordingRouter();
   webhooks.on('issue.created', record('created'));
-  webhooks.on('issue.archived', record('archived'));
+  webhooks.onUnknown(record('unknown'));
   webhooks.onAny(record('any'));
   const { body, headers } = signPayload(ARCHIVED, SECRET);
   const event = await webhooks.verifyAndReceive({ body, signature: headers['X-Promptfoo-Signature'] });
   assert.equal(event.event, 'issue.archived');
   assert.deepEqual(event.data, ARCHIVED.data);
-  assert.deepEqual(log, ['archived issue.archived', 'any issue.archived']);
+  assert.deepEqual(log, ['unknown issue.archived', 'any issue.archived']);
+  // A known event does not reach onUnknown.
+  log.length = 0;
+  await webhooks.receive(CREATED);
+  assert.deepEqual(log, ['created issue.created', 'any issue.created']);
+});
+
+test('a name or severity this version does not know is refused at registration: a typo would never match', () => {
+  const { webhooks } = recordingRouter();
+  assert.throws(() => webhooks.on('issue.craeted', () => {}), { code: 'invalid_options', message: /unknown event name 'issue\.craeted'.*onUnknown/ });
+  assert.throws(() => webhooks.on(['issue.created', 'issue.archived'], () => {}), { code: 'invalid_options' });
+  assert.throws(() => webhooks.on('issue.created', () => {}, { severity: 'hgih' }), { code: 'invalid_options', message: /unknown severity 'hgih'/ });
+  assert.throws(() => webhooks.on('issue.created', () => {}, { severity: ['high', 'urgent'] }), { code: 'invalid_options' });
+});
+
+test('off and removeListener remove a handler from the names given; * from onAny and onUnknown', async () => {
+  const { webhooks, log, record } = recordingRouter();
+  const created = record('created');
+  const any = record('any');
+  const other = record('other');
+  webhooks.on(['issue.created', 'issue.updated'], created).on('issue.created', other).onAny(any).onUnknown(any);
+  webhooks.off('issue.created', created);
+  await webhooks.receive(CREATED);
+  await webhooks.receive(UPDATED);
+  assert.deepEqual(log, ['other issue.created', 'any issue.created', 'created issue.updated', 'any issue.updated']);
+  log.length = 0;
+  webhooks.removeListener(['issue.updated', '*'], created).off('*', any);
+  await webhooks.receive(UPDATED);
+  await webhooks.receive(ARCHIVED);
+  assert.deepEqual(log, []);
 });
 
 test('severity filter: one value or several; events without an issue never match', async () => {

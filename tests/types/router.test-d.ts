@@ -5,6 +5,7 @@ import {
   createFetchHandler,
   createNodeMiddleware,
   Webhooks,
+  type EventFor,
   type WebhookEvent,
   type WebhookHandlerError,
 } from 'promptfoo-webhooks';
@@ -53,13 +54,32 @@ webhooks.on(['issue.created', 'evaluation.failed'], (e) => {
   return [id, job];
 });
 
-// A name this version does not know: an UnknownEvent with untyped data.
-webhooks.on('issue.archived', (e) => {
+// Typos do not compile: event names and severities are the known ones.
+// @ts-expect-error a misspelt event name
+webhooks.on('issue.craeted', () => {});
+// @ts-expect-error one misspelt name among several
+webhooks.on(['issue.created', 'issue.craeted'], () => {});
+// @ts-expect-error a misspelt severity
+webhooks.on('issue.created', () => {}, { severity: 'hgih' });
+// @ts-expect-error EventFor takes known names only
+type Misspelt = EventFor<'issue.craeted'>;
+
+// A name this version does not know: onUnknown (or onAny), with untyped data.
+// @ts-expect-error on() takes known names only
+webhooks.on('issue.archived', () => {});
+webhooks.onUnknown((e) => {
+  const name: string = String(e.event);
   const data: unknown = e.data;
   // @ts-expect-error unknown events have no typed data
   const id: string = e.data.issueId;
-  return [data, id];
+  return [name, data, id];
 });
+
+// off / removeListener take the same names, and '*' for onAny / onUnknown.
+const page = (e: EventFor<'issue.created'>) => e.data.issue.id;
+webhooks.on('issue.created', page).off('issue.created', page).removeListener(['issue.updated', '*'], page);
+// @ts-expect-error a misspelt name
+webhooks.off('issue.craeted', page);
 
 // Filters.
 webhooks.on('issue.created', () => {}, { severity: ['critical', 'high'] });

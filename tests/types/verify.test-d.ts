@@ -42,3 +42,19 @@ const parsed: WebhookEvent = parseEvent('{}');
 if (parsed.event === 'evaluation.failed') {
   const jobId: string = parsed.data.jobId;
 }
+
+// The signature as frameworks hand it: Node's header type is accepted.
+import { buildEvent, verifySignature, Webhook } from 'promptfoo-webhooks';
+declare const header: string | string[] | undefined;
+verify(body, header, 'secret-0123456789abcdef');
+new Webhook('secret-0123456789abcdef').verify(body, header);
+verifySignature(body, header, 'secret-0123456789abcdef');
+
+// buildEvent: the data type follows the name.
+const built = buildEvent('issue.updated', { issue: { id: 'i-1' }, eventData: { changes: ['status changed to fixed'] } });
+const changes: string[] = built.data.eventData.changes;
+// @ts-expect-error issue.updated needs eventData.changes
+buildEvent('issue.updated', { issue: { id: 'i-1' } });
+// @ts-expect-error a misspelt name
+buildEvent('issue.craeted', { issue: { id: 'i-1' } });
+export { changes };

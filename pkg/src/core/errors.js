@@ -11,7 +11,23 @@ import { ERRORS } from '../generated/contract.js';
 // safe to ask about anything that was thrown, a hostile Proxy included.
 const created = new WeakSet();
 
+// Every copy of the package (its ESM and CommonJS builds, or two installed
+// versions) marks its errors with this one registered symbol, and
+// `instanceof WebhookVerificationError` answers by it: an error thrown by
+// the require() build is an instance of the import() build's class too.
+const BRAND = Symbol.for('promptfoo-webhooks.WebhookVerificationError');
+
 export class WebhookVerificationError extends Error {
+  static [Symbol.hasInstance](value) {
+    // A subclass keeps the ordinary prototype check.
+    if (this !== WebhookVerificationError) return super[Symbol.hasInstance](value);
+    try {
+      return typeof value === 'object' && value !== null && Object.hasOwn(value, BRAND);
+    } catch {
+      return false; // a revoked Proxy
+    }
+  }
+
   /**
    * @param {string} code stable machine-readable code, e.g. "signature_mismatch"
    * @param {string} message what went wrong
@@ -24,6 +40,7 @@ export class WebhookVerificationError extends Error {
     this.hint = details.hint ?? '';
     if (details.path !== undefined) this.path = details.path;
     if (details.reason !== undefined) this.reason = details.reason;
+    Object.defineProperty(this, BRAND, { value: true });
     created.add(this);
   }
 }
@@ -45,7 +62,7 @@ export function verificationError(code, message, path, reason) {
  */
 export function webhookError(code, detail = '', { hint, path } = {}) {
   const spec = ERRORS[code];
-  if (spec === undefined) throw new RangeError(`promptfoo-webhooks: no error code '${code}' in the contract`);
+  if (spec === undefined) throw new RangeError(`no error code ${code}`); // a bug of ours: every code is in the contract
   const message = detail === '' ? spec.meaning : `${spec.meaning}: ${detail}`;
   return new WebhookVerificationError(code, message, { hint: hint ?? spec.hint, path });
 }

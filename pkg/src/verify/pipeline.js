@@ -3,7 +3,7 @@
 // replay window. The rules are the core's; this file only moves values.
 
 import { bodyText, isParsedBody, rawBody, unsupportedBody } from '../core/body.js';
-import { guarded, invalidArgType, webhookError } from '../core/errors.js';
+import { guarded, invalidArgType, kindOf, webhookError } from '../core/errors.js';
 import { nestsTooDeep, throwInvalidJson } from '../core/wasm.js';
 import { nowMillis } from './options.js';
 
@@ -26,10 +26,20 @@ export function verifyDelivery(keys, body, signature, allowParsedBody, now) {
   return copy;
 }
 
-function signatureArg(signature) {
-  if (signature === undefined || signature === null) return undefined;
-  if (typeof signature !== 'string') throw invalidArgType('signature', 'a string', signature);
-  return signature;
+/**
+ * The header value as the core takes it: a string, or undefined when there
+ * is none. Frameworks hand a header as `string | string[] | undefined`: an
+ * array of one string is that string; any other array (the header sent
+ * more than once, or none) is malformed_signature.
+ */
+export function signatureArg(signature) {
+  if (signature == null || typeof signature === 'string') return signature ?? undefined;
+  const wrongType = () => invalidArgType('signature', 'a string or an array of one', signature);
+  if (kindOf(signature) !== 'an array') throw wrongType();
+  // A Proxy's traps run caller code: what they throw is the argument's fault.
+  const only = guarded(() => (signature.length === 1 ? signature[0] : undefined), wrongType);
+  if (typeof only === 'string') return only;
+  throw webhookError('malformed_signature', 'expected a single value');
 }
 
 /** The raw body, and the caller's parsed object when that is what was given. */

@@ -1,7 +1,7 @@
 // The sending side: sign bodies, and payloads ready to POST.
 
 import { rawBody, unsupportedBody } from '../core/body.js';
-import { webhookError } from '../core/errors.js';
+import { invalidArgType, webhookError } from '../core/errors.js';
 import { checkEventValue } from '../core/wasm.js';
 import { SIGNATURE_HEADER } from '../generated/contract.js';
 import { UNLIMITED, withKeyRing } from './keys.js';
@@ -23,4 +23,19 @@ export function signPayload(payload, secret) {
     body,
     headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: sign(body, secret) },
   };
+}
+
+/**
+ * The payload Promptfoo sends for event `name` with `data`: `{ event,
+ * timestamp, data }`, in that order, stamped `timestamp` (an ISO 8601
+ * string; default now), checked against the contract (invalid_payload
+ * names the member at fault). What it returns is what JSON.stringify will
+ * print: ready for signPayload.
+ */
+export function buildEvent(name, data, { timestamp = new Date().toISOString() } = {}) {
+  if (typeof name !== 'string' || name === '') throw invalidArgType('name', 'an event name', name);
+  if (typeof timestamp !== 'string') throw invalidArgType('options.timestamp', 'an ISO 8601 string', timestamp);
+  const payload = { event: name, timestamp, data };
+  const text = jsonText(payload, 'invalid_payload', 'the payload');
+  return checkedPayload(text, payload, checkEventValue);
 }

@@ -2,6 +2,7 @@
 // prepared once and kept, see keys.js).
 
 import { isParsedBody, rawBody, unsupportedBody } from '../core/body.js';
+import { kindOf } from '../core/errors.js';
 import { checkEventValue, isKnownEventName } from '../core/wasm.js';
 import { cachedKeyRing, UNLIMITED, withKeyRing } from './keys.js';
 import { readOptions } from './options.js';
@@ -19,16 +20,29 @@ export function verify(body, signature, secret, options) {
   );
 }
 
-/** `true` when `signature` signs `body` with `secret` (or one of them); never throws for a bad signature. */
+/**
+ * `true` when `signature` (a string, or an array of one) signs `body` with
+ * `secret` (or one of them); never throws for a bad signature.
+ */
 export function verifySignature(body, signature, secret) {
   const raw = rawBody(body);
   if (raw === undefined) throw unsupportedBody(body);
+  const text = kindOf(signature) === 'an array' ? onlyElement(signature) : signature;
   // A bad secret throws even when the signature is not a string.
   if (typeof secret === 'string') {
     const keys = cachedKeyRing(secret, UNLIMITED); // the common case, without a closure per call
-    return typeof signature === 'string' && keys.matches(raw, signature);
+    return typeof text === 'string' && keys.matches(raw, text);
   }
-  return withKeyRing(secret, UNLIMITED, (keys) => typeof signature === 'string' && keys.matches(raw, signature));
+  return withKeyRing(secret, UNLIMITED, (keys) => typeof text === 'string' && keys.matches(raw, text));
+}
+
+/** The one element of an array, or undefined (a Proxy whose trap throws included: never an exception here). */
+function onlyElement(array) {
+  try {
+    return array.length === 1 ? array[0] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `true` for the events this version types; `false` for a later one (still verified). */

@@ -7,7 +7,7 @@ import { argumentError, guarded, invalidArgType, isOwnError, kindOf, webhookErro
 import { KeyRing } from '../core/keyring.js';
 import { SIGNATURE_HEADER_LOWER } from '../generated/contract.js';
 import { readOptions } from './options.js';
-import { verifyDelivery } from './pipeline.js';
+import { signatureArg, verifyDelivery } from './pipeline.js';
 
 // Read by acceptDelivery (below): whether a Webhook de-duplicates. A
 // WeakSet filled by the constructor rather than a static block, which
@@ -59,7 +59,7 @@ export class Webhook {
     const { store, ttlSeconds, failOpen } = this.#dedupe;
     let fresh;
     try {
-      fresh = await store.claim(`promptfoo-webhooks:${this.#keys.deliveryKey(signature)}`, ttlSeconds);
+      fresh = await store.claim(`promptfoo-webhooks:${this.#keys.deliveryKey(signatureArg(signature))}`, ttlSeconds);
     } catch (error) {
       if (failOpen === false) throw error;
       if (typeof failOpen === 'function') failOpen(error);
@@ -82,7 +82,7 @@ export class Webhook {
   async verifyRequest(request) {
     const keys = this.#ready();
     const limit = keys.bodyLimit;
-    const tooLarge = (size) => keys.sizeError(size) ?? new RangeError('body size check disagreed with the limit');
+    const tooLarge = (size) => keys.sizeError(size) ?? new RangeError('size check disagreed');
     // Reading a Request runs its getters and stream: what they throw is
     // either the request's shape (a TypeError) or the body's (unsupported_body).
     const notARequest = () => invalidArgType('request', 'a Fetch API Request', request);

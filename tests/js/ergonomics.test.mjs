@@ -1,0 +1,74 @@
+// What a TypeScript or framework user meets first (issue 12): the header as
+// frameworks hand it, one error class for ESM and CommonJS, readable stacks
+// from the Node builds, and builders for every event.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { buildEvent, EVENT_NAMES, sampleEvent, signPayload, verify, verifySignature, Webhook, WebhookVerificationError } from 'promptfoo-webhooks';
+
+const require = createRequire(import.meta.url);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SECRET = 'whsec-ergonomics-0123456789abcdef';
+const hmac = (body) => createHmac('sha256', SECRET).update(body).digest('hex');
+
+test('a signature given as Node types a header: an array of one string is that string, any other array is malformed', () => {
+  for (const size of [100, 2048]) {
+    const payload = sampleEvent('issue.created');
+    payload.data.eventData = { pad: 'x'.repeat(size) };
+    const body = JSON.stringify(payload);
+    const signature = hmac(body);
+    assert.equal(verify(body, [signature], SECRET).event, 'issue.created');
+    assert.equal(new Webhook(SECRET).verify(body, [signature.toUpperCase()]).event, 'issue.created');
+    assert.equal(verifySignature(body, [signature], SECRET), true);
+    for (const many of [[], [signature, signature], [42]]) {
+      assert.throws(() => verify(body, many, SECRET), { code: 'malformed_signature' }, JSON.stringify(many));
+      assert.equal(verifySignature(body, many, SECRET), false);
+    }
+  }
+});
+
+test('one WebhookVerificationError class for the ESM and CommonJS builds (and for subclasses, the usual check)', () => {
+  const cjs = require('promptfoo-webhooks');
+  let fromRequire;
+  try {
+    cjs.verify('{}', 'not hex', SECRET);
+  } catch (error) {
+    fromRequire = error;
+  }
+  assert.notEqual(cjs.WebhookVerificationError, WebhookVerificationError, 'two builds, two classes');
+  assert.ok(fromRequire instanceof WebhookVerificationError, 'an error of the require() build is an instance of the import() class');
+  assert.ok(fromRequire instanceof cjs.WebhookVerificationError);
+  assert.ok(fromRequire instanceof Error);
+  assert.ok(!(new Error('x') instanceof WebhookVerificationError));
+  assert.ok(!({ code: 'signature_mismatch' } instanceof WebhookVerificationError), 'a look-alike object is not one');
+  class Mine extends WebhookVerificationError {}
+  assert.ok(new Mine('signature_mismatch', 'm') instanceof Mine);
+  assert.ok(!(fromRequire instanceof Mine));
+});
+
+test('an uncaught error from the Node build prints a short stack with real names and lines', () => {
+  const script = `import { Webhook } from 'promptfoo-webhooks'; new Webhook(process.env.UNSET ?? '');`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  assert.notEqual(result.status, 0);
+  assert.ok(result.stderr.length < 4000, `${result.stderr.length} characters on stderr`);
+  assert.match(result.stderr, /WebhookVerificationError: invalid secret: the secret is empty/);
+  assert.match(result.stderr, /at new Webhook \(.*dist\/node\.js:\d+:\d+\)/);
+});
+
+test('buildEvent makes the payload of every event, checked against the contract', () => {
+  for (const name of EVENT_NAMES) {
+    const { data } = sampleEvent(name);
+    const event = buildEvent(name, data, { timestamp: '2025-03-14T12:34:56Z' });
+    assert.deepEqual(Object.keys(event), ['event', 'timestamp', 'data']);
+    const { body, headers } = signPayload(event, SECRET);
+    assert.deepEqual(verify(body, headers['X-Promptfoo-Signature'], SECRET), event);
+  }
+  assert.throws(() => buildEvent('issue.updated', { issue: { id: 'i-1' } }), { code: 'invalid_payload', path: '$.data.eventData' });
+  assert.throws(() => buildEvent('issue.created', { issue: { id: 7 } }), { code: 'invalid_payload', path: '$.data.issue.id' });
+  // A later event: the envelope only.
+  assert.equal(buildEvent('issue.archived', { issueId: 'i-1' }).event, 'issue.archived');
+  assert.throws(() => buildEvent('issue.archived', []), { code: 'invalid_payload', path: '$.data' });
+});
