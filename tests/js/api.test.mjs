@@ -109,7 +109,10 @@ test('unusable secrets are invalid_secret, never a silent accept', () => {
     assert.equal(codeOf(() => sign(body, secret)), 'invalid_secret');
   }
   assert.throws(() => verify(body, hmac(body), 42), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
-  assert.throws(() => verify(body, hmac(body), [SECRET, null]), { name: 'TypeError' });
+  assert.throws(() => verify(body, hmac(body), [SECRET, 42]), { name: 'TypeError' });
+  // An entry that is not set (an unset environment variable) is left out of a rotation list; all unset is invalid_secret.
+  assert.equal(codeOf(() => verify(body, hmac(body), [SECRET, null])), 'invalid_payload');
+  assert.equal(codeOf(() => verify(body, hmac(body), [null, undefined])), 'invalid_secret');
 });
 
 test('rotation: any secret may match and the result says which', () => {

@@ -72,3 +72,23 @@ test('buildEvent makes the payload of every event, checked against the contract'
   assert.equal(buildEvent('issue.archived', { issueId: 'i-1' }).event, 'issue.archived');
   assert.throws(() => buildEvent('issue.archived', []), { code: 'invalid_payload', path: '$.data' });
 });
+
+test('a secret that is not set is invalid_secret when the receiver is built; in a rotation list an unset entry is left out', async () => {
+  const { createNodeMiddleware, createFetchHandler, Webhooks } = await import('promptfoo-webhooks');
+  for (const build of [
+    () => new Webhook(undefined),
+    () => new Webhook(null),
+    () => new Webhook([undefined, null]),
+    () => new Webhooks({ secret: undefined }),
+    () => createNodeMiddleware(process.env.PROMPTFOO_WEBHOOK_SECRET_THAT_IS_NOT_SET),
+    () => createFetchHandler([process.env.PROMPTFOO_WEBHOOK_SECRET_THAT_IS_NOT_SET]),
+  ]) {
+    assert.throws(build, { name: 'WebhookVerificationError', code: 'invalid_secret', message: /no secret was given/ });
+  }
+  // Mid-rotation, with the old secret's variable already removed: secretIndex is the position given.
+  const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
+  const event = new Webhook([undefined, SECRET]).verify(body, headers['X-Promptfoo-Signature']);
+  assert.equal(event.secretIndex, 1);
+  const large = signPayload({ ...sampleEvent('issue.created'), data: { ...sampleEvent('issue.created').data, eventData: { pad: 'x'.repeat(2048) } } }, SECRET);
+  assert.equal(verify(large.body, large.headers['X-Promptfoo-Signature'], [null, 'whsec-other-0123456789abcdef', SECRET]).secretIndex, 2);
+});

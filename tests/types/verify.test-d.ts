@@ -58,3 +58,10 @@ buildEvent('issue.updated', { issue: { id: 'i-1' } });
 // @ts-expect-error a misspelt name
 buildEvent('issue.craeted', { issue: { id: 'i-1' } });
 export { changes };
+
+// The rotation idiom with environment variables compiles as written.
+import { Webhooks } from 'promptfoo-webhooks';
+declare const env: Record<string, string | undefined>;
+new Webhook([env.PROMPTFOO_WEBHOOK_SECRET, env.PROMPTFOO_WEBHOOK_SECRET_OLD]);
+new Webhook([env.PROMPTFOO_WEBHOOK_SECRET, env.PROMPTFOO_WEBHOOK_SECRET_OLD].filter(Boolean));
+new Webhooks({ secret: [env.PROMPTFOO_WEBHOOK_SECRET] });

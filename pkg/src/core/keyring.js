@@ -31,16 +31,22 @@ const MAX_SECRETS = 64;
 const SECRET_TYPES = 'a string or Uint8Array, or an array of them';
 
 /** The secrets as strings and plain Uint8Arrays, read once. */
+/**
+ * The secrets as strings and plain Uint8Arrays, read once, with each one's
+ * position in what the caller gave (secretIndex reports that position).
+ */
 function secretList(secret) {
-  const isList = guarded(() => Array.isArray(secret), () => invalidArgType('secret', SECRET_TYPES, secret));
-  if (!isList) return [secretValue(secret, 'secret')];
-  return guarded(
-    () => {
-      if (secret.length > MAX_SECRETS) throw invalidArgType('secret', `at most ${MAX_SECRETS} secrets`, secret);
-      return Array.from(secret, (s, i) => secretValue(s, `secret[${i}]`));
-    },
+  // An environment variable that is not set reads as undefined: say so, as
+  // the receiver is built, rather than blame the type. In a rotation list
+  // `[env.NEW, env.OLD]`, an entry not set is left out.
+  const list = guarded(
+    () => (Array.isArray(secret) ? (secret.length > MAX_SECRETS ? undefined : Array.from(secret)) : [secret]),
     () => invalidArgType('secret', SECRET_TYPES, secret),
   );
+  if (list === undefined) throw invalidArgType('secret', `at most ${MAX_SECRETS} secrets`, secret);
+  const positions = list.flatMap((s, i) => (s == null ? [] : [i]));
+  if (positions.length === 0) throw webhookError('invalid_secret', 'no secret was given');
+  return { values: positions.map((i) => secretValue(list[i], Array.isArray(secret) ? `secret[${i}]` : 'secret')), positions };
 }
 
 function secretValue(value, name) {
@@ -56,6 +62,8 @@ export class KeyRing {
   #nativeKeys;
   /** Bodies this long and longer are hashed by the provider (never, without one). */
   #nativeMinBytes;
+  /** Where each prepared secret was in what the caller gave. */
+  #positions;
   #limit;
   #window;
 
@@ -65,7 +73,7 @@ export class KeyRing {
    * @param provider a hash provider (hash.js); by default the runtime's, and `null` for the wasm HMAC alone
    */
   constructor(secret, { maxBodyBytes, toleranceSeconds } = {}, provider = runtimeHashProvider()) {
-    const secrets = secretList(secret);
+    const { values: secrets, positions } = secretList(secret);
     const core = createVerifier(maxBodyBytes, toleranceSeconds);
     try {
       for (const s of secrets) {
@@ -84,6 +92,7 @@ export class KeyRing {
     this.#provider = provider ?? undefined;
     this.#nativeKeys = this.#provider && secrets.map((s) => this.#provider.prepare(s));
     this.#nativeMinBytes = this.#provider ? this.#provider.minBytes : Infinity;
+    this.#positions = positions;
   }
 
   get bodyLimit() {
@@ -105,8 +114,13 @@ export class KeyRing {
     }
   }
 
-  /** Size, signature form and HMAC: the index of the matching secret, or throws. */
+  /** Size, signature form and HMAC: the position of the matching secret in what the caller gave, or throws. */
   signatureIndex(raw, signature) {
+    return this.#positions[this.#matchingKey(raw, signature)];
+  }
+
+  /** The index of the matching prepared key, or throws. */
+  #matchingKey(raw, signature) {
     this.#checkSize(raw);
     if (this.#hashNatively(raw)) {
       const index = this.#nativeMatch(raw, signature);
