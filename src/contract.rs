@@ -392,7 +392,7 @@ pub const ERRORS: &[ErrorSpec] = &[
         500,
         "a parsed body was given; the signature covers the raw bytes",
         "",
-        "Pass the raw body (mount the webhook route before any JSON body parser, or use express.raw({ type: 'application/json' })), or set allowParsedBody to verify JSON.stringify of the parsed object.",
+        "A body parser ran before the webhook: mount the webhook route before express.json() (or any JSON parser), or give it the raw bytes with express.raw({ type: 'application/json' }); or pass allowParsedBody: true to verify JSON.stringify of the parsed body.",
     ),
     error(
         "invalid_options",

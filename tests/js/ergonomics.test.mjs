@@ -92,3 +92,46 @@ test('a secret that is not set is invalid_secret when the receiver is built; in 
   const large = signPayload({ ...sampleEvent('issue.created'), data: { ...sampleEvent('issue.created').data, eventData: { pad: 'x'.repeat(2048) } } }, SECRET);
   assert.equal(verify(large.body, large.headers['X-Promptfoo-Signature'], [null, 'whsec-other-0123456789abcdef', SECRET]).secretIndex, 2);
 });
+
+test('one diagnosis for a body a parser already read, on every path: verify, Webhook.verify, the middleware, the fetch handler', async () => {
+  const { createFetchHandler, createNodeMiddleware } = await import('promptfoo-webhooks');
+  const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
+  const parsed = JSON.parse(body);
+  const signature = headers['X-Promptfoo-Signature'];
+  const errors = [];
+  const catchIt = (fn) => {
+    try {
+      fn();
+    } catch (error) {
+      errors.push({ code: error.code, hint: error.hint, message: error.message });
+    }
+  };
+  catchIt(() => verify(parsed, signature, SECRET));
+  catchIt(() => new Webhook(SECRET).verify(parsed, signature));
+  // The middleware after express.json(): req.body is the parsed object.
+  const heard = [];
+  const middleware = createNodeMiddleware(SECRET, { onError: (error) => heard.push(error), logger: false });
+  const written = {};
+  const res = { headersSent: false, writeHead: (status) => (written.status = status), end: (text) => (written.body = JSON.parse(text)) };
+  const req = { method: 'POST', url: '/', headers: { 'content-type': 'application/json', 'x-promptfoo-signature': signature }, body: parsed, readableEnded: true, on() {}, off() {}, pause() {}, resume() {} };
+  await middleware(req, res);
+  assert.equal(written.status, 500);
+  assert.equal(written.body.error, 'parsed_body_mismatch');
+  // The fetch handler after another middleware read the Request (Hono's c.req.json(), say): a 500 the receiver's owner hears of, not a 415 blaming the sender.
+  const logged = [];
+  const handler = createFetchHandler(SECRET, { logger: { error: (...args) => logged.push(args) } });
+  const request = new Request('http://127.0.0.1/', { method: 'POST', body, headers });
+  await request.json();
+  const response = await handler(request);
+  assert.equal(response.status, 500);
+  const answer = await response.json();
+  assert.equal(answer.error, 'parsed_body_mismatch');
+  assert.match(answer.message, /already read by other middleware/);
+  assert.equal(logged.length, 1, 'the 500 is logged with its reason');
+  // Every path gives the same code and the same hint, naming the fix.
+  const hints = new Set([...errors.map((e) => e.hint), written.body.hint, answer.hint, heard[0]?.hint]);
+  assert.equal(errors.length, 2);
+  assert.ok(errors.every((e) => e.code === 'parsed_body_mismatch'));
+  assert.equal(hints.size, 1, [...hints].join('\n'));
+  assert.match([...hints][0], /A body parser ran before the webhook: mount the webhook route before express\.json\(\)/);
+});

@@ -80,7 +80,7 @@ export const ERRORS = /* @__PURE__ */ Object.freeze({
   }),
   parsed_body_mismatch: /* @__PURE__ */ Object.freeze({
     meaning: "a parsed body was given; the signature covers the raw bytes",
-    hint: "Pass the raw body (mount the webhook route before any JSON body parser, or use express.raw({ type: 'application/json' })), or set allowParsedBody to verify JSON.stringify of the parsed object."
+    hint: "A body parser ran before the webhook: mount the webhook route before express.json() (or any JSON parser), or give it the raw bytes with express.raw({ type: 'application/json' }); or pass allowParsedBody: true to verify JSON.stringify of the parsed body."
   }),
   invalid_options: /* @__PURE__ */ Object.freeze({
     meaning: "invalid options",

@@ -12,7 +12,7 @@
 // Workers) the handlers run inside it and 200 is answered at once.
 
 import { invalidArgType } from '../core/errors.js';
-import { createFlow } from './flow.js';
+import { createFlow, parsedBodyMismatch } from './flow.js';
 
 /**
  * @param {string | Uint8Array | Array<string | Uint8Array> | ((env) => string | string[]) | import('../router.js').Webhooks} secretOrWebhooks
@@ -29,7 +29,11 @@ export function createFetchHandler(secretOrWebhooks, options) {
         method: request.method,
         pathname: flow.path === undefined ? undefined : new URL(request.url).pathname,
         contentType: request.headers.get('content-type'),
-        source: () => ({ request }),
+        source: () => {
+          // Another middleware (Hono's c.req.json(), say) read the body first: the receiver's set-up, not the sender's.
+          if (request.bodyUsed === true) throw parsedBodyMismatch('the request body was already read by other middleware');
+          return { request };
+        },
       },
       env_,
       ctx_,

@@ -47,14 +47,9 @@ function isJsonContentType(value) {
   return type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
 }
 
-/** A parsed_body_mismatch that names the middleware order that caused it. */
+/** A parsed_body_mismatch saying what the adapter found; the hint (the contract's) names the fix. */
 export function parsedBodyMismatch(detail) {
-  return webhookError('parsed_body_mismatch', detail, {
-    hint:
-      'Mount the webhook middleware before express.json() (or any JSON body parser), or use ' +
-      "express.raw({ type: 'application/json' }) on the webhook route; or pass allowParsedBody: true " +
-      'to verify JSON.stringify(req.body).',
-  });
+  return webhookError('parsed_body_mismatch', detail);
 }
 
 /**

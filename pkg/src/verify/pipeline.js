@@ -47,7 +47,8 @@ function deliveryBody(body, allowParsedBody) {
   const raw = rawBody(body);
   if (raw !== undefined) return { raw, parsed: undefined };
   if (!isParsedBody(body)) throw unsupportedBody(body);
-  if (!allowParsedBody) throw webhookError('parsed_body_mismatch');
+  // The same diagnosis as the adapters': a parser ran before this code.
+  if (!allowParsedBody) throw webhookError('parsed_body_mismatch', 'the body is already parsed');
   return { raw: parsedBodyText(body), parsed: body };
 }
 
