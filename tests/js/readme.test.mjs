@@ -185,6 +185,31 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
+test('quickstart: the middleware answers 200, 401, 400, 415 and 405 with the code, and hands each event to onEvent', async () => {
+  const port = await freePort();
+  const server = await startNode('js-examples/readme/quickstart.mjs', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET }, ['PORT']);
+  const url = `http://127.0.0.1:${port}/`;
+  try {
+    const created = issueEvent('issue.created', { severity: 'critical' });
+    assert.deepEqual((await post(url, created)).json, { received: 'issue.created' });
+    const answers = [
+      [await post(url, created, hmac(created, randomBytes(32).toString('hex'))), 401, 'signature_mismatch'],
+      [await post(url, created, null), 401, 'missing_signature'],
+      [await post(url, issueEvent('issue.created', {}, {}, nowIso(-3600_000))), 400, 'timestamp_outside_window'],
+      [await post(url, created, hmac(created), 'text/plain'), 415, 'unsupported_media_type'],
+    ];
+    for (const [result, status, code] of answers) {
+      assert.equal(result.status, status, code);
+      assert.equal(result.json.error, code);
+    }
+    assert.equal((await fetch(url)).status, 405);
+    assert.match(server.output.stdout, /^issue\.created \{/m);
+    assert.equal(server.output.stdout.match(/^issue\.created/gm).length, 1, server.output.stdout);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('node: accepts current and rotated-out secrets and upper-case hex; answers 401/400 with the code', async () => {
   const port = await freePort();
   const server = await startNode('js-examples/readme/node.mjs', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET, PROMPTFOO_WEBHOOK_SECRET_OLD: OLD_SECRET }, ['PORT']);

@@ -65,3 +65,5 @@ declare const env: Record<string, string | undefined>;
 new Webhook([env.PROMPTFOO_WEBHOOK_SECRET, env.PROMPTFOO_WEBHOOK_SECRET_OLD]);
 new Webhook([env.PROMPTFOO_WEBHOOK_SECRET, env.PROMPTFOO_WEBHOOK_SECRET_OLD].filter(Boolean));
 new Webhooks({ secret: [env.PROMPTFOO_WEBHOOK_SECRET] });
+// A single secret straight from the environment compiles; unset, it is invalid_secret at start-up.
+new Webhook(env.PROMPTFOO_WEBHOOK_SECRET);
