@@ -1,0 +1,47 @@
+// A Promptfoo webhook receiver on Fastify 5.
+//
+//   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node js-examples/fastify-receiver.mjs
+//
+// Fastify parses JSON bodies before a route sees them, and the signature
+// covers the raw bytes. So the webhook route lives in its own scope whose
+// content-type parser keeps the bytes (a Buffer), and the package's Node
+// middleware answers on Fastify's raw request and response. Without that
+// parser, Fastify's JSON parser runs first: the middleware then answers 500
+// parsed_body_mismatch, logs it, and its hint names the fix.
+import Fastify from 'fastify';
+import { pathToFileURL } from 'node:url';
+import { createNodeMiddleware } from 'promptfoo-webhooks';
+
+/**
+ * Starts the receiver and resolves once it listens: `{ url, close() }`.
+ * @param {{ secret: string | string[], port?: number, rawBody?: boolean, onEvent?: (event) => unknown, logger?: object | false }} options
+ *   `rawBody: false` leaves Fastify's JSON parser in place (to see the mistake).
+ */
+export async function startFastifyReceiver({ secret, port = 0, rawBody = true, onEvent = () => {}, logger }) {
+  const receive = createNodeMiddleware(secret, { toleranceSeconds: 300, onEvent, logger });
+  const app = Fastify();
+  await app.register(async (webhook) => {
+    // Scoped to this route: the rest of the app keeps Fastify's JSON parser.
+    if (rawBody) {
+      webhook.addContentTypeParser(['application/json', /^application\/[\w.+-]+\+json$/], { parseAs: 'buffer' }, (request, body, done) =>
+        done(null, body),
+      );
+    }
+    webhook.post('/webhooks/promptfoo', async (request, reply) => {
+      reply.hijack(); // the middleware writes the answer itself
+      request.raw.body = request.body; // the bytes (or Fastify's parsed object, without the parser above)
+      await receive(request.raw, reply.raw);
+    });
+  });
+  const url = await app.listen({ port, host: '127.0.0.1' });
+  return { url: `${url}/webhooks/promptfoo`, close: () => app.close() };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { url } = await startFastifyReceiver({
+    secret: process.env.PROMPTFOO_WEBHOOK_SECRET,
+    port: Number(process.env.PORT ?? 3000),
+    onEvent: (event) => console.log(event.event, event.timestamp),
+  });
+  console.log(`Listening on ${url}`);
+}

@@ -1,0 +1,42 @@
+// A Promptfoo webhook receiver on Koa 3.
+//
+//   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node js-examples/koa-receiver.mjs
+//
+// Koa leaves the body unread unless a body parser (koa-bodyparser) runs:
+// mount the webhook before any, and let the package's Node middleware read
+// and answer on Koa's raw request and response (ctx.respond = false). If a
+// parser did run first and left ctx.request.body, the middleware answers 500
+// parsed_body_mismatch, logs it, and its hint names the fix.
+import Koa from 'koa';
+import { pathToFileURL } from 'node:url';
+import { createNodeMiddleware } from 'promptfoo-webhooks';
+
+/**
+ * Starts the receiver and resolves once it listens: `{ url, close() }`.
+ * @param {{ secret: string | string[], port?: number, onEvent?: (event) => unknown, logger?: object | false }} options
+ */
+export async function startKoaReceiver({ secret, port = 0, onEvent = () => {}, logger }) {
+  const receive = createNodeMiddleware(secret, { toleranceSeconds: 300, onEvent, logger });
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/webhooks/promptfoo') return next();
+    ctx.respond = false; // the middleware writes the answer itself
+    if (ctx.request.body !== undefined) ctx.req.body = ctx.request.body; // a body parser ran first
+    await receive(ctx.req, ctx.res);
+  });
+  const server = app.listen(port, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/webhooks/promptfoo`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { url } = await startKoaReceiver({
+    secret: process.env.PROMPTFOO_WEBHOOK_SECRET,
+    port: Number(process.env.PORT ?? 3000),
+    onEvent: (event) => console.log(event.event, event.timestamp),
+  });
+  console.log(`Listening on ${url}`);
+}

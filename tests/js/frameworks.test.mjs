@@ -1,0 +1,63 @@
+// The framework recipes in js-examples/, on the real frameworks over HTTP:
+// good and bad deliveries get the package's statuses and codes, and the
+// usual mistake (the framework's JSON parser ran first) is a 500
+// parsed_body_mismatch that is logged and names the fix.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateSecret, sampleEvent, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
+import { startFastifyReceiver } from '../../js-examples/fastify-receiver.mjs';
+import { startKoaReceiver } from '../../js-examples/koa-receiver.mjs';
+
+const SECRET = generateSecret();
+
+/** Every delivery a recipe must answer: [label, request init, status, code (undefined: accepted)]. */
+function deliveries() {
+  const good = signPayload(sampleEvent('issue.created'), SECRET);
+  const post = (body, headers) => ({ method: 'POST', body, headers });
+  const stale = signPayload(sampleEvent('issue.created', { timestamp: new Date(Date.now() - 3600_000).toISOString() }), SECRET);
+  return [
+    ['valid', post(good.body, good.headers), 200, undefined],
+    ['wrong secret', post(good.body, { ...good.headers, [SIGNATURE_HEADER]: sign(good.body, generateSecret()) }), 401, 'signature_mismatch'],
+    ['no signature', post(good.body, { 'Content-Type': 'application/json' }), 401, 'missing_signature'],
+    ['stale', post(stale.body, stale.headers), 400, 'timestamp_outside_window'],
+    ['not JSON, signed', post('{"event":', { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: sign('{"event":', SECRET) }), 400, 'invalid_json'],
+  ];
+}
+
+for (const [framework, start] of [
+  ['Fastify 5', startFastifyReceiver],
+  ['Koa 3', startKoaReceiver],
+]) {
+  test(`${framework}: the recipe answers every delivery with the package's status and code`, async () => {
+    const events = [];
+    const receiver = await start({ secret: SECRET, onEvent: (event) => events.push(event.event), logger: false });
+    try {
+      for (const [label, init, status, code] of deliveries()) {
+        const response = await fetch(receiver.url, init);
+        const body = await response.json();
+        assert.equal(response.status, status, `${label}: ${JSON.stringify(body)}`);
+        assert.equal(body.error, code, label);
+      }
+      assert.deepEqual(events, ['issue.created']);
+    } finally {
+      await receiver.close();
+    }
+  });
+}
+
+test("Fastify 5 with its own JSON parser left in place: 500 parsed_body_mismatch, logged, with the fix", async () => {
+  const logged = [];
+  const receiver = await startFastifyReceiver({ secret: SECRET, rawBody: false, logger: { error: (...args) => logged.push(args) } });
+  try {
+    const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
+    const response = await fetch(receiver.url, { method: 'POST', body, headers });
+    assert.equal(response.status, 500);
+    const answer = await response.json();
+    assert.equal(answer.error, 'parsed_body_mismatch');
+    assert.match(answer.message, /already parsed by a JSON body parser/);
+    assert.match(answer.hint, /mount the webhook route before/);
+    assert.equal(logged.length, 1);
+  } finally {
+    await receiver.close();
+  }
+});
