@@ -1,10 +1,15 @@
-// The framework recipes in js-examples/, on the real frameworks over HTTP:
-// good and bad deliveries get the package's statuses and codes, and the
-// usual mistake (the framework's JSON parser ran first) is a 500
-// parsed_body_mismatch that is logged and names the fix.
+// The framework recipes in js-examples/, on the real frameworks over HTTP
+// (Fastify 5, Koa 3, Express 4 and 5): good and bad deliveries get the
+// package's statuses and codes, and the usual mistake (the framework's JSON
+// parser ran first) is a 500 parsed_body_mismatch that is logged and names
+// the fix. The Next.js route handler is called as Next calls it, without
+// Next itself (a Request in, a Response out).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateSecret, sampleEvent, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
+import { createServer } from 'node:http';
+import express5 from 'express';
+import express4 from 'express4';
+import { createNodeMiddleware, generateSecret, sampleEvent, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
 import { startFastifyReceiver } from '../../js-examples/fastify-receiver.mjs';
 import { startKoaReceiver } from '../../js-examples/koa-receiver.mjs';
 
@@ -59,5 +64,68 @@ test("Fastify 5 with its own JSON parser left in place: 500 parsed_body_mismatch
     assert.equal(logged.length, 1);
   } finally {
     await receiver.close();
+  }
+});
+
+// ---------------------------------------------------------------- Express 4 and 5
+
+/** Listens on 127.0.0.1: `{ url, close() }`. */
+async function listen(app) {
+  const server = createServer(app);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/webhooks/promptfoo`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+for (const [framework, express] of [
+  ['Express 4', express4],
+  ['Express 5', express5],
+]) {
+  test(`${framework}: the middleware as the route, and after express.raw(); express.json() first is the diagnosed mistake`, async () => {
+    const events = [];
+    const logged = [];
+    const options = { toleranceSeconds: 300, onEvent: (event) => events.push(event.event), logger: { error: (...args) => logged.push(args) } };
+    const app = express();
+    app.post('/webhooks/promptfoo', createNodeMiddleware(SECRET, options));
+    const rawApp = express();
+    rawApp.post('/webhooks/promptfoo', express.raw({ type: 'application/json' }), createNodeMiddleware(SECRET, options));
+    const jsonApp = express();
+    jsonApp.use(express.json());
+    jsonApp.post('/webhooks/promptfoo', createNodeMiddleware(SECRET, options));
+    const servers = await Promise.all([app, rawApp, jsonApp].map(listen));
+    try {
+      for (const server of servers.slice(0, 2)) {
+        for (const [label, init, status, code] of deliveries()) {
+          const response = await fetch(server.url, init);
+          const body = await response.json();
+          assert.equal(response.status, status, `${label}: ${JSON.stringify(body)}`);
+          assert.equal(body.error, code, label);
+        }
+      }
+      assert.deepEqual(events, ['issue.created', 'issue.created']);
+      const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
+      const response = await fetch(servers[2].url, { method: 'POST', body, headers });
+      assert.equal(response.status, 500);
+      const answer = await response.json();
+      assert.equal(answer.error, 'parsed_body_mismatch');
+      assert.match(answer.hint, /before express\.json\(\)/);
+      assert.equal(logged.length, 1);
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+    }
+  });
+}
+
+// ---------------------------------------------------------------- Next.js
+
+test('Next.js App Router: the route handler is createFetchHandler, called as Next calls it (a Request in, a Response out)', async () => {
+  process.env.PROMPTFOO_WEBHOOK_SECRET = SECRET;
+  const route = await import('../../js-examples/nextjs/app/webhooks/promptfoo/route.js');
+  assert.equal(route.runtime, 'nodejs');
+  for (const [label, init, status, code] of deliveries()) {
+    const response = await route.POST(new Request('http://127.0.0.1/webhooks/promptfoo', init));
+    assert.ok(response instanceof Response, label);
+    const body = await response.json();
+    assert.equal(response.status, status, `${label}: ${JSON.stringify(body)}`);
+    assert.equal(body.error, code, label);
   }
 });
