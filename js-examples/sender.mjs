@@ -9,7 +9,7 @@
 // `signPayload`, and POSTed. The status of every delivery is printed; the
 // exit code is 0 when every one got a 2xx.
 import { pathToFileURL } from 'node:url';
-import { EVENT_NAMES, sampleEvent, signPayload } from 'promptfoo-webhooks';
+import { DELIVERY_TIMEOUT_SECONDS, EVENT_NAMES, sampleEvent, signPayload } from 'promptfoo-webhooks';
 
 /**
  * One payload of each of the nine documented events (the package's samples,
@@ -34,8 +34,8 @@ export function sampleEvents(now = Date.now()) {
  */
 export async function deliver(url, payload, secret) {
   const { body, headers } = signPayload(payload, secret);
-  // Promptfoo gives a receiver 10 s and does not follow redirects.
-  const response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  // As Promptfoo does: it waits DELIVERY_TIMEOUT_SECONDS for an answer and follows no redirect.
+  const response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(DELIVERY_TIMEOUT_SECONDS * 1000) });
   return { status: response.status, body: await response.text() };
 }
 

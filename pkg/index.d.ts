@@ -527,6 +527,8 @@ export const SEVERITIES: readonly KnownSeverity[];
 export const STATUSES: readonly KnownStatus[];
 /** The body limit when `maxBodyBytes` is not given: 5 MiB. */
 export const DEFAULT_MAX_BODY_BYTES: number;
+/** Promptfoo waits this long for a 2xx answer (10), and does not retry. */
+export const DELIVERY_TIMEOUT_SECONDS: number;
 
 /**
  * The payload Promptfoo sends for `name` with `data`: `{ event, timestamp,

@@ -14,6 +14,7 @@ import {
   canonicalize,
   createNodeMiddleware,
   DEFAULT_MAX_BODY_BYTES,
+  DELIVERY_TIMEOUT_SECONDS,
   EVENT_NAMES,
   generateSecret,
   sampleEvent,
@@ -181,8 +182,8 @@ ${EXIT_CODES_HELP}
 
       let response;
       try {
-        // Promptfoo gives a receiver 10 s and does not follow redirects.
-        response = await fetch(target, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+        // As Promptfoo does: it waits DELIVERY_TIMEOUT_SECONDS for an answer and follows no redirect.
+        response = await fetch(target, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(DELIVERY_TIMEOUT_SECONDS * 1000) });
       } catch (error) {
         console.error(`${name} -> ${target}: ${error.cause?.code ?? error.cause?.message ?? error.message}`);
         return EXIT.rejected;

@@ -6,6 +6,7 @@
 export { WebhookVerificationError } from './core/errors.js';
 export {
   DEFAULT_MAX_BODY_BYTES,
+  DELIVERY_TIMEOUT_SECONDS,
   EVENT_NAMES,
   SEVERITIES,
   SIGNATURE_HEADER,

@@ -158,13 +158,7 @@ export class KeyRing {
    */
   matches(raw, signature) {
     this.#checkSize(raw);
-    if (this.#hashNatively(raw)) {
-      const digests = this.#digests(raw);
-      if (signature.length === HEX_LENGTH && indexIn(digests, signature) >= 0) return true;
-      if (LOWER_HEX_SIGNATURE.test(signature)) return false; // well formed, and no secret's digest
-      const expected = decodedHex(signature);
-      return expected !== undefined && indexIn(digests, expected) >= 0;
-    }
+    if (this.#hashNatively(raw)) return this.#nativeMatch(raw, signature, true) >= 0;
     if (fitsOnePiece(raw)) {
       const { bodyLength, signatureLength } = toScratch(raw, signature);
       return this.#core.check_signature_scratch(bodyLength, signatureLength, true) >= 0;
@@ -225,18 +219,20 @@ export class KeyRing {
   /**
    * The index of the secret whose HMAC `signature` is, or -1. Every key is
    * tried, so the time taken does not say which one matched. A missing or
-   * malformed signature throws the core's error.
+   * malformed signature throws the core's error, or with `quiet` is -1.
    */
-  #nativeMatch(raw, signature) {
+  #nativeMatch(raw, signature, quiet = false) {
     const digests = this.#digests(raw);
     // The usual header is compared as text with the lower-case hex digests:
-    // equal to one, it is that digest. Anything else (upper case, blanks,
-    // junk) is decoded by the core's rules, which also give its error.
+    // equal to one, it is that digest; well formed and equal to none, a
+    // mismatch. Anything else (upper case, blanks, junk) is decoded by the
+    // core's rules, which also give its error.
     if (typeof signature === 'string' && signature.length === HEX_LENGTH) {
       const found = indexIn(digests, signature);
       if (found >= 0 || LOWER_HEX_SIGNATURE.test(signature)) return found;
     }
-    return indexIn(digests, hexOf(decodeSignature(signature ?? undefined)));
+    const expected = quiet ? decodedHex(signature) : hexOf(decodeSignature(signature ?? undefined));
+    return expected === undefined ? -1 : indexIn(digests, expected);
   }
 
   /** The provider's lower-case hex digest of `raw` with each key. */

@@ -92,7 +92,7 @@ function scratch(capacity) {
 }
 
 /** Bytes of a piece: bodies whose UTF-8 may be longer go through {@link forEachPiece}. */
-export function pieceBytes() {
+function pieceBytes() {
   piece ??= scratch_piece();
   return piece;
 }

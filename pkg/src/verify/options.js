@@ -9,10 +9,8 @@
 
 import { guarded, invalidArgType, webhookError } from '../core/errors.js';
 
-const OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe'];
-
-/** Every option's name, for the adapters, which add their own (do not change it). */
-export const VERIFY_OPTION_NAMES = OPTION_NAMES;
+/** Every option's name, also for the adapters, which add their own (do not change it). */
+export const VERIFY_OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe'];
 
 /**
  * The checked options; `dedupe` only where the caller's path is
@@ -32,8 +30,8 @@ function readOptionValues(options, dedupeAllowed) {
     throw invalidArgType('options', 'an object', options);
   }
   for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw webhookError('invalid_options', `unknown option '${key}' (known: ${OPTION_NAMES.join(', ')})`);
+    if (!VERIFY_OPTION_NAMES.includes(key)) {
+      throw webhookError('invalid_options', `unknown option '${key}' (known: ${VERIFY_OPTION_NAMES.join(', ')})`);
     }
   }
   const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = options;
@@ -69,7 +67,7 @@ function checkWholeNumber(name, value, min) {
 // can arrive up to twice the window after the first copy; the slack covers
 // clocks that disagree (receivers and the store's own).
 const DEFAULT_DEDUPE_TTL_SECONDS = 24 * 60 * 60;
-export const DEDUPE_CLOCK_SLACK_SECONDS = 60;
+const DEDUPE_CLOCK_SLACK_SECONDS = 60;
 const defaultTtl = (toleranceSeconds) =>
   toleranceSeconds === undefined ? DEFAULT_DEDUPE_TTL_SECONDS : 2 * toleranceSeconds + DEDUPE_CLOCK_SLACK_SECONDS;
 
