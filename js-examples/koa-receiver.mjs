@@ -13,11 +13,13 @@ import { createNodeMiddleware } from 'promptfoo-webhooks';
 
 /**
  * Starts the receiver and resolves once it listens: `{ url, close() }`.
- * @param {{ secret: string | string[], port?: number, onEvent?: (event) => unknown, logger?: object | false }} options
+ * @param {{ secret: string | string[], port?: number, before?: Koa.Middleware[], onEvent?: (event) => unknown, logger?: object | false }} options
+ *   `before`: middleware mounted ahead of the webhook (to see the mistake of a body parser first).
  */
-export async function startKoaReceiver({ secret, port = 0, onEvent = () => {}, logger }) {
+export async function startKoaReceiver({ secret, port = 0, before = [], onEvent = () => {}, logger }) {
   const receive = createNodeMiddleware(secret, { toleranceSeconds: 300, onEvent, logger });
   const app = new Koa();
+  for (const middleware of before) app.use(middleware);
   app.use(async (ctx, next) => {
     if (ctx.path !== '/webhooks/promptfoo') return next();
     ctx.respond = false; // the middleware writes the answer itself

@@ -93,7 +93,7 @@ test('a secret that is not set is invalid_secret when the receiver is built; in 
   assert.equal(verify(large.body, large.headers['X-Promptfoo-Signature'], [null, 'whsec-other-0123456789abcdef', SECRET]).secretIndex, 2);
 });
 
-test('one diagnosis for a body a parser already read, on every path: verify, Webhook.verify, the middleware, the fetch handler', async () => {
+test('one diagnosis for a body a parser already read, on every path: verify, Webhook.verify, the middleware; the fetch handler names the Fetch-world fix', async () => {
   const { createFetchHandler, createNodeMiddleware } = await import('promptfoo-webhooks');
   const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
   const parsed = JSON.parse(body);
@@ -128,8 +128,10 @@ test('one diagnosis for a body a parser already read, on every path: verify, Web
   assert.equal(answer.error, 'parsed_body_mismatch');
   assert.match(answer.message, /already read by other middleware/);
   assert.equal(logged.length, 1, 'the 500 is logged with its reason');
-  // Every path gives the same code and the same hint, naming the fix.
-  const hints = new Set([...errors.map((e) => e.hint), written.body.hint, answer.hint, heard[0]?.hint]);
+  // A Request already read is the Fetch world's form of the mistake: the same code, and a hint with that world's fix.
+  assert.match(answer.hint, /register the webhook route before that middleware/);
+  // Every path given a parsed body gives the same code and the same hint, naming the fix.
+  const hints = new Set([...errors.map((e) => e.hint), written.body.hint, heard[0]?.hint]);
   assert.equal(errors.length, 2);
   assert.ok(errors.every((e) => e.code === 'parsed_body_mismatch'));
   assert.equal(hints.size, 1, [...hints].join('\n'));

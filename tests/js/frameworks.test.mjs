@@ -1,5 +1,5 @@
 // The framework recipes in js-examples/, on the real frameworks over HTTP
-// (Fastify 5, Koa 3, Express 4 and 5): good and bad deliveries get the
+// (Fastify 5, Koa 3, Express 4 and 5, Hono on Node and in real workerd): good and bad deliveries get the
 // package's statuses and codes, and the usual mistake (the framework's JSON
 // parser ran first) is a 500 parsed_body_mismatch that is logged and names
 // the fix. The Next.js route handler is called as Next calls it, without
@@ -7,11 +7,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hono } from 'hono';
 import express5 from 'express';
 import express4 from 'express4';
 import { createNodeMiddleware, generateSecret, sampleEvent, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
 import { startFastifyReceiver } from '../../js-examples/fastify-receiver.mjs';
 import { startKoaReceiver } from '../../js-examples/koa-receiver.mjs';
+import { startHonoReceiver } from '../../js-examples/hono/node.mjs';
+import { bundleWorker, freePort, startWorkerd, workerdConfig } from './support/workerd.mjs';
 
 const SECRET = generateSecret();
 
@@ -29,20 +36,26 @@ function deliveries() {
   ];
 }
 
+/** Posts every delivery to `url` and checks each answer. */
+async function expectRecipeAnswers(url) {
+  for (const [label, init, status, code] of deliveries()) {
+    const response = await fetch(url, init);
+    const body = await response.json();
+    assert.equal(response.status, status, `${label}: ${JSON.stringify(body)}`);
+    assert.equal(body.error, code, label);
+  }
+}
+
 for (const [framework, start] of [
   ['Fastify 5', startFastifyReceiver],
   ['Koa 3', startKoaReceiver],
+  ['Hono on Node', startHonoReceiver],
 ]) {
   test(`${framework}: the recipe answers every delivery with the package's status and code`, async () => {
     const events = [];
     const receiver = await start({ secret: SECRET, onEvent: (event) => events.push(event.event), logger: false });
     try {
-      for (const [label, init, status, code] of deliveries()) {
-        const response = await fetch(receiver.url, init);
-        const body = await response.json();
-        assert.equal(response.status, status, `${label}: ${JSON.stringify(body)}`);
-        assert.equal(body.error, code, label);
-      }
+      await expectRecipeAnswers(receiver.url);
       assert.deepEqual(events, ['issue.created']);
     } finally {
       await receiver.close();
@@ -64,6 +77,71 @@ test("Fastify 5 with its own JSON parser left in place: 500 parsed_body_mismatch
     assert.equal(logged.length, 1);
   } finally {
     await receiver.close();
+  }
+});
+
+test('Koa 3 with a body parser mounted first: 500 parsed_body_mismatch, logged, with the fix', async () => {
+  const logged = [];
+  // koa-bodyparser's effect, without the dependency: the body read and parsed into ctx.request.body.
+  const parseFirst = async (ctx, next) => {
+    const chunks = [];
+    for await (const chunk of ctx.req) chunks.push(chunk);
+    ctx.request.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    await next();
+  };
+  const receiver = await startKoaReceiver({ secret: SECRET, before: [parseFirst], logger: { error: (...args) => logged.push(args) } });
+  try {
+    const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
+    const response = await fetch(receiver.url, { method: 'POST', body, headers });
+    assert.equal(response.status, 500);
+    const answer = await response.json();
+    assert.equal(answer.error, 'parsed_body_mismatch');
+    assert.match(answer.hint, /mount the webhook route before/);
+    assert.equal(logged.length, 1);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('Hono with a middleware that reads the body first: 500 parsed_body_mismatch, logged, with the fix', async () => {
+  const logged = [];
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    await c.req.json();
+    await next();
+  });
+  const receiver = await startHonoReceiver({ secret: SECRET, app, logger: { error: (...args) => logged.push(args) } });
+  try {
+    const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
+    const response = await fetch(receiver.url, { method: 'POST', body, headers });
+    assert.equal(response.status, 500);
+    const answer = await response.json();
+    assert.equal(answer.error, 'parsed_body_mismatch');
+    assert.match(answer.message, /already read by other middleware/);
+    assert.match(answer.hint, /register the webhook route before that middleware/);
+    assert.equal(logged.length, 1);
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('Hono on Node: an unset secret fails when the app is built, with invalid_secret', async () => {
+  await assert.rejects(() => startHonoReceiver({ secret: process.env.PROMPTFOO_WEBHOOK_SECRET_NEVER_SET }), { code: 'invalid_secret' });
+});
+
+test('Hono in real workerd: the recipe Worker answers every delivery; the secret comes from env', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hono-workerd-'));
+  let workerd;
+  try {
+    const { modules, packageEntry } = await bundleWorker(fileURLToPath(new URL('../../js-examples/hono/worker.mjs', import.meta.url)), dir);
+    assert.equal(packageEntry, 'pkg/dist/workerd.js');
+    const port = await freePort();
+    writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } }));
+    workerd = await startWorkerd(dir, port);
+    await expectRecipeAnswers(new URL('/webhooks/promptfoo', workerd.url));
+  } finally {
+    await workerd?.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -14,6 +14,9 @@
 import { invalidArgType } from '../core/errors.js';
 import { createFlow, parsedBodyMismatch } from './flow.js';
 
+const BODY_ALREADY_READ_HINT =
+  "Another middleware read the request body before the webhook (Hono's c.req.json() or a validator, say): register the webhook route before that middleware, or keep it off the webhook's path.";
+
 /**
  * @param {string | Uint8Array | Array<string | Uint8Array> | ((env) => string | string[]) | import('../router.js').Webhooks} secretOrWebhooks
  * @param {object} [options] path, onEvent (with a secret), onError, logger, and with a secret the Webhook options
@@ -30,8 +33,10 @@ export function createFetchHandler(secretOrWebhooks, options) {
         pathname: flow.path === undefined ? undefined : new URL(request.url).pathname,
         contentType: request.headers.get('content-type'),
         source: () => {
-          // Another middleware (Hono's c.req.json(), say) read the body first: the receiver's set-up, not the sender's.
-          if (request.bodyUsed === true) throw parsedBodyMismatch('the request body was already read by other middleware');
+          // Another middleware read the body first: the receiver's set-up, not the sender's.
+          if (request.bodyUsed === true) {
+            throw parsedBodyMismatch('the request body was already read by other middleware', BODY_ALREADY_READ_HINT);
+          }
           return { request };
         },
       },

@@ -47,9 +47,12 @@ function isJsonContentType(value) {
   return type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);
 }
 
-/** A parsed_body_mismatch saying what the adapter found; the hint (the contract's) names the fix. */
-export function parsedBodyMismatch(detail) {
-  return webhookError('parsed_body_mismatch', detail);
+/**
+ * A parsed_body_mismatch saying what the adapter found; the hint names the
+ * fix (the contract's, for Node body parsers, unless the adapter knows better).
+ */
+export function parsedBodyMismatch(detail, hint) {
+  return webhookError('parsed_body_mismatch', detail, { hint });
 }
 
 /**

@@ -1,0 +1,28 @@
+// A Promptfoo webhook receiver as a Hono app: the same app runs on Node
+// (js-examples/hono/node.mjs) and on Cloudflare Workers
+// (js-examples/hono/worker.mjs).
+//
+// The route hands Hono's Context to createFetchHandler, which takes the raw
+// Request, env and execution context from it: the body is read raw and
+// bounded there, and on Workers the handlers run in ctx.waitUntil after the
+// 200 has gone out. A middleware that reads the body first (c.req.json(),
+// a validator) leaves nothing to verify: the answer is then 500
+// parsed_body_mismatch, logged, with a hint naming the fix. Register the
+// webhook route before such middleware, or keep it off the webhook path.
+import { Hono } from 'hono';
+import { createFetchHandler } from 'promptfoo-webhooks';
+
+export const WEBHOOK_PATH = '/webhooks/promptfoo';
+
+/**
+ * The app with the webhook route at WEBHOOK_PATH.
+ * @param {{ secret: string | string[] | ((env: any) => string | string[] | undefined), onEvent?: (event: import('promptfoo-webhooks').WebhookEvent) => unknown, logger?: { error(...args: unknown[]): void } | false }} options
+ *   `secret`: the secret itself (Node: read when the app is built, so an
+ *   unset one fails at start-up), or `(env) => secret` where it only exists
+ *   per request (a Worker's env).
+ */
+export function createHonoApp({ secret, onEvent = () => {}, logger }) {
+  const app = new Hono();
+  app.post(WEBHOOK_PATH, createFetchHandler(secret, { toleranceSeconds: 300, onEvent, logger }));
+  return app;
+}
