@@ -42,10 +42,14 @@ test-js: test-types
 	node --test --test-reporter=spec tests/js/*.test.mjs tests/js/*.test.cjs
 
 # The hand-written .d.ts: narrowing and @ts-expect-error cases (about a second),
-# and the README's JavaScript blocks (js-examples/readme/) against those types.
+# the README's JavaScript blocks (js-examples/readme/) against those types, and
+# their TypeScript versions (tests/types/readme-ts/) as a strict project checks
+# them, under nodenext and bundler resolution, against the built pkg/dist.
 test-types:
 	node_modules/.bin/tsc --noEmit -p tests/types
 	node_modules/.bin/tsc --noEmit -p tests/types/readme.tsconfig.json
+	node_modules/.bin/tsc --noEmit -p tests/types/readme-ts/tsconfig.nodenext.json
+	node_modules/.bin/tsc --noEmit -p tests/types/readme-ts/tsconfig.bundler.json
 
 demo: build
 	node js-examples/demo.mjs

@@ -14,25 +14,24 @@ import { createNodeMiddleware } from 'promptfoo-webhooks';
 
 /**
  * Starts the receiver and resolves once it listens: `{ url, close() }`.
- * @param {{ secret: string | string[], port?: number, rawBody?: boolean, onEvent?: (event) => unknown, logger?: object | false }} options
- *   `rawBody: false` leaves Fastify's JSON parser in place (to see the mistake).
+ * @param {{ secret: string | string[], port?: number, onEvent?: (event) => unknown, logger?: object | false }} options
  */
-export async function startFastifyReceiver({ secret, port = 0, rawBody = true, onEvent = () => {}, logger }) {
-  const receive = createNodeMiddleware(secret, { toleranceSeconds: 300, onEvent, logger });
+export async function startFastifyReceiver({ secret, port = 0, onEvent = () => {}, logger }) {
   const app = Fastify();
+  // README:begin fastify
+  const receive = createNodeMiddleware(secret, { toleranceSeconds: 300, onEvent, logger });
   await app.register(async (webhook) => {
-    // Scoped to this route: the rest of the app keeps Fastify's JSON parser.
-    if (rawBody) {
-      webhook.addContentTypeParser(['application/json', /^application\/[\w.+-]+\+json$/], { parseAs: 'buffer' }, (request, body, done) =>
-        done(null, body),
-      );
-    }
+    // This scope's parser keeps the bytes; the rest of the app keeps Fastify's JSON parser.
+    const keepBytes = (request, body, done) => done(null, body);
+  webhook.addContentTypeParser('application/json', { parseAs: 'buffer' }, keepBytes);
+  webhook.addContentTypeParser(/^application\/[\w.+-]+\+json$/, { parseAs: 'buffer' }, keepBytes);
     webhook.post('/webhooks/promptfoo', async (request, reply) => {
       reply.hijack(); // the middleware writes the answer itself
-      request.raw.body = request.body; // the bytes (or Fastify's parsed object, without the parser above)
+      request.raw.body = request.body; // the raw bytes, for the middleware
       await receive(request.raw, reply.raw);
     });
   });
+  // README:end
   const url = await app.listen({ port, host: '127.0.0.1' });
   return { url: `${url}/webhooks/promptfoo`, close: () => app.close() };
 }

@@ -17,15 +17,17 @@ import { createNodeMiddleware } from 'promptfoo-webhooks';
  *   `before`: middleware mounted ahead of the webhook (to see the mistake of a body parser first).
  */
 export async function startKoaReceiver({ secret, port = 0, before = [], onEvent = () => {}, logger }) {
-  const receive = createNodeMiddleware(secret, { toleranceSeconds: 300, onEvent, logger });
   const app = new Koa();
   for (const middleware of before) app.use(middleware);
+  // README:begin koa
+  const receive = createNodeMiddleware(secret, { toleranceSeconds: 300, onEvent, logger });
   app.use(async (ctx, next) => {
     if (ctx.path !== '/webhooks/promptfoo') return next();
     ctx.respond = false; // the middleware writes the answer itself
-    if (ctx.request.body !== undefined) ctx.req.body = ctx.request.body; // a body parser ran first
+    if (ctx.request.body !== undefined) ctx.req.body = ctx.request.body; // a body parser ran first: diagnosed, 500
     await receive(ctx.req, ctx.res);
   });
+  // README:end
   const server = app.listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   return {

@@ -610,18 +610,20 @@ export interface ExecutionContextLike {
 }
 
 /** The parts of a Hono `Context` the handler uses when given one instead of a Request. */
-export interface HonoContextLike {
+export interface HonoContextLike<Env = any> {
   req: { raw: Request };
-  env: any;
+  env: Env;
   readonly executionCtx: ExecutionContextLike;
 }
 
-export type FetchHandler<Env = any> = (
-  request: Request | HonoContextLike,
-  env?: Env,
-  ctx?: ExecutionContextLike | unknown,
-) => Promise<Response>;
+export interface FetchHandler<Env = any> {
+  /** Workers, Next.js, Deno, Bun: the Request, with the Worker's `env` and `ctx`. */
+  (request: Request, env?: Env, ctx?: ExecutionContextLike | unknown): Promise<Response>;
+  /** Hono, `app.post(path, handler)`: the Context carries the Request, env and execution context; `next` is not called. */
+  (context: HonoContextLike<Env>, next?: unknown): Promise<Response>;
+}
 
 /** A Fetch API handler for Workers, Hono, Next.js route handlers, Deno.serve and Bun.serve. */
 export function createFetchHandler<Env = any>(webhooks: Webhooks<Env>, options?: AdapterOptions): FetchHandler<Env>;
-export function createFetchHandler<Env = any>(secret: SecretSource<Env>, options?: AdapterSecretOptions): FetchHandler<Env>;
+export function createFetchHandler(secret: Secrets, options?: AdapterSecretOptions): FetchHandler<any>;
+export function createFetchHandler<Env = any>(secret: (env: Env) => Secrets, options?: AdapterSecretOptions): FetchHandler<Env>;

@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { byteText } from './byte-text.mjs';
+import { writePackageDocs } from './npm-readme.mjs';
 
 const src = new URL('../pkg/src/', import.meta.url);
 const dist = new URL('../pkg/dist/', import.meta.url);
@@ -12,8 +13,8 @@ const path = (base, name) => new URL(name, base).pathname;
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(new URL('wasm/', dist), { recursive: true });
 for (const name of ['core_bg.wasm', 'tools_bg.wasm']) copyFileSync(new URL(`wasm/${name}`, src), new URL(`wasm/${name}`, dist));
-// The npm page shows the repository's README.
-copyFileSync(new URL('../README.md', import.meta.url), new URL('../pkg/README.md', import.meta.url));
+// The npm page shows the repository's README, its links made to work from the tarball.
+writePackageDocs();
 // One hand-written declaration file serves both module systems.
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
 copyFileSync(new URL('core/tools-source.workerd.js', src), new URL('tools-source.workerd.js', dist));

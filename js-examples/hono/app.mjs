@@ -12,17 +12,17 @@
 import { Hono } from 'hono';
 import { createFetchHandler } from 'promptfoo-webhooks';
 
-export const WEBHOOK_PATH = '/webhooks/promptfoo';
-
 /**
- * The app with the webhook route at WEBHOOK_PATH.
+ * The app with the webhook route at /webhooks/promptfoo.
  * @param {{ secret: string | string[] | ((env: any) => string | string[] | undefined), onEvent?: (event: import('promptfoo-webhooks').WebhookEvent) => unknown, logger?: { error(...args: unknown[]): void } | false }} options
  *   `secret`: the secret itself (Node: read when the app is built, so an
  *   unset one fails at start-up), or `(env) => secret` where it only exists
  *   per request (a Worker's env).
  */
 export function createHonoApp({ secret, onEvent = () => {}, logger }) {
+  // README:begin hono
   const app = new Hono();
-  app.post(WEBHOOK_PATH, createFetchHandler(secret, { toleranceSeconds: 300, onEvent, logger }));
+  app.post('/webhooks/promptfoo', createFetchHandler(secret, { toleranceSeconds: 300, onEvent, logger }));
+  // README:end
   return app;
 }

@@ -6,7 +6,7 @@
 // an invalid_secret error at start-up, not a lost first delivery.
 import { serve } from '@hono/node-server';
 import { pathToFileURL } from 'node:url';
-import { createHonoApp, WEBHOOK_PATH } from './app.mjs';
+import { createHonoApp } from './app.mjs';
 
 /**
  * Starts the receiver and resolves once it listens: `{ url, close() }`.
@@ -20,7 +20,7 @@ export async function startHonoReceiver({ port = 0, app: parent, ...options }) {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => resolve(s));
   });
   return {
-    url: `http://127.0.0.1:${server.address().port}${WEBHOOK_PATH}`,
+    url: `http://127.0.0.1:${server.address().port}/webhooks/promptfoo`,
     close: () =>
       new Promise((resolve) => {
         server.close(resolve);

@@ -18,5 +18,5 @@ app.use((error, req, res, next) => {
   res.status(STATUS_BY_CODE[error.code] ?? 400).json({ error: error.code, message: error.message });
 });
 
-app.listen(process.env.PORT ?? 3000, '127.0.0.1');
+app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
 // README:end

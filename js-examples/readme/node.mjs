@@ -29,5 +29,5 @@ createServer(async (req, res) => {
     const status = error instanceof WebhookVerificationError ? (STATUS_BY_CODE[error.code] ?? 400) : 500;
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.code }));
   }
-}).listen(process.env.PORT ?? 3000, '127.0.0.1');
+}).listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
 // README:end

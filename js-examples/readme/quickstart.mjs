@@ -11,5 +11,5 @@ const receive = createNodeMiddleware(process.env.PROMPTFOO_WEBHOOK_SECRET, {
   onEvent: (event) => console.log(event.event, event.data), // typed: switch on event.event
 });
 
-createServer(receive).listen(process.env.PORT ?? 3000, '127.0.0.1');
+createServer(receive).listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
 // README:end

@@ -16,7 +16,7 @@ const webhooks = new Webhooks({ secret: [process.env.PROMPTFOO_WEBHOOK_SECRET], 
   .onError((error) => console.error(error.errors)); // a WebhookHandlerError
 
 // node:http, or Express 5 (mount it before express.json(), or pass allowParsedBody with a secret)
-http.createServer(createNodeMiddleware(webhooks, { path: '/webhooks/promptfoo' })).listen(process.env.PORT ?? 3000, '127.0.0.1');
+http.createServer(createNodeMiddleware(webhooks, { path: '/webhooks/promptfoo' })).listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
 app.post('/webhooks/promptfoo', createNodeMiddleware(webhooks));
 
 // Cloudflare Workers: the secret comes from env, read once per isolate; with

@@ -1,7 +1,7 @@
 // The README's code blocks are real programs. Each ```js, ```rust and ```toml
 // block in README.md is preceded by `<!-- snippet: <name> -->` and must be,
 // byte for byte, the region `README:begin <name>` ... `README:end` of a file
-// in js-examples/readme/ (or examples/readme.rs), less the indentation of
+// in js-examples/readme/ (or a framework recipe, or examples/readme.rs), less the indentation of
 // its begin line. Then each of those files runs for real: the Node ones as
 // child processes on 127.0.0.1 fed signed deliveries, the Workers in
 // workerd, the browser one in Chromium, the Rust one with `cargo run`.
@@ -23,7 +23,15 @@ import { startRedis } from './support/redis.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = join(ROOT, 'README.md');
 const EXAMPLES = join(ROOT, 'js-examples/readme');
-const SNIPPET_FILES = [...readdirSync(EXAMPLES).map((name) => `js-examples/readme/${name}`), 'examples/readme.rs'];
+const SNIPPET_FILES = [
+  ...readdirSync(EXAMPLES).map((name) => `js-examples/readme/${name}`),
+  // The framework recipes show their core in the README.
+  'js-examples/fastify-receiver.mjs',
+  'js-examples/koa-receiver.mjs',
+  'js-examples/hono/app.mjs',
+  'js-examples/nextjs/app/webhooks/promptfoo/route.js',
+  'examples/readme.rs',
+];
 const CHECKED_LANGUAGES = new Set(['js', 'ts', 'rust', 'toml']);
 
 // Hex, so they need no escaping in a capnp config.
@@ -98,6 +106,16 @@ test('README: every js/ts/rust/toml block names its snippet, and every snippet r
   assert.deepEqual(unknownLanguage, [], 'every block is checked or a shell block');
   const shown = checked.map((b) => b.snippet);
   assert.deepEqual([...shown].sort(), [...REGIONS.keys()].sort(), 'README snippets vs file regions');
+});
+
+// The integration document's own sample, quoted as published to show what migrating replaces.
+const NOT_OURS = new Set(['migrate-doc']);
+
+test('README: every JavaScript snippet has a TypeScript version in tests/types/readme-ts/ (checked by make test-types)', () => {
+  const missing = BLOCKS.filter((b) => b.lang === 'js' && b.snippet && !NOT_OURS.has(b.snippet))
+    .map((b) => `tests/types/readme-ts/${b.snippet}.ts`)
+    .filter((file) => !readdirSync(join(ROOT, 'tests/types/readme-ts')).includes(file.split('/').pop()));
+  assert.deepEqual(missing, []);
 });
 
 for (const block of BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang) && b.snippet)) {

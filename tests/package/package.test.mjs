@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SHIPPED_EXAMPLES } from '../../scripts/npm-readme.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PKG = join(ROOT, 'pkg');
@@ -51,8 +52,11 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the tarball holds the built runtimes, both declaration files, the wasm and the bin; no sources', () => {
-  assert.deepEqual(packed, [
+test('the tarball holds the built runtimes, both declaration files, the wasm, the bin and the examples; no sources', () => {
+  const examples = packed.filter((file) => file.startsWith('examples/'));
+  const shipped = new Set(examples.map((file) => file.split('/')[1]));
+  assert.deepEqual([...shipped].sort(), [...SHIPPED_EXAMPLES].sort());
+  assert.deepEqual(packed.filter((file) => !file.startsWith('examples/')), [
     'README.md',
     'bin/promptfoo-webhooks.js',
     'dist/browser.js',
@@ -68,6 +72,16 @@ test('the tarball holds the built runtimes, both declaration files, the wasm and
     'package.json',
     'portable/package.json',
   ]);
+});
+
+test("the README's relative links all point into the tarball", () => {
+  const readme = readFileSync(join(project, 'node_modules/promptfoo-webhooks/README.md'), 'utf8');
+  const targets = [...readme.matchAll(/\]\(((?![a-z]+:|#)[^)]+)\)/g)].map((match) => match[1]);
+  assert.ok(targets.length >= 8, `${targets.length} relative links`);
+  const broken = targets.filter((target) => !packed.some((file) => file === target || (target.endsWith('/') && file.startsWith(target))));
+  assert.deepEqual(broken, []);
+  // The receivers it links to run from where they are installed.
+  assert.ok(packed.includes('examples/hono/app.mjs') && packed.includes('examples/nextjs/app/webhooks/promptfoo/route.js'));
 });
 
 test('publint --strict finds nothing in the tarball', () => {

@@ -5,6 +5,7 @@
 //
 // Set PROMPTFOO_WEBHOOK_SECRET in the deployment's environment; an unset
 // secret fails when the module loads, with invalid_secret.
+// README:begin nextjs
 import { createFetchHandler } from 'promptfoo-webhooks';
 
 // node:crypto hashes the larger bodies on the Node.js runtime; the Edge
@@ -18,3 +19,4 @@ export const POST = createFetchHandler(process.env.PROMPTFOO_WEBHOOK_SECRET, {
     console.log(`promptfoo webhook: ${event.event}`);
   },
 });
+// README:end

@@ -1,0 +1,19 @@
+import express, { type ErrorRequestHandler } from 'express';
+import { Webhook, WebhookVerificationError, STATUS_BY_CODE } from 'promptfoo-webhooks';
+
+const webhook = new Webhook(process.env.PROMPTFOO_WEBHOOK_SECRET, { toleranceSeconds: 300 }); // keys prepared once
+const app = express();
+
+app.post('/webhooks/promptfoo', express.raw({ type: 'application/json', limit: '5mb' }), (req, res) => {
+  const event = webhook.verify(req.body, req.get('x-promptfoo-signature'));
+  res.json({ received: event.event });
+});
+
+// Express 5 hands what a route throws to the error handler: answer 401/400/415 with the code, not 500.
+const answerVerificationErrors: ErrorRequestHandler = (error, req, res, next) => {
+  if (!(error instanceof WebhookVerificationError)) return next(error);
+  res.status(STATUS_BY_CODE[error.code] ?? 400).json({ error: error.code, message: error.message });
+};
+app.use(answerVerificationErrors);
+
+app.listen(Number(process.env.PORT ?? 3000), () => {});

@@ -1,0 +1,24 @@
+import express from 'express';
+import { Webhook, WebhookVerificationError, STATUS_BY_CODE, type VerifiedEvent } from 'promptfoo-webhooks';
+
+const app = express();
+
+// Created once. During a rotation both secrets verify.
+const secrets = [process.env.PROMPTFOO_WEBHOOK_SECRET, process.env.PROMPTFOO_WEBHOOK_SECRET_OLD].filter(Boolean);
+const webhook = new Webhook(secrets, { toleranceSeconds: 300 });
+
+// In your webhook handler: the raw bytes (express.raw on this route, before any express.json())
+app.post('/webhook-endpoint', express.raw({ type: 'application/json', limit: '5mb' }), (req, res) => {
+  let payload: VerifiedEvent;
+  try {
+    payload = webhook.verify(req.body, req.headers['x-promptfoo-signature']);
+  } catch (error) {
+    if (!(error instanceof WebhookVerificationError)) throw error;
+    res.status(STATUS_BY_CODE[error.code] ?? 400).send(error.code);
+    return;
+  }
+
+  // Process the webhook: payload is typed (payload.data.issue on issue.* events)
+  console.log(`Received ${payload.event} event`);
+  res.status(200).send('Webhook received');
+});
