@@ -47,7 +47,8 @@ export function writePackageDocs() {
   for (const entry of SHIPPED_EXAMPLES) {
     const from = new URL(`js-examples/${entry}`, ROOT);
     if (!existsSync(from)) throw new Error(`js-examples/${entry} is listed in SHIPPED_EXAMPLES but does not exist`);
-    cpSync(from, new URL(entry, examples), { recursive: true });
+    // Not build output (the Next.js suite builds js-examples/nextjs/.next).
+    cpSync(from, new URL(entry, examples), { recursive: true, filter: (path) => !/[/\\](\.next|node_modules)$/.test(path) });
   }
   writeFileSync(new URL('pkg/README.md', ROOT), npmReadme(readFileSync(new URL('README.md', ROOT), 'utf8')));
 }

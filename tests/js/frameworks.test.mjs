@@ -2,8 +2,7 @@
 // (Fastify 5, Koa 3, Express 4 and 5, Hono on Node and in real workerd): good and bad deliveries get the
 // package's statuses and codes, and the usual mistake (the framework's JSON
 // parser ran first) is a 500 parsed_body_mismatch that is logged and names
-// the fix. The Next.js route handler is called as Next calls it, without
-// Next itself (a Request in, a Response out).
+// the fix. Next.js has a suite of its own (nextjs.test.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -201,18 +200,3 @@ for (const [framework, express] of [
     }
   });
 }
-
-// ---------------------------------------------------------------- Next.js
-
-test('Next.js App Router: the route handler is createFetchHandler, called as Next calls it (a Request in, a Response out)', async () => {
-  process.env.PROMPTFOO_WEBHOOK_SECRET = SECRET;
-  const route = await import('../../js-examples/nextjs/app/webhooks/promptfoo/route.js');
-  assert.equal(route.runtime, 'nodejs');
-  for (const [label, init, status, code] of deliveries()) {
-    const response = await route.POST(new Request('http://127.0.0.1/webhooks/promptfoo', init));
-    assert.ok(response instanceof Response, label);
-    const body = await response.json();
-    assert.equal(response.status, status, `${label}: ${JSON.stringify(body)}`);
-    assert.equal(body.error, code, label);
-  }
-});

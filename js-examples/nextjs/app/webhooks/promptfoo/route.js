@@ -3,8 +3,9 @@
 // Request and sends the Response it returns: createFetchHandler is exactly
 // that. The body is read here, raw and bounded, never parsed by Next first.
 //
-// Set PROMPTFOO_WEBHOOK_SECRET in the deployment's environment; an unset
-// secret fails when the module loads, with invalid_secret.
+// `next build` loads route modules to collect page data, usually without
+// the runtime's secrets, so the secret is a function, read on the first
+// delivery; instrumentation.js checks it when the server starts.
 // README:begin nextjs
 import { createFetchHandler } from 'promptfoo-webhooks';
 
@@ -12,7 +13,7 @@ import { createFetchHandler } from 'promptfoo-webhooks';
 // runtime works too, hashing in wasm.
 export const runtime = 'nodejs';
 
-export const POST = createFetchHandler(process.env.PROMPTFOO_WEBHOOK_SECRET, {
+export const POST = createFetchHandler(() => process.env.PROMPTFOO_WEBHOOK_SECRET, {
   toleranceSeconds: 300,
   onEvent: (event) => {
     // Verified and typed: queue it, store it, notify someone...
