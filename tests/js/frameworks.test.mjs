@@ -63,33 +63,45 @@ for (const [framework, start] of [
   });
 }
 
-test("Fastify 5 with its own JSON parser left in place: 500 parsed_body_mismatch, logged, with the fix", async () => {
+/**
+ * The usual mistake, a body parser first, on a receiver started by `start(logger)`:
+ * a signed delivery gets a 500 parsed_body_mismatch whose message and hint
+ * match, and exactly one logged line.
+ */
+async function expectDiagnosedMistake(start, { message, hint }) {
   const logged = [];
-  // The recipe without its scoped content-type parser: Fastify parses the JSON first.
-  const app = Fastify();
-  const receive = createNodeMiddleware(SECRET, { logger: { error: (...args) => logged.push(args) } });
-  app.post('/webhooks/promptfoo', async (request, reply) => {
-    reply.hijack();
-    request.raw.body = request.body;
-    await receive(request.raw, reply.raw);
-  });
-  const receiver = { url: `${await app.listen({ port: 0, host: '127.0.0.1' })}/webhooks/promptfoo`, close: () => app.close() };
+  const receiver = await start({ error: (...args) => logged.push(args) });
   try {
     const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
     const response = await fetch(receiver.url, { method: 'POST', body, headers });
     assert.equal(response.status, 500);
     const answer = await response.json();
     assert.equal(answer.error, 'parsed_body_mismatch');
-    assert.match(answer.message, /already parsed by a JSON body parser/);
-    assert.match(answer.hint, /mount the webhook route before/);
+    assert.match(answer.message, message);
+    assert.match(answer.hint, hint);
     assert.equal(logged.length, 1);
   } finally {
     await receiver.close();
   }
+}
+
+const NODE_PARSER_FIRST = { message: /already parsed by a JSON body parser/, hint: /mount the webhook route before/ };
+
+test('Fastify 5 with its own JSON parser left in place: 500 parsed_body_mismatch, logged, with the fix', async () => {
+  await expectDiagnosedMistake(async (logger) => {
+    // The recipe without its scoped content-type parser: Fastify parses the JSON first.
+    const app = Fastify();
+    const receive = createNodeMiddleware(SECRET, { logger });
+    app.post('/webhooks/promptfoo', async (request, reply) => {
+      reply.hijack();
+      request.raw.body = request.body;
+      await receive(request.raw, reply.raw);
+    });
+    return { url: `${await app.listen({ port: 0, host: '127.0.0.1' })}/webhooks/promptfoo`, close: () => app.close() };
+  }, NODE_PARSER_FIRST);
 });
 
 test('Koa 3 with a body parser mounted first: 500 parsed_body_mismatch, logged, with the fix', async () => {
-  const logged = [];
   // koa-bodyparser's effect, without the dependency: the body read and parsed into ctx.request.body.
   const parseFirst = async (ctx, next) => {
     const chunks = [];
@@ -97,40 +109,19 @@ test('Koa 3 with a body parser mounted first: 500 parsed_body_mismatch, logged, 
     ctx.request.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     await next();
   };
-  const receiver = await startKoaReceiver({ secret: SECRET, before: [parseFirst], logger: { error: (...args) => logged.push(args) } });
-  try {
-    const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
-    const response = await fetch(receiver.url, { method: 'POST', body, headers });
-    assert.equal(response.status, 500);
-    const answer = await response.json();
-    assert.equal(answer.error, 'parsed_body_mismatch');
-    assert.match(answer.hint, /mount the webhook route before/);
-    assert.equal(logged.length, 1);
-  } finally {
-    await receiver.close();
-  }
+  await expectDiagnosedMistake((logger) => startKoaReceiver({ secret: SECRET, before: [parseFirst], logger }), NODE_PARSER_FIRST);
 });
 
 test('Hono with a middleware that reads the body first: 500 parsed_body_mismatch, logged, with the fix', async () => {
-  const logged = [];
   const app = new Hono();
   app.use('*', async (c, next) => {
     await c.req.json();
     await next();
   });
-  const receiver = await startHonoReceiver({ secret: SECRET, app, logger: { error: (...args) => logged.push(args) } });
-  try {
-    const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
-    const response = await fetch(receiver.url, { method: 'POST', body, headers });
-    assert.equal(response.status, 500);
-    const answer = await response.json();
-    assert.equal(answer.error, 'parsed_body_mismatch');
-    assert.match(answer.message, /already read by other middleware/);
-    assert.match(answer.hint, /register the webhook route before that middleware/);
-    assert.equal(logged.length, 1);
-  } finally {
-    await receiver.close();
-  }
+  await expectDiagnosedMistake((logger) => startHonoReceiver({ secret: SECRET, app, logger }), {
+    message: /already read by other middleware/,
+    hint: /register the webhook route before that middleware/,
+  });
 });
 
 test('Hono on Node: an unset secret fails when the app is built, with invalid_secret', async () => {
