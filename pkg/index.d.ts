@@ -195,7 +195,12 @@ export type ErrorCode =
   | "method_not_allowed"
   | "unsupported_media_type"
   | "not_found"
-  | "internal_error";
+  | "internal_error"
+  | "api_not_configured"
+  | "invalid_webhook_config"
+  | "api_request_rejected"
+  | "api_unreachable"
+  | "api_bad_response";
 // </generated:events>
 
 interface Envelope<Name extends string, Data> {
@@ -441,6 +446,51 @@ export type WebhookConfigValidation =
 
 /** Checks a configuration for the management API, reporting every problem at once. */
 export function validateWebhookConfig(config: unknown): WebhookConfigValidation;
+
+// ---------------------------------------------------------------- management API
+
+/** What the management API client throws (`code` is one of the `api_*` codes, or `invalid_webhook_config`). */
+export class PromptfooApiError extends Error {
+  readonly name: 'PromptfooApiError';
+  readonly code: 'api_not_configured' | 'invalid_webhook_config' | 'api_request_rejected' | 'api_unreachable' | 'api_bad_response';
+  /** What to do about it. */
+  readonly hint: string;
+  /** api_request_rejected: the HTTP status the server answered. */
+  readonly status?: number;
+  /** api_request_rejected: what the server said (its JSON `error`/`message`, or its text), shortened; never the token. */
+  readonly serverMessage?: string;
+  /** invalid_webhook_config: every problem found, as validateWebhookConfig reports them. */
+  readonly problems?: Array<{ path: string; message: string }>;
+}
+
+export interface ManagementClientOptions {
+  /** Your Promptfoo server, e.g. `https://promptfoo.example.com` (default: `PROMPTFOO_API_URL`). */
+  baseUrl?: string | undefined;
+  /** An API token, sent as `Authorization: Bearer <token>` (default: `PROMPTFOO_API_TOKEN`). */
+  token?: string | undefined;
+  /** Per request, answer included; default 10,000. */
+  timeoutMs?: number | undefined;
+  /** The largest answer read; default 1 MiB. */
+  maxResponseBytes?: number | undefined;
+  /** The fetch to use; default `globalThis.fetch`. */
+  fetch?: typeof fetch | undefined;
+}
+
+/** What creating a webhook takes; `enabled` defaults to true. */
+export type NewWebhook = Omit<WebhookConfig, 'enabled'> & { enabled?: boolean };
+
+/** Promptfoo's management API: create webhooks, rotate their secrets, list event types. */
+export class ManagementClient {
+  constructor(options?: ManagementClientOptions);
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  /** Checks the config first (nothing is sent when it is invalid); the secret is returned once, here. */
+  createWebhook(config: NewWebhook): Promise<{ id: string | undefined; secret: string; webhook: Record<string, unknown> }>;
+  /** A new secret, in force at once: keep accepting the old one until every receiver has the new one. */
+  regenerateSecret(id: string): Promise<{ id: string; secret: string }>;
+  listEventTypes(): Promise<string[]>;
+}
 
 // ---------------------------------------------------------------- route and serve
 

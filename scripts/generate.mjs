@@ -34,7 +34,7 @@ function contractModule() {
       .filter(({ scope }) => scopes.includes(scope))
       .map(({ code, meaning, hint }) => `  ${code}: ${write({ meaning, hint }).replace(/\n/g, '\n  ')},`)
       .join('\n');
-  const statusByCode = Object.fromEntries(contract.errors.map(({ code, status }) => [code, status]));
+  const statusByCode = Object.fromEntries(contract.errors.filter(({ scope }) => scope !== 'api').map(({ code, status }) => [code, status]));
   return `${HEADER}
 
 /** The header that carries the signature, as Promptfoo spells it. */
@@ -74,6 +74,14 @@ ${texts(['http'], literal)}
 
 /** The HTTP status a receiver answers for each error code. */
 export const STATUS_BY_CODE = ${frozen(statusByCode)};
+
+/** Each code the management API client throws (no receiver answers them): its meaning and hint. */
+export const API_ERRORS = {
+${texts(['api'], literal)}
+};
+
+/** Promptfoo's management API paths ({id}: the webhook's id). */
+export const MANAGEMENT_API = ${literal(contract.managementApi)};
 `;
 }
 
@@ -180,7 +188,7 @@ function eventTypes() {
 
 function errorTable() {
   const rows = contract.errors.map(
-    ({ code, status, meaning, hint }) => `| \`${code}\` | ${status} | ${meaning} | ${hint.replace(/\|/g, '\\|')} |`,
+    ({ code, status, meaning, hint }) => `| \`${code}\` | ${status === 0 ? '—' : status} | ${meaning} | ${hint.replace(/\|/g, '\\|')} |`,
   );
   return ['| code | HTTP status | meaning | hint |', '|---|---|---|---|', ...rows].join('\n');
 }

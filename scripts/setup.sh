@@ -31,6 +31,8 @@ fi
 [ -x /usr/bin/chromium ] || apt_install chromium
 # tests/js/stores.test.mjs runs a real Redis for the shared replay store (on 127.0.0.1, no disk).
 command -v redis-server >/dev/null || apt_install redis-server
+# tests/js/cli-toolbelt.test.mjs runs the curl command `send --dry-run` prints.
+command -v curl >/dev/null || apt_install curl
 
 if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -35,6 +35,20 @@ pub const SIGNATURE_HEADER: &str = "X-Promptfoo-Signature";
 /// delivery: Promptfoo sends neither id).
 pub const WEBHOOK_ID_HEADER: &str = "X-Webhook-Id";
 
+/// Promptfoo's management API, where webhooks are created and their secrets
+/// rotated (`Authorization: Bearer <API token>`). Creating one `POST`s
+/// `{ url, name, events, teamId?, enabled }` and the answer holds its
+/// secret; the later documents moved the path under `/api/v1`.
+pub const API_CREATE_WEBHOOK_PATH: &str = "/api/v1/webhooks";
+/// The integration document's path for creating a webhook: tried when the
+/// `/api/v1` one answers 404 (an older server).
+pub const API_CREATE_WEBHOOK_LEGACY_PATH: &str = "/api/webhooks";
+/// `POST`: a new secret for webhook `{id}`, in force at once, so receivers
+/// must accept the old and the new one for a while.
+pub const API_REGENERATE_SECRET_PATH: &str = "/api/v1/webhooks/{id}/regenerate-secret";
+/// `GET`: the event names the server can send.
+pub const API_EVENT_TYPES_PATH: &str = "/api/v1/webhooks/event-types";
+
 /// The later integration document's example receiver caps bodies at 5 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 
@@ -122,6 +136,10 @@ pub enum Scope {
     /// Only an HTTP receiver answers it, before any verification (a wrong
     /// method or media type, or its own failure).
     Http,
+    /// Only the package's client of the management API meets it (its
+    /// configuration, the server's answers): no receiver answers it, so it
+    /// has no HTTP status (0).
+    Api,
 }
 
 /// One stable error code.
@@ -133,7 +151,8 @@ pub struct ErrorSpec {
     /// there is one (lower case, no full stop, as Rust error messages go).
     pub meaning: &'static str,
     /// What a receiver answers: 4xx when the sender got it wrong, 5xx when
-    /// the receiver is set up wrongly (no sender can fix that).
+    /// the receiver is set up wrongly (no sender can fix that); 0 for the
+    /// management API client's codes, which no receiver answers.
     pub status: u16,
     /// What to do about it, for a Rust caller.
     pub rust_hint: Text,
@@ -450,6 +469,46 @@ pub const ERRORS: &[ErrorSpec] = &[
         "See the receiver's error report.",
         "See the error passed to onError.",
     ),
+    error(
+        "api_not_configured",
+        Scope::Api,
+        0,
+        "the management API's base URL or token is missing",
+        "",
+        "Pass { baseUrl, token }, or set PROMPTFOO_API_URL (your Promptfoo server, e.g. https://promptfoo.example.com) and PROMPTFOO_API_TOKEN.",
+    ),
+    error(
+        "invalid_webhook_config",
+        Scope::Api,
+        0,
+        "invalid webhook configuration",
+        "",
+        "Fix each problem listed in error.problems; nothing was sent.",
+    ),
+    error(
+        "api_request_rejected",
+        Scope::Api,
+        0,
+        "the management API refused the request",
+        "",
+        "401 or 403: check the API token and its permissions; 404: check the base URL and the webhook id; see error.status and error.serverMessage.",
+    ),
+    error(
+        "api_unreachable",
+        Scope::Api,
+        0,
+        "the management API did not answer",
+        "",
+        "Check the base URL and the network, or raise timeoutMs if the server is slow.",
+    ),
+    error(
+        "api_bad_response",
+        Scope::Api,
+        0,
+        "the management API's answer could not be read",
+        "",
+        "The answer was not what a Promptfoo server sends (see the message): check that the base URL points at Promptfoo, not at a proxy or login page.",
+    ),
 ];
 
 /// The event named `name`, if this version types it.
@@ -570,6 +629,7 @@ pub fn to_json() -> String {
                 Scope::Core => "core",
                 Scope::Js => "js",
                 Scope::Http => "http",
+                Scope::Api => "api",
             };
             let object: Object = [
                 ("code", text(error.code)),
@@ -586,6 +646,19 @@ pub fn to_json() -> String {
     let contract: Object = [
         ("signatureHeader", text(SIGNATURE_HEADER)),
         ("webhookIdHeader", text(WEBHOOK_ID_HEADER)),
+        (
+            "managementApi",
+            Value::Object(
+                [
+                    ("createWebhook", text(API_CREATE_WEBHOOK_PATH)),
+                    ("createWebhookLegacy", text(API_CREATE_WEBHOOK_LEGACY_PATH)),
+                    ("regenerateSecret", text(API_REGENERATE_SECRET_PATH)),
+                    ("eventTypes", text(API_EVENT_TYPES_PATH)),
+                ]
+                .into_iter()
+                .collect(),
+            ),
+        ),
         ("defaultMaxBodyBytes", Value::from(DEFAULT_MAX_BODY_BYTES as f64)),
         ("deliveryTimeoutSeconds", Value::from(DELIVERY_TIMEOUT_SECONDS as f64)),
         ("minSecretBytes", Value::from(MIN_SECRET_BYTES as f64)),
@@ -628,9 +701,13 @@ mod tests {
         assert_eq!(codes.len(), ERRORS.len());
         for error in ERRORS {
             assert!(!error.js_hint().is_empty(), "{}", error.code);
-            assert!((400..600).contains(&error.status), "{}", error.code);
+            if error.scope == Scope::Api {
+                assert_eq!(error.status, 0, "{}: no receiver answers it", error.code);
+            } else {
+                assert!((400..600).contains(&error.status), "{}", error.code);
+            }
             assert_eq!(
-                error.scope == Scope::Js,
+                matches!(error.scope, Scope::Js | Scope::Api),
                 error.rust_hint.is_empty(),
                 "{}: a Rust hint iff Rust can meet it",
                 error.code

@@ -3,7 +3,7 @@
 // wasm core, choose the hash provider, and re-export this; nothing inside
 // the package imports it.
 
-export { WebhookVerificationError } from './core/errors.js';
+export { PromptfooApiError, WebhookVerificationError } from './core/errors.js';
 export {
   DEFAULT_MAX_BODY_BYTES,
   DELIVERY_TIMEOUT_SECONDS,
@@ -22,6 +22,7 @@ export { isKnownEvent, parseEvent, verify, verifySignature } from './verify/veri
 export { buildEvent, sign, signPayload } from './verify/sign.js';
 export { canonicalize, generateSecret, issueChangeEvent, validateWebhookConfig } from './verify/tools.js';
 export { sampleEvent } from './verify/samples.js';
+export { ManagementClient } from './management/client.js';
 
 // De-duplication stores
 export { MemoryReplayStore } from './stores/memory.js';

@@ -4,16 +4,14 @@
 // 127.0.0.1 for `send` and `serve`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
+import { assertUsageError, run, start } from './support/cli.mjs';
 
-const BIN = fileURLToPath(new URL('../../pkg/bin/promptfoo-webhooks.js', import.meta.url));
 const SECRET = 'cli-test-secret-0123456789abcdef';
 const OLD_SECRET = 'cli-test-old-secret-0123456789ab';
 const TMP = mkdtempSync(join(tmpdir(), 'pfw-cli-'));
@@ -37,31 +35,6 @@ function tempFile(name, contents) {
   const path = join(TMP, name);
   writeFileSync(path, contents);
   return path;
-}
-
-/** Spawns the tool. `env` is added to an environment without PROMPTFOO_WEBHOOK_SECRET. */
-function start(args, { env = {} } = {}) {
-  const { PROMPTFOO_WEBHOOK_SECRET: _, ...inherited } = process.env;
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...inherited, ...env }, stdio: 'pipe' });
-  child.output = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (text) => (child.output.stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text) => (child.output.stderr += text));
-  child.exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, ...child.output })));
-  return child;
-}
-
-/** Runs the tool to the end with `input` on stdin; resolves with { code, stdout, stderr }. */
-function run(args, { input, env } = {}) {
-  const child = start(args, { env });
-  child.stdin.end(input);
-  return child.exited;
-}
-
-function assertUsageError(result, pattern) {
-  assert.equal(result.code, 2, result.stderr);
-  assert.equal(result.stdout, '');
-  assert.match(result.stderr, pattern);
-  assert.match(result.stderr, /Usage: promptfoo-webhooks/);
 }
 
 /** A one-shot HTTP server on 127.0.0.1 that records each request and answers `status`. */

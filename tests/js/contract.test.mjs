@@ -140,6 +140,7 @@ const LAYERS = [
   ['src/core/', 1],
   ['src/stores/', 2],
   ['src/verify/', 2],
+  ['src/management/', 2],
   ['src/router.js', 3],
   ['src/http/', 4],
   ['src/index.js', 5],

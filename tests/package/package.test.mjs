@@ -58,6 +58,15 @@ test('the tarball holds the built runtimes, both declaration files, the wasm, th
   assert.deepEqual([...shipped].sort(), [...SHIPPED_EXAMPLES].sort());
   assert.deepEqual(packed.filter((file) => !file.startsWith('examples/')), [
     'README.md',
+    'bin/cli.js',
+    'bin/commands/sample.js',
+    'bin/commands/secret.js',
+    'bin/commands/send.js',
+    'bin/commands/serve.js',
+    'bin/commands/sign.js',
+    'bin/commands/verify.js',
+    'bin/commands/webhooks.js',
+    'bin/payload.js',
     'bin/promptfoo-webhooks.js',
     'dist/browser.js',
     'dist/index.d.cts',

@@ -140,3 +140,35 @@ export const STATUS_BY_CODE = /* @__PURE__ */ Object.freeze({
   not_found: 404,
   internal_error: 500
 });
+
+/** Each code the management API client throws (no receiver answers them): its meaning and hint. */
+export const API_ERRORS = {
+  api_not_configured: {
+    meaning: "the management API's base URL or token is missing",
+    hint: "Pass { baseUrl, token }, or set PROMPTFOO_API_URL (your Promptfoo server, e.g. https://promptfoo.example.com) and PROMPTFOO_API_TOKEN."
+  },
+  invalid_webhook_config: {
+    meaning: "invalid webhook configuration",
+    hint: "Fix each problem listed in error.problems; nothing was sent."
+  },
+  api_request_rejected: {
+    meaning: "the management API refused the request",
+    hint: "401 or 403: check the API token and its permissions; 404: check the base URL and the webhook id; see error.status and error.serverMessage."
+  },
+  api_unreachable: {
+    meaning: "the management API did not answer",
+    hint: "Check the base URL and the network, or raise timeoutMs if the server is slow."
+  },
+  api_bad_response: {
+    meaning: "the management API's answer could not be read",
+    hint: "The answer was not what a Promptfoo server sends (see the message): check that the base URL points at Promptfoo, not at a proxy or login page."
+  },
+};
+
+/** Promptfoo's management API paths ({id}: the webhook's id). */
+export const MANAGEMENT_API = {
+  createWebhook: "/api/v1/webhooks",
+  createWebhookLegacy: "/api/webhooks",
+  regenerateSecret: "/api/v1/webhooks/{id}/regenerate-secret",
+  eventTypes: "/api/v1/webhooks/event-types"
+};

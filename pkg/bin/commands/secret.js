@@ -1,0 +1,19 @@
+// `secret`: a new webhook secret.
+import { generateSecret } from '../../dist/node.js';
+import { EXIT, EXIT_CODES_HELP, TOOL } from '../cli.js';
+
+export const secret = {
+  help: `Usage: ${TOOL} secret
+
+Prints a new webhook secret: 64 hex characters from the platform's CSPRNG.
+Give the same secret to Promptfoo and to your receiver.
+
+${EXIT_CODES_HELP}
+`,
+  options: {},
+  positionals: [0, 0],
+  run() {
+    console.log(generateSecret());
+    return EXIT.ok;
+  },
+};

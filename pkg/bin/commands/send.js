@@ -1,0 +1,66 @@
+// `send`: a signed delivery to a receiver, as Promptfoo sends it (or the
+// curl command that would send it).
+import { DELIVERY_TIMEOUT_SECONDS, EVENT_NAMES, signPayload } from '../../dist/node.js';
+import { EXIT, EXIT_CODES_HELP, httpUrl, SECRET_HELP, secretsFrom, TOOL } from '../cli.js';
+import { PAYLOAD_HELP, PAYLOAD_OPTIONS, payloadFrom } from '../payload.js';
+
+const ANSWER_SHOWN_CHARS = 500;
+
+export const send = {
+  help: `Usage: ${TOOL} send <url> --secret <secret> [--event <name> | --file <payload.json>] [options]
+
+Builds a sample event (issue.created unless --event says otherwise), or reads
+your payload from a file, applies --timestamp and --set, serializes it
+exactly as Promptfoo does (JSON.stringify), signs it and POSTs it to <url>,
+waiting ${DELIVERY_TIMEOUT_SECONDS} s and following no redirect, as Promptfoo does.
+Prints the answer's status and body.
+
+Options:
+  --secret <secret>     the webhook secret
+  --event <name>        the sample to send, one of:
+                        ${EVENT_NAMES.join(', ')}
+  --file <path>         send this JSON payload instead of a sample
+${PAYLOAD_HELP}
+  --dry-run             print the request as a curl command instead of sending it
+
+${SECRET_HELP}
+
+${EXIT_CODES_HELP}
+`,
+  options: { secret: { type: 'string' }, ...PAYLOAD_OPTIONS, 'dry-run': { type: 'boolean' } },
+  positionals: [1, 1],
+  async run(values, [url]) {
+    const [secret] = secretsFrom(values);
+    const target = httpUrl(url);
+    const { body, headers } = signPayload(payloadFrom(values, 'issue.created'), secret);
+    if (values['dry-run']) {
+      console.log(curlCommand(target, headers, body));
+      return EXIT.ok;
+    }
+    const name = JSON.parse(body).event;
+    let response;
+    try {
+      response = await fetch(target, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(DELIVERY_TIMEOUT_SECONDS * 1000) });
+    } catch (error) {
+      console.error(`${name} -> ${target}: ${error.cause?.code ?? error.cause?.message ?? error.message}`);
+      return EXIT.rejected;
+    }
+    const answer = await response.text();
+    console.log(`${name} -> ${target}: ${response.status} ${response.statusText}`);
+    if (answer) console.log(answer.length > ANSWER_SHOWN_CHARS ? `${answer.slice(0, ANSWER_SHOWN_CHARS)}…` : answer);
+    return response.ok ? EXIT.ok : EXIT.rejected;
+  },
+};
+
+/** A POSIX shell word: single-quoted, a single quote written as '\''. */
+export function shellQuote(text) {
+  return `'${String(text).replaceAll("'", "'\\''")}'`;
+}
+
+/** The curl command that sends these exact bytes and headers. */
+export function curlCommand(url, headers, body) {
+  const lines = [`curl -sS -X POST ${shellQuote(url)}`];
+  for (const [name, value] of Object.entries(headers)) lines.push(`-H ${shellQuote(`${name}: ${value}`)}`);
+  lines.push(`--data-binary ${shellQuote(body)}`);
+  return lines.join(' \\\n  ');
+}
