@@ -196,6 +196,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "not_found"
   | "internal_error"
+  | "forward_failed"
   | "api_not_configured"
   | "invalid_webhook_config"
   | "api_request_rejected"
@@ -609,10 +610,27 @@ export interface AdapterOptions {
   onError?: (error: unknown, event: WebhookEvent | undefined) => unknown;
   /**
    * Told every answer the adapter gives, as it gives it: the status and the
-   * JSON body, with the verified event (a 200) or the error behind a
-   * refusal. For logs and metrics; what it throws goes to `onError`.
+   * JSON body (a forward target's answer as text), with the verified event
+   * or the error behind a refusal, the body's size in bytes once it was
+   * read, and where a verified delivery was forwarded. For logs and
+   * metrics; what it throws goes to `onError`.
    */
-  onAnswer?: (answer: { status: number; body: unknown; event?: VerifiedEvent; error?: unknown }) => unknown;
+  onAnswer?: (answer: {
+    status: number;
+    body: unknown;
+    event?: VerifiedEvent;
+    error?: unknown;
+    size?: number;
+    forwarded?: { url: string; status: number } | { url: string; failure: string };
+  }) => unknown;
+  /**
+   * Send each verified delivery on to this http(s) URL: its exact bytes and
+   * headers (the X-Promptfoo-Signature included) are POSTed there, and the
+   * target's status and body are the answer. A delivery that does not
+   * verify is answered here and never sent on; a target that does not
+   * answer within the delivery timeout is a 502 `forward_failed`.
+   */
+  forwardTo?: string | URL;
   /**
    * Where an error no `onError` heard is logged: `console` by default, any
    * object with an `error()` method, or `false` to log nothing. Nothing
@@ -644,7 +662,7 @@ export interface NodeRequestLike {
 export interface NodeResponseLike {
   readonly headersSent: boolean;
   writeHead(status: number, headers: Record<string, string | number>): unknown;
-  end(body?: string): unknown;
+  end(body?: string | Uint8Array): unknown;
 }
 
 /** `(req, res, next?)`: answers itself; resolves when the answer is sent. */

@@ -470,6 +470,14 @@ pub const ERRORS: &[ErrorSpec] = &[
         "See the error passed to onError.",
     ),
     error(
+        "forward_failed",
+        Scope::Http,
+        502,
+        "the forward target did not answer",
+        "Check that the forward target is running and reachable, and answers within the delivery timeout.",
+        "Check that forwardTo (serve --forward-to) points at a running receiver that answers within the delivery timeout.",
+    ),
+    error(
         "api_not_configured",
         Scope::Api,
         0,

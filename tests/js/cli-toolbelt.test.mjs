@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 import { verify } from 'promptfoo-webhooks';
-import { assertUsageError, run } from './support/cli.mjs';
+import { assertUsageError, run, start } from './support/cli.mjs';
 import { API_TOKEN, startManagementApi } from './support/management-api.mjs';
 
 const SECRET = 'cli-toolbelt-secret-0123456789abcdef';
@@ -205,4 +205,113 @@ test('send --dry-run prints a curl command and sends nothing; run by a shell, it
   } finally {
     await target.close();
   }
+});
+
+// ---------------------------------------------------------------- serve --forward-to --json
+
+/** `serve` with `args` on a free port; resolves once it listens (said on stderr with --json). */
+async function startServe(args) {
+  const child = start(['serve', '--port', '0', '--secret', SECRET, ...args]);
+  const url = await new Promise((resolve, reject) => {
+    const onData = () => {
+      const match = /Listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(child.output.stderr + child.output.stdout);
+      if (match) resolve(match[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.exited.then(({ code, stderr }) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  return { child, url };
+}
+
+/** Waits until serve has printed `count` JSON lines on stdout; returns them parsed. */
+async function jsonLines(child, count) {
+  for (let waited = 0; ; waited += 10) {
+    const lines = child.output.stdout.split('\n').filter((line) => line !== '');
+    if (lines.length >= count) return lines.map((line) => JSON.parse(line));
+    if (waited > 5000) assert.fail(`serve printed ${lines.length} of ${count} lines:\n${child.output.stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test('serve --forward-to --json: verified deliveries reach the target byte for byte, signature and headers included, and the sender gets its answer; bad ones never reach it', async () => {
+  const received = [];
+  const target = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk)).on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(202, { 'Content-Type': 'application/json' }).end('{"target":"queued"}');
+    });
+  });
+  await new Promise((resolve) => target.listen(0, '127.0.0.1', resolve));
+  const targetUrl = `http://127.0.0.1:${target.address().port}/siem`;
+  const closeTarget = () =>
+    new Promise((resolve) => {
+      target.close(resolve);
+      target.closeAllConnections();
+    });
+  let serve;
+  try {
+    serve = await startServe(['--forward-to', targetUrl, '--json', '--tolerance', '300', '--max-body-bytes', '4096']);
+  } catch (error) {
+    await closeTarget();
+    throw error;
+  }
+  const { child, url } = serve;
+  try {
+    const post = (body, headers) => fetch(url, { method: 'POST', body, headers });
+    const payload = JSON.stringify({ event: 'issue.created', timestamp: new Date().toISOString(), data: { issue: { id: 'fwd-1', weakness: 'PII leak \u2028 ✓' }, eventData: {} } });
+    const signature = createHmac('sha256', SECRET).update(payload).digest('hex').toUpperCase();
+    const headers = { 'Content-Type': 'application/json', 'X-Promptfoo-Signature': signature, 'X-Webhook-Id': 'wh_42' };
+
+    const accepted = await post(payload, headers);
+    assert.equal(accepted.status, 202);
+    assert.equal(await accepted.text(), '{"target":"queued"}');
+    assert.equal(received.length, 1);
+    assert.ok(received[0].body.equals(Buffer.from(payload)), 'the exact bytes');
+    assert.equal(received[0].headers['x-promptfoo-signature'], signature, 'the signature header as sent (upper case kept)');
+    assert.equal(received[0].headers['x-webhook-id'], 'wh_42');
+    assert.equal(received[0].headers['content-type'], 'application/json');
+    assert.equal(verify(received[0].body, received[0].headers['x-promptfoo-signature'], SECRET).data.issue.id, 'fwd-1');
+
+    const stale = JSON.stringify({ event: 'issue.created', timestamp: new Date(Date.now() - 3600_000).toISOString(), data: { issue: { id: 'old' }, eventData: {} } });
+    const big = JSON.stringify({ event: 'issue.created', timestamp: new Date().toISOString(), data: { issue: { id: 'big', weakness: 'x'.repeat(5000) }, eventData: {} } });
+    const sign = (body) => createHmac('sha256', SECRET).update(body).digest('hex');
+    const refusals = [
+      [payload.replace('fwd-1', 'fwd-2'), signature, 401, 'signature_mismatch'],
+      [stale, sign(stale), 400, 'timestamp_outside_window'],
+      [big, sign(big), 413, 'body_too_large'],
+    ];
+    for (const [body, sig, status, code] of refusals) {
+      const response = await post(body, { ...headers, 'X-Promptfoo-Signature': sig });
+      assert.equal(response.status, status, code);
+      assert.equal((await response.json()).error, code);
+    }
+    assert.equal(received.length, 1, 'no refused delivery reached the target');
+
+    await closeTarget();
+    const unreachable = await post(payload, headers);
+    assert.equal(unreachable.status, 502);
+    assert.equal((await unreachable.json()).error, 'forward_failed');
+
+    const lines = await jsonLines(child, 5);
+    assert.deepEqual(
+      lines.map(({ event, verdict, status, code, secretIndex, forwardStatus }) => ({ event, verdict, status, code, secretIndex, forwardStatus })),
+      [
+        { event: 'issue.created', verdict: 'accepted', status: 202, code: null, secretIndex: 0, forwardStatus: 202 },
+        { event: null, verdict: 'rejected', status: 401, code: 'signature_mismatch', secretIndex: null, forwardStatus: null },
+        { event: null, verdict: 'rejected', status: 400, code: 'timestamp_outside_window', secretIndex: null, forwardStatus: null },
+        { event: null, verdict: 'rejected', status: 413, code: 'body_too_large', secretIndex: null, forwardStatus: null },
+        { event: 'issue.created', verdict: 'accepted', status: 502, code: null, secretIndex: 0, forwardStatus: 'failed' },
+      ],
+    );
+    assert.equal(lines[0].size, Buffer.byteLength(payload));
+    assert.ok(lines.every((line) => !Number.isNaN(Date.parse(line.time))));
+  } finally {
+    child.kill('SIGTERM');
+    await child.exited;
+    if (target.listening) await closeTarget();
+  }
+  assert.match(child.output.stderr, /Stopped: 2 accepted, 3 rejected/);
+  assert.ok(!child.output.stdout.includes(SECRET) && !child.output.stderr.includes(SECRET));
 });

@@ -2,7 +2,7 @@
 // arrives and what it answered.
 import { createServer } from 'node:http';
 import { createNodeMiddleware, DEFAULT_MAX_BODY_BYTES } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, numberOption, SECRET_HELP, secretsFrom, TOOL, UsageError } from '../cli.js';
+import { EXIT, EXIT_CODES_HELP, httpUrl, numberOption, SECRET_HELP, secretsFrom, TOOL, UsageError } from '../cli.js';
 
 export const serve = {
   help: `Usage: ${TOOL} serve --secret <secret> [--port 8787] [--host 127.0.0.1] [options]
@@ -16,12 +16,20 @@ for a missing, malformed or wrong signature, 413 for a body over the limit,
 400 for an authentic body that is not a valid payload (or outside
 --tolerance). Ctrl-C stops it.
 
+With --forward-to, each delivery that verifies is sent on to <url> with its
+exact bytes and headers (the X-Promptfoo-Signature included), and the sender
+gets the target's status and body; one that does not verify is answered
+here and never sent on. A target that does not answer within 10 s is a 502.
+
 Options:
   --secret <secret>         a webhook secret; repeat it during a rotation
   --port <port>             default 8787; 0 picks a free port
   --host <address>          default 127.0.0.1 (this machine only)
   --tolerance <seconds>     reject payloads whose timestamp is further than this from now
   --max-body-bytes <bytes>  default ${DEFAULT_MAX_BODY_BYTES} (5 MiB)
+  --forward-to <url>        send each verified delivery on to this receiver
+  --json                    one JSON object per delivery on stdout: time, event,
+                            verdict, status, code, secretIndex, size, forwardStatus
 
 ${SECRET_HELP}
 
@@ -33,6 +41,8 @@ ${EXIT_CODES_HELP}
     host: { type: 'string', default: '127.0.0.1' },
     tolerance: { type: 'string' },
     'max-body-bytes': { type: 'string' },
+    'forward-to': { type: 'string' },
+    json: { type: 'boolean' },
   },
   positionals: [0, 0],
   async run(values) {
@@ -42,27 +52,36 @@ ${EXIT_CODES_HELP}
     const toleranceSeconds = values.tolerance === undefined ? undefined : numberOption('--tolerance', values.tolerance);
     const maxBodyBytes =
       values['max-body-bytes'] === undefined ? DEFAULT_MAX_BODY_BYTES : numberOption('--max-body-bytes', values['max-body-bytes']);
-    return listen({ secrets, host: values.host, port, toleranceSeconds, maxBodyBytes });
+    const forwardTo = values['forward-to'] === undefined ? undefined : httpUrl(values['forward-to'], '--forward-to URL');
+    return listen({ secrets, host: values.host, port, toleranceSeconds, maxBodyBytes, forwardTo, json: values.json === true });
   },
 };
 
-async function listen({ secrets, host, port, toleranceSeconds, maxBodyBytes }) {
+async function listen({ secrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json }) {
   const counts = { accepted: 0, rejected: 0 };
+  // With --json, stdout carries only the deliveries; the rest goes to stderr.
+  const say = json ? (line) => console.error(line) : (line) => console.log(line);
   const clock = () => new Date().toISOString().slice(11, 19);
   // The middleware answers; this prints what it answered.
-  const onAnswer = ({ status, body, event, error }) => {
-    if (event !== undefined) {
-      counts.accepted++;
-      console.log(`${clock()} ${status} ${event.event} at ${event.timestamp} (secret #${event.secretIndex})`);
-      for (const line of describe(event)) console.log(`         ${line}`);
+  const onAnswer = ({ status, body, event, error, size, forwarded }) => {
+    if (event !== undefined) counts.accepted++;
+    else counts.rejected++;
+    if (json) {
+      console.log(JSON.stringify(deliveryRecord({ status, body, event, error, size, forwarded })));
       return;
     }
-    counts.rejected++;
+    if (event !== undefined) {
+      console.log(`${clock()} ${status} ${event.event} at ${event.timestamp} (secret #${event.secretIndex})`);
+      for (const line of describe(event)) console.log(`         ${line}`);
+      if (forwarded?.status !== undefined) console.log(`         forwarded to ${forwarded.url}: ${forwarded.status}`);
+      if (forwarded?.failure !== undefined) console.log(`         not forwarded: ${forwarded.failure}`);
+      return;
+    }
     console.log(`${clock()} ${status} rejected ${body.error}: ${body.message}`);
     if (error?.hint) console.log(`         hint: ${error.hint}`);
   };
   // Created before listening: a bad secret or option is a usage error now.
-  const middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onAnswer, logger: false });
+  const middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onAnswer, forwardTo, logger: false });
   const server = createServer((req, res) => middleware(req, res));
 
   try {
@@ -76,13 +95,13 @@ async function listen({ secrets, host, port, toleranceSeconds, maxBodyBytes }) {
   }
   const address = server.address();
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  console.log(`Listening on http://${shownHost}:${address.port}/ (Ctrl-C to stop)`);
+  say(`Listening on http://${shownHost}:${address.port}/${forwardTo === undefined ? '' : `, forwarding verified deliveries to ${forwardTo}`} (Ctrl-C to stop)`);
 
   // Resolves with the exit code once Ctrl-C (or SIGTERM) has closed the server.
   return new Promise((resolve) => {
     const stop = () => {
       server.close(() => {
-        console.log(`\nStopped: ${counts.accepted} accepted, ${counts.rejected} rejected`);
+        say(`\nStopped: ${counts.accepted} accepted, ${counts.rejected} rejected`);
         resolve(EXIT.ok);
       });
       server.closeAllConnections();
@@ -90,6 +109,20 @@ async function listen({ secrets, host, port, toleranceSeconds, maxBodyBytes }) {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** One delivery as `serve --json` prints it. */
+function deliveryRecord({ status, body, event, error, size, forwarded }) {
+  return {
+    time: new Date().toISOString(),
+    event: event?.event ?? null,
+    verdict: event !== undefined ? 'accepted' : 'rejected',
+    status,
+    code: event !== undefined ? null : (error?.code ?? body?.error ?? null),
+    secretIndex: event?.secretIndex ?? null,
+    size: size ?? null,
+    forwardStatus: forwarded?.status ?? (forwarded?.failure !== undefined ? 'failed' : null),
+  };
 }
 
 /** The lines `serve` prints under a verified event: what a handler would look at. */

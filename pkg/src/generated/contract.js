@@ -118,6 +118,10 @@ export const HTTP_ERRORS = {
     meaning: "the receiver failed",
     hint: "See the error passed to onError."
   },
+  forward_failed: {
+    meaning: "the forward target did not answer",
+    hint: "Check that forwardTo (serve --forward-to) points at a running receiver that answers within the delivery timeout."
+  },
 };
 
 /** The HTTP status a receiver answers for each error code. */
@@ -138,7 +142,8 @@ export const STATUS_BY_CODE = /* @__PURE__ */ Object.freeze({
   method_not_allowed: 405,
   unsupported_media_type: 415,
   not_found: 404,
-  internal_error: 500
+  internal_error: 500,
+  forward_failed: 502
 });
 
 /** Each code the management API client throws (no receiver answers them): its meaning and hint. */

@@ -12,7 +12,7 @@
 // Workers) the handlers run inside it and 200 is answered at once.
 
 import { invalidArgType } from '../core/errors.js';
-import { createFlow, parsedBodyMismatch } from './flow.js';
+import { answerBody, createFlow, parsedBodyMismatch } from './flow.js';
 
 const BODY_ALREADY_READ_HINT =
   "Another middleware read the request body before the webhook (Hono's c.req.json() or a validator, say): register the webhook route before that middleware, or keep it off the webhook's path.";
@@ -32,6 +32,7 @@ export function createFetchHandler(secretOrWebhooks, options) {
         method: request.method,
         pathname: flow.path === undefined ? undefined : new URL(request.url).pathname,
         contentType: request.headers.get('content-type'),
+        headers: () => [...request.headers],
         source: () => {
           // Another middleware read the body first: the receiver's set-up, not the sender's.
           if (request.bodyUsed === true) {
@@ -43,10 +44,8 @@ export function createFetchHandler(secretOrWebhooks, options) {
       env_,
       ctx_,
     );
-    return new Response(JSON.stringify(answer.body), {
-      status: answer.status,
-      headers: { 'Content-Type': 'application/json; charset=utf-8', ...answer.headers },
-    });
+    const { status, headers, text } = answerBody(answer);
+    return new Response(text, { status, headers });
   };
 }
 

@@ -10,6 +10,7 @@
 //     length over maxBodyBytes is refused unread, a longer body cut off)
 //   verify, then claim with dedupe -> the contract's status for the code (401, 413, 400, 409, ...)
 //   verified                     -> the router's handlers, then 200 { received: <event> }
+//                                   (with forwardTo: the bytes and headers sent on, and the target's answer)
 //
 // After a delivery is verified the answer is 200 whatever the handlers do:
 // the delivery was authentic and accepted, and a 5xx would only make
@@ -21,12 +22,22 @@ import { invalidArgType, webhookError, WebhookVerificationError } from '../core/
 import { HTTP_ERRORS, STATUS_BY_CODE } from '../generated/contract.js';
 import { acceptRequest, hasErrorHandlers, Webhooks, WebhookHandlerError } from '../router.js';
 import { VERIFY_OPTION_NAMES } from '../verify/options.js';
+import { forward, forwardTarget, recording } from './forward.js';
 
-const ADAPTER_OPTIONS = ['path', 'onEvent', 'onError', 'onAnswer', 'logger'];
+const ADAPTER_OPTIONS = ['path', 'onEvent', 'onError', 'onAnswer', 'logger', 'forwardTo'];
+// Statuses whose answer has no body (a forward target may answer one).
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
-/** `{ status, body, headers }` for a code the flow answers itself. */
-function answerWith(code, headers = {}) {
-  return { status: STATUS_BY_CODE[code], body: { error: code, message: HTTP_ERRORS[code].meaning }, headers };
+/** `{ status, body, headers }` for a code the flow answers itself; `detail` follows its meaning. */
+function answerWith(code, headers = {}, detail = '') {
+  const { meaning } = HTTP_ERRORS[code];
+  return { status: STATUS_BY_CODE[code], body: { error: code, message: detail === '' ? meaning : `${meaning}: ${detail}` }, headers };
+}
+
+/** What an adapter writes: `{ status, headers, text }` (JSON, or a forward target's own bytes and type). */
+export function answerBody({ status, body, bytes, headers }) {
+  if (bytes !== undefined) return { status, headers, text: NULL_BODY_STATUSES.has(status) ? null : bytes };
+  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, text: JSON.stringify(body) };
 }
 
 /** `{ status, body, headers }` for an error thrown while verifying. */
@@ -73,7 +84,9 @@ export function createFlow(secretOrWebhooks, options = {}) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgType('options', 'an object', options);
   }
-  const { path, onEvent, onError, onAnswer, logger = globalThis.console, ...verifyOptions } = options;
+  const { path, onEvent, onError, onAnswer, logger = globalThis.console, forwardTo, ...verifyOptions } = options;
+  const target =
+    forwardTo === undefined ? undefined : forwardTarget(forwardTo, () => invalidArgType('options.forwardTo', 'an http(s) URL', forwardTo));
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
     throw invalidArgType('options.path', "a path starting with '/'", path);
   }
@@ -125,12 +138,13 @@ export function createFlow(secretOrWebhooks, options = {}) {
     if (logger !== false) logger.error('[promptfoo-webhooks]', error);
   }
 
-  /** One request: resolves to `{ status, body, headers }`, told to `onAnswer` first. */
+  /** One request: resolves to `{ status, body | bytes, headers }`, told to `onAnswer` first. */
   async function handle(delivery, env, ctx) {
-    const { answer, event, error } = await decide(delivery, env, ctx);
+    const { answer, event, error, size, forwarded } = await decide(delivery, env, ctx);
     if (onAnswer) {
       try {
-        onAnswer({ status: answer.status, body: answer.body, event, error });
+        const body = answer.bytes === undefined ? answer.body : new TextDecoder().decode(answer.bytes);
+        onAnswer({ status: answer.status, body, event, error, size, forwarded });
       } catch (thrown) {
         report(thrown, event);
       }
@@ -139,15 +153,18 @@ export function createFlow(secretOrWebhooks, options = {}) {
   }
 
   /** The answer to one request, with the verified event or the error behind it. */
-  async function decide({ method, pathname, contentType, source }, env, ctx) {
+  async function decide({ method, pathname, contentType, headers, source }, env, ctx) {
     if (path !== undefined && pathname !== path) return { answer: answerWith('not_found') };
     if (method !== 'POST') return { answer: answerWith('method_not_allowed', { Allow: 'POST' }) };
     if (!isJsonContentType(contentType)) return { answer: answerWith('unsupported_media_type') };
 
     let event;
     let delivery;
+    // The bytes as read, when they are sent on or measured for onAnswer.
+    let recorded;
     try {
       delivery = source();
+      if (target !== undefined || onAnswer !== undefined) ({ delivery, bytes: recorded } = recording(delivery));
       event = await acceptRequest(webhooks, delivery, env);
     } catch (thrown) {
       // A body parser ran first: say which, and how to mount the route.
@@ -157,13 +174,22 @@ export function createFlow(secretOrWebhooks, options = {}) {
       if (answer.status >= 500) report(error);
       return { answer, error };
     }
+    const bytes = recorded?.();
+    const size = typeof bytes === 'string' ? new TextEncoder().encode(bytes).byteLength : bytes?.byteLength;
 
     const handled = webhooks.receive(event).catch((error) => report(error, event));
+    // Sent on while the handlers run: the target's answer is the sender's.
+    const forwarding = target === undefined ? undefined : forward(target, headers?.() ?? [], bytes);
     // Workers: the handlers finish after the answer, so a slow one cannot
     // push it past the sender's 10 s; elsewhere they are awaited.
     if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
     else await handled;
-    return { answer: { status: 200, body: { received: event.event }, headers: {} }, event };
+    if (forwarding === undefined) return { answer: { status: 200, body: { received: event.event }, headers: {} }, event, size };
+    const result = await forwarding;
+    if (result.failure !== undefined) {
+      return { answer: answerWith('forward_failed', {}, result.failure), event, size, forwarded: { url: target, failure: result.failure } };
+    }
+    return { answer: result, event, size, forwarded: { url: target, status: result.status } };
   }
 
   return { path, handle };

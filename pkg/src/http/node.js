@@ -15,7 +15,7 @@
 // Nothing here touches Node modules, so the same code is in every bundle.
 
 import { SIGNATURE_HEADER_LOWER } from '../generated/contract.js';
-import { createFlow, parsedBodyMismatch, pathnameOf } from './flow.js';
+import { answerBody, createFlow, parsedBodyMismatch, pathnameOf } from './flow.js';
 
 /**
  * @param {string | Uint8Array | Array<string | Uint8Array> | ((env) => string | string[]) | import('../router.js').Webhooks} secretOrWebhooks
@@ -31,7 +31,7 @@ export function createNodeMiddleware(secretOrWebhooks, options) {
     const pathname = pathnameOf(req.url);
     if (flow.path !== undefined && pathname !== flow.path && typeof next === 'function') return next();
     const answer = await flow.handle(
-      { method: req.method, pathname, contentType: req.headers['content-type'], source: () => deliveryOf(req) },
+      { method: req.method, pathname, contentType: req.headers['content-type'], headers: () => headerPairs(req.headers), source: () => deliveryOf(req) },
       env,
     );
     if (!res.headersSent) await send(req, res, answer);
@@ -65,6 +65,11 @@ function isParsedObject(body) {
 
 function headerText(value) {
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Node's header object as `[name, value]` pairs (a repeated header once per value), for forwarding. */
+function headerPairs(headers) {
+  return Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v]) : value === undefined ? [] : [[name, value]]));
 }
 
 /**
@@ -139,13 +144,13 @@ function send(req, res, answer) {
   });
 }
 
-function write(req, res, { status, body, headers }, close) {
-  const text = JSON.stringify(body);
+function write(req, res, answer, close) {
+  const { status, headers, text } = answerBody(answer);
+  const length = text === null ? 0 : typeof text === 'string' ? new TextEncoder().encode(text).byteLength : text.byteLength;
   res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': new TextEncoder().encode(text).byteLength,
     ...headers,
+    ...(text === null ? {} : { 'Content-Length': length }),
     ...(close ? { Connection: 'close' } : {}),
   });
-  res.end(text);
+  res.end(text ?? undefined);
 }

@@ -15,6 +15,7 @@
 // PromptfooApiError with a stable code; the token never appears in one,
 // nor in what `util.inspect` shows of the client.
 
+import { readBounded } from '../core/body.js';
 import { apiError, invalidArgType } from '../core/errors.js';
 import { MANAGEMENT_API } from '../generated/contract.js';
 import { validateWebhookConfig } from '../verify/tools.js';
@@ -117,7 +118,7 @@ export class ManagementClient {
     let text;
     try {
       response = await this.#fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual', signal });
-      text = await readBounded(response, this.maxResponseBytes, signal);
+      text = await readAnswer(response, this.maxResponseBytes);
     } catch (error) {
       if (error?.code === 'api_bad_response') throw error;
       const reason = signal.aborted ? `no answer within ${this.timeoutMs} ms` : this.#scrub(String(error?.cause?.code ?? error?.cause?.message ?? error?.message ?? error));
@@ -169,35 +170,15 @@ function positiveNumber(name, value) {
   return value;
 }
 
-/** The answer's text, refusing one over `limit` bytes. */
-async function readBounded(response, limit, signal) {
-  if (response.body === null || response.body === undefined) return '';
+/** The answer's text, refusing one over `limit` bytes (declared or read). */
+async function readAnswer(response, limit) {
+  const tooLarge = (size) => apiError('api_bad_response', `the answer is ${size} bytes or more, over the ${limit}-byte limit`);
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
-    await response.body.cancel().catch(() => {});
-    throw apiError('api_bad_response', `the answer is ${declared} bytes, over the ${limit}-byte limit`);
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge(declared);
   }
-  const reader = response.body.getReader();
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    if (signal.aborted) throw signal.reason;
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw apiError('api_bad_response', `the answer is over the ${limit}-byte limit`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder().decode(await readBounded(response.body ?? null, limit, tooLarge));
 }
 
 /** What a refusal says: its JSON `error`/`message`, or its text; short, on one line. */

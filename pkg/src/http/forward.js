@@ -1,0 +1,101 @@
+// Forwarding a verified delivery (the adapters' `forwardTo` option, and so
+// the CLI's `serve --forward-to`): its exact bytes and its headers, the
+// X-Promptfoo-Signature included, POSTed to the target, whose answer (status,
+// body, Content-Type) becomes the answer to the sender. Only deliveries that
+// verified get here; the flow answers the others itself.
+
+import { readBounded } from '../core/body.js';
+import { DELIVERY_TIMEOUT_SECONDS } from '../generated/contract.js';
+
+// The target's answer is relayed, so it is read whole: bounded.
+const MAX_ANSWER_BYTES = 1024 * 1024;
+// Headers about this hop, not the delivery: fetch sets its own.
+const HOP_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'expect',
+  'host',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** `forwardTo` as given: an http(s) URL (string or URL), as its href. */
+export function forwardTarget(value, invalid) {
+  let url;
+  try {
+    url = new URL(value instanceof URL ? value.href : String(value));
+  } catch {
+    throw invalid();
+  }
+  if (typeof value !== 'string' && !(value instanceof URL)) throw invalid();
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid();
+  return url.href;
+}
+
+/**
+ * The delivery with its body stream recorded as it is read, so the bytes
+ * that verified can be sent on: `{ delivery, bytes() }`. A body a parser
+ * left is already whole.
+ */
+export function recording(delivery) {
+  if (delivery.request === undefined) {
+    const body = delivery.body;
+    const bytes = typeof body === 'string' || ArrayBuffer.isView(body) ? body : JSON.stringify(body);
+    return { delivery, bytes: () => bytes };
+  }
+  const chunks = [];
+  const stream = delivery.request.body?.pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        chunks.push(chunk);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const request = { headers: delivery.request.headers, body: stream ?? null };
+  return {
+    delivery: { ...delivery, request },
+    bytes: () => {
+      const size = chunks.reduce((total, chunk) => total + chunk.byteLength, 0);
+      const bytes = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      return bytes;
+    },
+  };
+}
+
+/**
+ * POSTs `bytes` with `headers` (`[name, value]` pairs, as received) to
+ * `url`, as Promptfoo would: no redirect followed, the delivery timeout.
+ * Resolves to the target's answer, `{ status, bytes, headers }`, or to
+ * `{ failure }` saying why there is none (the flow answers 502
+ * forward_failed then).
+ */
+export async function forward(url, headers, bytes) {
+  const sent = new Headers();
+  for (const [name, value] of headers) {
+    if (!HOP_HEADERS.has(name.toLowerCase())) sent.append(name, value);
+  }
+  const signal = AbortSignal.timeout(DELIVERY_TIMEOUT_SECONDS * 1000);
+  const TOO_LARGE = Symbol('too large');
+  try {
+    const response = await fetch(url, { method: 'POST', headers: sent, body: bytes, redirect: 'manual', signal });
+    const answer = await readBounded(response.body, MAX_ANSWER_BYTES, () => TOO_LARGE);
+    const contentType = response.headers.get('content-type');
+    return { status: response.status, bytes: answer, headers: contentType === null ? {} : { 'Content-Type': contentType } };
+  } catch (error) {
+    if (error === TOO_LARGE) return { failure: `${url} answered more than ${MAX_ANSWER_BYTES} bytes` };
+    const reason = signal.aborted ? `no answer within ${DELIVERY_TIMEOUT_SECONDS} s` : (error?.cause?.code ?? error?.cause?.message ?? error?.message);
+    return { failure: `${url}: ${reason}` };
+  }
+}
