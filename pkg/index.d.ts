@@ -182,6 +182,7 @@ export type ErrorCode =
   | "missing_signature"
   | "malformed_signature"
   | "signature_mismatch"
+  | "unknown_webhook"
   | "invalid_secret"
   | "body_too_large"
   | "unsupported_body"
@@ -263,14 +264,30 @@ export interface VerifyOptions {
   allowParsedBody?: boolean;
   /** The clock for the replay window: a function, a Date, or Unix milliseconds. */
   now?: (() => Date | number) | Date | number;
+  /**
+   * Several webhooks at one endpoint: the secrets of each webhook id, chosen
+   * by the delivery's `X-Webhook-Id` header. An object (prepared at once;
+   * several secrets per id during its rotation), or a function asked per
+   * delivery (its answers for the last ids are kept prepared; the router
+   * and adapters pass `env` as its second argument). An id without secrets
+   * is `unknown_webhook` (401); a delivery without the header uses the plain
+   * `secret`, which is optional then. Without this option the header is not read.
+   */
+  webhookSecrets?: WebhookSecrets;
 }
+
+/** Secrets per X-Webhook-Id: an object, or `(webhookId, env?) => secrets` (`undefined`: none). */
+export type WebhookSecrets = Readonly<Record<string, Secrets>> | ((webhookId: string, env?: any) => Secrets);
 
 /** Verifies one delivery; throws `WebhookVerificationError` on any failure. */
 export function verify(
   body: RawBody | object,
   signature: SignatureHeader,
   secret: Secrets,
-  options?: VerifyOptions,
+  options?: VerifyOptions & {
+    /** The delivery's `X-Webhook-Id` header (read with `webhookSecrets` only). */
+    webhookId?: SignatureHeader;
+  },
 ): VerifiedEvent;
 
 /** `true`/`false`; never throws for any signature value. */
@@ -395,14 +412,15 @@ export interface WebhookOptions extends VerifyOptions {
 /** Keys prepared once: verify many deliveries. */
 export class Webhook {
   constructor(secret: Secrets, options?: WebhookOptions);
-  verify(body: RawBody | object, signature: SignatureHeader): VerifiedEvent;
+  /** `webhookId`: the delivery's `X-Webhook-Id` header (read with `webhookSecrets` only). */
+  verify(body: RawBody | object, signature: SignatureHeader, webhookId?: SignatureHeader): VerifiedEvent;
   /**
    * Verifies, then claims the delivery in the dedupe store (only deliveries
    * that verified are claimed). Rejects with `duplicate_delivery` for a
    * repeat; a store that throws rejects with the store's own error.
    */
-  verifyOnce(body: RawBody | object, signature: SignatureHeader): Promise<VerifiedEvent>;
-  /** Reads a Fetch API Request body (bounded by maxBodyBytes) and verifies it; with `dedupe`, as verifyOnce. */
+  verifyOnce(body: RawBody | object, signature: SignatureHeader, webhookId?: SignatureHeader): Promise<VerifiedEvent>;
+  /** Reads a Fetch API Request body (bounded by maxBodyBytes) and verifies it, with its X-Webhook-Id; with `dedupe`, as verifyOnce. */
   verifyRequest(request: Request): Promise<VerifiedEvent>;
   /** Frees the prepared keys now rather than at garbage collection. */
   dispose(): void;
@@ -519,7 +537,8 @@ export interface EventFilter {
 export type SecretSource<Env = any> = Secrets | ((env: Env) => Secrets);
 
 export interface WebhooksOptions<Env = any> extends WebhookOptions {
-  secret: SecretSource<Env>;
+  /** Required unless `webhookSecrets` is given (then it serves deliveries without `X-Webhook-Id`). */
+  secret?: SecretSource<Env>;
 }
 
 /** One or more handlers failed for an accepted event. `errors` holds what each threw. */
@@ -553,7 +572,7 @@ export class Webhooks<Env = any> {
   /** Called with a `WebhookHandlerError` when handlers fail (before `receive` rethrows it). */
   onError(handler: (error: WebhookHandlerError) => unknown): this;
   /** Verifies only (no handlers run). `env` feeds a secret function. */
-  verify(body: RawBody | object, signature: SignatureHeader, env?: Env): VerifiedEvent;
+  verify(body: RawBody | object, signature: SignatureHeader, env?: Env, webhookId?: SignatureHeader): VerifiedEvent;
   /** Verifies a Fetch API Request with a bounded read (no handlers run). */
   verifyRequest(request: Request, env?: Env): Promise<VerifiedEvent>;
   /**
@@ -563,6 +582,8 @@ export class Webhooks<Env = any> {
   verifyAndReceive(delivery: {
     body: RawBody | object;
     signature: SignatureHeader;
+    /** The `X-Webhook-Id` header (read with `webhookSecrets` only). */
+    webhookId?: SignatureHeader;
     env?: Env;
   }): Promise<VerifiedEvent>;
   /** Routes an already verified event. */

@@ -358,6 +358,14 @@ pub const ERRORS: &[ErrorSpec] = &[
         "Check the secret (pass several during a rotation) and verify the raw request body, not a re-serialized one.",
     ),
     error(
+        "unknown_webhook",
+        Scope::Core,
+        401,
+        "no secret for this webhook",
+        "Register the webhook's id with VerifierMap::insert (X-Webhook-Id names it), or give a fallback for deliveries without the header.",
+        "Add the webhook's id and its secret to webhookSecrets (X-Webhook-Id names it), or give a secret for deliveries without the header.",
+    ),
+    error(
         "invalid_secret",
         Scope::Core,
         500,

@@ -26,6 +26,9 @@ pub enum Error {
     MalformedSignature { reason: &'static str },
     /// The signature is well formed but no secret produces it.
     SignatureMismatch,
+    /// No secrets are registered for the delivery's `X-Webhook-Id` (`id`),
+    /// or it has none (`None`) and there is no fallback.
+    UnknownWebhook { id: Option<String> },
     /// A secret is empty, blank, too short or otherwise unusable.
     InvalidSecret { reason: &'static str },
     /// The body is larger than the configured limit.
@@ -73,6 +76,7 @@ impl Error {
             Error::MissingSignature => const { contract::error_spec_of("missing_signature") },
             Error::MalformedSignature { .. } => const { contract::error_spec_of("malformed_signature") },
             Error::SignatureMismatch => const { contract::error_spec_of("signature_mismatch") },
+            Error::UnknownWebhook { .. } => const { contract::error_spec_of("unknown_webhook") },
             Error::InvalidSecret { .. } => const { contract::error_spec_of("invalid_secret") },
             Error::BodyTooLarge { .. } => const { contract::error_spec_of("body_too_large") },
             Error::InvalidJson { .. } => const { contract::error_spec_of("invalid_json") },
@@ -113,6 +117,17 @@ impl fmt::Display for Error {
             Error::MissingSignature => f.write_str(self.meaning()),
             Error::MalformedSignature { reason } => write!(f, "{}: {reason}", self.meaning()),
             Error::SignatureMismatch => f.write_str(self.meaning()),
+            Error::UnknownWebhook { id: Some(id) } => {
+                // The id is the sender's text: shown cut short, anything but
+                // printable ASCII as '?' (Debug's escaping would link Unicode
+                // tables into the wasm core).
+                let shown: String =
+                    id.chars().take(64).map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect();
+                write!(f, "{}: X-Webhook-Id \"{shown}\"", self.meaning())
+            }
+            Error::UnknownWebhook { id: None } => {
+                write!(f, "{}: no X-Webhook-Id header, and no fallback secrets", self.meaning())
+            }
             Error::InvalidSecret { reason } => write!(f, "{}: {reason}", self.meaning()),
             Error::BodyTooLarge { limit, size } => {
                 write!(f, "body of {size} bytes exceeds the limit of {limit} bytes")
@@ -148,6 +163,7 @@ mod tests {
             Error::MissingSignature,
             Error::MalformedSignature { reason: "x" },
             Error::SignatureMismatch,
+            Error::UnknownWebhook { id: None },
             Error::InvalidSecret { reason: "x" },
             Error::BodyTooLarge { limit: 1, size: 2 },
             Error::InvalidJson { reason: "x".into(), offset: 0 },

@@ -52,6 +52,7 @@ mod schema;
 pub mod signature;
 pub mod timestamp;
 pub mod verify;
+mod webhook_id;
 
 // The wasm build's HMAC-SHA256 (see the module); compiled everywhere so
 // its tests run natively against `hmac` + `sha2`.
@@ -67,3 +68,4 @@ pub use error::Error;
 pub use event::{Event, Issue, Payload, Severity, Status, EVENT_NAMES};
 pub use signature::{sign, Key, SIGNATURE_HEADER};
 pub use verify::{parse_event, Verified, Verifier, DEFAULT_MAX_BODY_BYTES};
+pub use webhook_id::VerifierMap;

@@ -81,10 +81,13 @@ export async function readBody(file) {
 export function redact(text, argv) {
   const secrets = [...(process.env[SECRET_ENV] ?? '').split(','), process.env.PROMPTFOO_API_TOKEN];
   argv.forEach((arg, i) => {
-    for (const flag of ['--secret', '--api-token']) {
+    for (const flag of ['--secret', '--api-token', '--webhook-secret']) {
       if (arg === flag) secrets.push(argv[i + 1]);
       else if (arg.startsWith(`${flag}=`)) secrets.push(arg.slice(flag.length + 1));
     }
+    // --webhook-secret id=secret: the secret part too, on its own.
+    const given = arg === '--webhook-secret' ? argv[i + 1] : arg.startsWith('--webhook-secret=') ? arg.slice('--webhook-secret='.length) : undefined;
+    if (given?.includes('=')) secrets.push(given.slice(given.indexOf('=') + 1));
   });
   let out = String(text);
   // Shorter strings are no real secret (the library refuses them) and would mangle words.

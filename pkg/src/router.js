@@ -156,10 +156,11 @@ export class Webhooks {
   /**
    * The verified event (no dispatch, no de-duplication: see
    * verifyAndReceive); throws WebhookVerificationError. `env` feeds a
-   * secret function.
+   * secret function; `webhookId` (the X-Webhook-Id header) picks the
+   * secrets with the webhookSecrets option.
    */
-  verify(body, signature, env) {
-    return this.#webhookFor(env).verify(body, signature);
+  verify(body, signature, env, webhookId) {
+    return this.#webhookFor(env).verify(body, signature, webhookId);
   }
 
   /** Verifies a Fetch API Request with a bounded read (no dispatch); with `dedupe`, a repeat is refused. */
@@ -179,7 +180,7 @@ export class Webhooks {
     if (typeof delivery !== 'object' || delivery === null) {
       throw invalidArgType('delivery', 'an object { body, signature }', delivery);
     }
-    const event = await acceptDelivery(this.#webhookFor(delivery.env), delivery.body, delivery.signature);
+    const event = await acceptDelivery(this.#webhookFor(delivery.env), delivery.body, delivery.signature, delivery.webhookId);
     await this.receive(event);
     return event;
   }
@@ -218,7 +219,11 @@ export class Webhooks {
   #webhookFor(env) {
     if (this.#webhook === undefined) {
       // Not cached when it throws: a fixed binding works on the next request.
-      this.#webhook = new Webhook(this.#secretFn(env), this.#verifyOptions);
+      // A webhookSecrets function gets the env too: (webhookId, env) => secrets.
+      const { webhookSecrets } = this.#verifyOptions;
+      const options =
+        typeof webhookSecrets === 'function' ? { ...this.#verifyOptions, webhookSecrets: (id) => webhookSecrets(id, env) } : this.#verifyOptions;
+      this.#webhook = new Webhook(this.#secretFn(env), options);
     }
     return this.#webhook;
   }
@@ -238,9 +243,9 @@ export function hasErrorHandlers(webhooks) {
  * body (with `dedupe`, a repeat is refused), or with `request` a Fetch API
  * Request-like read with the Webhook's bound. No handler runs.
  */
-export async function acceptRequest(webhooks, { body, signature, request }, env) {
+export async function acceptRequest(webhooks, { body, signature, webhookId, request }, env) {
   const webhook = internals.get(webhooks).webhookFor(env);
-  return request !== undefined ? webhook.verifyRequest(request) : acceptDelivery(webhook, body, signature);
+  return request !== undefined ? webhook.verifyRequest(request) : acceptDelivery(webhook, body, signature, webhookId);
 }
 
 // ---------------------------------------------------------------- filters

@@ -2,7 +2,7 @@
 // arrives and what it answered.
 import { createServer } from 'node:http';
 import { createNodeMiddleware, DEFAULT_MAX_BODY_BYTES } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, httpUrl, numberOption, SECRET_HELP, secretsFrom, TOOL, UsageError } from '../cli.js';
+import { EXIT, EXIT_CODES_HELP, httpUrl, numberOption, SECRET_ENV, SECRET_HELP, secretsFrom, TOOL, UsageError } from '../cli.js';
 
 export const serve = {
   help: `Usage: ${TOOL} serve --secret <secret> [--port 8787] [--host 127.0.0.1] [options]
@@ -16,6 +16,11 @@ for a missing, malformed or wrong signature, 413 for a body over the limit,
 400 for an authentic body that is not a valid payload (or outside
 --tolerance). Ctrl-C stops it.
 
+With --webhook-secret, deliveries are verified with the secrets of the
+webhook their X-Webhook-Id header names (several webhooks, one endpoint); an
+id without secrets is a 401 unknown_webhook, and a delivery without the
+header uses --secret (optional then).
+
 With --forward-to, each delivery that verifies is sent on to <url> with its
 exact bytes and headers (the X-Promptfoo-Signature included), and the sender
 gets the target's status and body; one that does not verify is answered
@@ -23,6 +28,9 @@ here and never sent on. A target that does not answer within 10 s is a 502.
 
 Options:
   --secret <secret>         a webhook secret; repeat it during a rotation
+  --webhook-secret <id>=<secret>
+                            the secret of webhook <id> (X-Webhook-Id); repeat it, for
+                            several webhooks or several secrets of one
   --port <port>             default 8787; 0 picks a free port
   --host <address>          default 127.0.0.1 (this machine only)
   --tolerance <seconds>     reject payloads whose timestamp is further than this from now
@@ -43,21 +51,24 @@ ${EXIT_CODES_HELP}
     'max-body-bytes': { type: 'string' },
     'forward-to': { type: 'string' },
     json: { type: 'boolean' },
+    'webhook-secret': { type: 'string', multiple: true },
   },
   positionals: [0, 0],
   async run(values) {
-    const secrets = secretsFrom(values);
+    const webhookSecrets = webhookSecretsFrom(values['webhook-secret']);
+    // With secrets per webhook, the plain ones serve deliveries without X-Webhook-Id, and may be absent.
+    const secrets = webhookSecrets !== undefined && values.secret === undefined && !process.env[SECRET_ENV] ? undefined : secretsFrom(values);
     const port = numberOption('--port', values.port);
     if (!Number.isInteger(port) || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
     const toleranceSeconds = values.tolerance === undefined ? undefined : numberOption('--tolerance', values.tolerance);
     const maxBodyBytes =
       values['max-body-bytes'] === undefined ? DEFAULT_MAX_BODY_BYTES : numberOption('--max-body-bytes', values['max-body-bytes']);
     const forwardTo = values['forward-to'] === undefined ? undefined : httpUrl(values['forward-to'], '--forward-to URL');
-    return listen({ secrets, host: values.host, port, toleranceSeconds, maxBodyBytes, forwardTo, json: values.json === true });
+    return listen({ secrets, webhookSecrets, host: values.host, port, toleranceSeconds, maxBodyBytes, forwardTo, json: values.json === true });
   },
 };
 
-async function listen({ secrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json }) {
+async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json }) {
   const counts = { accepted: 0, rejected: 0 };
   // With --json, stdout carries only the deliveries; the rest goes to stderr.
   const say = json ? (line) => console.error(line) : (line) => console.log(line);
@@ -81,7 +92,7 @@ async function listen({ secrets, host, port, toleranceSeconds, maxBodyBytes, for
     if (error?.hint) console.log(`         hint: ${error.hint}`);
   };
   // Created before listening: a bad secret or option is a usage error now.
-  const middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onAnswer, forwardTo, logger: false });
+  const middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onAnswer, forwardTo, webhookSecrets, logger: false });
   const server = createServer((req, res) => middleware(req, res));
 
   try {
@@ -109,6 +120,19 @@ async function listen({ secrets, host, port, toleranceSeconds, maxBodyBytes, for
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** `--webhook-secret id=secret` values as { id: [secrets] }, or undefined when none was given. */
+function webhookSecretsFrom(values) {
+  if (values === undefined) return undefined;
+  const byId = {};
+  for (const value of values) {
+    const equals = value.indexOf('=');
+    if (equals <= 0 || equals === value.length - 1) throw new UsageError('--webhook-secret wants <id>=<secret>');
+    const id = value.slice(0, equals);
+    (byId[id] ??= []).push(value.slice(equals + 1));
+  }
+  return byId;
 }
 
 /** One delivery as `serve --json` prints it. */

@@ -54,6 +54,10 @@ export const ERRORS = /* @__PURE__ */ Object.freeze({
     meaning: "signature does not match the body",
     hint: "Check the secret (pass several during a rotation) and verify the raw request body, not a re-serialized one."
   }),
+  unknown_webhook: /* @__PURE__ */ Object.freeze({
+    meaning: "no secret for this webhook",
+    hint: "Add the webhook's id and its secret to webhookSecrets (X-Webhook-Id names it), or give a secret for deliveries without the header."
+  }),
   invalid_secret: /* @__PURE__ */ Object.freeze({
     meaning: "invalid secret",
     hint: "Use the secret Promptfoo generated when the webhook was created, exactly as shown."
@@ -129,6 +133,7 @@ export const STATUS_BY_CODE = /* @__PURE__ */ Object.freeze({
   missing_signature: 401,
   malformed_signature: 401,
   signature_mismatch: 401,
+  unknown_webhook: 401,
   invalid_secret: 500,
   body_too_large: 413,
   unsupported_body: 415,

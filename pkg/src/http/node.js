@@ -14,7 +14,7 @@
 // except that a request for another path goes to next() when there is one.
 // Nothing here touches Node modules, so the same code is in every bundle.
 
-import { SIGNATURE_HEADER_LOWER } from '../generated/contract.js';
+import { SIGNATURE_HEADER_LOWER, WEBHOOK_ID_HEADER } from '../generated/contract.js';
 import { answerBody, createFlow, parsedBodyMismatch, pathnameOf } from './flow.js';
 
 /**
@@ -42,10 +42,11 @@ export function createNodeMiddleware(secretOrWebhooks, options) {
 function deliveryOf(req) {
   const signature = headerText(req.headers[SIGNATURE_HEADER_LOWER]);
   if (req.body !== undefined) {
+    const webhookId = headerText(req.headers[WEBHOOK_ID_HEADER.toLowerCase()]);
     if (isParsedObject(req.body)) {
-      return { body: req.body, signature, parsedBy: 'req.body was already parsed by a JSON body parser' };
+      return { body: req.body, signature, webhookId, parsedBy: 'req.body was already parsed by a JSON body parser' };
     }
-    return { body: req.body, signature };
+    return { body: req.body, signature, webhookId };
   }
   if (req.readableEnded) {
     throw parsedBodyMismatch('the request body was already read by other middleware, and req.body is empty');

@@ -6,35 +6,40 @@
 //   allowParsedBody   verify JSON.stringify of a parsed object
 //   now               the clock: a function, a Date or Unix milliseconds
 //   dedupe            { store, ttlSeconds?, failOpen? } (asynchronous paths only)
+//   webhookSecrets    secrets per X-Webhook-Id: { id: secret } or (id) => secret (webhook-keys.js)
+//   webhookId         the delivery's X-Webhook-Id (the plain verify() only: elsewhere it is read per delivery)
 
 import { guarded, invalidArgType, webhookError } from '../core/errors.js';
 
 /** Every option's name, also for the adapters, which add their own (do not change it). */
-export const VERIFY_OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe'];
+export const VERIFY_OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe', 'webhookSecrets'];
 
 /**
  * The checked options; `dedupe` only where the caller's path is
- * asynchronous (a Webhook, the router, the adapters): elsewhere it is refused.
+ * asynchronous (a Webhook, the router, the adapters): elsewhere it is
+ * refused; `webhookId` only for the plain verify(), which sees one delivery.
  */
-export function readOptions(options, { dedupe = false } = {}) {
+export function readOptions(options, { dedupe = false, webhookId = false } = {}) {
   if (options === undefined) return { allowParsedBody: false };
   // Getters and Proxies run caller code: whatever they throw is invalid_options.
   return guarded(
-    () => readOptionValues(options, dedupe),
+    () => readOptionValues(options, dedupe, webhookId),
     () => webhookError('invalid_options', 'reading the options threw (see error.cause)'),
   );
 }
 
-function readOptionValues(options, dedupeAllowed) {
+function readOptionValues(options, dedupeAllowed, webhookIdAllowed) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgType('options', 'an object', options);
   }
+  const names = webhookIdAllowed ? [...VERIFY_OPTION_NAMES, 'webhookId'] : VERIFY_OPTION_NAMES;
   for (const key of Object.keys(options)) {
-    if (!VERIFY_OPTION_NAMES.includes(key)) {
-      throw webhookError('invalid_options', `unknown option '${key}' (known: ${VERIFY_OPTION_NAMES.join(', ')})`);
+    if (!names.includes(key)) {
+      const perDelivery = key === 'webhookId' ? ': it is read from each delivery (pass it to verify(body, signature, webhookId))' : '';
+      throw webhookError('invalid_options', `unknown option '${key}' (known: ${names.join(', ')})${perDelivery}`);
     }
   }
-  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = options;
+  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe, webhookSecrets, webhookId } = options;
   checkWholeNumber('toleranceSeconds', toleranceSeconds, 0);
   checkWholeNumber('maxBodyBytes', maxBodyBytes, 1);
   if (allowParsedBody !== undefined && typeof allowParsedBody !== 'boolean') {
@@ -49,6 +54,8 @@ function readOptionValues(options, dedupeAllowed) {
     allowParsedBody: allowParsedBody === true,
     now,
     dedupe: readDedupe(dedupe, dedupeAllowed, toleranceSeconds),
+    webhookSecrets,
+    webhookId,
   };
 }
 

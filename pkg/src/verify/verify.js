@@ -7,17 +7,25 @@ import { checkEventValue, isKnownEventName } from '../core/wasm.js';
 import { cachedKeyRing, UNLIMITED, withKeyRing } from './keys.js';
 import { readOptions } from './options.js';
 import { checkedPayload, parsedBodyText, verifyDelivery } from './pipeline.js';
+import { WebhookKeys } from './webhook-keys.js';
 
 /**
  * Verifies one delivery: the typed event, or throws WebhookVerificationError.
  * Synchronous, so the dedupe option is refused (see Webhook.verifyOnce).
  */
 export function verify(body, signature, secret, options) {
-  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now } = readOptions(options);
+  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, webhookSecrets, webhookId } = readOptions(options, { webhookId: true });
   // `undefined` limits take the core's defaults (the contract's 5 MiB, no window).
-  return withKeyRing(secret, { maxBodyBytes, toleranceSeconds }, (keys) =>
-    verifyDelivery(keys, body, signature, allowParsedBody, now),
-  );
+  const limits = { maxBodyBytes, toleranceSeconds };
+  if (webhookSecrets === undefined) {
+    return withKeyRing(secret, limits, (keys) => verifyDelivery(keys, body, signature, allowParsedBody, now));
+  }
+  const keys = new WebhookKeys(secret, webhookSecrets, limits);
+  try {
+    return verifyDelivery(keys.for(webhookId), body, signature, allowParsedBody, now);
+  } finally {
+    keys.free();
+  }
 }
 
 /**

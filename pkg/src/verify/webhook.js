@@ -4,10 +4,12 @@
 
 import { readBounded } from '../core/body.js';
 import { argumentError, guarded, invalidArgType, isOwnError, kindOf, webhookError, withCause } from '../core/errors.js';
-import { KeyRing } from '../core/keyring.js';
-import { SIGNATURE_HEADER_LOWER } from '../generated/contract.js';
+import { SIGNATURE_HEADER_LOWER, WEBHOOK_ID_HEADER } from '../generated/contract.js';
 import { readOptions } from './options.js';
 import { signatureArg, verifyDelivery } from './pipeline.js';
+import { WebhookKeys } from './webhook-keys.js';
+
+const WEBHOOK_ID_HEADER_LOWER = WEBHOOK_ID_HEADER.toLowerCase();
 
 // Read by acceptDelivery (below): whether a Webhook de-duplicates. A
 // WeakSet filled by the constructor rather than a static block, which
@@ -23,20 +25,25 @@ export class Webhook {
 
   /**
    * @param {string | Uint8Array | Array<string | Uint8Array>} secret one secret, or several during a rotation
-   * @param {object} [options] toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe
+   *   (with webhookSecrets: for deliveries without X-Webhook-Id, and optional)
+   * @param {object} [options] toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe, webhookSecrets
    */
   constructor(secret, options) {
-    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe } = readOptions(options, { dedupe: true });
-    this.#keys = new KeyRing(secret, { maxBodyBytes, toleranceSeconds });
+    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe, webhookSecrets } = readOptions(options, { dedupe: true });
+    this.#keys = new WebhookKeys(secret, webhookSecrets, { maxBodyBytes, toleranceSeconds });
     this.#allowParsedBody = allowParsedBody;
     this.#now = now;
     this.#dedupe = dedupe;
     if (dedupe !== undefined) dedupes.add(this);
   }
 
-  /** The typed event, or throws WebhookVerificationError. Never de-duplicates: see verifyOnce. */
-  verify(body, signature) {
-    return verifyDelivery(this.#ready(), body, signature, this.#allowParsedBody, this.#now);
+  /**
+   * The typed event, or throws WebhookVerificationError. Never de-duplicates:
+   * see verifyOnce. `webhookId` is the X-Webhook-Id header, read only with
+   * the webhookSecrets option.
+   */
+  verify(body, signature, webhookId) {
+    return verifyDelivery(this.#ready().for(webhookId), body, signature, this.#allowParsedBody, this.#now);
   }
 
   /**
@@ -51,15 +58,16 @@ export class Webhook {
    * instead (a repeat may then pass), after `failOpen(error)` when it is a
    * function.
    */
-  async verifyOnce(body, signature) {
+  async verifyOnce(body, signature, webhookId) {
     if (this.#dedupe === undefined) {
       throw webhookError('invalid_options', 'verifyOnce needs the dedupe option: new Webhook(secret, { dedupe: { store } })');
     }
-    const event = this.verify(body, signature);
+    const keys = this.#ready().for(webhookId);
+    const event = verifyDelivery(keys, body, signature, this.#allowParsedBody, this.#now);
     const { store, ttlSeconds, failOpen } = this.#dedupe;
     let fresh;
     try {
-      fresh = await store.claim(`promptfoo-webhooks:${this.#keys.deliveryKey(signatureArg(signature))}`, ttlSeconds);
+      fresh = await store.claim(`promptfoo-webhooks:${keys.deliveryKey(signatureArg(signature))}`, ttlSeconds);
     } catch (error) {
       if (failOpen === false) throw error;
       if (typeof failOpen === 'function') failOpen(error);
@@ -80,22 +88,31 @@ export class Webhook {
    * with the dedupe option, as verifyOnce does.
    */
   async verifyRequest(request) {
-    const keys = this.#ready();
-    const limit = keys.bodyLimit;
-    const tooLarge = (size) => keys.sizeError(size) ?? new RangeError('size check disagreed');
+    const webhookKeys = this.#ready();
     // Reading a Request runs its getters and stream: what they throw is
     // either the request's shape (a TypeError) or the body's (unsupported_body).
     const notARequest = () => invalidArgType('request', 'a Fetch API Request', request);
-    const { signature, declared, stream } = guarded(() => {
+    const { signature, webhookId, declared, stream } = guarded(() => {
       if (typeof request !== 'object' || request === null || typeof request.headers?.get !== 'function') {
         throw notARequest();
       }
       return {
         signature: request.headers.get(SIGNATURE_HEADER_LOWER) ?? undefined,
+        webhookId: request.headers.get(WEBHOOK_ID_HEADER_LOWER) ?? undefined,
         declared: Number(request.headers.get('content-length')),
         stream: request.body,
       };
     }, notARequest);
+    // The keys first: an unknown X-Webhook-Id is refused before the body is read.
+    let keys;
+    try {
+      keys = webhookKeys.for(webhookId);
+    } catch (error) {
+      cancelQuietly(stream);
+      throw error;
+    }
+    const limit = keys.bodyLimit;
+    const tooLarge = (size) => keys.sizeError(size) ?? new RangeError('size check disagreed');
     if (Number.isFinite(declared) && declared > limit) {
       // Refused unread: let go of the body, so whoever owns the connection can drop the rest.
       cancelQuietly(stream);
@@ -108,7 +125,7 @@ export class Webhook {
       if (isOwnError(thrown)) throw thrown;
       throw withCause(webhookError('unsupported_body', 'the request body could not be read (see error.cause)'), thrown);
     }
-    return this.#dedupe ? this.verifyOnce(body, signature) : this.verify(body, signature);
+    return this.#dedupe ? this.verifyOnce(body, signature, webhookId) : verifyDelivery(keys, body, signature, this.#allowParsedBody, this.#now);
   }
 
   /** Frees the prepared keys now instead of at garbage collection. */
@@ -142,6 +159,6 @@ function cancelQuietly(stream) {
  * A delivery as every asynchronous path takes it (the router, the
  * adapters): verified, then claimed when the Webhook de-duplicates.
  */
-export async function acceptDelivery(webhook, body, signature) {
-  return dedupes.has(webhook) ? webhook.verifyOnce(body, signature) : webhook.verify(body, signature);
+export async function acceptDelivery(webhook, body, signature, webhookId) {
+  return dedupes.has(webhook) ? webhook.verifyOnce(body, signature, webhookId) : webhook.verify(body, signature, webhookId);
 }
