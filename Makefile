@@ -6,7 +6,7 @@ DIST        := pkg/dist
 WASM_OPT    := node_modules/.bin/wasm-opt -O3 --enable-reference-types --enable-multivalue \
                --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 
-.PHONY: setup build generate test test-rust test-js test-types demo bench clean soak timing load
+.PHONY: setup build generate test test-rust test-js test-types demo bench clean soak timing load screenshot
 setup:
 	@scripts/setup.sh
 
@@ -50,6 +50,10 @@ test-types:
 	node_modules/.bin/tsc --noEmit -p tests/types/readme.tsconfig.json
 	node_modules/.bin/tsc --noEmit -p tests/types/readme-ts/tsconfig.nodenext.json
 	node_modules/.bin/tsc --noEmit -p tests/types/readme-ts/tsconfig.bundler.json
+
+# The README's picture of the inspector (serve --ui), taken in headless Chromium by its test.
+screenshot: build
+	PROMPTFOO_WEBHOOKS_SCREENSHOT=docs/inspector.png node --test tests/js/inspector.test.mjs
 
 demo: build
 	node js-examples/demo.mjs

@@ -633,7 +633,7 @@ export interface AdapterOptions {
    * Told every answer the adapter gives, as it gives it: the status and the
    * JSON body (a forward target's answer as text), with the verified event
    * or the error behind a refusal, the body's size in bytes once it was
-   * read, and where a verified delivery was forwarded. For logs and
+   * read, where a verified delivery was forwarded, and the request itself. For logs and
    * metrics; what it throws goes to `onError`.
    */
   onAnswer?: (answer: {
@@ -643,6 +643,8 @@ export interface AdapterOptions {
     error?: unknown;
     size?: number;
     forwarded?: { url: string; status: number } | { url: string; failure: string };
+    /** What arrived: the method, the headers as `[name, value]` pairs, and the body as far as it was read (undefined when it was not). */
+    request: { method: string | undefined; headers: Array<[string, string]>; body: Uint8Array | string | undefined };
   }) => unknown;
   /**
    * Send each verified delivery on to this http(s) URL: its exact bytes and

@@ -66,6 +66,8 @@ test('the tarball holds the built runtimes, both declaration files, the wasm, th
     'bin/commands/sign.js',
     'bin/commands/verify.js',
     'bin/commands/webhooks.js',
+    'bin/inspector/page.html',
+    'bin/inspector/server.js',
     'bin/payload.js',
     'bin/promptfoo-webhooks.js',
     'dist/browser.js',

@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import { createNodeMiddleware, DEFAULT_MAX_BODY_BYTES } from '../../dist/node.js';
 import { EXIT, EXIT_CODES_HELP, httpUrl, numberOption, SECRET_ENV, SECRET_HELP, secretsFrom, TOOL, UsageError } from '../cli.js';
+import { createInspector } from '../inspector/server.js';
 
 export const serve = {
   help: `Usage: ${TOOL} serve --secret <secret> [--port 8787] [--host 127.0.0.1] [options]
@@ -38,6 +39,8 @@ Options:
   --forward-to <url>        send each verified delivery on to this receiver
   --json                    one JSON object per delivery on stdout: time, event,
                             verdict, status, code, secretIndex, size, forwardStatus
+  --ui                      the inspector page at GET / on the same port: deliveries
+                            live, replay to the forward target, copy as curl, compose
 
 ${SECRET_HELP}
 
@@ -52,6 +55,7 @@ ${EXIT_CODES_HELP}
     'forward-to': { type: 'string' },
     json: { type: 'boolean' },
     'webhook-secret': { type: 'string', multiple: true },
+    ui: { type: 'boolean' },
   },
   positionals: [0, 0],
   async run(values) {
@@ -64,19 +68,22 @@ ${EXIT_CODES_HELP}
     const maxBodyBytes =
       values['max-body-bytes'] === undefined ? DEFAULT_MAX_BODY_BYTES : numberOption('--max-body-bytes', values['max-body-bytes']);
     const forwardTo = values['forward-to'] === undefined ? undefined : httpUrl(values['forward-to'], '--forward-to URL');
-    return listen({ secrets, webhookSecrets, host: values.host, port, toleranceSeconds, maxBodyBytes, forwardTo, json: values.json === true });
+    return listen({ secrets, webhookSecrets, host: values.host, port, toleranceSeconds, maxBodyBytes, forwardTo, json: values.json === true, ui: values.ui === true });
   },
 };
 
-async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json }) {
+async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json, ui }) {
   const counts = { accepted: 0, rejected: 0 };
+  const inspector = ui ? createInspector({ secrets, forwardTo }) : undefined;
   // With --json, stdout carries only the deliveries; the rest goes to stderr.
   const say = json ? (line) => console.error(line) : (line) => console.log(line);
   const clock = () => new Date().toISOString().slice(11, 19);
   // The middleware answers; this prints what it answered.
-  const onAnswer = ({ status, body, event, error, size, forwarded }) => {
+  const onAnswer = (answer) => {
+    const { status, body, event, error, size, forwarded } = answer;
     if (event !== undefined) counts.accepted++;
     else counts.rejected++;
+    inspector?.record(answer);
     if (json) {
       console.log(JSON.stringify(deliveryRecord({ status, body, event, error, size, forwarded })));
       return;
@@ -93,7 +100,8 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
   };
   // Created before listening: a bad secret or option is a usage error now.
   const middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onAnswer, forwardTo, webhookSecrets, logger: false });
-  const server = createServer((req, res) => middleware(req, res));
+  // The inspector takes GET / and its own endpoints; every other request is a delivery.
+  const server = createServer((req, res) => inspector?.handle(req, res) || middleware(req, res));
 
   try {
     await new Promise((resolve, reject) => {
@@ -107,10 +115,18 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
   const address = server.address();
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   say(`Listening on http://${shownHost}:${address.port}/${forwardTo === undefined ? '' : `, forwarding verified deliveries to ${forwardTo}`} (Ctrl-C to stop)`);
+  if (inspector !== undefined) {
+    // A wildcard address is reached as 127.0.0.1 or localhost from this machine.
+    const local = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : shownHost;
+    const hosts = [`${local}:${address.port}`, ...(['127.0.0.1', '[::1]'].includes(local) ? [`localhost:${address.port}`] : [])];
+    inspector.listening(`http://${local}:${address.port}`, hosts);
+    say(`Inspector: http://${local}:${address.port}/`);
+  }
 
   // Resolves with the exit code once Ctrl-C (or SIGTERM) has closed the server.
   return new Promise((resolve) => {
     const stop = () => {
+      inspector?.close();
       server.close(() => {
         say(`\nStopped: ${counts.accepted} accepted, ${counts.rejected} rejected`);
         resolve(EXIT.ok);

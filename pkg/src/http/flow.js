@@ -140,11 +140,13 @@ export function createFlow(secretOrWebhooks, options = {}) {
 
   /** One request: resolves to `{ status, body | bytes, headers }`, told to `onAnswer` first. */
   async function handle(delivery, env, ctx) {
-    const { answer, event, error, size, forwarded } = await decide(delivery, env, ctx);
+    const { answer, event, error, size, forwarded, bytes } = await decide(delivery, env, ctx);
     if (onAnswer) {
       try {
         const body = answer.bytes === undefined ? answer.body : new TextDecoder().decode(answer.bytes);
-        onAnswer({ status: answer.status, body, event, error, size, forwarded });
+        // What arrived, for tools that show or replay it: the headers, and the body as far as it was read.
+        const request = { method: delivery.method, headers: delivery.headers?.() ?? [], body: bytes };
+        onAnswer({ status: answer.status, body, event, error, size, forwarded, request });
       } catch (thrown) {
         report(thrown, event);
       }
@@ -172,7 +174,7 @@ export function createFlow(secretOrWebhooks, options = {}) {
         thrown?.code === 'parsed_body_mismatch' && delivery?.parsedBy ? parsedBodyMismatch(delivery.parsedBy) : thrown;
       const answer = rejection(error);
       if (answer.status >= 500) report(error);
-      return { answer, error };
+      return { answer, error, bytes: recorded?.() };
     }
     const bytes = recorded?.();
     const size = typeof bytes === 'string' ? new TextEncoder().encode(bytes).byteLength : bytes?.byteLength;
@@ -184,12 +186,12 @@ export function createFlow(secretOrWebhooks, options = {}) {
     // push it past the sender's 10 s; elsewhere they are awaited.
     if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
     else await handled;
-    if (forwarding === undefined) return { answer: { status: 200, body: { received: event.event }, headers: {} }, event, size };
+    if (forwarding === undefined) return { answer: { status: 200, body: { received: event.event }, headers: {} }, event, size, bytes };
     const result = await forwarding;
     if (result.failure !== undefined) {
-      return { answer: answerWith('forward_failed', {}, result.failure), event, size, forwarded: { url: target, failure: result.failure } };
+      return { answer: answerWith('forward_failed', {}, result.failure), event, size, bytes, forwarded: { url: target, failure: result.failure } };
     }
-    return { answer: result, event, size, forwarded: { url: target, status: result.status } };
+    return { answer: result, event, size, bytes, forwarded: { url: target, status: result.status } };
   }
 
   return { path, handle };
