@@ -128,8 +128,13 @@ export async function readBounded(stream, limit, tooLarge) {
     }
     chunks.push(chunk);
   }
+  return concatBytes(chunks);
+}
+
+/** The chunks as one Uint8Array (the chunk itself when there is one). */
+export function concatBytes(chunks) {
   if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(size);
+  const bytes = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.byteLength, 0));
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);

@@ -4,7 +4,7 @@
 // body, Content-Type) becomes the answer to the sender. Only deliveries that
 // verified get here; the flow answers the others itself.
 
-import { readBounded } from '../core/body.js';
+import { concatBytes, readBounded } from '../core/body.js';
 import { DELIVERY_TIMEOUT_SECONDS } from '../generated/contract.js';
 
 // The target's answer is relayed, so it is read whole: bounded.
@@ -61,16 +61,7 @@ export function recording(delivery) {
   const request = { headers: delivery.request.headers, body: stream ?? null };
   return {
     delivery: { ...delivery, request },
-    bytes: () => {
-      const size = chunks.reduce((total, chunk) => total + chunk.byteLength, 0);
-      const bytes = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      return bytes;
-    },
+    bytes: () => concatBytes(chunks),
   };
 }
 
