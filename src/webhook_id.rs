@@ -99,7 +99,8 @@ mod tests {
     use super::*;
     use crate::signature::Key;
 
-    const BODY: &[u8] = br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#;
+    const BODY: &[u8] =
+        br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#;
     const NOW: i64 = 1_741_955_696_000;
 
     fn signed(secret: &str) -> String {
@@ -111,8 +112,14 @@ mod tests {
         let map = VerifierMap::new()
             .insert("a", Verifier::new(&["secret-a-0123456789abcdef"]).unwrap())
             .insert("b", Verifier::new(&["secret-b-new-0123456789ab", "secret-b-old-0123456789ab"]).unwrap());
-        assert_eq!(map.verify_at(Some("a"), BODY, Some(&signed("secret-a-0123456789abcdef")), NOW).unwrap().secret_index, 0);
-        assert_eq!(map.verify_at(Some("b"), BODY, Some(&signed("secret-b-old-0123456789ab")), NOW).unwrap().secret_index, 1);
+        assert_eq!(
+            map.verify_at(Some("a"), BODY, Some(&signed("secret-a-0123456789abcdef")), NOW).unwrap().secret_index,
+            0
+        );
+        assert_eq!(
+            map.verify_at(Some("b"), BODY, Some(&signed("secret-b-old-0123456789ab")), NOW).unwrap().secret_index,
+            1
+        );
         let crossed = map.verify_at(Some("a"), BODY, Some(&signed("secret-b-new-0123456789ab")), NOW).unwrap_err();
         assert_eq!(crossed, Error::SignatureMismatch);
     }
