@@ -106,8 +106,11 @@ async function main(argv) {
     return await command.run(values, positionals);
   } catch (error) {
     if (error instanceof WebhookVerificationError || error instanceof PromptfooApiError) {
-      console.error(redact(`${error.code}: ${error.message}${error.hint ? `\nhint: ${error.hint}` : ''}`, argv));
+      // A configuration's problems, one per line, rather than the message that joins them.
+      const said = error.problems ? `${error.problems.length} problem(s); nothing was sent` : error.message;
+      console.error(redact(`${error.code}: ${said}`, argv));
       for (const problem of error.problems ?? []) console.error(redact(`  ${problem.path}: ${problem.message}`, argv));
+      if (error.hint) console.error(redact(`hint: ${error.hint}`, argv));
       // A bad secret, option or configuration: how the tool was called. Any other code: the data or the server.
       if (!USAGE_CODES.has(error.code)) return EXIT.rejected;
     } else if (error instanceof UsageError || String(error.code).startsWith('ERR_PARSE_ARGS')) {

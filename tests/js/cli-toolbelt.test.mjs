@@ -306,6 +306,8 @@ test('serve --forward-to --json: verified deliveries reach the target byte for b
       ],
     );
     assert.equal(lines[0].size, Buffer.byteLength(payload));
+    assert.equal(lines[1].size, Buffer.byteLength(payload), 'a refused body read whole has its size');
+    assert.equal(lines[3].size, null, 'a body refused unread (over the limit) has none');
     assert.ok(lines.every((line) => !Number.isNaN(Date.parse(line.time))));
   } finally {
     child.kill('SIGTERM');

@@ -108,9 +108,12 @@ ${WEBHOOKS_EXIT_HELP}
     console.log(`
 Deliveries are signed with it from now on. Until every receiver has it,
 let them accept both secrets, newest first:
-  ${SECRET_ENV}=<new>,<old>                     a comma-separated variable
-  ${TOOL} serve --secret <new> --secret <old>   several --secret values
-  new Webhook([newSecret, oldSecret])               in code (secretIndex says which matched)
+  ${SECRET_ENV}=<new>,<old>
+      a comma-separated variable, for serve and your receiver's config
+  ${TOOL} serve --secret <new> --secret <old>
+      several --secret values
+  new Webhook([newSecret, oldSecret])
+      in code (secretIndex says which one matched)
 Then remove the old one.`);
     return EXIT.ok;
   },

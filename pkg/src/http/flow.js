@@ -51,6 +51,11 @@ function rejection(error) {
   return { status: STATUS_BY_CODE[error.code], body, headers: {} };
 }
 
+/** The body's size in bytes, once read (undefined when it was not). */
+function sizeOf(bytes) {
+  return typeof bytes === 'string' ? new TextEncoder().encode(bytes).byteLength : bytes?.byteLength;
+}
+
 /** `application/json`, with or without parameters, or any `application/*+json`. */
 function isJsonContentType(value) {
   if (typeof value !== 'string') return false;
@@ -174,10 +179,11 @@ export function createFlow(secretOrWebhooks, options = {}) {
         thrown?.code === 'parsed_body_mismatch' && delivery?.parsedBy ? parsedBodyMismatch(delivery.parsedBy) : thrown;
       const answer = rejection(error);
       if (answer.status >= 500) report(error);
-      return { answer, error, bytes: recorded?.() };
+      const bytes = recorded?.();
+      return { answer, error, bytes, size: sizeOf(bytes) };
     }
     const bytes = recorded?.();
-    const size = typeof bytes === 'string' ? new TextEncoder().encode(bytes).byteLength : bytes?.byteLength;
+    const size = sizeOf(bytes);
 
     const handled = webhooks.receive(event).catch((error) => report(error, event));
     // Sent on while the handlers run: the target's answer is the sender's.

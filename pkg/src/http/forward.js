@@ -40,8 +40,9 @@ export function forwardTarget(value, invalid) {
 
 /**
  * The delivery with its body stream recorded as it is read, so the bytes
- * that verified can be sent on: `{ delivery, bytes() }`. A body a parser
- * left is already whole.
+ * that verified can be sent on: `{ delivery, bytes() }`, where `bytes()`
+ * is undefined unless the body was read to its end. A body a parser left
+ * is already whole.
  */
 export function recording(delivery) {
   if (delivery.request === undefined) {
@@ -50,18 +51,22 @@ export function recording(delivery) {
     return { delivery, bytes: () => bytes };
   }
   const chunks = [];
+  let ended = delivery.request.body === null || delivery.request.body === undefined;
   const stream = delivery.request.body?.pipeThrough(
     new TransformStream({
       transform(chunk, controller) {
         chunks.push(chunk);
         controller.enqueue(chunk);
       },
+      flush() {
+        ended = true;
+      },
     }),
   );
   const request = { headers: delivery.request.headers, body: stream ?? null };
   return {
     delivery: { ...delivery, request },
-    bytes: () => concatBytes(chunks),
+    bytes: () => (ended ? concatBytes(chunks) : undefined),
   };
 }
 
