@@ -109,11 +109,11 @@ ${WEBHOOKS_EXIT_HELP}
 Deliveries are signed with it from now on. Until every receiver has it,
 let them accept both secrets, newest first:
   ${SECRET_ENV}=<new>,<old>
-      a comma-separated variable, for serve and your receiver's config
+      for this tool's serve and verify (comma-separated)
   ${TOOL} serve --secret <new> --secret <old>
       several --secret values
-  new Webhook([newSecret, oldSecret])
-      in code (secretIndex says which one matched)
+  new Webhook([newSecret, oldSecret]), or createNodeMiddleware(process.env.X.split(','))
+      in your receiver (secretIndex says which one matched)
 Then remove the old one.`);
     return EXIT.ok;
   },
