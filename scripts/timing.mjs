@@ -9,7 +9,7 @@
 // A naive early-exit comparison returns sooner for A. Two bodies: one of
 // 512 B and more, hashed by node:crypto and compared as hex text
 // (keyring.js, sameText), and a small one, hashed and compared in wasm
-// (src/sha256.rs). Prints figures only:
+// (hmac + sha2, whose verify_slice compares in constant time). Prints figures only:
 // timing is too noisy for a test assertion, but the exit code is non-zero
 // when |t| >= 4.5 on every crop (raw and cropped at two percentiles) for
 // either body.

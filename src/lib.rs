@@ -54,11 +54,6 @@ pub mod timestamp;
 pub mod verify;
 mod webhook_id;
 
-// The wasm build's HMAC-SHA256 (see the module); compiled everywhere so
-// its tests run natively against `hmac` + `sha2`.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-mod sha256;
-
 #[cfg(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools")))]
 mod wasm;
 

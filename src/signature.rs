@@ -73,19 +73,15 @@ pub struct Key {
     mac: Mac,
 }
 
-/// The keyed HMAC-SHA256 state a [`Key`] clones per message. Native builds
-/// use `hmac` + `sha2`, which take SHA-NI where the CPU has it;
-/// WebAssembly has no SHA instructions, and there the hand-written
-/// [`crate::sha256`] is 15-20% faster than `sha2`'s portable code.
+/// The keyed HMAC-SHA256 state a [`Key`] clones per message: RustCrypto's
+/// audited `hmac` + `sha2` on every target (SHA-NI natively where the CPU
+/// has it; their portable code in WebAssembly, which has no SHA
+/// instructions).
 #[derive(Clone)]
 struct Mac {
-    #[cfg(not(target_arch = "wasm32"))]
     state: hmac::Hmac<sha2::Sha256>,
-    #[cfg(target_arch = "wasm32")]
-    state: crate::sha256::HmacSha256,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl Mac {
     /// `None` never happens (HMAC takes keys of any length), but the
     /// `hmac` crate's constructor is fallible.
@@ -93,40 +89,20 @@ impl Mac {
         hmac::Mac::new_from_slice(key).ok().map(|state| Mac { state })
     }
 
+    #[cfg_attr(target_arch = "wasm32", inline(never))] // several exports hash: one copy of the loop
     fn update(&mut self, data: &[u8]) {
         hmac::Mac::update(&mut self.state, data);
     }
 
+    #[cfg_attr(target_arch = "wasm32", inline(never))] // one copy of the finishing rounds
     fn finish(self) -> Signature {
         hmac::Mac::finalize(self.state).into_bytes().into()
     }
 
     /// Constant time.
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn finish_matches(self, signature: &Signature) -> bool {
         hmac::Mac::verify_slice(self.state, signature).is_ok()
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-impl Mac {
-    fn new(key: &[u8]) -> Option<Self> {
-        Some(Mac { state: crate::sha256::HmacSha256::new(key) })
-    }
-
-    #[inline(never)] // several exports hash: one copy of the loop
-    fn update(&mut self, data: &[u8]) {
-        self.state.update(data);
-    }
-
-    #[inline(never)] // one copy of the finishing rounds, whichever export finishes
-    fn finish(self) -> Signature {
-        self.state.finalize()
-    }
-
-    /// Constant time.
-    #[inline(never)]
-    fn finish_matches(self, signature: &Signature) -> bool {
-        self.state.verify(signature)
     }
 }
 
