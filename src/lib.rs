@@ -54,6 +54,9 @@ pub mod timestamp;
 pub mod verify;
 mod webhook_id;
 
+#[cfg(feature = "serde")]
+mod serde_impls;
+
 #[cfg(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools")))]
 mod wasm;
 
