@@ -32,11 +32,11 @@ test: build test-rust test-js test-package fuzz-short
 # Clippy denies panicking constructs in library code (see src/lib.rs), for
 # the native and the wasm build alike.
 test-rust:
-	cargo clippy --all-targets --features serde -- -D warnings
+	cargo clippy --all-targets --features serde,axum -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-verify -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-tools -- -D warnings
-	cargo test --all-targets --features serde
-	cargo test --doc --features serde
+	cargo test --all-targets --features serde,axum
+	cargo test --doc --features serde,axum
 
 test-js: test-types
 	node --test --test-reporter=spec tests/js/*.test.mjs tests/js/*.test.cjs
@@ -75,8 +75,8 @@ clean:
 .PHONY: test-package
 test-package: build
 	node --test --test-reporter=spec tests/package/package.test.mjs
-	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --features serde
-	cargo clippy --all-targets --quiet --features serde -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --features serde,axum
+	cargo clippy --all-targets --quiet --features serde,axum -- -D warnings
 	cargo fmt --check
 	cargo package --allow-dirty --quiet
 	@extra=$$(cargo package --allow-dirty --list | grep -Ev '^(src/.*|Cargo\.(toml|toml\.orig|lock)|README\.md|\.cargo_vcs_info\.json)$$'); \

@@ -23,6 +23,7 @@
 //!
 //! Every failure is an [`Error`] with a stable [`Error::code`].
 
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
 // No input may panic the library: a panic in a receiver is a crash, and in
 // the wasm build (`panic = "abort"`) a trap that poisons the instance.
 // Library code therefore never unwraps, indexes or asserts its way out;
@@ -56,6 +57,12 @@ mod webhook_id;
 
 #[cfg(feature = "serde")]
 mod serde_impls;
+
+#[cfg(feature = "http")]
+mod http_headers;
+
+#[cfg(feature = "axum")]
+pub mod axum;
 
 #[cfg(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools")))]
 mod wasm;
