@@ -22,6 +22,36 @@
 //! ```
 //!
 //! Every failure is an [`Error`] with a stable [`Error::code`].
+//!
+//! # Features
+//!
+//! None is on by default.
+//!
+//! - `serde`: `Serialize` and `Deserialize` for [`Event`] and the types in it.
+//! - `http`: `Verifier::verify_headers` reads the signature from an `http::HeaderMap`.
+//! - `axum`: `axum::VerifiedEvent`, an extractor that answers refused deliveries itself.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use promptfoo_webhooks::{Event, Issue};
+//!
+//! let event = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
+//! let stored = serde_json::to_string(&event).unwrap(); // serde
+//! assert_eq!(serde_json::from_str::<Event>(&stored).unwrap(), event);
+//! # }
+//! # #[cfg(feature = "http")] {
+//! use promptfoo_webhooks::{Event, Issue, Verifier};
+//!
+//! let event = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
+//! let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"]).unwrap();
+//! let body = event.to_json();
+//! let mut headers = http::HeaderMap::new(); // http
+//! headers.insert("x-promptfoo-signature", verifier.sign_hex(body.as_bytes()).parse().unwrap());
+//! assert_eq!(verifier.verify_headers(body.as_bytes(), &headers).unwrap().secret_index, 0);
+//! # }
+//! ```
+//!
+//! For `axum`, see the `axum` module and `examples/axum_receiver.rs`.
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 // No input may panic the library: a panic in a receiver is a crash, and in
