@@ -72,12 +72,16 @@ clean:
 # arethetypeswrong, Node ESM and CommonJS, TypeScript, the bin) and the crate
 # as crates.io would take it (docs without warnings, clippy, rustfmt, cargo
 # package, and no file outside src/ in it).
+# The crate's MSRV, from Cargo.toml (setup.sh installs that toolchain).
+MSRV := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+
 .PHONY: test-package
 test-package: build
 	node --test --test-reporter=spec tests/package/package.test.mjs
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --features serde,axum
 	cargo clippy --all-targets --quiet --features serde,axum -- -D warnings
 	cargo fmt --check
+	cargo +$(MSRV) check --lib --quiet --features serde,axum
 	cargo package --allow-dirty --quiet
 	@extra=$$(cargo package --allow-dirty --list | grep -Ev '^(src/.*|Cargo\.(toml|toml\.orig|lock)|README\.md|\.cargo_vcs_info\.json)$$'); \
 	  if [ -n "$$extra" ]; then echo "cargo package would also publish:"; echo "$$extra"; exit 1; fi

@@ -40,6 +40,13 @@ if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.
   npm install --no-audit --no-fund --loglevel=error
 fi
 
+# The crate's MSRV (rust-version in Cargo.toml), which `make test-package` checks it with.
+MSRV=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+if ! rustup toolchain list 2>/dev/null | grep -q "^$MSRV"; then
+  say "installing Rust $MSRV (the crate's MSRV)"
+  rustup toolchain install "$MSRV" --profile minimal
+fi
+
 # Fuzzing (`make fuzz-short`, part of `make test`): cargo-fuzz drives
 # libFuzzer, which builds only on the nightly toolchain.
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
