@@ -17,7 +17,7 @@ pub fn is_js_ordered<'a>(keys: impl ExactSizeIterator<Item = &'a str> + Clone) -
     for key in keys.clone() {
         match array_index(key) {
             // Strictly ascending also rules out repeated index keys.
-            Some(index) if !seen_other && last_index.map_or(true, |last| last < index) => {
+            Some(index) if !seen_other && last_index.is_none_or(|last| last < index) => {
                 last_index = Some(index);
             }
             Some(_) => return false,

@@ -122,7 +122,7 @@ impl Object {
             Some(index) => self
                 .members
                 .iter()
-                .position(|(k, _)| array_index(k).map_or(true, |other| other > index))
+                .position(|(k, _)| array_index(k).is_none_or(|other| other > index))
                 .unwrap_or(self.members.len()),
             None => self.members.len(),
         };
