@@ -32,11 +32,11 @@ test: build test-rust test-js test-package fuzz-short
 # Clippy denies panicking constructs in library code (see src/lib.rs), for
 # the native and the wasm build alike.
 test-rust:
-	cargo clippy --all-targets --features serde,axum -- -D warnings
+	cargo clippy --all-targets --all-features -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-verify -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-tools -- -D warnings
-	cargo test --all-targets --features serde,axum
-	cargo test --doc --features serde,axum
+	cargo test --all-targets --all-features
+	cargo test --doc --all-features
 
 test-js: test-types
 	node --test --test-reporter=spec tests/js/*.test.mjs tests/js/*.test.cjs

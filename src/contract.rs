@@ -68,18 +68,18 @@ pub const STATUSES: [&str; 2] = ["open", "fixed"];
 /// Text only the generator and Rust callers read (docs, samples, hints):
 /// left out of the npm package's wasm modules, which never read it, so they
 /// stay small. Everywhere else it is the text itself.
-#[cfg(not(any(feature = "wasm-verify", feature = "wasm-tools")))]
+#[cfg(not(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools"))))]
 pub type Text = &'static str;
 /// See above: the npm package's wasm modules leave the text out.
-#[cfg(any(feature = "wasm-verify", feature = "wasm-tools"))]
+#[cfg(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools")))]
 pub type Text = ();
 
-#[cfg(not(any(feature = "wasm-verify", feature = "wasm-tools")))]
+#[cfg(not(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools"))))]
 const fn text(text: &'static str) -> Text {
     text
 }
 
-#[cfg(any(feature = "wasm-verify", feature = "wasm-tools"))]
+#[cfg(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools")))]
 const fn text(_: &'static str) -> Text {}
 
 /// What a member must be. Anything not listed is the sender's own data.
@@ -160,7 +160,7 @@ pub struct ErrorSpec {
     pub js_hint: Text,
 }
 
-#[cfg(not(any(feature = "wasm-verify", feature = "wasm-tools")))]
+#[cfg(not(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools"))))]
 impl ErrorSpec {
     /// The hint for JavaScript callers.
     pub fn js_hint(&self) -> &'static str {
@@ -586,7 +586,7 @@ const fn same_text(a: &str, b: &str) -> bool {
 /// let json = promptfoo_webhooks::contract::to_json();
 /// assert!(json.contains(r#""signatureHeader":"X-Promptfoo-Signature""#));
 /// ```
-#[cfg(not(any(feature = "wasm-verify", feature = "wasm-tools")))]
+#[cfg(not(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools"))))]
 pub fn to_json() -> String {
     use crate::canonical::{Object, Value};
     let text = |s: &str| Value::from(s);
