@@ -6,6 +6,7 @@
 //! Deliveries that verify reach `receive`; the others are answered by the
 //! extractor: 401 for signature problems, 413 over the body limit, 400 for
 //! a bad payload or a stale timestamp, as `{ "error": code, "message": text }`.
+// README:begin axum
 use axum::routing::post;
 use axum::Router;
 use promptfoo_webhooks::axum::VerifiedEvent;
@@ -29,3 +30,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     Ok(())
 }
+// README:end

@@ -31,6 +31,7 @@ const SNIPPET_FILES = [
   'js-examples/hono/app.mjs',
   'js-examples/nextjs/app/webhooks/promptfoo/route.js',
   'examples/readme.rs',
+  'examples/axum_receiver.rs',
 ];
 const CHECKED_LANGUAGES = new Set(['js', 'ts', 'rust', 'toml']);
 
