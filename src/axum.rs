@@ -113,8 +113,7 @@ where
 }
 
 /// The body, stopping as soon as it passes the verifier's limit.
-async fn read_bounded(body: Body, verifier: &Verifier) -> Result<Vec<u8>, WebhookRejection> {
-    let mut body = body;
+async fn read_bounded(mut body: Body, verifier: &Verifier) -> Result<Vec<u8>, WebhookRejection> {
     let mut bytes = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|error| {

@@ -25,8 +25,12 @@ export const USAGE_CODES = new Set(['invalid_secret', 'invalid_options', 'api_no
 /** A mistake in how the tool was called: printed with the command's usage, exit 2. */
 export class UsageError extends Error {}
 
-/** The secrets from --secret (one or several) or, failing that, the environment (comma-separated). */
-export function secretsFrom(values) {
+/**
+ * The secrets from --secret (one or several) or, failing that, the
+ * environment (comma-separated). None is a usage error, unless `optional`
+ * (then undefined).
+ */
+export function secretsFrom(values, { optional = false } = {}) {
   const given = values.secret === undefined ? [] : [values.secret].flat();
   if (given.length > 0) return given;
   const fromEnv = (process.env[SECRET_ENV] ?? '')
@@ -34,6 +38,7 @@ export function secretsFrom(values) {
     .map((secret) => secret.trim())
     .filter((secret) => secret !== '');
   if (fromEnv.length > 0) return fromEnv;
+  if (optional) return undefined;
   throw new UsageError(`no secret: pass --secret <secret> or set ${SECRET_ENV}`);
 }
 

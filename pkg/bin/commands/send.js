@@ -57,10 +57,10 @@ export function shellQuote(text) {
   return `'${String(text).replaceAll("'", "'\\''")}'`;
 }
 
-/** The curl command that sends these exact bytes and headers. */
+/** The curl command that sends these exact bytes and headers (an object, or `[name, value]` pairs). */
 export function curlCommand(url, headers, body) {
   const lines = [`curl -sS -X POST ${shellQuote(url)}`];
-  for (const [name, value] of Object.entries(headers)) lines.push(`-H ${shellQuote(`${name}: ${value}`)}`);
+  for (const [name, value] of Array.isArray(headers) ? headers : Object.entries(headers)) lines.push(`-H ${shellQuote(`${name}: ${value}`)}`);
   lines.push(`--data-binary ${shellQuote(body)}`);
   return lines.join(' \\\n  ');
 }

@@ -2,7 +2,7 @@
 // arrives and what it answered.
 import { createServer } from 'node:http';
 import { createNodeMiddleware, DEFAULT_MAX_BODY_BYTES } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, httpUrl, numberOption, SECRET_ENV, SECRET_HELP, secretsFrom, TOOL, UsageError } from '../cli.js';
+import { EXIT, EXIT_CODES_HELP, httpUrl, numberOption, SECRET_HELP, secretsFrom, TOOL, UsageError } from '../cli.js';
 import { createInspector } from '../inspector/server.js';
 
 export const serve = {
@@ -61,7 +61,7 @@ ${EXIT_CODES_HELP}
   async run(values) {
     const webhookSecrets = webhookSecretsFrom(values['webhook-secret']);
     // With secrets per webhook, the plain ones serve deliveries without X-Webhook-Id, and may be absent.
-    const secrets = webhookSecrets !== undefined && values.secret === undefined && !process.env[SECRET_ENV] ? undefined : secretsFrom(values);
+    const secrets = secretsFrom(values, { optional: webhookSecrets !== undefined });
     const port = numberOption('--port', values.port);
     if (!Number.isInteger(port) || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
     const toleranceSeconds = values.tolerance === undefined ? undefined : numberOption('--tolerance', values.tolerance);

@@ -66,6 +66,8 @@ export function createInspector({ secrets, forwardTo }) {
       headers: (request?.headers ?? []).filter(([name]) => !HOP_HEADERS.test(name)),
       body: kept ? text : null,
     };
+    // The page's "Copy as curl": the same command `send --dry-run` prints, to serve itself.
+    delivery.curl = kept ? curlCommand(`${origin}/`, delivery.headers, text) : null;
     deliveries.push(delivery);
     if (deliveries.length > HISTORY) deliveries.shift();
     broadcast('delivery', delivery);

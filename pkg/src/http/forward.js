@@ -25,15 +25,15 @@ const HOP_HEADERS = new Set([
   'upgrade',
 ]);
 
-/** `forwardTo` as given: an http(s) URL (string or URL), as its href. */
+/** `forwardTo` as given (a string or URL) as an http(s) href; `invalid()` makes the error otherwise. */
 export function forwardTarget(value, invalid) {
+  if (typeof value !== 'string' && !(value instanceof URL)) throw invalid();
   let url;
   try {
-    url = new URL(value instanceof URL ? value.href : String(value));
+    url = new URL(value);
   } catch {
     throw invalid();
   }
-  if (typeof value !== 'string' && !(value instanceof URL)) throw invalid();
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid();
   return url.href;
 }

@@ -62,7 +62,11 @@ export class Webhook {
     if (this.#dedupe === undefined) {
       throw webhookError('invalid_options', 'verifyOnce needs the dedupe option: new Webhook(secret, { dedupe: { store } })');
     }
-    const keys = this.#ready().for(webhookId);
+    return this.#verifyOnceWith(this.#ready().for(webhookId), body, signature);
+  }
+
+  /** verifyOnce with the keys already chosen (verifyRequest chose them from its headers). */
+  async #verifyOnceWith(keys, body, signature) {
     const event = verifyDelivery(keys, body, signature, this.#allowParsedBody, this.#now);
     const { store, ttlSeconds, failOpen } = this.#dedupe;
     let fresh;
@@ -125,7 +129,8 @@ export class Webhook {
       if (isOwnError(thrown)) throw thrown;
       throw withCause(webhookError('unsupported_body', 'the request body could not be read (see error.cause)'), thrown);
     }
-    return this.#dedupe ? this.verifyOnce(body, signature, webhookId) : verifyDelivery(keys, body, signature, this.#allowParsedBody, this.#now);
+    // The keys chosen above serve both paths: a resolver is asked once per delivery.
+    return this.#dedupe ? this.#verifyOnceWith(keys, body, signature) : verifyDelivery(keys, body, signature, this.#allowParsedBody, this.#now);
   }
 
   /** Frees the prepared keys now instead of at garbage collection. */
