@@ -1007,7 +1007,7 @@ impl Reader {
 
     /// The value under `key`; `None` when absent or `null`.
     fn optional_value(&mut self, key: &str) -> Option<Value> {
-        self.object.remove(key).filter(|v| *v != Value::Null)
+        self.object.remove(key).filter(|v| !matches!(v, Value::Null))
     }
 
     fn optional_string(&mut self, key: &str) -> Option<String> {

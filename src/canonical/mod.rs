@@ -5,6 +5,7 @@
 //! payloads built in Rust all go through them, so what Rust signs is what a
 //! JavaScript receiver re-stringifies.
 
+mod key;
 mod order;
 mod parser;
 mod value;

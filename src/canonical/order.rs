@@ -1,7 +1,7 @@
 //! JavaScript's own-property order for the members of one object, shared by
 //! the tree builder ([`super::Object`]) and the streaming writer.
 
-use super::value::array_index;
+use super::value::array_index_of_bytes as array_index;
 use std::collections::HashMap;
 
 /// Below this many members a linear duplicate scan beats hashing.
@@ -11,7 +11,7 @@ const LINEAR_SCAN_LIMIT: usize = 16;
 /// duplicate keys, and any array-index keys come first in ascending order.
 /// The common case for webhook payloads, checked without allocating for
 /// small objects.
-pub fn is_js_ordered<'a>(keys: impl ExactSizeIterator<Item = &'a str> + Clone) -> bool {
+pub fn is_js_ordered<'a>(keys: impl ExactSizeIterator<Item = &'a [u8]> + Clone) -> bool {
     let mut last_index = None;
     let mut seen_other = false;
     for key in keys.clone() {
@@ -28,7 +28,7 @@ pub fn is_js_ordered<'a>(keys: impl ExactSizeIterator<Item = &'a str> + Clone) -
         // Compare each key with the ones before it, without allocating;
         // the last byte tells most distinct keys of equal length apart
         // before a full comparison.
-        let same = |a: &str, b: &str| a.as_bytes().last() == b.as_bytes().last() && a == b;
+        let same = |a: &[u8], b: &[u8]| a.last() == b.last() && a == b;
         return keys.clone().enumerate().all(|(i, k)| !keys.clone().take(i).any(|earlier| same(earlier, k)));
     }
     let mut seen = std::collections::HashSet::with_capacity(keys.len());
@@ -39,12 +39,12 @@ pub fn is_js_ordered<'a>(keys: impl ExactSizeIterator<Item = &'a str> + Clone) -
 /// first in ascending numeric order, then the others in first-insertion
 /// order; a repeated key keeps its first position and, through `merge`,
 /// its last value.
-pub fn js_order<T>(members: Vec<T>, key: impl Fn(&T) -> &str, merge: impl Fn(&mut T, T)) -> Vec<T> {
+pub fn js_order<T>(members: Vec<T>, key: impl Fn(&T) -> &[u8], merge: impl Fn(&mut T, T)) -> Vec<T> {
     if is_js_ordered(KeyIter { members: &members, key: &key, next: 0 }) {
         return members;
     }
     let mut out: Vec<T> = Vec::with_capacity(members.len());
-    let mut position: HashMap<String, usize> = HashMap::with_capacity(members.len());
+    let mut position: HashMap<Vec<u8>, usize> = HashMap::with_capacity(members.len());
     for member in members {
         match position.get(key(&member)) {
             Some(&at) => {
@@ -90,9 +90,9 @@ impl<T, F> Clone for KeyIter<'_, T, F> {
     }
 }
 
-impl<'a, T, F: Fn(&T) -> &str> Iterator for KeyIter<'a, T, F> {
-    type Item = &'a str;
-    fn next(&mut self) -> Option<&'a str> {
+impl<'a, T, F: Fn(&T) -> &[u8]> Iterator for KeyIter<'a, T, F> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
         let member = self.members.get(self.next)?;
         self.next += 1;
         Some((self.key)(member))
@@ -103,7 +103,7 @@ impl<'a, T, F: Fn(&T) -> &str> Iterator for KeyIter<'a, T, F> {
     }
 }
 
-impl<'a, T, F: Fn(&T) -> &str> ExactSizeIterator for KeyIter<'a, T, F> {}
+impl<'a, T, F: Fn(&T) -> &[u8]> ExactSizeIterator for KeyIter<'a, T, F> {}
 
 #[cfg(test)]
 mod tests {
@@ -111,7 +111,7 @@ mod tests {
 
     fn order(keys: &[&str]) -> Vec<String> {
         let members: Vec<(String, usize)> = keys.iter().enumerate().map(|(i, k)| (k.to_string(), i)).collect();
-        js_order(members, |m| m.0.as_str(), |slot, m| slot.1 = m.1)
+        js_order(members, |m| m.0.as_bytes(), |slot, m| slot.1 = m.1)
             .into_iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect()
@@ -126,20 +126,21 @@ mod tests {
 
     #[test]
     fn ascending_index_keys_first_need_no_reordering() {
-        assert!(is_js_ordered(["0", "2", "10", "a", "b"].into_iter()));
-        assert!(!is_js_ordered(["2", "0"].into_iter()));
-        assert!(!is_js_ordered(["a", "0"].into_iter()));
-        assert!(!is_js_ordered(["1", "1"].into_iter()));
-        assert!(!is_js_ordered(["1", "a", "a"].into_iter()));
+        let ordered = |keys: &[&str]| is_js_ordered(keys.iter().map(|k| k.as_bytes()));
+        assert!(ordered(&["0", "2", "10", "a", "b"]));
+        assert!(!ordered(&["2", "0"]));
+        assert!(!ordered(&["a", "0"]));
+        assert!(!ordered(&["1", "1"]));
+        assert!(!ordered(&["1", "a", "a"]));
     }
 
     #[test]
     fn large_objects_use_the_hashed_path() {
         let keys: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
         let mut refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-        assert!(is_js_ordered(refs.iter().copied()));
+        assert!(is_js_ordered(refs.iter().map(|k| k.as_bytes())));
         refs.push("k3");
-        assert!(!is_js_ordered(refs.iter().copied()));
+        assert!(!is_js_ordered(refs.iter().map(|k| k.as_bytes())));
         let got = order(&refs);
         assert_eq!(got.len(), 40);
         assert_eq!(got[3], "k3=40");

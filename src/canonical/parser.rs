@@ -9,6 +9,7 @@
 //! Nesting is tracked on an explicit stack (one byte per open container),
 //! so deep input costs memory, never native stack.
 
+use super::key::Key;
 use super::value::{Object, Value};
 use super::writer;
 use crate::Error;
@@ -133,6 +134,24 @@ pub trait Sink {
     fn string_end(&mut self);
     /// Ends a string that is an object key; its value follows.
     fn key_end(&mut self);
+    /// A whole string value without escapes, the common case: the same
+    /// as `string_begin`, `string_run`, `string_end`, which is what it does
+    /// unless a sink has a shorter way.
+    fn plain_string(&mut self, text: &str) {
+        self.string_begin();
+        if !text.is_empty() {
+            self.string_run(text);
+        }
+        self.string_end();
+    }
+    /// A whole key without escapes; as `plain_string`, ending with `key_end`.
+    fn plain_key(&mut self, text: &str) {
+        self.string_begin();
+        if !text.is_empty() {
+            self.string_run(text);
+        }
+        self.key_end();
+    }
 
     fn array_begin(&mut self);
     fn array_end(&mut self);
@@ -216,10 +235,7 @@ pub fn run<S: Sink>(text: &str, sink: &mut S) -> Result<(), Error> {
                     continue 'value;
                 }
             }
-            Some(b'"') => {
-                p.string(sink)?;
-                sink.string_end();
-            }
+            Some(b'"') => p.string(sink, Role::Value)?,
             Some(b'-' | b'0'..=b'9') => sink.number(p.number()?),
             Some(b't') => {
                 p.literal(b"true")?;
@@ -275,6 +291,13 @@ pub fn run<S: Sink>(text: &str, sink: &mut S) -> Result<(), Error> {
     }
 }
 
+/// What a string being read is.
+#[derive(Clone, Copy)]
+enum Role {
+    Key,
+    Value,
+}
+
 /// The read position in the text.
 struct Cursor<'t> {
     text: &'t str,
@@ -325,8 +348,7 @@ impl<'t> Cursor<'t> {
         if self.peek() != Some(b'"') {
             return Err(self.unexpected());
         }
-        self.string(sink)?;
-        sink.key_end();
+        self.string(sink, Role::Key)?;
         self.skip_whitespace();
         if !self.eat(b':') {
             return Err(self.unexpected());
@@ -387,11 +409,24 @@ impl<'t> Cursor<'t> {
         Ok(self.text.get(start..self.pos).unwrap_or_default())
     }
 
-    /// Reads a string; the cursor is on its opening quote. Plain runs go to
-    /// the sink as they are; escapes are decoded.
-    fn string<S: Sink>(&mut self, sink: &mut S) -> Result<(), Error> {
+    /// Reads a string; the cursor is on its opening quote. A string with
+    /// no escape goes to the sink whole; otherwise plain runs go as they
+    /// are and escapes are decoded.
+    fn string<S: Sink>(&mut self, sink: &mut S, role: Role) -> Result<(), Error> {
+        let start = self.pos + 1;
+        let end = find_string_special(self.bytes, start);
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            // Both ends sit next to ASCII quotes, so `get` always succeeds.
+            let text = self.text.get(start..end).unwrap_or_default();
+            match role {
+                Role::Key => sink.plain_key(text),
+                Role::Value => sink.plain_string(text),
+            }
+            return Ok(());
+        }
         sink.string_begin();
-        self.pos += 1;
+        self.pos = start;
         loop {
             let run_start = self.pos;
             self.pos = find_string_special(self.bytes, self.pos);
@@ -402,6 +437,10 @@ impl<'t> Cursor<'t> {
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
+                    match role {
+                        Role::Key => sink.key_end(),
+                        Role::Value => sink.string_end(),
+                    }
                     return Ok(());
                 }
                 Some(b'\\') => self.escape(sink)?,
@@ -497,7 +536,7 @@ impl Default for TreeBuilder {
 enum Partial {
     Array(Vec<Value>),
     /// Members in source order, and the key whose value comes next.
-    Object(Vec<(String, Value)>, String),
+    Object(Vec<(Key, Value)>, Key),
 }
 
 impl TreeBuilder {
@@ -536,7 +575,7 @@ impl TreeBuilder {
         }
         match self.open.last_mut() {
             Some(Partial::Array(items)) => items.push(value),
-            Some(Partial::Object(members, key)) => members.push((std::mem::take(key), value)),
+            Some(Partial::Object(members, key)) => members.push((std::mem::replace(key, Key::new("")), value)),
             None => self.root = Some(value),
         }
     }
@@ -574,15 +613,32 @@ impl Sink for TreeBuilder {
         }
     }
     fn string_end(&mut self) {
-        let s = std::mem::take(&mut self.scratch);
-        self.complete(Value::String(s));
+        if self.skipped == 0 {
+            // Copied at its exact size; the scratch buffer keeps its capacity.
+            let s = self.scratch.as_str().to_owned();
+            self.complete(Value::String(s));
+        }
+    }
+    fn plain_string(&mut self, text: &str) {
+        if self.skipped == 0 {
+            self.complete(Value::String(text.to_owned()));
+        }
+    }
+    fn plain_key(&mut self, text: &str) {
+        if self.skipped == 0 {
+            if let Some(Partial::Object(_, key)) = self.open.last_mut() {
+                *key = Key::new(text);
+            }
+        }
     }
     fn key_end(&mut self) {
         if self.skipped > 0 {
             return;
         }
         if let Some(Partial::Object(_, key)) = self.open.last_mut() {
-            *key = std::mem::take(&mut self.scratch);
+            // Copied, not taken: a short key is stored inline, and the
+            // scratch buffer keeps its capacity for the next string.
+            *key = Key::new(&self.scratch);
         }
     }
     fn array_begin(&mut self) {
@@ -597,7 +653,7 @@ impl Sink for TreeBuilder {
         }
     }
     fn object_begin(&mut self) {
-        self.begin(Partial::Object(Vec::new(), String::new()));
+        self.begin(Partial::Object(Vec::new(), Key::new("")));
     }
     fn member_end(&mut self) {}
     fn object_end(&mut self) {
@@ -605,7 +661,7 @@ impl Sink for TreeBuilder {
             return;
         }
         if let Some(Partial::Object(members, _)) = self.open.pop() {
-            self.complete(Value::Object(Object::from_source_order(members)));
+            self.complete(Value::Object(Object::from_source_keys(members)));
         }
     }
     fn comma(&mut self) {}

@@ -11,6 +11,7 @@
 //! per level and a deep enough tree would overflow the stack (1 MiB in the
 //! wasm build). The parser and the writer are iterative too.
 
+use super::key::Key;
 use std::fmt;
 
 /// A JSON value. Strings that held lone surrogates (`"\ud800"`) are stored
@@ -52,7 +53,7 @@ pub enum Value {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Object {
-    members: Vec<(String, Value)>,
+    members: Vec<(Key, Value)>,
 }
 
 /// The largest array index plus one is 2^32 - 1; indices are 0 ..= 2^32 - 2.
@@ -69,7 +70,11 @@ const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
 /// assert_eq!(array_index("4294967295"), None);
 /// ```
 pub fn array_index(key: &str) -> Option<u32> {
-    let bytes = key.as_bytes();
+    array_index_of_bytes(key.as_bytes())
+}
+
+/// [`array_index`] over a key's bytes.
+pub(super) fn array_index_of_bytes(bytes: &[u8]) -> Option<u32> {
     if bytes.is_empty() || bytes.len() > 10 || (bytes.len() > 1 && bytes.first() == Some(&b'0')) {
         return None;
     }
@@ -113,16 +118,16 @@ impl Object {
     /// assert_eq!(Value::from(object).to_json(), r#"{"2":null,"a":3}"#);
     /// ```
     pub fn insert(&mut self, key: impl Into<String>, value: Value) {
-        let key = key.into();
+        let key = Key::from(key.into());
         if let Some(slot) = self.members.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
             return;
         }
-        let position = match array_index(&key) {
+        let position = match array_index_of_bytes(key.as_bytes()) {
             Some(index) => self
                 .members
                 .iter()
-                .position(|(k, _)| array_index(k).is_none_or(|other| other > index))
+                .position(|(k, _)| array_index_of_bytes(k.as_bytes()).is_none_or(|other| other > index))
                 .unwrap_or(self.members.len()),
             None => self.members.len(),
         };
@@ -139,7 +144,7 @@ impl Object {
     /// assert!(object.get("b").is_none());
     /// ```
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.members.iter().find(|(k, _)| k.is(key)).map(|(_, v)| v)
     }
 
     /// Removes `key`, keeping the order of the others; its value, if any.
@@ -153,7 +158,7 @@ impl Object {
     /// assert_eq!(object.len(), 1);
     /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let position = self.members.iter().position(|(k, _)| k == key)?;
+        let position = self.members.iter().position(|(k, _)| k.is(key))?;
         Some(self.members.remove(position).1)
     }
 
@@ -183,7 +188,7 @@ impl Object {
 
     /// Members in JavaScript enumeration order, as a slice (the writer
     /// keeps a borrowing iterator per open object).
-    pub(super) fn members(&self) -> &[(String, Value)] {
+    pub(super) fn members(&self) -> &[(Key, Value)] {
         &self.members
     }
 
@@ -212,7 +217,12 @@ impl Object {
     /// assert_eq!(Value::from(object).to_json(), r#"{"1":null,"a":2}"#);
     /// ```
     pub fn from_source_order(members: Vec<(String, Value)>) -> Self {
-        let ordered = super::order::js_order(members, |(k, _)| k.as_str(), |slot, (_, v)| slot.1 = v);
+        Self::from_source_keys(members.into_iter().map(|(k, v)| (Key::from(k), v)).collect())
+    }
+
+    /// As [`Object::from_source_order`], for the parser's keys.
+    pub(super) fn from_source_keys(members: Vec<(Key, Value)>) -> Self {
+        let ordered = super::order::js_order(members, |(k, _)| k.as_bytes(), |slot, (_, v)| slot.1 = v);
         Object { members: ordered }
     }
 }
@@ -383,25 +393,37 @@ impl Value {
         }
     }
 
-    /// The children of a container, moved out so that the container drops
-    /// without recursing. Leaves yield nothing.
-    fn take_children(&mut self, into: &mut Vec<Value>) {
+    /// Whether this is an array or object with something in it.
+    fn has_children(&self) -> bool {
         match self {
-            Value::Array(items) => into.append(items),
-            Value::Object(object) => into.extend(object.members.drain(..).map(|(_, value)| value)),
+            Value::Array(items) => !items.is_empty(),
+            Value::Object(object) => !object.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Moves out the children that have children of their own, leaving
+    /// `Null` in their place: what is left drops without recursing.
+    fn take_nested(&mut self, into: &mut Vec<Value>) {
+        match self {
+            Value::Array(items) => into.extend(items.iter_mut().filter(|v| v.has_children()).map(Value::take)),
+            Value::Object(object) => {
+                into.extend(object.members.iter_mut().map(|(_, v)| v).filter(|v| v.has_children()).map(Value::take));
+            }
             _ => {}
         }
     }
 }
 
 impl Drop for Value {
-    /// Dismantles the tree level by level: every child is emptied before it
-    /// is dropped, so no drop ever reaches a grandchild through the stack.
+    /// Dismantles the tree level by level: every nested container is moved
+    /// out before its parent drops, so no drop reaches a grandchild
+    /// through the stack. Leaves drop where they are.
     fn drop(&mut self) {
         let mut pending = Vec::new();
-        self.take_children(&mut pending);
+        self.take_nested(&mut pending);
         while let Some(mut child) = pending.pop() {
-            child.take_children(&mut pending);
+            child.take_nested(&mut pending);
         }
     }
 }
@@ -412,7 +434,7 @@ impl Clone for Value {
         /// A container being copied: what is left to copy, what is done.
         enum Open<'v> {
             Array(std::slice::Iter<'v, Value>, Vec<Value>),
-            Object(std::slice::Iter<'v, (String, Value)>, Vec<(String, Value)>),
+            Object(std::slice::Iter<'v, (Key, Value)>, Vec<(Key, Value)>),
         }
         /// The copy of a leaf, or `None` after opening a container's copy.
         fn shallow<'v>(value: &'v Value, open: &mut Vec<Open<'v>>) -> Option<Value> {
@@ -436,7 +458,7 @@ impl Clone for Value {
         let mut open: Vec<Open<'_>> = Vec::new();
         // The key of each object member being copied, innermost last; a
         // leaf member's key is taken back as soon as its copy is placed.
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: Vec<Key> = Vec::new();
         let mut done = shallow(self, &mut open);
         loop {
             // Place a finished copy in its container, or return it.
@@ -444,7 +466,7 @@ impl Clone for Value {
                 match open.last_mut() {
                     None => return copy,
                     Some(Open::Array(_, items)) => items.push(copy),
-                    Some(Open::Object(_, members)) => members.push((keys.pop().unwrap_or_default(), copy)),
+                    Some(Open::Object(_, members)) => members.push((keys.pop().unwrap_or_else(|| Key::new("")), copy)),
                 }
             }
             // Copy the next child of the innermost container, or close it.
@@ -474,8 +496,10 @@ impl PartialEq for Value {
     /// unequal to itself and `-0 == 0`; members compare in order), with an
     /// explicit list of pairs still to compare.
     fn eq(&self, other: &Value) -> bool {
-        let mut pending = vec![(self, other)];
-        while let Some(pair) = pending.pop() {
+        // Comparing leaves, the common case, allocates nothing.
+        let mut pending = Vec::new();
+        let mut pair = (self, other);
+        loop {
             let same = match pair {
                 (Value::Null, Value::Null) => true,
                 (Value::Bool(a), Value::Bool(b)) => a == b,
@@ -495,8 +519,11 @@ impl PartialEq for Value {
             if !same {
                 return false;
             }
+            match pending.pop() {
+                Some(next) => pair = next,
+                None => return true,
+            }
         }
-        true
     }
 }
 
@@ -534,7 +561,12 @@ impl fmt::Debug for Value {
                     f.write_str("Object(Object { members: [")?;
                     work.push(Piece::Text("] })"));
                     for (i, (key, item)) in object.members.iter().enumerate().rev() {
-                        work.extend([Piece::Text(")"), Piece::Value(item), Piece::Text(", "), Piece::Key(key)]);
+                        work.extend([
+                            Piece::Text(")"),
+                            Piece::Value(item),
+                            Piece::Text(", "),
+                            Piece::Key(key.as_str()),
+                        ]);
                         work.push(Piece::Text(if i > 0 { ", (" } else { "(" }));
                     }
                 }

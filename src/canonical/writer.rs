@@ -87,7 +87,7 @@ pub fn value_to_string(value: &Value) -> String {
     /// A container being written, and whether its first item is still due.
     enum Open<'v> {
         Array(std::slice::Iter<'v, Value>, bool),
-        Object(std::slice::Iter<'v, (String, Value)>, bool),
+        Object(std::slice::Iter<'v, (super::key::Key, Value)>, bool),
     }
 
     let mut out = String::new();
@@ -134,7 +134,7 @@ pub fn value_to_string(value: &Value) -> String {
                         out.push(',');
                     }
                     out.push('"');
-                    push_escaped_str(&mut out, key);
+                    push_escaped_str(&mut out, key.as_str());
                     out.push_str("\":");
                     next = Some(item);
                 }
@@ -216,14 +216,14 @@ impl Canonical {
     fn record_order(&mut self, first: usize) {
         let written = self.members.get(first..).unwrap_or_default();
         let out = self.out.as_str();
-        if order::is_js_ordered(written.iter().map(|m| m.key(out))) {
+        if order::is_js_ordered(written.iter().map(|m| m.key(out).as_bytes())) {
             return;
         }
         let (Some(head), Some(tail)) = (written.first(), written.last()) else { return };
         // Each member travels with its key; a repeated key takes the later
         // member's whole span (same key text, last value).
         let keyed: Vec<(&str, Member)> = written.iter().map(|m| (m.key(out), *m)).collect();
-        let ordered = order::js_order(keyed, |(key, _)| key, |slot, later| *slot = later);
+        let ordered = order::js_order(keyed, |(key, _)| key.as_bytes(), |slot, later| *slot = later);
         self.reordered.push(Reordered {
             // The `{` just precedes the first member; the `}` comes next.
             open: head.start.saturating_sub(1),
