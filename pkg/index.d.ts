@@ -293,6 +293,14 @@ export function verify(
 /** `true`/`false`; never throws for any signature value. */
 export function verifySignature(body: RawBody, signature: unknown, secret: Secrets): boolean;
 
+/**
+ * `verifySignature` for code that can await: WebCrypto where it is the
+ * runtime's fastest HMAC (Cloudflare Workers, browsers), else the same work
+ * as `verifySignature`. Resolves `true`/`false`; never rejects for any
+ * signature value.
+ */
+export function verifySignatureAsync(body: RawBody, signature: unknown, secret: Secrets): Promise<boolean>;
+
 /** Lower-case hex HMAC-SHA256 of the body bytes. */
 export function sign(body: RawBody, secret: Secrets): string;
 

@@ -16,7 +16,7 @@ export {
 
 // Receive
 export { Webhook } from './verify/webhook.js';
-export { isKnownEvent, parseEvent, verify, verifySignature } from './verify/verify.js';
+export { isKnownEvent, parseEvent, verify, verifySignature, verifySignatureAsync } from './verify/verify.js';
 
 // Send, test and manage
 export { buildEvent, sign, signPayload } from './verify/sign.js';

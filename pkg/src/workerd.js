@@ -2,12 +2,15 @@
 // run time, so the module arrives precompiled through a .wasm import, which
 // wrangler and workerd resolve as a CompiledWasm module. With the
 // nodejs_compat flag, process.getBuiltinModule offers node:crypto, which
-// hashes larger bodies faster than wasm there too.
-import { builtinHashProvider, setRuntimeHashProvider } from './core/hash.js';
+// hashes larger bodies faster than wasm there too, for the synchronous
+// surfaces. The asynchronous ones (verifyRequest, the fetch handler,
+// verifySignatureAsync) use WebCrypto: native in workerd and resolved at
+// once, it beats both at every size (benches/runtimes.mjs).
+import { builtinHashProvider, globalWebCryptoProvider, setRuntimeHashProvider } from './core/hash.js';
 import { instantiateCore } from './core/wasm.js';
 import wasmModule from './wasm/core_bg.wasm';
 
 instantiateCore(wasmModule);
-setRuntimeHashProvider(builtinHashProvider());
+setRuntimeHashProvider(builtinHashProvider(), globalWebCryptoProvider());
 
 export * from './index.js';

@@ -1,8 +1,10 @@
 // The hash providers in real workerd: with nodejs_compat the runtime offers
-// process.getBuiltinModule and the package hashes bodies of 512 B and more
-// with node:crypto; without it, the wasm HMAC hashes them all. Both must
-// give the same answers: valid deliveries of every size accepted, any
-// other refused with the same code, never a header that only looks like hex.
+// process.getBuiltinModule and the synchronous surfaces hash bodies of
+// 512 B and more with node:crypto; without it, the wasm HMAC hashes them
+// all; the asynchronous surfaces (verifyRequest, verifySignatureAsync) use
+// WebCrypto. All must give the same answers: valid deliveries of every size
+// accepted, any other refused with the same code, never a header that only
+// looks like hex.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -46,7 +48,7 @@ function delivery(size) {
 
 test('with nodejs_compat the runtime offers getBuiltinModule (the node:crypto provider); without it, not', async () => {
   const offers = await Promise.all(runtimes.map(async ({ workerd }) => (await fetch(new URL('/runtime', workerd.url))).json()));
-  assert.deepEqual(offers, [{ getBuiltinModule: true }, { getBuiltinModule: false }]);
+  assert.deepEqual(offers, [{ getBuiltinModule: true, subtleVerifies: 0 }, { getBuiltinModule: false, subtleVerifies: 0 }]);
 });
 
 test('both providers give the same answers, at every body size', async () => {
@@ -62,13 +64,27 @@ test('both providers give the same answers, at every body size', async () => {
     ];
     for (const [label, path, header, expected] of cases) {
       for (const { flags, workerd } of runtimes) {
-        const response = await fetch(new URL(path, workerd.url), {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/json', 'x-promptfoo-signature': header },
-        });
-        assert.deepEqual(await response.json(), expected, `${size} B, ${label}, flags [${flags}]`);
+        // An HTTP header cannot carry the look-alike characters, so verifyRequest sees only the others.
+        for (const via of path === '/lookalike' ? ['verify', 'async'] : ['verify', 'request', 'async']) {
+          const response = await fetch(new URL(`${path}?via=${via}`, workerd.url), {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/json', 'x-promptfoo-signature': header },
+          });
+          const answer = via === 'async' ? { valid: 'received' in expected } : expected;
+          assert.deepEqual(await response.json(), answer, `${size} B, ${label}, flags [${flags}], via ${via}`);
+        }
       }
     }
+  }
+});
+
+test('the asynchronous surfaces verified with WebCrypto, with and without nodejs_compat', async () => {
+  for (const { flags, workerd } of runtimes) {
+    const { subtleVerifies } = await (await fetch(new URL('/runtime', workerd.url))).json();
+    // Four sizes; per size, the four well-formed headers (valid, upper case,
+    // blanks, tampered) through verifyRequest and through verifySignatureAsync.
+    // A malformed one is refused before any hashing.
+    assert.equal(subtleVerifies, 4 * (4 + 4), `flags [${flags}]`);
   }
 });

@@ -43,15 +43,53 @@ export function builtinHashProvider() {
   return nodeCryptoProvider((name) => process.getBuiltinModule(name));
 }
 
-// The provider the runtime's entry chose (runtime.js sets it once, at import).
-let runtimeProvider;
+/**
+ * WebCrypto's HMAC, for the asynchronous surfaces (verifyRequest, the
+ * handlers, verifySignatureAsync) where it is the fastest HMAC the runtime
+ * has: workerd, whose `crypto.subtle` is native code that resolves at once,
+ * and browsers. (Node's WebCrypto goes through a thread pool: there
+ * node:crypto, synchronous, is faster at every size.)
+ *
+ * An asynchronous provider is { name, importKey(secretBytes) -> Promise<key>,
+ * verify(key, signatureBytes, body) -> Promise<boolean> }. `verify`
+ * compares in constant time, natively.
+ */
+export function webCryptoProvider(subtle) {
+  const algorithm = { name: 'HMAC', hash: 'SHA-256' };
+  return Object.freeze({
+    name: 'WebCrypto',
+    importKey: (secret) => subtle.importKey('raw', secret, algorithm, false, ['verify']),
+    verify: (key, signature, body) => subtle.verify('HMAC', key, signature, body),
+  });
+}
 
-/** Called once by the runtime's entry: the provider key rings use unless given another. */
-export function setRuntimeHashProvider(provider) {
+/** WebCrypto where the runtime has it (`globalThis.crypto.subtle`), else none. */
+export function globalWebCryptoProvider() {
+  const subtle = globalThis.crypto?.subtle;
+  return typeof subtle?.verify === 'function' ? webCryptoProvider(subtle) : undefined;
+}
+
+// The providers the runtime's entry chose (it sets them once, at import).
+let runtimeProvider;
+let runtimeAsyncProvider;
+
+/**
+ * Called once by the runtime's entry: the providers key rings use unless
+ * given others. `provider` hashes for every surface (synchronous, so the
+ * asynchronous ones use it too when there is no `asyncProvider`);
+ * `asyncProvider`, when given, verifies for the asynchronous surfaces.
+ */
+export function setRuntimeHashProvider(provider, asyncProvider) {
   runtimeProvider = provider;
+  runtimeAsyncProvider = asyncProvider;
 }
 
 /** The provider the runtime's entry chose; undefined: the wasm HMAC. */
 export function runtimeHashProvider() {
   return runtimeProvider;
+}
+
+/** The asynchronous provider the runtime's entry chose; undefined: the synchronous path. */
+export function runtimeAsyncHashProvider() {
+  return runtimeAsyncProvider;
 }

@@ -6,7 +6,7 @@
 
 import { bytesOf } from './body.js';
 import { guarded, invalidArgType, isOwnError, webhookError } from './errors.js';
-import { runtimeHashProvider } from './hash.js';
+import { runtimeAsyncHashProvider, runtimeHashProvider } from './hash.js';
 import {
   createVerifier,
   decodeSignature,
@@ -66,13 +66,19 @@ export class KeyRing {
   #positions;
   #limit;
   #window;
+  /** The asynchronous provider (WebCrypto), the secrets' bytes it imports, and its keys once imported. */
+  #asyncProvider;
+  #secretBytes;
+  #asyncKeys;
 
   /**
    * @param secret one secret or several (checked by the core)
    * @param {{ maxBodyBytes?: number, toleranceSeconds?: number }} limits checked whole numbers, or undefined for the defaults
    * @param provider a hash provider (hash.js); by default the runtime's, and `null` for the wasm HMAC alone
+   * @param asyncProvider an asynchronous provider (hash.js) for the asynchronous surfaces; by default the
+   *   runtime's, and `null` to have them use the synchronous path
    */
-  constructor(secret, { maxBodyBytes, toleranceSeconds } = {}, provider = runtimeHashProvider()) {
+  constructor(secret, { maxBodyBytes, toleranceSeconds } = {}, provider = runtimeHashProvider(), asyncProvider = runtimeAsyncHashProvider()) {
     const { values: secrets, positions } = secretList(secret);
     const core = createVerifier(maxBodyBytes, toleranceSeconds);
     try {
@@ -93,6 +99,9 @@ export class KeyRing {
     this.#nativeKeys = this.#provider && secrets.map((s) => this.#provider.prepare(s));
     this.#nativeMinBytes = this.#provider ? this.#provider.minBytes : Infinity;
     this.#positions = positions;
+    this.#asyncProvider = asyncProvider ?? undefined;
+    // Imported on first use: a key ring only the synchronous surfaces use never imports.
+    this.#secretBytes = this.#asyncProvider && secrets.map((s) => (typeof s === 'string' ? utf8.encode(s) : s.slice()));
   }
 
   get bodyLimit() {
@@ -117,6 +126,39 @@ export class KeyRing {
   /** Size, signature form and HMAC: the position of the matching secret in what the caller gave, or throws. */
   signatureIndex(raw, signature) {
     return this.#positions[this.#matchingKey(raw, signature)];
+  }
+
+  /**
+   * signatureIndex for the asynchronous surfaces: through the asynchronous
+   * provider when the runtime has one, with the same checks, order and
+   * errors; otherwise signatureIndex itself.
+   */
+  async signatureIndexAsync(raw, signature) {
+    if (this.#asyncProvider === undefined) return this.signatureIndex(raw, signature);
+    this.#checkSize(raw);
+    // A missing or malformed header fails before any hashing, with the core's error.
+    const index = await this.#asyncMatch(raw, signatureBytes(signature));
+    if (index < 0) throw webhookError('signature_mismatch');
+    return this.#positions[index];
+  }
+
+  /** `matches` for the asynchronous surfaces (see signatureIndexAsync). */
+  async matchesAsync(raw, signature) {
+    if (this.#asyncProvider === undefined) return this.matches(raw, signature);
+    this.#checkSize(raw);
+    const expected = quietSignatureBytes(signature);
+    return expected !== undefined && (await this.#asyncMatch(raw, expected)) >= 0;
+  }
+
+  /** The index of the key whose HMAC of `raw` is `expected` (32 bytes), or -1. */
+  async #asyncMatch(raw, expected) {
+    const provider = this.#asyncProvider;
+    const keys = await (this.#asyncKeys ??= Promise.all(this.#secretBytes.map((s) => provider.importKey(s))));
+    const body = typeof raw === 'string' ? utf8.encode(raw) : raw;
+    if (keys.length === 1) return (await provider.verify(keys[0], expected, body)) ? 0 : -1;
+    // Every key is tried, so the time taken does not say which one matched.
+    const verdicts = await Promise.all(keys.map((key) => provider.verify(key, expected, body)));
+    return verdicts.indexOf(true);
   }
 
   /** The index of the matching prepared key, or throws. */
@@ -197,6 +239,9 @@ export class KeyRing {
     this.#core = undefined;
     this.#nativeKeys = undefined;
     this.#nativeMinBytes = Infinity;
+    this.#asyncProvider = undefined;
+    this.#secretBytes = undefined;
+    this.#asyncKeys = undefined;
   }
 
   /** Refuses a body over the limit before it is hashed or copied. */
@@ -250,16 +295,40 @@ function indexIn(digests, hex) {
   return found;
 }
 
-/** The lower-case hex of the bytes `signature` decodes to by the core's rules, or undefined when it is malformed. */
-function decodedHex(signature) {
+const utf8 = new TextEncoder();
+
+/**
+ * The 32 bytes a signature header decodes to, or the core's error for a
+ * missing or malformed one. The usual form (64 lower-case hex digits) is
+ * decoded here; any other goes to the core, whose rules accept it or say why not.
+ */
+function signatureBytes(signature) {
+  if (typeof signature !== 'string' || !LOWER_HEX_SIGNATURE.test(signature)) return decodeSignature(signature ?? undefined);
+  const bytes = new Uint8Array(HEX_LENGTH / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (hexValue(signature.charCodeAt(2 * i)) << 4) | hexValue(signature.charCodeAt(2 * i + 1));
+  return bytes;
+}
+
+/** A lower-case hex digit's value (the caller has checked the form). */
+function hexValue(code) {
+  return code <= 0x39 ? code - 0x30 : code - 0x57;
+}
+
+/** signatureBytes, or undefined when the signature is missing or malformed. */
+function quietSignatureBytes(signature) {
   try {
-    return hexOf(decodeSignature(signature));
+    return signatureBytes(signature);
   } catch (error) {
     if (isOwnError(error)) return undefined;
     throw error;
   }
 }
 
+/** The lower-case hex of the bytes `signature` decodes to by the core's rules, or undefined when it is malformed. */
+function decodedHex(signature) {
+  const bytes = quietSignatureBytes(signature);
+  return bytes && hexOf(bytes);
+}
 
 /** Equal strings of the same length, in a time that does not depend on where they differ. */
 function sameText(a, b) {

@@ -12,11 +12,31 @@ import { nowMillis } from './options.js';
  * `secretIndex`; throws WebhookVerificationError.
  */
 export function verifyDelivery(keys, body, signature, allowParsedBody, now) {
+  const delivery = readDelivery(keys, body, signature, allowParsedBody, now);
+  return checkedDelivery(keys, delivery, keys.signatureIndex(delivery.raw, delivery.signature));
+}
+
+/**
+ * verifyDelivery for the asynchronous surfaces: the same steps, with the
+ * signature checked by the runtime's asynchronous provider where it has
+ * one (WebCrypto in workerd and browsers).
+ */
+export async function verifyDeliveryAsync(keys, body, signature, allowParsedBody, now) {
+  const delivery = readDelivery(keys, body, signature, allowParsedBody, now);
+  return checkedDelivery(keys, delivery, await keys.signatureIndexAsync(delivery.raw, delivery.signature));
+}
+
+/** The delivery's parts as the checks take them, read before any hashing. */
+function readDelivery(keys, body, signature, allowParsedBody, now) {
   const sig = signatureArg(signature);
   const { raw, parsed } = deliveryBody(body, allowParsedBody);
   // The clock is read when a window needs it, or when the caller gave one (whose errors count).
   const nowMs = keys.hasWindow || now !== undefined ? nowMillis(now) : 0;
-  const secretIndex = keys.signatureIndex(raw, sig);
+  return { raw, parsed, signature: sig, nowMs };
+}
+
+/** The payload of a delivery whose signature matched the secret at `secretIndex`. */
+function checkedDelivery(keys, { raw, parsed, nowMs }, secretIndex) {
   const check = (payload, parsedByCaller) => keys.checkEvent(payload, nowMs, parsedByCaller);
   const event = checkedPayload(raw, parsed, check);
   if (withSecretIndex(event, secretIndex)) return event;
