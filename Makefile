@@ -62,6 +62,7 @@ bench: build
 	node benches/verify.mjs
 	node benches/canonicalize.mjs
 	node benches/native.mjs
+	node benches/runtimes.mjs
 	node benches/coldstart.mjs
 	node benches/size.mjs
 

@@ -413,3 +413,57 @@ fn lone_surrogate_detection_is_exact() {
     let deep = format!("{}{}", "[".repeat(SERDE_JSON_MAX_DEPTH + 1), "]".repeat(SERDE_JSON_MAX_DEPTH + 1));
     assert!(serde_json_differs_legitimately(&deep));
 }
+
+/// The depth scan as first written, a byte at a time: the reference the
+/// word-at-a-time scan must agree with.
+fn reference_nests_too_deep(text: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &byte in text {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > canonical::MAX_TREE_DEPTH {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+proptest! {
+    #![proptest_config(config(JSON_CASES))]
+
+    #[test]
+    fn the_depth_scan_agrees_with_a_byte_at_a_time_scan_in_any_pieces(
+        noise in "[\\[\\]{}\"\\\\a\u{e9} \u{1}]{0,80}",
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+    ) {
+        // Close to the limit, so the noise decides whether the text crosses it.
+        let text = format!("{}{noise}", "[".repeat(canonical::MAX_TREE_DEPTH - 3));
+        let bytes = text.as_bytes();
+        let mut at: Vec<usize> = cuts.iter().map(|cut| cut.index(bytes.len() + 1)).collect();
+        at.sort_unstable();
+        let mut scan = canonical::DepthScan::default();
+        let mut start = 0;
+        let mut deep = false;
+        for end in at.into_iter().chain([bytes.len()]) {
+            deep |= scan.feed(&bytes[start..end]);
+            start = end;
+        }
+        prop_assert_eq!(deep, reference_nests_too_deep(bytes), "{:?}", noise);
+        prop_assert_eq!(canonical::nests_too_deep(bytes), reference_nests_too_deep(bytes));
+    }
+}

@@ -151,14 +151,23 @@ impl DepthScan {
     #[inline(never)] // two wasm exports scan: one copy
     pub fn feed(&mut self, piece: &[u8]) -> bool {
         // Multi-byte UTF-8 sequences never contain these ASCII bytes.
-        for &byte in piece {
+        let mut at = 0;
+        while let Some(&byte) = piece.get(at) {
+            at += 1;
             if self.in_string {
-                match byte {
-                    _ if self.escaped => self.escaped = false,
-                    b'\\' => self.escaped = true,
-                    b'"' => self.in_string = false,
+                if self.escaped {
+                    self.escaped = false;
+                    continue;
+                }
+                // Most of a body is string contents: skipped a word at a
+                // time to the next quote, backslash or control byte.
+                let special = parser::find_string_special(piece, at - 1);
+                match piece.get(special) {
+                    Some(b'\\') => self.escaped = true,
+                    Some(b'"') => self.in_string = false,
                     _ => {}
                 }
+                at = special + 1;
                 continue;
             }
             match byte {

@@ -175,7 +175,7 @@ enum Open {
 /// word at a time (SWAR: a byte's high bit is set in `flags` when the byte
 /// is special; the lowest flagged byte is always a true match, because a
 /// false flag can only come from a borrow out of a lower match).
-fn find_string_special(bytes: &[u8], from: usize) -> usize {
+pub(super) fn find_string_special(bytes: &[u8], from: usize) -> usize {
     let mut at = from;
     while let Some(chunk) = bytes.get(at..at + WORD) {
         let Ok(array) = <[u8; WORD]>::try_from(chunk) else { break };

@@ -1,0 +1,195 @@
+// The package in every runtime it ships to, against the same work written
+// by hand with that runtime's own HMAC: Node, Deno and Bun (node:crypto is
+// their baseline), workerd with and without nodejs_compat, and Chromium
+// (WebCrypto is theirs). Rows are the raw, typed and Request paths
+// (benches/runtimes/contenders.mjs); each ratio is to the hand-written
+// baseline of the same operation, taken per round (contenders interleaved),
+// then the median of the rounds.
+//
+// workerd freezes its clocks while code runs, so there each request runs a
+// contender K times and this process times the request (K is calibrated so
+// a request takes about a slice; the HTTP round trip is under 1% of it).
+//
+//   node benches/runtimes.mjs [--quick] [--only=node,deno,bun,workerd,chromium]
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { launchChromium } from '../tests/js/support/chromium.mjs';
+import { startStaticServer } from '../tests/js/support/static-server.mjs';
+import { bundleWorker, freePort, startWorkerd, workerdConfig } from '../tests/js/support/workerd.mjs';
+import { label, SIZES } from './payloads.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = QUICK ? 3 : 5;
+const SLICE_MS = QUICK ? 60 : 150;
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const HERE = join(ROOT, 'benches/runtimes');
+const RESULTS = new URL('./results/', import.meta.url);
+const DENO = join(ROOT, 'node_modules/.bin/deno');
+const BUN = join(ROOT, 'node_modules/@oven/bun-linux-x64/bin/bun');
+
+/** Runs a process runtime's side (process.mjs); resolves to its measurements. */
+function processRuntime(command, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args, join(HERE, 'process.mjs'), String(ROUNDS), String(SLICE_MS), 'node:crypto', ...SIZES.map(String)], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (err += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${command} exited ${code}\n${err}`));
+      resolve(out.trim().split('\n').map((line) => JSON.parse(line)));
+    });
+  });
+}
+
+/** workerd serving worker.mjs, `flags` its compatibility flags; the client times K runs per request. */
+async function workerdRuntime(flags) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-workerd-'));
+  const { modules } = await bundleWorker(join(HERE, 'worker.mjs'), dir);
+  const port = await freePort();
+  writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, flags }));
+  const workerd = await startWorkerd(dir, port);
+  const get = async (path) => {
+    const response = await fetch(new URL(path, workerd.url));
+    const text = await response.text();
+    if (!response.ok) throw new Error(`workerd ${path}: HTTP ${response.status}\n${text}\n${workerd.stderr()}`);
+    return text;
+  };
+  /** Milliseconds for one request running `name` `k` times. */
+  const timed = async (size, name, k) => {
+    const start = performance.now();
+    await get(`/run?size=${size}&name=${encodeURIComponent(name)}&k=${k}`);
+    return performance.now() - start;
+  };
+  const samples = [];
+  try {
+    for (const size of SIZES) {
+      const list = JSON.parse(await get(`/list?size=${size}`));
+      const ks = new Map();
+      for (const { name } of list) {
+        let k = 1;
+        let ms = await timed(size, name, k); // also warms up
+        while (ms < SLICE_MS / 4) {
+          k *= 4;
+          ms = await timed(size, name, k);
+        }
+        ks.set(name, Math.max(1, Math.round((k * SLICE_MS) / ms)));
+      }
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < list.length; i++) {
+          const { name, op, baseline } = list[(i + round) % list.length];
+          const k = ks.get(name);
+          samples.push({ round, size, name, op, baseline, ops: (k * 1000) / (await timed(size, name, k)) });
+        }
+      }
+    }
+  } finally {
+    await workerd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return samples;
+}
+
+/** Headless Chromium running page.mjs bundled with the package's browser build. */
+async function chromiumRuntime() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-page-'));
+  await build({ entryPoints: [join(HERE, 'page.mjs')], outfile: join(dir, 'page.js'), bundle: true, format: 'esm', platform: 'browser', absWorkingDir: ROOT, logLevel: 'warning' });
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./page.js"></script>');
+  const server = await startStaticServer(dir);
+  const browser = await launchChromium();
+  const samples = [];
+  try {
+    const page = await browser.newPage();
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => window.bench !== undefined, null, { timeout: 20_000 }).catch((error) => {
+      throw new Error(`${error.message}\n${problems.join('\n')}`);
+    });
+    for (const size of SIZES) {
+      const list = await page.evaluate((s) => window.bench.list(s), size);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < list.length; i++) {
+          const { name, op, baseline } = list[(i + round) % list.length];
+          const ops = await page.evaluate(([s, n, ms]) => window.bench.measure(s, n, ms), [size, name, SLICE_MS]);
+          samples.push({ round, size, name, op, baseline, ops });
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return samples;
+}
+
+const RUNTIMES = [
+  { id: 'node', name: `Node ${process.versions.node}`, best: 'node:crypto', run: () => processRuntime(process.execPath, []) },
+  { id: 'deno', name: 'Deno', best: 'node:crypto', run: () => processRuntime(DENO, ['run', '-A'], { DENO_NO_UPDATE_CHECK: '1' }) },
+  { id: 'bun', name: 'Bun', best: 'node:crypto', run: () => processRuntime(BUN, []) },
+  { id: 'workerd', name: 'workerd (wrangler dev), nodejs_compat', best: 'WebCrypto', run: () => workerdRuntime(['nodejs_compat']) },
+  { id: 'workerd', name: 'workerd (wrangler dev), no flags', best: 'WebCrypto', run: () => workerdRuntime([]) },
+  { id: 'chromium', name: 'Chromium (headless)', best: 'WebCrypto', run: () => chromiumRuntime() },
+];
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+/** Per contender and size: median ops/s and median per-round ratio to its operation's baseline. */
+function summarize(samples) {
+  const rows = new Map();
+  for (const sample of samples) {
+    const base = samples.find((s) => s.baseline && s.op === sample.op && s.size === sample.size && s.round === sample.round);
+    const key = sample.name;
+    if (!rows.has(key)) rows.set(key, { name: sample.name, op: sample.op, baseline: sample.baseline, cells: new Map() });
+    const cell = rows.get(key).cells.get(sample.size) ?? { ops: [], ratios: [] };
+    cell.ops.push(sample.ops);
+    cell.ratios.push(sample.ops / base.ops);
+    rows.get(key).cells.set(sample.size, cell);
+  }
+  return [...rows.values()].map((row) => ({
+    ...row,
+    cells: Object.fromEntries([...row.cells].map(([size, { ops, ratios }]) => [size, { ops: median(ops), ratio: median(ratios) }])),
+  }));
+}
+
+function table(rows) {
+  const lines = [`| operation | contender | ${SIZES.map(label).join(' | ')} |`, `|---|---|${SIZES.map(() => '---:').join('|')}|`];
+  for (const row of rows) {
+    const cells = SIZES.map((size) => {
+      const { ops, ratio } = row.cells[size];
+      return `${Math.round(ops).toLocaleString('en')} (${ratio.toFixed(2)}x)`;
+    });
+    lines.push(`| ${row.op} | ${row.baseline ? `**${row.name}**` : row.name} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+const report = [];
+const json = [];
+for (const runtime of RUNTIMES.filter((r) => only === undefined || only.includes(r.id))) {
+  process.stderr.write(`[runtimes] ${runtime.name}...\n`);
+  const rows = summarize(await runtime.run());
+  json.push({ runtime: runtime.name, baseline: runtime.best, rows });
+  report.push(`#### ${runtime.name}: ratios to ${runtime.best} by hand\n\n${table(rows)}`);
+}
+const text = `ops/s (ratio to the runtime's hand-written baseline of the same operation, in bold; median of ${ROUNDS} interleaved rounds)\n\n${report.join('\n\n')}\n`;
+console.log(`\n${text}`);
+mkdirSync(RESULTS, { recursive: true });
+if (only === undefined) {
+  writeFileSync(new URL('runtimes.md', RESULTS), text);
+  writeFileSync(new URL('runtimes.json', RESULTS), `${JSON.stringify({ rounds: ROUNDS, sliceMs: SLICE_MS, runtimes: json }, null, 2)}\n`);
+}

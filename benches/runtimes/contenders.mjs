@@ -1,0 +1,119 @@
+// What benches/runtimes.mjs measures in every runtime: the package's raw,
+// typed and Request paths, and the same work written by hand with the
+// runtime's own HMAC. Runtime-neutral: Node, Deno and Bun import it
+// (process.mjs), the Worker (worker.mjs) and the page (page.mjs) bundle it.
+import { payloadOfSize } from '../payloads.mjs';
+
+export const SECRET = 'whsec-bench-0123456789abcdef';
+
+/** The operations a row belongs to; each has its hand-written baseline. */
+export const OPS = ['raw', 'typed', 'request'];
+
+/**
+ * The contenders for bodies of `size` bytes.
+ *
+ * @param pkg the package as the runtime loads it
+ * @param node `{ crypto, Buffer }` where the runtime has Node's builtins, else undefined
+ * @param subtle WebCrypto's `crypto.subtle`
+ * @param best 'node:crypto' or 'WebCrypto': the runtime's best hand-written HMAC, the baseline
+ * @returns [{ name, op, baseline, async, run }]; `run()` verifies one delivery and returns whether it passed
+ */
+export async function contenders({ pkg, node, subtle, best, size }) {
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const bytes = encoder.encode(payloadOfSize(size));
+  const signature = pkg.sign(bytes, SECRET);
+  const headers = { 'content-type': 'application/json', 'content-length': String(bytes.byteLength), 'x-promptfoo-signature': signature };
+  // A delivery as the runtime's HTTP server hands it over: a fresh Request each time.
+  const request = () => new Request('http://127.0.0.1/hook', { method: 'POST', body: bytes, headers });
+
+  // By hand: what a careful developer writes with the runtime's HMAC,
+  // decoding the header each time, as a receiver must.
+  const hand = {};
+  if (node !== undefined) {
+    const key = node.Buffer.from(SECRET);
+    hand['node:crypto'] = (body, hex) => {
+      const expected = node.Buffer.from(hex, 'hex');
+      const mac = node.crypto.createHmac('sha256', key).update(body).digest();
+      return expected.length === mac.length && node.crypto.timingSafeEqual(mac, expected);
+    };
+  }
+  const cryptoKey = await subtle.importKey('raw', encoder.encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  hand.WebCrypto = (body, hex) => subtle.verify('HMAC', cryptoKey, hexBytes(hex), body);
+  const bestHmac = hand[best];
+  const bestIsAsync = best === 'WebCrypto';
+
+  const webhook = new pkg.Webhook(SECRET, { maxBodyBytes: 2 * 1024 * 1024 });
+  const handler = pkg.createFetchHandler(SECRET, { maxBodyBytes: 2 * 1024 * 1024, logger: false });
+
+  const list = [
+    // raw: the signature alone
+    ...(node !== undefined
+      ? [{ name: 'by hand: node:crypto createHmac + timingSafeEqual', op: 'raw', baseline: best === 'node:crypto', async: false, run: () => hand['node:crypto'](bytes, signature) }]
+      : []),
+    { name: 'by hand: WebCrypto subtle.verify (key imported once)', op: 'raw', baseline: best === 'WebCrypto', async: true, run: () => hand.WebCrypto(bytes, signature) },
+    { name: 'verifySignature (sync)', op: 'raw', async: false, run: () => pkg.verifySignature(bytes, signature, SECRET) },
+    { name: 'verifySignatureAsync', op: 'raw', async: true, run: () => pkg.verifySignatureAsync(bytes, signature, SECRET) },
+    // typed: signature, then the parsed payload
+    {
+      name: `by hand: ${best} + JSON.parse`,
+      op: 'typed',
+      baseline: true,
+      async: bestIsAsync,
+      run: bestIsAsync
+        ? async () => (await bestHmac(bytes, signature)) && JSON.parse(decoder.decode(bytes)).event !== undefined
+        : () => bestHmac(bytes, signature) && JSON.parse(decoder.decode(bytes)).event !== undefined,
+    },
+    { name: 'Webhook.verify (typed, sync)', op: 'typed', async: false, run: () => webhook.verify(bytes, signature).event !== undefined },
+    // request: a Fetch API Request in, the payload out
+    {
+      name: `by hand: arrayBuffer + ${best} + JSON.parse`,
+      op: 'request',
+      baseline: true,
+      async: true,
+      run: async () => {
+        const req = request();
+        const body = new Uint8Array(await req.arrayBuffer());
+        const ok = await bestHmac(body, req.headers.get('x-promptfoo-signature'));
+        return ok && JSON.parse(decoder.decode(body)).event !== undefined;
+      },
+    },
+    { name: 'Webhook.verifyRequest(Request)', op: 'request', async: true, run: async () => (await webhook.verifyRequest(request())).event !== undefined },
+    { name: 'createFetchHandler(Request) -> Response', op: 'request', async: true, run: async () => (await handler(request())).status === 200 },
+  ];
+  return list.map((c) => ({ baseline: false, ...c }));
+}
+
+/** The 32 bytes of a 64-digit hex signature (junk decodes to bytes that fail to verify). */
+function hexBytes(hex) {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Runs `contender` `iterations` times; throws if any delivery failed (a benchmark of errors measures nothing). */
+export async function runBatch(contender, iterations) {
+  let passed = 0;
+  if (contender.async) {
+    for (let i = 0; i < iterations; i++) if (await contender.run()) passed += 1;
+  } else {
+    for (let i = 0; i < iterations; i++) if (contender.run()) passed += 1;
+  }
+  if (passed !== iterations) throw new Error(`${contender.name}: ${iterations - passed} of ${iterations} deliveries failed`);
+}
+
+/** Operations per second over about `sliceMs`, timed in-process with `now()` (milliseconds). */
+export async function opsPerSecond(contender, sliceMs, now) {
+  let batch = 1;
+  let iterations = 0;
+  const start = now();
+  let elapsed = 0;
+  while (elapsed < sliceMs) {
+    await runBatch(contender, batch);
+    iterations += batch;
+    elapsed = now() - start;
+    // Batches of about a millisecond: the clock is read rarely, and coarse clocks still resolve.
+    if (elapsed < 1) batch *= 2;
+  }
+  return (iterations * 1000) / elapsed;
+}
