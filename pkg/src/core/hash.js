@@ -9,9 +9,12 @@
 // Bodies shorter than `minBytes` are hashed in wasm, whose prepared HMAC
 // state beats a native call's set-up on small bodies.
 
-// Measured in Node (benches/verify.mjs): below this the wasm HMAC with its
-// prepared state is faster than createHmac.
+// Measured in Node and Deno (benches/verify.mjs, benches/runtimes.mjs):
+// below this the wasm HMAC with its prepared state is faster than
+// createHmac. Bun's createHmac is faster than wasm at every size
+// (benches/runtimes.mjs: 0.3x at 256 B with the threshold), so there it is 0.
 const NODE_CRYPTO_MIN_BYTES = 512;
+const BUN_NODE_CRYPTO_MIN_BYTES = 0;
 
 /**
  * node:crypto's HMAC, loaded with the first body that needs it (loading it
@@ -19,7 +22,7 @@ const NODE_CRYPTO_MIN_BYTES = 512;
  * `builtin(name)` loads a Node builtin module: Node's require, or
  * `process.getBuiltinModule` (Node, Deno, Bun, workerd with nodejs_compat).
  */
-export function nodeCryptoProvider(builtin) {
+export function nodeCryptoProvider(builtin, minBytes = globalThis.Bun === undefined ? NODE_CRYPTO_MIN_BYTES : BUN_NODE_CRYPTO_MIN_BYTES) {
   let crypto;
   let buffer;
   const nodeCrypto = () => (crypto ??= builtin('node:crypto'));
@@ -27,7 +30,7 @@ export function nodeCryptoProvider(builtin) {
   const Buffer = () => (buffer ??= builtin('node:buffer').Buffer);
   return Object.freeze({
     name: 'node:crypto',
-    minBytes: NODE_CRYPTO_MIN_BYTES,
+    minBytes,
     // A private Buffer copy: createHmac sets up fastest from bytes (faster
     // than from a KeyObject or a string, benches/verify.mjs).
     prepare: (secret) => Buffer().from(secret),

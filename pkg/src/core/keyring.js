@@ -66,9 +66,13 @@ export class KeyRing {
   #positions;
   #limit;
   #window;
-  /** The asynchronous provider (WebCrypto), the secrets' bytes it imports, and its keys once imported. */
+  /**
+   * The asynchronous provider (WebCrypto), the secrets' bytes it imports,
+   * the import under way, and its keys once imported.
+   */
   #asyncProvider;
   #secretBytes;
+  #importing;
   #asyncKeys;
 
   /**
@@ -153,7 +157,8 @@ export class KeyRing {
   /** The index of the key whose HMAC of `raw` is `expected` (32 bytes), or -1. */
   async #asyncMatch(raw, expected) {
     const provider = this.#asyncProvider;
-    const keys = await (this.#asyncKeys ??= Promise.all(this.#secretBytes.map((s) => provider.importKey(s))));
+    // Imported once; after that, no promise to wait on.
+    const keys = this.#asyncKeys ?? (this.#asyncKeys = await (this.#importing ??= Promise.all(this.#secretBytes.map((s) => provider.importKey(s)))));
     const body = typeof raw === 'string' ? utf8.encode(raw) : raw;
     if (keys.length === 1) return (await provider.verify(keys[0], expected, body)) ? 0 : -1;
     // Every key is tried, so the time taken does not say which one matched.
@@ -241,6 +246,7 @@ export class KeyRing {
     this.#nativeMinBytes = Infinity;
     this.#asyncProvider = undefined;
     this.#secretBytes = undefined;
+    this.#importing = undefined;
     this.#asyncKeys = undefined;
   }
 

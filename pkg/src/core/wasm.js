@@ -157,9 +157,29 @@ let maxTreeDepth;
 /** Whether `raw` nests deeper than the core's limit (which JSON.parse would not refuse). */
 export function nestsTooDeep(raw) {
   maxTreeDepth ??= max_tree_depth();
-  if (raw.length <= maxTreeDepth) return false;
+  if (raw.length <= maxTreeDepth || opensAtMost(raw, maxTreeDepth)) return false;
   depth_scan_begin();
   return forEachPiece(raw, (length) => depth_scan_scratch(length));
+}
+
+/**
+ * Whether `raw` holds at most `limit` `[` and `{` in all, strings included:
+ * then it cannot nest deeper than `limit`, and the core's scan is not
+ * needed. String#indexOf is native and fast, so counting the few brackets
+ * of a real payload costs far less than the scan (bytes have no such
+ * search: a Uint8Array's indexOf is several times slower, so they are
+ * scanned).
+ */
+function opensAtMost(raw, limit) {
+  if (typeof raw !== 'string') return false;
+  let count = 0;
+  for (const opener of ['[', '{']) {
+    for (let at = raw.indexOf(opener); at !== -1; at = raw.indexOf(opener, at + 1)) {
+      count += 1;
+      if (count > limit) return false;
+    }
+  }
+  return true;
 }
 
 /**

@@ -163,9 +163,10 @@ function holdsOnlyWhatWasSigned(value) {
  * When either refuses, the core says why and where.
  */
 export function parseJson(raw) {
-  if (nestsTooDeep(raw)) throwInvalidJson(raw, 'nesting too deep');
+  const text = bodyText(raw);
+  if (nestsTooDeep(text)) throwInvalidJson(raw, 'nesting too deep');
   try {
-    return JSON.parse(bodyText(raw));
+    return JSON.parse(text);
   } catch (error) {
     return throwInvalidJson(raw, String(error?.message));
   }

@@ -65,8 +65,12 @@ export class Webhook {
     return this.#verifyOnceWith(this.#ready().for(webhookId), body, signature);
   }
 
-  /** A delivery on an asynchronous path, with its keys chosen: verified, and claimed when this Webhook de-duplicates. */
-  async #accept(keys, body, signature) {
+  /**
+   * A delivery on an asynchronous path, with its keys chosen: verified, and
+   * claimed when this Webhook de-duplicates. Not itself async: its promise
+   * is the verification's, one hop fewer per delivery.
+   */
+  #accept(keys, body, signature) {
     if (this.#dedupe) return this.#verifyOnceWith(keys, body, signature);
     return verifyDeliveryAsync(keys, body, signature, this.#allowParsedBody, this.#now);
   }
@@ -111,11 +115,15 @@ export class Webhook {
       const whole = declared !== undefined && typeof request.arrayBuffer === 'function';
       return {
         signature: headers.get(SIGNATURE_HEADER_LOWER) ?? undefined,
-        webhookId: headers.get(WEBHOOK_ID_HEADER_LOWER) ?? undefined,
+        // Read only when it picks the secrets: a header read is a call into the runtime.
+        webhookId: webhookKeys.byWebhookId ? (headers.get(WEBHOOK_ID_HEADER_LOWER) ?? undefined) : undefined,
         declared,
-        // A declared length is read whole (readDeclared); the body stream
-        // is opened only when there is none, or for a Request-like object
-        // of the caller's without arrayBuffer().
+        // A body of a declared length within the limit is read whole by
+        // the runtime: arrayBuffer() is native, several times faster in
+        // workerd than a stream reader's chunks (an HTTP server holds a
+        // request from the network to its declared length). The stream is
+        // read, with the bound, when there is no length, or for a
+        // Request-like object of the caller's without arrayBuffer().
         whole,
         stream: whole ? undefined : request.body,
       };
@@ -137,11 +145,13 @@ export class Webhook {
     }
     let body;
     try {
-      body = whole ? await readDeclared(request, limit, tooLarge) : await readBounded(stream, limit, tooLarge);
+      body = whole ? new Uint8Array(await request.arrayBuffer()) : await readBounded(stream, limit, tooLarge);
     } catch (thrown) {
       if (isOwnError(thrown)) throw thrown;
       throw withCause(webhookError('unsupported_body', 'the request body could not be read (see error.cause)'), thrown);
     }
+    // A Request built in code may carry more than it declares: the limit again, on what was read.
+    if (body.byteLength > limit) throw tooLarge(body.byteLength);
     // The keys chosen above serve both paths: a resolver is asked once per delivery.
     return this.#accept(keys, body, signature);
   }
@@ -168,19 +178,6 @@ export class Webhook {
 function lengthOf(header) {
   const length = header === null ? NaN : Number(header);
   return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-}
-
-/**
- * The body of a request that declares a length within the limit, read
- * whole by the runtime: `arrayBuffer()` is native, several times faster in
- * workerd than a stream reader's chunks. The HTTP server holds a request
- * from the network to its declared length; a Request built in code may
- * carry more, so the limit is checked again on what was read.
- */
-async function readDeclared(request, limit, tooLarge) {
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > limit) throw tooLarge(bytes.byteLength);
-  return bytes;
 }
 
 /** Cancels the body stream of a request nobody will read; a stream that refuses is left as it is. */
