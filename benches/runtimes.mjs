@@ -1,10 +1,11 @@
 // The package in every runtime it ships to, against the same work written
 // by hand with that runtime's own HMAC: Node, Deno and Bun (node:crypto is
 // their baseline), workerd with and without nodejs_compat, and Chromium
-// (WebCrypto is theirs). Rows are the raw, typed and Request paths
-// (benches/runtimes/contenders.mjs); each ratio is to the hand-written
-// baseline of the same operation, taken per round (contenders interleaved),
-// then the median of the rounds.
+// (WebCrypto is theirs). Rows are the raw, typed and Request paths, and
+// the handler (a Request in, a Response out), from
+// benches/runtimes/contenders.mjs; each ratio is to the hand-written
+// baseline of the same operation, taken per round (contenders
+// interleaved), then the median of the rounds.
 //
 // workerd freezes its clocks while code runs, so there each request runs a
 // contender K times and this process times the request (K is calibrated so

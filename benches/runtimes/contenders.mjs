@@ -7,7 +7,7 @@ import { payloadOfSize } from '../payloads.mjs';
 export const SECRET = 'whsec-bench-0123456789abcdef';
 
 /** The operations a row belongs to; each has its hand-written baseline. */
-export const OPS = ['raw', 'typed', 'request'];
+export const OPS = ['raw', 'typed', 'request', 'handler'];
 
 /**
  * The contenders for bodies of `size` bytes.
@@ -43,6 +43,14 @@ export async function contenders({ pkg, node, subtle, best, size }) {
   const bestHmac = hand[best];
   const bestIsAsync = best === 'WebCrypto';
 
+  /** A Request's body read whole, its signature checked, its JSON parsed: whether it verified. */
+  const handRequest = async () => {
+    const req = request();
+    const body = new Uint8Array(await req.arrayBuffer());
+    const ok = await bestHmac(body, req.headers.get('x-promptfoo-signature'));
+    return ok && JSON.parse(decoder.decode(body)).event !== undefined;
+  };
+
   const webhook = new pkg.Webhook(SECRET, { maxBodyBytes: 2 * 1024 * 1024 });
   const handler = pkg.createFetchHandler(SECRET, { maxBodyBytes: 2 * 1024 * 1024, logger: false });
 
@@ -71,15 +79,18 @@ export async function contenders({ pkg, node, subtle, best, size }) {
       op: 'request',
       baseline: true,
       async: true,
-      run: async () => {
-        const req = request();
-        const body = new Uint8Array(await req.arrayBuffer());
-        const ok = await bestHmac(body, req.headers.get('x-promptfoo-signature'));
-        return ok && JSON.parse(decoder.decode(body)).event !== undefined;
-      },
+      run: handRequest,
     },
     { name: 'Webhook.verifyRequest(Request)', op: 'request', async: true, run: async () => (await webhook.verifyRequest(request())).event !== undefined },
-    { name: 'createFetchHandler(Request) -> Response', op: 'request', async: true, run: async () => (await handler(request())).status === 200 },
+    // handler: a Request in, a Response out, as a Worker's fetch does
+    {
+      name: `by hand: arrayBuffer + ${best} + JSON.parse + Response.json`,
+      op: 'handler',
+      baseline: true,
+      async: true,
+      run: async () => ((await handRequest()) ? Response.json({ received: true }) : Response.json({ error: 'signature_mismatch' }, { status: 401 })).status === 200,
+    },
+    { name: 'createFetchHandler(Request) -> Response', op: 'handler', async: true, run: async () => (await handler(request())).status === 200 },
   ];
   return list.map((c) => ({ baseline: false, ...c }));
 }

@@ -199,6 +199,7 @@ export class Webhooks {
     const running = this.#handlers
       .filter((entry) => matches(entry, event))
       .map((entry) => new Promise((resolve) => resolve(entry.handler(event))));
+    if (running.length === 0) return;
     const failures = (await Promise.allSettled(running)).filter((r) => r.status === 'rejected');
     if (failures.length === 0) return;
 

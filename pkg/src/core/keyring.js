@@ -141,7 +141,11 @@ export class KeyRing {
     if (this.#asyncProvider === undefined) return this.signatureIndex(raw, signature);
     this.#checkSize(raw);
     // A missing or malformed header fails before any hashing, with the core's error.
-    const index = await this.#asyncMatch(raw, signatureBytes(signature));
+    const expected = signatureBytes(signature);
+    // Held here: a key ring freed (a cache evicting it) while this awaits still finishes this call.
+    const provider = this.#asyncProvider;
+    const keys = this.#asyncKeys ?? (await this.#importKeys());
+    const index = matchIn(await verdicts(provider, keys, raw, expected));
     if (index < 0) throw webhookError('signature_mismatch');
     return this.#positions[index];
   }
@@ -151,19 +155,19 @@ export class KeyRing {
     if (this.#asyncProvider === undefined) return this.matches(raw, signature);
     this.#checkSize(raw);
     const expected = quietSignatureBytes(signature);
-    return expected !== undefined && (await this.#asyncMatch(raw, expected)) >= 0;
+    if (expected === undefined) return false;
+    const provider = this.#asyncProvider;
+    const keys = this.#asyncKeys ?? (await this.#importKeys());
+    return matchIn(await verdicts(provider, keys, raw, expected)) >= 0;
   }
 
-  /** The index of the key whose HMAC of `raw` is `expected` (32 bytes), or -1. */
-  async #asyncMatch(raw, expected) {
+  /** The asynchronous provider's keys, imported once (an import under way is shared). */
+  async #importKeys() {
     const provider = this.#asyncProvider;
-    // Imported once; after that, no promise to wait on.
-    const keys = this.#asyncKeys ?? (this.#asyncKeys = await (this.#importing ??= Promise.all(this.#secretBytes.map((s) => provider.importKey(s)))));
-    const body = typeof raw === 'string' ? utf8.encode(raw) : raw;
-    if (keys.length === 1) return (await provider.verify(keys[0], expected, body)) ? 0 : -1;
-    // Every key is tried, so the time taken does not say which one matched.
-    const verdicts = await Promise.all(keys.map((key) => provider.verify(key, expected, body)));
-    return verdicts.indexOf(true);
+    this.#importing ??= Promise.all(this.#secretBytes.map((s) => provider.importKey(s)));
+    const keys = await this.#importing;
+    if (this.#asyncProvider === provider) this.#asyncKeys = keys; // not when freed meanwhile
+    return keys;
   }
 
   /** The index of the matching prepared key, or throws. */
@@ -290,6 +294,24 @@ export class KeyRing {
   #digests(raw) {
     return this.#nativeKeys.map((key) => this.#provider.hex(key, raw));
   }
+}
+
+/**
+ * Whether `expected` (32 bytes) is each key's HMAC of `raw`, by an
+ * asynchronous provider: a promise of one verdict, or of one per key.
+ * Every key is tried, so the time taken does not say which one matched.
+ * Not async itself: one hop fewer per delivery.
+ */
+function verdicts(provider, keys, raw, expected) {
+  const body = typeof raw === 'string' ? utf8.encode(raw) : raw;
+  if (keys.length === 1) return provider.verify(keys[0], expected, body);
+  return Promise.all(keys.map((key) => provider.verify(key, expected, body)));
+}
+
+/** The index of the matching key from `verdicts`' answer, or -1. */
+function matchIn(verdicts) {
+  if (Array.isArray(verdicts)) return verdicts.indexOf(true);
+  return verdicts === true ? 0 : -1;
 }
 
 /** The index of the digest equal to `hex`, or -1; every digest is compared, in constant time each. */

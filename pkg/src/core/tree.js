@@ -84,6 +84,7 @@ export function readPlan(json) {
 }
 
 let answers = new Float64Array(0);
+let answersMemory;
 let count = 0;
 // A getter that checks another payload while this one is read would write
 // over these answers: such a nested read gives none, so its check fails.
@@ -102,8 +103,11 @@ function answer(value) {
  */
 export function gather(payload, parsedByCaller, plan, memory, address, capacity) {
   if (gathering) return 0;
-  if (answers.buffer !== memory.buffer || answers.byteOffset !== address || answers.length !== capacity) {
+  // A view of memory that has since grown is detached and reads as empty:
+  // the length check catches it without asking memory.buffer each time.
+  if (memory !== answersMemory || answers.length !== capacity || answers.byteOffset !== address) {
     answers = new Float64Array(memory.buffer, address, capacity);
+    answersMemory = memory;
   }
   gathering = true;
   count = 0;
