@@ -154,10 +154,15 @@ export function signatureToScratch(signature) {
 // first use, as the piece size is.
 let maxTreeDepth;
 
-/** Whether `raw` nests deeper than the core's limit (which JSON.parse would not refuse). */
-export function nestsTooDeep(raw) {
+/**
+ * Whether `raw` nests deeper than the core's limit (which JSON.parse would
+ * not refuse). `text`, when the caller has decoded `raw` already, is where
+ * the brackets are counted; the core scans `raw` itself (bytes go to it as
+ * they are: no second encoding).
+ */
+export function nestsTooDeep(raw, text = raw) {
   maxTreeDepth ??= max_tree_depth();
-  if (raw.length <= maxTreeDepth || opensAtMost(raw, maxTreeDepth)) return false;
+  if (text.length <= maxTreeDepth || opensAtMost(text, maxTreeDepth)) return false;
   depth_scan_begin();
   return forEachPiece(raw, (length) => depth_scan_scratch(length));
 }

@@ -164,7 +164,7 @@ function holdsOnlyWhatWasSigned(value) {
  */
 export function parseJson(raw) {
   const text = bodyText(raw);
-  if (nestsTooDeep(text)) throwInvalidJson(raw, 'nesting too deep');
+  if (nestsTooDeep(raw, text)) throwInvalidJson(raw, 'nesting too deep');
   try {
     return JSON.parse(text);
   } catch (error) {
