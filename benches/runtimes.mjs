@@ -4,8 +4,8 @@
 // (WebCrypto is theirs). Rows are the raw, typed and Request paths, and
 // the handler (a Request in, a Response out), from
 // benches/runtimes/contenders.mjs; each ratio is to the hand-written
-// baseline of the same operation, taken per round (contenders
-// interleaved), then the median of the rounds.
+// baseline of the same operation measured just before or after it, in
+// interleaved rounds, then the median of the rounds.
 //
 // workerd freezes its clocks while code runs, so there each request runs a
 // contender K times and this process times the request (K is calibrated so
@@ -22,6 +22,7 @@ import { launchChromium } from '../tests/js/support/chromium.mjs';
 import { startStaticServer } from '../tests/js/support/static-server.mjs';
 import { bundleWorker, freePort, startWorkerd, workerdConfig } from '../tests/js/support/workerd.mjs';
 import { label, SIZES } from './payloads.mjs';
+import { pairedRounds } from './runtimes/contenders.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 3 : 5;
@@ -86,13 +87,8 @@ async function workerdRuntime(flags) {
         }
         ks.set(name, Math.max(1, Math.round((k * SLICE_MS) / ms)));
       }
-      for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < list.length; i++) {
-          const { name, op, baseline } = list[(i + round) % list.length];
-          const k = ks.get(name);
-          samples.push({ round, size, name, op, baseline, ops: (k * 1000) / (await timed(size, name, k)) });
-        }
-      }
+      const measure = async ({ name }) => (ks.get(name) * 1000) / (await timed(size, name, ks.get(name)));
+      for (const sample of await pairedRounds(list, ROUNDS, measure)) samples.push({ size, ...sample });
     }
   } finally {
     await workerd.stop();
@@ -119,13 +115,8 @@ async function chromiumRuntime() {
     });
     for (const size of SIZES) {
       const list = await page.evaluate((s) => window.bench.list(s), size);
-      for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < list.length; i++) {
-          const { name, op, baseline } = list[(i + round) % list.length];
-          const ops = await page.evaluate(([s, n, ms]) => window.bench.measure(s, n, ms), [size, name, SLICE_MS]);
-          samples.push({ round, size, name, op, baseline, ops });
-        }
-      }
+      const measure = ({ name }) => page.evaluate(([s, n, ms]) => window.bench.measure(s, n, ms), [size, name, SLICE_MS]);
+      for (const sample of await pairedRounds(list, ROUNDS, measure)) samples.push({ size, ...sample });
     }
   } finally {
     await browser.close();
@@ -149,16 +140,15 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 
-/** Per contender and size: median ops/s and median per-round ratio to its operation's baseline. */
+/** Per contender and size: median ops/s and median ratio to its operation's baseline measured beside it. */
 function summarize(samples) {
   const rows = new Map();
   for (const sample of samples) {
-    const base = samples.find((s) => s.baseline && s.op === sample.op && s.size === sample.size && s.round === sample.round);
     const key = sample.name;
     if (!rows.has(key)) rows.set(key, { name: sample.name, op: sample.op, baseline: sample.baseline, cells: new Map() });
     const cell = rows.get(key).cells.get(sample.size) ?? { ops: [], ratios: [] };
     cell.ops.push(sample.ops);
-    cell.ratios.push(sample.ops / base.ops);
+    cell.ratios.push(sample.ops / sample.baseOps);
     rows.get(key).cells.set(sample.size, cell);
   }
   return [...rows.values()].map((row) => ({
@@ -187,7 +177,7 @@ for (const runtime of RUNTIMES.filter((r) => only === undefined || only.includes
   json.push({ runtime: runtime.name, baseline: runtime.best, rows });
   report.push(`#### ${runtime.name}: ratios to ${runtime.best} by hand\n\n${table(rows)}`);
 }
-const text = `ops/s (ratio to the runtime's hand-written baseline of the same operation, in bold; median of ${ROUNDS} interleaved rounds)\n\n${report.join('\n\n')}\n`;
+const text = `ops/s (ratio to the runtime's hand-written baseline of the same operation, in bold, measured just before or after each row; median of ${ROUNDS} interleaved rounds)\n\n${report.join('\n\n')}\n`;
 console.log(`\n${text}`);
 mkdirSync(RESULTS, { recursive: true });
 if (only === undefined) {

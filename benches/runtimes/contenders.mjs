@@ -128,3 +128,33 @@ export async function opsPerSecond(contender, sliceMs, now) {
   }
   return (iterations * 1000) / elapsed;
 }
+
+/**
+ * Rounds of measurements, each contender paired with the baseline of its
+ * operation measured just before it (or, every other round, just after):
+ * the two figures of a ratio are taken moments apart, so a noisy machine
+ * moves both. Each round starts with another contender. `measure(contender)`
+ * resolves to operations per second; `list` holds { name, op, baseline }.
+ */
+export async function pairedRounds(list, rounds, measure) {
+  const samples = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < list.length; i++) {
+      const contender = list[(i + round) % list.length];
+      const base = list.find((c) => c.baseline && c.op === contender.op);
+      let ops;
+      let baseOps;
+      if (contender === base) {
+        ops = baseOps = await measure(contender);
+      } else if (round % 2 === 0) {
+        baseOps = await measure(base);
+        ops = await measure(contender);
+      } else {
+        ops = await measure(contender);
+        baseOps = await measure(base);
+      }
+      samples.push({ round, name: contender.name, op: contender.op, baseline: contender === base, ops, baseOps });
+    }
+  }
+  return samples;
+}
