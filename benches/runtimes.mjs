@@ -11,7 +11,10 @@
 // contender K times and this process times the request (K is calibrated so
 // a request takes about a slice; the HTTP round trip is under 1% of it).
 //
-//   node benches/runtimes.mjs [--quick] [--only=node,deno,bun,workerd,chromium]
+//   node benches/runtimes.mjs [--quick] [--only=node,deno,bun,workerd,chromium] [--sizes=256,1024,...]
+//
+// --sizes measures other body sizes (to find a crossover between two
+// paths); like --only, it leaves benches/results/ as it is.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,13 +24,15 @@ import { build } from 'esbuild';
 import { launchChromium } from '../tests/js/support/chromium.mjs';
 import { startStaticServer } from '../tests/js/support/static-server.mjs';
 import { bundleWorker, freePort, startWorkerd, workerdConfig } from '../tests/js/support/workerd.mjs';
-import { label, SIZES } from './payloads.mjs';
+import { label, SIZES as DEFAULT_SIZES } from './payloads.mjs';
 import { pairedRounds } from './runtimes/contenders.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 3 : 5;
 const SLICE_MS = QUICK ? 60 : 150;
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const sizesArg = process.argv.find((a) => a.startsWith('--sizes='))?.slice('--sizes='.length).split(',').map(Number);
+const SIZES = sizesArg ?? DEFAULT_SIZES;
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const HERE = join(ROOT, 'benches/runtimes');
 const RESULTS = new URL('./results/', import.meta.url);
@@ -180,7 +185,7 @@ for (const runtime of RUNTIMES.filter((r) => only === undefined || only.includes
 const text = `ops/s (ratio to the runtime's hand-written baseline of the same operation, in bold, measured just before or after each row; median of ${ROUNDS} interleaved rounds)\n\n${report.join('\n\n')}\n`;
 console.log(`\n${text}`);
 mkdirSync(RESULTS, { recursive: true });
-if (only === undefined) {
+if (only === undefined && sizesArg === undefined) {
   writeFileSync(new URL('runtimes.md', RESULTS), text);
   writeFileSync(new URL('runtimes.json', RESULTS), `${JSON.stringify({ rounds: ROUNDS, sliceMs: SLICE_MS, runtimes: json }, null, 2)}\n`);
 }

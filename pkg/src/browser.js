@@ -4,14 +4,18 @@
 // compilation on the main thread), so there is no init call. The
 // synchronous surfaces hash in wasm; the asynchronous ones (verifyRequest,
 // the fetch handler, verifySignatureAsync) use WebCrypto, native in
-// browsers. Node loading this build (portable.cjs) keeps to wasm alone:
-// its WebCrypto runs on a thread pool and loses to wasm at every size.
+// browsers, from 1 KiB: below, wasm is faster (node benches/runtimes.mjs
+// --only=chromium --sizes=256,512,768,1024: wasm 2.1x WebCrypto at 256 B,
+// 1.1x at 1 KiB). Node loading this build (portable.cjs) keeps to wasm
+// alone: its WebCrypto runs on a thread pool and loses to wasm at every size.
 import { bytesOfText } from './core/byte-text.js';
 import { globalWebCryptoProvider, setRuntimeHashProvider } from './core/hash.js';
 import { instantiateCore } from './core/wasm.js';
 import coreText from './wasm/core_text.js';
 
+const WEBCRYPTO_MIN_BYTES = 1024;
+
 instantiateCore(bytesOfText(coreText));
-setRuntimeHashProvider(undefined, globalThis.process?.versions?.node === undefined ? globalWebCryptoProvider() : undefined);
+setRuntimeHashProvider(undefined, globalThis.process?.versions?.node === undefined ? globalWebCryptoProvider(WEBCRYPTO_MIN_BYTES) : undefined);
 
 export * from './index.js';

@@ -118,3 +118,24 @@ test('WebCrypto imports each key once per key ring, and only on the asynchronous
   assert.equal(imports, SECRETS.length);
   ring.free();
 });
+
+test("bodies below the asynchronous provider's minBytes take the synchronous path, with the same answers", async () => {
+  let verifies = 0;
+  const counting = webCryptoProvider(
+    {
+      importKey: (...args) => webcrypto.subtle.importKey(...args),
+      verify: (...args) => ((verifies += 1), webcrypto.subtle.verify(...args)),
+    },
+    512,
+  );
+  const ring = new KeyRing(SECRETS, {}, null, counting);
+  for (const [body, expected] of [['x'.repeat(511), 0], ['x'.repeat(512), 3]]) {
+    verifies = 0;
+    assert.equal(await ring.signatureIndexAsync(body, hmac(SECRETS[2], body)), 2);
+    await assert.rejects(ring.signatureIndexAsync(body, hmac(SECRETS[2], `${body} `)), { code: 'signature_mismatch' });
+    assert.equal(await ring.matchesAsync(body, hmac(SECRETS[0], body)), true);
+    // One call per secret for each of the three checks above, or none below 512 B.
+    assert.equal(verifies, expected * 3, `${body.length} B`);
+  }
+  ring.free();
+});

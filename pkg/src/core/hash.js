@@ -53,23 +53,28 @@ export function builtinHashProvider() {
  * and browsers. (Node's WebCrypto goes through a thread pool: there
  * node:crypto, synchronous, is faster at every size.)
  *
- * An asynchronous provider is { name, importKey(secretBytes) -> Promise<key>,
- * verify(key, signatureBytes, body) -> Promise<boolean> }. `verify`
- * compares in constant time, natively.
+ * An asynchronous provider is { name, minBytes, importKey(secretBytes) ->
+ * Promise<key>, verify(key, signatureBytes, body) -> Promise<boolean> }.
+ * `verify` compares in constant time, natively. Bodies shorter than
+ * `minBytes` take the synchronous path, faster there.
  */
-export function webCryptoProvider(subtle) {
+export function webCryptoProvider(subtle, minBytes = 0) {
   const algorithm = { name: 'HMAC', hash: 'SHA-256' };
   return Object.freeze({
     name: 'WebCrypto',
+    minBytes,
     importKey: (secret) => subtle.importKey('raw', secret, algorithm, false, ['verify']),
     verify: (key, signature, body) => subtle.verify('HMAC', key, signature, body),
   });
 }
 
-/** WebCrypto where the runtime has it (`globalThis.crypto.subtle`), else none. */
-export function globalWebCryptoProvider() {
+/**
+ * WebCrypto where the runtime has it (`globalThis.crypto.subtle`), else
+ * none; `minBytes` is the runtime's measured crossover (see the entries).
+ */
+export function globalWebCryptoProvider(minBytes) {
   const subtle = globalThis.crypto?.subtle;
-  return typeof subtle?.verify === 'function' ? webCryptoProvider(subtle) : undefined;
+  return typeof subtle?.verify === 'function' ? webCryptoProvider(subtle, minBytes) : undefined;
 }
 
 // The providers the runtime's entry chose (it sets them once, at import).

@@ -71,6 +71,8 @@ export class KeyRing {
    * the import under way, and its keys once imported.
    */
   #asyncProvider;
+  /** Bodies this long and longer go to the asynchronous provider. */
+  #asyncMinBytes;
   #secretBytes;
   #importing;
   #asyncKeys;
@@ -104,6 +106,7 @@ export class KeyRing {
     this.#nativeMinBytes = this.#provider ? this.#provider.minBytes : Infinity;
     this.#positions = positions;
     this.#asyncProvider = asyncProvider ?? undefined;
+    this.#asyncMinBytes = this.#asyncProvider?.minBytes ?? 0;
     // Imported on first use: a key ring only the synchronous surfaces use never imports.
     this.#secretBytes = this.#asyncProvider && secrets.map((s) => (typeof s === 'string' ? utf8.encode(s) : s.slice()));
   }
@@ -138,7 +141,7 @@ export class KeyRing {
    * errors; otherwise signatureIndex itself.
    */
   async signatureIndexAsync(raw, signature) {
-    if (this.#asyncProvider === undefined) return this.signatureIndex(raw, signature);
+    if (!this.#hashAsynchronously(raw)) return this.signatureIndex(raw, signature);
     this.#checkSize(raw);
     // A missing or malformed header fails before any hashing, with the core's error.
     const expected = signatureBytes(signature);
@@ -152,7 +155,7 @@ export class KeyRing {
 
   /** `matches` for the asynchronous surfaces (see signatureIndexAsync). */
   async matchesAsync(raw, signature) {
-    if (this.#asyncProvider === undefined) return this.matches(raw, signature);
+    if (!this.#hashAsynchronously(raw)) return this.matches(raw, signature);
     this.#checkSize(raw);
     const expected = quietSignatureBytes(signature);
     if (expected === undefined) return false;
@@ -264,6 +267,11 @@ export class KeyRing {
     const size = typeof raw === 'string' ? utf8Length(raw) : length;
     const tooLarge = this.sizeError(size);
     if (tooLarge) throw tooLarge;
+  }
+
+  #hashAsynchronously(raw) {
+    // A string's UTF-16 length is a lower bound of its UTF-8 length.
+    return this.#asyncProvider !== undefined && raw.length >= this.#asyncMinBytes;
   }
 
   #hashNatively(raw) {
