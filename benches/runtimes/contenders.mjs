@@ -6,9 +6,6 @@ import { payloadOfSize } from '../payloads.mjs';
 
 export const SECRET = 'whsec-bench-0123456789abcdef';
 
-/** The operations a row belongs to; each has its hand-written baseline. */
-export const OPS = ['raw', 'typed', 'request', 'handler'];
-
 /**
  * The contenders for bodies of `size` bytes.
  *

@@ -138,18 +138,12 @@ pub trait Sink {
     /// as `string_begin`, `string_run`, `string_end`, which is what it does
     /// unless a sink has a shorter way.
     fn plain_string(&mut self, text: &str) {
-        self.string_begin();
-        if !text.is_empty() {
-            self.string_run(text);
-        }
+        begin_with(self, text);
         self.string_end();
     }
     /// A whole key without escapes; as `plain_string`, ending with `key_end`.
     fn plain_key(&mut self, text: &str) {
-        self.string_begin();
-        if !text.is_empty() {
-            self.string_run(text);
-        }
+        begin_with(self, text);
         self.key_end();
     }
 
@@ -161,6 +155,14 @@ pub trait Sink {
     fn object_end(&mut self);
     /// A `,` between array elements or object members.
     fn comma(&mut self);
+}
+
+/// `string_begin`, then `text` as one run: the piecewise form of a plain string.
+fn begin_with<S: Sink + ?Sized>(sink: &mut S, text: &str) {
+    sink.string_begin();
+    if !text.is_empty() {
+        sink.string_run(text);
+    }
 }
 
 /// An open container on the parser's explicit stack.
@@ -613,11 +615,10 @@ impl Sink for TreeBuilder {
         }
     }
     fn string_end(&mut self) {
-        if self.skipped == 0 {
-            // Copied at its exact size; the scratch buffer keeps its capacity.
-            let s = self.scratch.as_str().to_owned();
-            self.complete(Value::String(s));
-        }
+        // Copied out at its exact size; the scratch buffer keeps its capacity.
+        let text = std::mem::take(&mut self.scratch);
+        self.plain_string(&text);
+        self.scratch = text;
     }
     fn plain_string(&mut self, text: &str) {
         if self.skipped == 0 {
@@ -627,19 +628,15 @@ impl Sink for TreeBuilder {
     fn plain_key(&mut self, text: &str) {
         if self.skipped == 0 {
             if let Some(Partial::Object(_, key)) = self.open.last_mut() {
+                // A short key is stored inline: no allocation.
                 *key = Key::new(text);
             }
         }
     }
     fn key_end(&mut self) {
-        if self.skipped > 0 {
-            return;
-        }
-        if let Some(Partial::Object(_, key)) = self.open.last_mut() {
-            // Copied, not taken: a short key is stored inline, and the
-            // scratch buffer keeps its capacity for the next string.
-            *key = Key::new(&self.scratch);
-        }
+        let text = std::mem::take(&mut self.scratch);
+        self.plain_key(&text);
+        self.scratch = text;
     }
     fn array_begin(&mut self) {
         self.begin(Partial::Array(Vec::new()));

@@ -156,11 +156,10 @@ let maxTreeDepth;
 
 /**
  * Whether `raw` nests deeper than the core's limit (which JSON.parse would
- * not refuse). `text`, when the caller has decoded `raw` already, is where
- * the brackets are counted; the core scans `raw` itself (bytes go to it as
- * they are: no second encoding).
+ * not refuse). The brackets are counted in `text`, `raw` decoded; the core
+ * scans `raw` itself (bytes go to it as they are: no second encoding).
  */
-export function nestsTooDeep(raw, text = raw) {
+export function nestsTooDeep(raw, text) {
   maxTreeDepth ??= max_tree_depth();
   if (text.length <= maxTreeDepth || opensAtMost(text, maxTreeDepth)) return false;
   depth_scan_begin();
@@ -168,18 +167,16 @@ export function nestsTooDeep(raw, text = raw) {
 }
 
 /**
- * Whether `raw` holds at most `limit` `[` and `{` in all, strings included:
- * then it cannot nest deeper than `limit`, and the core's scan is not
- * needed. String#indexOf is native and fast, so counting the few brackets
- * of a real payload costs far less than the scan (bytes have no such
- * search: a Uint8Array's indexOf is several times slower, so they are
- * scanned).
+ * Whether `text` holds at most `limit` `[` and `{` in all, strings
+ * included: then it cannot nest deeper than `limit`, and the core's scan is
+ * not needed. String#indexOf is native and fast, so counting the few
+ * brackets of a real payload costs far less than the scan (counted in the
+ * bytes, it would not: a Uint8Array's indexOf is several times slower).
  */
-function opensAtMost(raw, limit) {
-  if (typeof raw !== 'string') return false;
+function opensAtMost(text, limit) {
   let count = 0;
   for (const opener of ['[', '{']) {
-    for (let at = raw.indexOf(opener); at !== -1; at = raw.indexOf(opener, at + 1)) {
+    for (let at = text.indexOf(opener); at !== -1; at = text.indexOf(opener, at + 1)) {
       count += 1;
       if (count > limit) return false;
     }

@@ -34,9 +34,7 @@ export function verify(body, signature, secret, options) {
  * `secret` (or one of them); never throws for a bad signature.
  */
 export function verifySignature(body, signature, secret) {
-  const raw = rawBody(body);
-  if (raw === undefined) throw unsupportedBody(body);
-  const text = kindOf(signature) === 'an array' ? onlyElement(signature) : signature;
+  const { raw, text } = signatureInputs(body, signature);
   // A bad secret throws even when the signature is not a string.
   if (typeof secret === 'string') {
     const keys = cachedKeyRing(secret, UNLIMITED); // the common case, without a closure per call
@@ -47,14 +45,12 @@ export function verifySignature(body, signature, secret) {
 
 /**
  * verifySignature for code that can await: WebCrypto where it is the
- * fastest HMAC the runtime has (workerd, browsers; imported once per
- * secret), and otherwise the same work as verifySignature. Resolves to
- * `true` or `false`; never rejects for a bad signature.
+ * fastest HMAC the runtime has (workerd, browsers; a string secret's key is
+ * imported once and kept), and otherwise the same work as verifySignature.
+ * Resolves to `true` or `false`; never rejects for a bad signature.
  */
 export async function verifySignatureAsync(body, signature, secret) {
-  const raw = rawBody(body);
-  if (raw === undefined) throw unsupportedBody(body);
-  const text = kindOf(signature) === 'an array' ? onlyElement(signature) : signature;
+  const { raw, text } = signatureInputs(body, signature);
   if (typeof secret === 'string') {
     const keys = cachedKeyRing(secret, UNLIMITED);
     return typeof text === 'string' && keys.matchesAsync(raw, text);
@@ -65,6 +61,13 @@ export async function verifySignatureAsync(body, signature, secret) {
   } finally {
     keys.free();
   }
+}
+
+/** The raw body (or throws unsupported_body) and the header's text: an array of one is that one. */
+function signatureInputs(body, signature) {
+  const raw = rawBody(body);
+  if (raw === undefined) throw unsupportedBody(body);
+  return { raw, text: kindOf(signature) === 'an array' ? onlyElement(signature) : signature };
 }
 
 /** The one element of an array, or undefined (a Proxy whose trap throws included: never an exception here). */
