@@ -33,7 +33,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    /// The kind with code `code` (1 to 7; pkg/src/tree.js uses the same
+    /// The kind with code `code` (1 to 7; pkg/src/core/tree.js uses the same
     /// codes); `None` for 0, absent.
     pub(crate) fn from_code(code: u64) -> Option<Kind> {
         Some(match code {
@@ -190,7 +190,7 @@ const _: () = assert!(all_fit(), "a contract table names at most 17 members");
 const MISSING: &str = "required field is missing";
 
 /// The schema as JSON, for a reader that gathers a payload's answers to
-/// [`Tree`] in one pass (pkg/src/tree.js): `{"envelope": T, "event": key,
+/// [`Tree`] in one pass (pkg/src/core/tree.js): `{"envelope": T, "event": key,
 /// "data": key, "events": [[name, T], ...]}`, in [`EVENTS`] order, where a
 /// table `T` lists `[key, descent]` per member and `descent` is `0` (the
 /// kind is all the checker asks), `1` (an array of strings: its first other

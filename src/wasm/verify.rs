@@ -7,7 +7,7 @@ use crate::schema::{self, Kind, MemberKinds, Members, Tree};
 use crate::signature::{parse_signature, Hashing, Key, KeySet};
 use crate::verify::{Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 
 /// Keys, limits and window of one `Webhook`.
@@ -124,16 +124,16 @@ impl WasmVerifier {
         HASHING.take().into_iter().next().map(|hashing| hex::encode(hashing.finish())).unwrap_or_default()
     }
 
-    /// Checks the payload `JSON.parse` returned (or a caller's parsed body,
-    /// see [`Gathered`]) against the schema, then the replay window.
-    pub fn check_event(&self, payload: JsValue, now_millis: f64, parsed_by_caller: bool) -> Result<(), JsValue> {
+    /// Judges the answers pkg/src/core/tree.js gathered of a payload (see
+    /// [`Gathered`]) by the schema, then `timestamp` (the payload's, read by
+    /// the JS layer when there is a window) against the replay window.
+    pub fn check_event(&self, answers: usize, timestamp: Option<String>, now_millis: f64) -> Result<(), JsValue> {
         let verifier = self.ready()?;
-        Gathered::from(&payload, parsed_by_caller).check().map_err(thrown)?;
+        Gathered::take(answers).check().map_err(thrown)?;
         if !verifier.has_window() {
             return Ok(());
         }
-        let timestamp = text_of(&payload, "timestamp").unwrap_or_default();
-        verifier.check_window(&timestamp, now_millis as i64).map_err(thrown)
+        verifier.check_window(timestamp.as_deref().unwrap_or_default(), now_millis as i64).map_err(thrown)
     }
 }
 
@@ -159,16 +159,34 @@ pub fn depth_scan_scratch(piece_len: usize) -> Result<bool, JsValue> {
     with_scratch(piece_len, None, |piece, _| DEPTH_SCAN.with_borrow_mut(|scan| scan.feed(piece)))
 }
 
-/// [`canonical::MAX_TREE_DEPTH`]: texts no longer than this need no depth scan.
+/// [`canonical::MAX_TREE_DEPTH`]: JSON texts no longer than twice this (plus one) need no depth scan.
 #[wasm_bindgen]
 pub fn max_tree_depth() -> u32 {
     canonical::MAX_TREE_DEPTH as u32
 }
 
-/// Checks a payload object against the schema, without a replay window.
+/// Judges the answers gathered of a payload by the schema, without a replay window.
 #[wasm_bindgen]
-pub fn check_event_value(payload: JsValue, parsed_by_caller: bool) -> Result<(), JsValue> {
-    Gathered::from(&payload, parsed_by_caller).check().map_err(thrown)
+pub fn check_answers(answers: usize) -> Result<(), JsValue> {
+    Gathered::take(answers).check().map_err(thrown)
+}
+
+/// The schema's reading plan ([`schema::PLAN_JSON`]), which
+/// pkg/src/core/tree.js follows to gather a payload's answers.
+#[wasm_bindgen]
+pub fn schema_plan() -> String {
+    schema::PLAN_JSON.to_owned()
+}
+
+/// Where the answers are written: [`answers_capacity`] float64s.
+#[wasm_bindgen]
+pub fn answers_address() -> usize {
+    ANSWERS.with(|cell| cell.as_ptr() as usize)
+}
+
+#[wasm_bindgen]
+pub fn answers_capacity() -> usize {
+    MAX_ANSWERS
 }
 
 /// Checks the body in the scratch buffer as JSON text: the exact
@@ -262,11 +280,12 @@ pub fn is_known_event(name: &str) -> bool {
     crate::event::EVENT_NAMES.contains(&name)
 }
 
-/// What pkg/src/tree.js read of a JavaScript payload for the schema check,
-/// in one call: its answers to every question of [`Tree`], in the order the
-/// checker asks them, guided by [`schema::PLAN_JSON`]. Crossing into JS
-/// costs about as much as a question, so an `issue.updated` takes one call
-/// instead of one per question; nothing but these numbers is copied.
+/// What pkg/src/core/tree.js read of a JavaScript payload for the schema
+/// check: its answers to every question of [`Tree`], in the order the
+/// checker asks them, guided by [`schema::PLAN_JSON`], written as float64s
+/// at [`answers_address`]. The JS layer gathers them, then calls the check
+/// with their count: one call into wasm, and nothing but these numbers
+/// crosses (asking JS a question at a time from wasm costs a crossing each).
 ///
 /// As `JSON.stringify` does, members that are `undefined`, functions or
 /// symbols are absent. A caller's parsed body may be a richer object than
@@ -282,39 +301,16 @@ struct Gathered {
 /// More than the deepest payload check asks (seven for an `issue.updated`).
 const MAX_ANSWERS: usize = 32;
 
-#[wasm_bindgen(raw_module = "../core/tree.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = readPlan)]
-    fn read_plan(json: &str) -> JsValue;
-    fn gather(
-        payload: &JsValue,
-        parsed_by_caller: bool,
-        plan: &JsValue,
-        memory: &JsValue,
-        address: usize,
-        capacity: usize,
-    ) -> usize;
-    #[wasm_bindgen(js_name = textOf)]
-    fn text_of(object: &JsValue, key: &str) -> Option<String>;
-}
-
 thread_local! {
-    /// The plan (parsed on the JS side once) and the instance's memory.
-    static PLAN: OnceCell<(JsValue, JsValue)> = const { OnceCell::new() };
     /// Where the reader writes its answers.
     static ANSWERS: RefCell<[f64; MAX_ANSWERS]> = const { RefCell::new([0.0; MAX_ANSWERS]) };
 }
 
 impl Gathered {
-    fn from(payload: &JsValue, parsed_by_caller: bool) -> Gathered {
-        ANSWERS.with(|cell| {
-            let address = cell.as_ptr() as usize;
-            let count = PLAN.with(|plan| {
-                let (plan, memory) = plan.get_or_init(|| (read_plan(schema::PLAN_JSON), wasm_bindgen::memory()));
-                gather(payload, parsed_by_caller, plan, memory, address, MAX_ANSWERS)
-            });
-            Gathered { answers: *cell.borrow(), count: count.min(MAX_ANSWERS), next: Cell::new(0) }
-        })
+    /// The `count` answers the reader wrote (at most [`MAX_ANSWERS`]).
+    fn take(count: usize) -> Gathered {
+        let answers = ANSWERS.with(|cell| *cell.borrow());
+        Gathered { answers, count: count.min(MAX_ANSWERS), next: Cell::new(0) }
     }
 
     fn check(&self) -> Result<(), Error> {

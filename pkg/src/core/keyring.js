@@ -7,11 +7,13 @@
 import { bytesOf } from './body.js';
 import { guarded, invalidArgType, isOwnError, webhookError } from './errors.js';
 import { runtimeAsyncHashProvider, runtimeHashProvider } from './hash.js';
+import { textOf } from './tree.js';
 import {
   createVerifier,
   decodeSignature,
   fitsOnePiece,
   forEachPiece,
+  gatherAnswers,
   signatureToScratch,
   toScratch,
 } from './wasm.js';
@@ -141,14 +143,32 @@ export class KeyRing {
    * errors; otherwise signatureIndex itself.
    */
   async signatureIndexAsync(raw, signature) {
+    const started = this.signatureVerdicts(raw, signature);
+    return typeof started === 'number' ? started : this.positionOf(await started);
+  }
+
+  /**
+   * signatureIndexAsync in two steps, for a caller that awaits the provider
+   * itself (each async function between it and the provider costs turns of
+   * the microtask queue per delivery): the secret's position when the
+   * synchronous path answers, else a promise of the provider's verdicts,
+   * which positionOf() turns into it. A bad size or header throws here.
+   */
+  signatureVerdicts(raw, signature) {
     if (!this.#hashAsynchronously(raw)) return this.signatureIndex(raw, signature);
     this.#checkSize(raw);
     // A missing or malformed header fails before any hashing, with the core's error.
     const expected = signatureBytes(signature);
     // Held here: a key ring freed (a cache evicting it) while this awaits still finishes this call.
     const provider = this.#asyncProvider;
-    const keys = this.#asyncKeys ?? (await this.#importKeys());
-    const index = matchIn(await verdicts(provider, keys, raw, expected));
+    const keys = this.#asyncKeys;
+    if (keys !== undefined) return verdicts(provider, keys, raw, expected);
+    return this.#importKeys().then((imported) => verdicts(provider, imported, raw, expected));
+  }
+
+  /** The position of the secret whose key the verdicts (of signatureVerdicts) found; else throws signature_mismatch. */
+  positionOf(verdicts) {
+    const index = matchIn(verdicts);
     if (index < 0) throw webhookError('signature_mismatch');
     return this.#positions[index];
   }
@@ -202,7 +222,9 @@ export class KeyRing {
    * `parsedByCaller` when it is the caller's object, not JSON.parse's.
    */
   checkEvent(payload, nowMillis, parsedByCaller) {
-    this.#core.check_event(payload, nowMillis, parsedByCaller);
+    // The timestamp first (a caller's getter may run): nothing runs between gathering and judging.
+    const timestamp = this.#window ? textOf(payload, 'timestamp') : undefined;
+    this.#core.check_event(gatherAnswers(payload, parsedByCaller), timestamp, nowMillis);
   }
 
   /**

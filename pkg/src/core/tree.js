@@ -1,8 +1,8 @@
 // What the core's schema check (src/wasm/verify.rs, Gathered) reads of a JS
-// payload, in one call: a call from wasm into JS costs about as much as a
-// question, so every answer is gathered here at once, in the order the
-// checker asks. The plan (src/schema.rs, PLAN_JSON) says where to look;
-// which answers pass is the core's to judge.
+// payload: every answer gathered here at once, in the order the checker
+// asks, then judged by the core in one call (wasm.js). The plan
+// (src/schema.rs, PLAN_JSON) says where to look; which answers pass is the
+// core's to judge.
 
 // The JSON types, as src/schema.rs numbers them (Kind::from_code).
 const ABSENT = 0;
@@ -83,8 +83,7 @@ export function readPlan(json) {
   };
 }
 
-let answers = new Float64Array(0);
-let answersMemory;
+let answers;
 let count = 0;
 // A getter that checks another payload while this one is read would write
 // over these answers: such a nested read gives none, so its check fails.
@@ -96,19 +95,14 @@ function answer(value) {
 }
 
 /**
- * Writes the answers for `payload` as float64s at `address` in `memory`
- * (room for `capacity`); returns how many there are. In order: the root's
- * kind; the envelope's member kinds; the event's index (-1: none with
- * rules); then `data`'s table, depth first (see `record`).
+ * Writes the answers for `payload` into `into` (a Float64Array); returns
+ * how many there are. In order: the root's kind; the envelope's member
+ * kinds; the event's index (-1: none with rules); then `data`'s table,
+ * depth first (see `record`).
  */
-export function gather(payload, parsedByCaller, plan, memory, address, capacity) {
+export function gather(payload, parsedByCaller, plan, into) {
   if (gathering) return 0;
-  // A view of memory that has since grown is detached and reads as empty:
-  // the length check catches it without asking memory.buffer each time.
-  if (memory !== answersMemory || answers.length !== capacity || answers.byteOffset !== address) {
-    answers = new Float64Array(memory.buffer, address, capacity);
-    answersMemory = memory;
-  }
+  answers = into;
   gathering = true;
   count = 0;
   try {
@@ -123,7 +117,7 @@ export function gather(payload, parsedByCaller, plan, memory, address, capacity)
       const data = memberOf(payload, plan.data);
       if (jsonKind(data, parsedByCaller) === OBJECT) record(data, event.table, parsedByCaller);
     }
-    return Math.min(count, capacity);
+    return Math.min(count, answers.length);
   } finally {
     gathering = false;
   }

@@ -11,7 +11,9 @@
 // by name, so bundlers drop what a program does not use.
 
 import {
-  check_event_value,
+  answers_address,
+  answers_capacity,
+  check_answers,
   check_json_scratch,
   decode_signature,
   depth_scan_begin,
@@ -21,6 +23,7 @@ import {
   linear_memory,
   max_tree_depth,
   release_scratch,
+  schema_plan,
   scratch as scratchAddress,
   scratch_piece,
   WasmVerifier,
@@ -35,6 +38,7 @@ import {
 } from '../wasm/tools.js';
 import { webhookError } from './errors.js';
 import loadTools from './tools-source.js';
+import { gather, readPlan } from './tree.js';
 
 /** Instantiates the verify core from a compiled module or its bytes (once, by the entry). */
 export function instantiateCore(module) {
@@ -63,7 +67,7 @@ export function createVerifier(maxBodyBytes, toleranceSeconds) {
 export const decodeSignature = (signature) => decode_signature(signature);
 
 /** Checks a payload object against the contract's schema (no window). */
-export const checkEventValue = (payload, parsedByCaller) => check_event_value(payload, parsedByCaller);
+export const checkEventValue = (payload, parsedByCaller) => check_answers(gatherAnswers(payload, parsedByCaller));
 
 /** Whether the core types the event `name`. */
 export const isKnownEventName = (name) => is_known_event(name);
@@ -148,20 +152,45 @@ export function signatureToScratch(signature) {
   return encoder.encodeInto(signature, scratch(signature.length * 3)).written;
 }
 
+// ---------------------------------------------------------------- the schema check
+
+// The core's reading plan and where its answers go, read on first use.
+let plan;
+let answers = new Float64Array(0);
+
+/**
+ * Gathers what the core's schema check asks of `payload` (tree.js) into
+ * its answer buffer: their count, for the core's check_answers or
+ * check_event, called next (no caller code may run in between).
+ */
+export function gatherAnswers(payload, parsedByCaller) {
+  plan ??= readPlan(schema_plan());
+  // A view of a buffer the memory has since grown out of is detached: length 0.
+  if (answers.length === 0) {
+    memory ??= linear_memory();
+    answers = new Float64Array(memory.buffer, answers_address(), answers_capacity());
+  }
+  return gather(payload, parsedByCaller, plan, answers);
+}
+
 // ---------------------------------------------------------------- JSON
 
-// A body no longer than the core's nesting limit cannot exceed it. Read on
-// first use, as the piece size is.
+// The core's nesting limit, read on first use, as the piece size is.
 let maxTreeDepth;
 
 /**
- * Whether `raw` nests deeper than the core's limit (which JSON.parse would
- * not refuse). The brackets are counted in `text`, `raw` decoded; the core
- * scans `raw` itself (bytes go to it as they are: no second encoding).
+ * Whether `raw`, should JSON.parse accept it, nests deeper than the core's
+ * limit (which JSON.parse would not refuse). The brackets are counted in
+ * `text`, `raw` decoded; the core scans `raw` itself (bytes go to it as
+ * they are: no second encoding).
  */
 export function nestsTooDeep(raw, text) {
   maxTreeDepth ??= max_tree_depth();
-  if (text.length <= maxTreeDepth || opensAtMost(text, maxTreeDepth)) return false;
+  // JSON nesting deeper than the limit opens and closes more than `limit`
+  // arrays and objects: a shorter text cannot (one JSON.parse refuses is
+  // judged by the core, which says why). Counting the brackets of a 16 KB
+  // body would cost a tenth of its verification.
+  if (text.length <= 2 * maxTreeDepth + 1 || opensAtMost(text, maxTreeDepth)) return false;
   depth_scan_begin();
   return forEachPiece(raw, (length) => depth_scan_scratch(length));
 }

@@ -23,7 +23,10 @@ export function verifyDelivery(keys, body, signature, allowParsedBody, now) {
  */
 export async function verifyDeliveryAsync(keys, body, signature, allowParsedBody, now) {
   const delivery = readDelivery(keys, body, signature, allowParsedBody, now);
-  return checkedDelivery(keys, delivery, await keys.signatureIndexAsync(delivery.raw, delivery.signature));
+  // The provider's promise is awaited here, not through another async function: one turn of the queue.
+  const started = keys.signatureVerdicts(delivery.raw, delivery.signature);
+  const secretIndex = typeof started === 'number' ? started : keys.positionOf(await started);
+  return checkedDelivery(keys, delivery, secretIndex);
 }
 
 /** The delivery's parts as the checks take them, read before any hashing. */

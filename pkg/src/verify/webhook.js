@@ -3,7 +3,7 @@
 // API Request read with a bound (`verifyRequest`).
 
 import { readBounded } from '../core/body.js';
-import { argumentError, guarded, invalidArgType, isOwnError, kindOf, webhookError, withCause } from '../core/errors.js';
+import { argumentError, invalidArgType, isOwnError, kindOf, webhookError, withCause } from '../core/errors.js';
 import { SIGNATURE_HEADER_LOWER, WEBHOOK_ID_HEADER } from '../generated/contract.js';
 import { readOptions } from './options.js';
 import { signatureArg, verifyDelivery, verifyDeliveryAsync } from './pipeline.js';
@@ -103,57 +103,35 @@ export class Webhook {
    */
   async verifyRequest(request) {
     const webhookKeys = this.#ready();
-    // Reading a Request runs its getters and stream: what they throw is
-    // either the request's shape (a TypeError) or the body's (unsupported_body).
-    const notARequest = () => invalidArgType('request', 'a Fetch API Request', request);
-    const { signature, webhookId, declared, whole, stream } = guarded(() => {
-      if (typeof request !== 'object' || request === null || typeof request.headers?.get !== 'function') {
-        throw notARequest();
-      }
-      const { headers } = request;
-      const declared = lengthOf(headers.get('content-length'));
-      const whole = declared !== undefined && typeof request.arrayBuffer === 'function';
-      return {
-        signature: headers.get(SIGNATURE_HEADER_LOWER) ?? undefined,
-        // Read only when it picks the secrets: a header read is a call into the runtime.
-        webhookId: webhookKeys.byWebhookId ? (headers.get(WEBHOOK_ID_HEADER_LOWER) ?? undefined) : undefined,
-        declared,
-        // A body of a declared length within the limit is read whole by
-        // the runtime: arrayBuffer() is native, several times faster in
-        // workerd than a stream reader's chunks (an HTTP server holds a
-        // request from the network to its declared length). The stream is
-        // read, with the bound, when there is no length, or for a
-        // Request-like object of the caller's without arrayBuffer().
-        whole,
-        stream: whole ? undefined : request.body,
-      };
-    }, notARequest);
+    const { headers, signature, declared, whole } = requestHead(request);
     // The keys first: an unknown X-Webhook-Id is refused before the body is read.
     let keys;
     try {
-      keys = webhookKeys.for(webhookId);
+      // Read only when it picks the secrets: a header read is a call into the runtime.
+      keys = webhookKeys.for(webhookKeys.byWebhookId ? headerOf(request, headers, WEBHOOK_ID_HEADER_LOWER) : undefined);
     } catch (error) {
       cancelQuietly(request);
       throw error;
     }
     const limit = keys.bodyLimit;
-    const tooLarge = (size) => keys.sizeError(size) ?? new RangeError('size check disagreed');
     if (declared > limit) {
       // Refused unread: let go of the body, so whoever owns the connection can drop the rest.
       cancelQuietly(request);
-      throw tooLarge(declared);
+      throw tooLargeFor(keys, declared);
     }
     let body;
     try {
-      body = whole ? new Uint8Array(await request.arrayBuffer()) : await readBounded(stream, limit, tooLarge);
+      body = whole ? new Uint8Array(await request.arrayBuffer()) : await readBounded(bodyStream(request), limit, (size) => tooLargeFor(keys, size));
     } catch (thrown) {
       if (isOwnError(thrown)) throw thrown;
       throw withCause(webhookError('unsupported_body', 'the request body could not be read (see error.cause)'), thrown);
     }
     // A Request built in code may carry more than it declares: the limit again, on what was read.
-    if (body.byteLength > limit) throw tooLarge(body.byteLength);
+    if (body.byteLength > limit) throw tooLargeFor(keys, body.byteLength);
+    // Awaited rather than returned: an async function that returns a promise
+    // takes two more turns of the microtask queue to settle.
     // The keys chosen above serve both paths: a resolver is asked once per delivery.
-    return this.#accept(keys, body, signature);
+    return await this.#accept(keys, body, signature);
   }
 
   /** Frees the prepared keys now instead of at garbage collection. */
@@ -172,6 +150,67 @@ export class Webhook {
   get [Symbol.toStringTag]() {
     return 'Webhook';
   }
+}
+
+/**
+ * What verifyRequest reads of a request before its body: its headers, the
+ * signature, the declared length (undefined when there is none or it is
+ * not a length), and whether the body is read whole by arrayBuffer().
+ */
+function requestHead(request) {
+  try {
+    if (typeof request !== 'object' || request === null) throw notARequest(request);
+    const headers = request.headers; // a getter: read once
+    if (typeof headers?.get !== 'function') throw notARequest(request);
+    const declared = lengthOf(headers.get('content-length'));
+    return {
+      headers,
+      signature: headers.get(SIGNATURE_HEADER_LOWER) ?? undefined,
+      declared,
+      // A body of a declared length within the limit is read whole by the
+      // runtime: arrayBuffer() is native, several times faster in workerd
+      // than a stream reader's chunks (an HTTP server holds a request from
+      // the network to its declared length). The stream is read, with the
+      // bound, when there is no length, or for a Request-like object of
+      // the caller's without arrayBuffer().
+      whole: declared !== undefined && typeof request.arrayBuffer === 'function',
+    };
+  } catch (thrown) {
+    throw requestError(request, thrown);
+  }
+}
+
+/** A header's value, or undefined when there is none. */
+function headerOf(request, headers, name) {
+  try {
+    return headers.get(name) ?? undefined;
+  } catch (thrown) {
+    throw requestError(request, thrown);
+  }
+}
+
+/** The request's body stream. */
+function bodyStream(request) {
+  try {
+    return request.body;
+  } catch (thrown) {
+    throw requestError(request, thrown);
+  }
+}
+
+/**
+ * Reading a Request runs its getters: what they throw is the request's
+ * shape (a TypeError, with the thrown value as its cause), unless it is ours.
+ */
+function requestError(request, thrown) {
+  return isOwnError(thrown) ? thrown : withCause(notARequest(request), thrown);
+}
+
+const notARequest = (request) => invalidArgType('request', 'a Fetch API Request', request);
+
+/** The body_too_large error for `size` bytes with `keys`' limit. */
+function tooLargeFor(keys, size) {
+  return keys.sizeError(size) ?? new RangeError('size check disagreed');
 }
 
 /** A Content-Length header's value, or undefined when there is none or it is not a length. */
@@ -194,5 +233,5 @@ function cancelQuietly(request) {
  * adapters): verified, then claimed when the Webhook de-duplicates.
  */
 export async function acceptDelivery(webhook, body, signature, webhookId) {
-  return accepters.get(webhook)(body, signature, webhookId);
+  return await accepters.get(webhook)(body, signature, webhookId);
 }
