@@ -48,7 +48,7 @@ impl Kind {
         })
     }
 
-    fn code(kind: Option<Kind>) -> u64 {
+    const fn code(kind: Option<Kind>) -> u64 {
         match kind {
             None => 0,
             Some(Kind::Null) => 1,
@@ -71,6 +71,35 @@ impl Kind {
             Kind::Object => "object",
             Kind::Other => "a value JSON cannot hold",
         }
+    }
+}
+
+/// The kinds a member may take, as a bit per [`Kind::code`] (bit 0: absent):
+/// the rules of the module docs, in one place. The checker tests each
+/// member's kind against it, and [`PLAN_JSON`] hands it to the JS reader,
+/// which accepts a payload whose every member passes (and otherwise asks
+/// the checker why not).
+const fn accepted_kinds(member: &Member) -> u8 {
+    const ABSENT_OR_NULL: u8 = 0b11;
+    let present = match expected_kind(member.rule) {
+        Some(kind) => 1 << Kind::code(Some(kind)),
+        None => !1, // Rule::Any: every kind but absent; null counts as present
+    };
+    if member.required {
+        present
+    } else {
+        present | ABSENT_OR_NULL
+    }
+}
+
+/// The kind a rule asks for; `None` for [`Rule::Any`], which takes any.
+const fn expected_kind(rule: Rule) -> Option<Kind> {
+    match rule {
+        Rule::String | Rule::OpenSet(_) => Some(Kind::String),
+        Rule::Boolean => Some(Kind::Boolean),
+        Rule::Array | Rule::Strings => Some(Kind::Array),
+        Rule::Object(_) => Some(Kind::Object),
+        Rule::Any => None,
     }
 }
 
@@ -192,10 +221,10 @@ const MISSING: &str = "required field is missing";
 /// The schema as JSON, for a reader that gathers a payload's answers to
 /// [`Tree`] in one pass (pkg/src/core/tree.js): `{"envelope": T, "event": key,
 /// "data": key, "events": [[name, T], ...]}`, in [`EVENTS`] order, where a
-/// table `T` lists `[key, descent]` per member and `descent` is `0` (the
-/// kind is all the checker asks), `1` (an array of strings: its first other
-/// element is asked) or the table of an object the checker reads further.
-/// It says where the checker looks, not what it accepts. Written when the
+/// table `T` lists `[key, descent, accepted]` per member: `descent` is `0`
+/// (the kind is all the checker asks), `1` (an array of strings: its first
+/// other element is asked) or the table of an object the checker reads
+/// further, and `accepted` the member's [`accepted_kinds`]. Written when the
 /// crate is compiled: no code for it in the wasm module.
 #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
 pub(crate) const PLAN_JSON: &str = match core::str::from_utf8(&PLAN_BYTES) {
@@ -236,6 +265,28 @@ impl<const N: usize> PlanWriter<N> {
         self
     }
 
+    /// A number below 1000, in decimal.
+    const fn number(self, value: u8) -> Self {
+        let digits = [b'0' + value / 100, b'0' + value / 10 % 10, b'0' + value % 10];
+        let first = if value >= 100 {
+            0
+        } else if value >= 10 {
+            1
+        } else {
+            2
+        };
+        let mut out = self;
+        let mut index = first;
+        while index < digits.len() {
+            if N > 0 {
+                out.bytes[out.len] = digits[index];
+            }
+            out.len += 1;
+            index += 1;
+        }
+        out
+    }
+
     const fn plan(self) -> Self {
         let mut out =
             self.text("{\"envelope\":").table(ENVELOPE).text(",\"event\":\"event\",\"data\":\"data\",\"events\":[");
@@ -264,7 +315,7 @@ impl<const N: usize> PlanWriter<N> {
                 Rule::Strings => out.text("1"),
                 _ => out.text("0"),
             };
-            out = out.text("]");
+            out = out.text(",").number(accepted_kinds(&field)).text("]");
             index += 1;
         }
         out.text("]")
@@ -316,16 +367,17 @@ fn check_fields<T: Tree>(object: &T, fields: &'static [Member], parent: &Path) -
     let kinds = object.member_kinds(Members(fields));
     for (index, field) in fields.iter().enumerate() {
         let path = Path::Key(parent, field.key);
-        let kind = match kinds.get(index) {
-            Some(kind) => kind,
-            None if field.required => return Err(invalid(&path, MISSING.into())),
-            None => continue,
-        };
-        let null_is_absent = !field.required || matches!(field.rule, Rule::Any);
-        if null_is_absent && kind == Kind::Null {
-            continue;
+        let kind = kinds.get(index);
+        if accepted_kinds(field) & (1 << Kind::code(kind)) == 0 {
+            return Err(match (kind, expected_kind(field.rule)) {
+                (Some(kind), Some(expected)) => wrong_type(&path, expected.name(), kind),
+                _ => invalid(&path, MISSING.into()),
+            });
         }
-        check_kind(kind, field.rule, &path)?;
+        // Absent, or null where null is allowed: nothing more to read.
+        let Some(kind) = kind.filter(|kind| *kind != Kind::Null) else {
+            continue;
+        };
         // Containers with rules of their own are read further (PLAN_JSON
         // tells a gathering reader the same).
         match field.rule {
@@ -343,18 +395,6 @@ fn check_fields<T: Tree>(object: &T, fields: &'static [Member], parent: &Path) -
         }
     }
     Ok(())
-}
-
-/// The rules that look at a value's kind alone.
-fn check_kind(kind: Kind, rule: Rule, path: &Path) -> Result<(), Error> {
-    let expected = match rule {
-        Rule::String | Rule::OpenSet(_) => Kind::String,
-        Rule::Boolean => Kind::Boolean,
-        Rule::Array | Rule::Strings => Kind::Array,
-        Rule::Object(_) => Kind::Object,
-        Rule::Any => return Ok(()),
-    };
-    require_kind(kind, expected, path)
 }
 
 fn require_kind(kind: Kind, expected: Kind, path: &Path) -> Result<(), Error> {
@@ -404,8 +444,23 @@ mod tests {
         let events = plan.as_object().unwrap().get("events").unwrap().as_array().unwrap();
         assert_eq!(events.len(), EVENTS.len());
         let updated = events[1].to_json();
-        assert!(updated.starts_with(r#"["issue.updated",[["issue",[["id",0],"#), "{updated}");
-        assert!(updated.ends_with(r#"["eventData",[["changes",1]]],["userId",0]]]"#), "{updated}");
+        // [key, descent, accepted kinds]: 16 a string, 19 that or absent or null, 32 an array, 64 an object.
+        assert!(updated.starts_with(r#"["issue.updated",[["issue",[["id",0,16],["pluginId",0,19],"#), "{updated}");
+        assert!(updated.ends_with(r#"["eventData",[["changes",1,32]],64],["userId",0,19]]]"#), "{updated}");
+    }
+
+    #[test]
+    fn accepted_kinds_follow_the_rules() {
+        let member = |rule, required| Member { key: "k", rule, required, doc: "" };
+        let bits = |kinds: &[Option<Kind>]| kinds.iter().fold(0u8, |bits, kind| bits | 1 << Kind::code(*kind));
+        let absent_or_null = bits(&[None, Some(Kind::Null)]);
+        assert_eq!(accepted_kinds(&member(Rule::String, true)), bits(&[Some(Kind::String)]));
+        assert_eq!(accepted_kinds(&member(Rule::OpenSet(&["a"]), false)), bits(&[Some(Kind::String)]) | absent_or_null);
+        assert_eq!(accepted_kinds(&member(Rule::Strings, true)), bits(&[Some(Kind::Array)]));
+        assert_eq!(accepted_kinds(&member(Rule::Boolean, false)), bits(&[Some(Kind::Boolean)]) | absent_or_null);
+        // Any: null counts as present; only a required member's absence fails.
+        assert_eq!(accepted_kinds(&member(Rule::Any, true)), !bits(&[None]));
+        assert_eq!(accepted_kinds(&member(Rule::Any, false)), u8::MAX);
     }
 
     #[test]

@@ -58,7 +58,11 @@ export class Webhooks {
    *   (toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe)
    */
   constructor(options) {
-    internals.set(this, { errorHandlers: this.#errorHandlers, webhookFor: (env) => this.#webhookFor(env) });
+    internals.set(this, {
+      errorHandlers: this.#errorHandlers,
+      webhookFor: (env) => this.#webhookFor(env),
+      dispatch: (event) => this.#dispatch(event),
+    });
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw invalidArgType('options', 'an object with a secret', options);
     }
@@ -196,10 +200,22 @@ export class Webhooks {
     if (typeof event !== 'object' || event === null || typeof event.event !== 'string') {
       throw invalidArgType('event', 'a webhook event { event, timestamp, data }', event);
     }
+    await this.#dispatch(event);
+  }
+
+  /**
+   * Starts the handlers matching `event`: undefined when none does (the
+   * HTTP flow then answers without waiting a turn), else a promise of
+   * them all, rejected as receive() documents.
+   */
+  #dispatch(event) {
     const running = this.#handlers
       .filter((entry) => matches(entry, event))
       .map((entry) => new Promise((resolve) => resolve(entry.handler(event))));
-    if (running.length === 0) return;
+    return running.length === 0 ? undefined : this.#settle(running, event);
+  }
+
+  async #settle(running, event) {
     const failures = (await Promise.allSettled(running)).filter((r) => r.status === 'rejected');
     if (failures.length === 0) return;
 
@@ -242,11 +258,18 @@ export function hasErrorHandlers(webhooks) {
 /**
  * A delivery through the router's Webhook, as the HTTP flow takes it: a
  * body (with `dedupe`, a repeat is refused), or with `request` a Fetch API
- * Request-like read with the Webhook's bound. No handler runs.
+ * Request-like read with the Webhook's bound. No handler runs. A promise
+ * of the event, not itself async (one turn fewer per delivery): a secret
+ * function that throws throws here.
  */
-export async function acceptRequest(webhooks, { body, signature, webhookId, request }, env) {
+export function acceptRequest(webhooks, { body, signature, webhookId, request }, env) {
   const webhook = internals.get(webhooks).webhookFor(env);
   return request !== undefined ? webhook.verifyRequest(request) : acceptDelivery(webhook, body, signature, webhookId);
+}
+
+/** The router's handlers for a verified event, started: undefined when none matches, else their promise (see receive). */
+export function dispatch(webhooks, event) {
+  return internals.get(webhooks).dispatch(event);
 }
 
 // ---------------------------------------------------------------- filters

@@ -135,6 +135,16 @@ impl WasmVerifier {
         }
         verifier.check_window(timestamp.as_deref().unwrap_or_default(), now_millis as i64).map_err(thrown)
     }
+
+    /// The replay window alone, for a payload the JS reader found to pass
+    /// the schema: `timestamp` is the payload's.
+    pub fn check_window(&self, timestamp: Option<String>, now_millis: f64) -> Result<(), JsValue> {
+        let verifier = self.ready()?;
+        match verifier.has_window() {
+            true => verifier.check_window(timestamp.as_deref().unwrap_or_default(), now_millis as i64).map_err(thrown),
+            false => Ok(()),
+        }
+    }
 }
 
 /// The 32 bytes of an `X-Promptfoo-Signature` value, for a native HMAC

@@ -14,6 +14,7 @@ import {
   fitsOnePiece,
   forEachPiece,
   gatherAnswers,
+  passesSchema,
   signatureToScratch,
   toScratch,
 } from './wasm.js';
@@ -224,6 +225,10 @@ export class KeyRing {
   checkEvent(payload, nowMillis, parsedByCaller) {
     // The timestamp first (a caller's getter may run): nothing runs between gathering and judging.
     const timestamp = this.#window ? textOf(payload, 'timestamp') : undefined;
+    if (passesSchema(payload, parsedByCaller)) {
+      if (this.#window) this.#core.check_window(timestamp, nowMillis);
+      return;
+    }
     this.#core.check_event(gatherAnswers(payload, parsedByCaller), timestamp, nowMillis);
   }
 

@@ -38,7 +38,7 @@ import {
 } from '../wasm/tools.js';
 import { webhookError } from './errors.js';
 import loadTools from './tools-source.js';
-import { gather, readPlan } from './tree.js';
+import { gather, passes, readPlan } from './tree.js';
 
 /** Instantiates the verify core from a compiled module or its bytes (once, by the entry). */
 export function instantiateCore(module) {
@@ -66,8 +66,10 @@ export function createVerifier(maxBodyBytes, toleranceSeconds) {
 /** The 32 bytes of a signature header, by the core's rules; throws missing_signature or malformed_signature. */
 export const decodeSignature = (signature) => decode_signature(signature);
 
-/** Checks a payload object against the contract's schema (no window). */
-export const checkEventValue = (payload, parsedByCaller) => check_answers(gatherAnswers(payload, parsedByCaller));
+/** Checks a payload object against the contract's schema (no window); throws the core's error. */
+export function checkEventValue(payload, parsedByCaller) {
+  if (!passesSchema(payload, parsedByCaller)) check_answers(gatherAnswers(payload, parsedByCaller));
+}
 
 /** Whether the core types the event `name`. */
 export const isKnownEventName = (name) => is_known_event(name);
@@ -157,6 +159,16 @@ export function signatureToScratch(signature) {
 // The core's reading plan and where its answers go, read on first use.
 let plan;
 let answers = new Float64Array(0);
+
+/**
+ * Whether `payload` passes the schema by the core's plan, read in JS
+ * (tree.js): only for what JSON.parse returned. False is no verdict: the
+ * core then judges the gathered answers (and says what is wrong).
+ */
+export function passesSchema(payload, parsedByCaller) {
+  plan ??= readPlan(schema_plan());
+  return !parsedByCaller && passes(payload, plan);
+}
 
 /**
  * Gathers what the core's schema check asks of `payload` (tree.js) into

@@ -26,13 +26,13 @@ export function createFetchHandler(secretOrWebhooks, options) {
   const flow = createFlow(secretOrWebhooks, options);
 
   return async function promptfooWebhookHandler(requestOrContext, env, ctx) {
-    const { request, env: env_, ctx: ctx_ } = fromArguments(requestOrContext, env, ctx);
-    const answer = await flow.handle(
+    const { request, headers, env: env_, ctx: ctx_ } = fromArguments(requestOrContext, env, ctx);
+    const { answer } = await flow.handle(
       {
         method: request.method,
         pathname: flow.path === undefined ? undefined : new URL(request.url).pathname,
-        contentType: request.headers.get('content-type'),
-        headers: () => [...request.headers],
+        contentType: headers.get('content-type'),
+        headers: () => [...headers],
         source: () => {
           // Another middleware read the body first: the receiver's set-up, not the sender's.
           if (request.bodyUsed === true) {
@@ -44,26 +44,52 @@ export function createFetchHandler(secretOrWebhooks, options) {
       env_,
       ctx_,
     );
-    const { status, headers, text } = answerBody(answer);
-    return new Response(text, { status, headers });
+    return responseOf(answer);
   };
 }
 
-/** A Request with env and ctx, or a Hono Context (its raw Request, env and execution context). */
+/**
+ * The Response for an answer. A JSON one goes through Response.json, which
+ * writes the body and its type natively: in workerd, building a Response
+ * from a headers object costs more than the rest of a small delivery's
+ * handling.
+ */
+function responseOf(answer) {
+  if (answer.bytes !== undefined) {
+    const { status, headers, text } = answerBody(answer); // a forward target's own bytes and type
+    return new Response(text, { status, headers });
+  }
+  const { status, body, headers } = answer;
+  const plain = Object.keys(headers).length === 0;
+  // Each init member is read from C++: the usual 200 passes none.
+  if (status === 200 && plain) return Response.json(body);
+  return Response.json(body, plain ? { status } : { status, headers });
+}
+
+/**
+ * A Request with env and ctx, or a Hono Context (its raw Request, env and
+ * execution context); the request's headers are read once.
+ */
 function fromArguments(first, env, ctx) {
-  if (isRequest(first)) return { request: first, env, ctx };
-  if (isRequest(first?.req?.raw)) {
+  const headers = headersOf(first);
+  if (headers !== undefined) return { request: first, headers, env, ctx };
+  const raw = first?.req?.raw;
+  const rawHeaders = headersOf(raw);
+  if (rawHeaders !== undefined) {
     let executionCtx;
     try {
       executionCtx = first.executionCtx; // Hono throws when there is none (Node, Bun)
     } catch {
       executionCtx = undefined;
     }
-    return { request: first.req.raw, env: first.env, ctx: executionCtx };
+    return { request: raw, headers: rawHeaders, env: first.env, ctx: executionCtx };
   }
   throw invalidArgType('request', 'a Fetch API Request (or a Hono Context)', first);
 }
 
-function isRequest(value) {
-  return typeof value === 'object' && value !== null && typeof value.headers?.get === 'function' && typeof value.method === 'string';
+/** A Request's headers, or undefined when `value` is no Request. */
+function headersOf(value) {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const headers = value.headers;
+  return typeof headers?.get === 'function' && typeof value.method === 'string' ? headers : undefined;
 }

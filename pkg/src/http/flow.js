@@ -20,7 +20,7 @@
 
 import { invalidArgType, webhookError, WebhookVerificationError } from '../core/errors.js';
 import { HTTP_ERRORS, STATUS_BY_CODE } from '../generated/contract.js';
-import { acceptRequest, hasErrorHandlers, Webhooks, WebhookHandlerError } from '../router.js';
+import { acceptRequest, dispatch, hasErrorHandlers, Webhooks, WebhookHandlerError } from '../router.js';
 import { VERIFY_OPTION_NAMES } from '../verify/options.js';
 import { forward, forwardTarget, recording } from './forward.js';
 
@@ -37,7 +37,8 @@ function answerWith(code, headers = {}, detail = '') {
 /** What an adapter writes: `{ status, headers, text }` (JSON, or a forward target's own bytes and type). */
 export function answerBody({ status, body, bytes, headers }) {
   if (bytes !== undefined) return { status, headers, text: NULL_BODY_STATUSES.has(status) ? null : bytes };
-  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, text: JSON.stringify(body) };
+  // RFC 8259 defines no charset parameter for application/json: it is UTF-8. Response.json writes the same.
+  return { status, headers: { 'Content-Type': 'application/json', ...headers }, text: JSON.stringify(body) };
 }
 
 /** `{ status, body, headers }` for an error thrown while verifying. */
@@ -143,20 +144,28 @@ export function createFlow(secretOrWebhooks, options = {}) {
     if (logger !== false) logger.error('[promptfoo-webhooks]', error);
   }
 
-  /** One request: resolves to `{ status, body | bytes, headers }`, told to `onAnswer` first. */
-  async function handle(delivery, env, ctx) {
-    const { answer, event, error, size, forwarded, bytes } = await decide(delivery, env, ctx);
-    if (onAnswer) {
-      try {
-        const body = answer.bytes === undefined ? answer.body : new TextDecoder().decode(answer.bytes);
-        // What arrived, for tools that show or replay it: the headers, and the body as far as it was read.
-        const request = { method: delivery.method, headers: delivery.headers?.() ?? [], body: bytes };
-        onAnswer({ status: answer.status, body, event, error, size, forwarded, request });
-      } catch (thrown) {
-        report(thrown, event);
-      }
+  /**
+   * One request: resolves to `{ answer, event?, error? }`, where `answer` is
+   * `{ status, body | bytes, headers }`, told to `onAnswer` first. Not
+   * itself async without onAnswer: the adapter awaits the decision (a turn
+   * fewer per request).
+   */
+  function handle(delivery, env, ctx) {
+    return onAnswer ? told(decide(delivery, env, ctx), delivery) : decide(delivery, env, ctx);
+  }
+
+  async function told(decision, delivery) {
+    const decided = await decision;
+    const { answer, event, error, size, forwarded, bytes } = decided;
+    try {
+      const body = answer.bytes === undefined ? answer.body : new TextDecoder().decode(answer.bytes);
+      // What arrived, for tools that show or replay it: the headers, and the body as far as it was read.
+      const request = { method: delivery.method, headers: delivery.headers?.() ?? [], body: bytes };
+      onAnswer({ status: answer.status, body, event, error, size, forwarded, request });
+    } catch (thrown) {
+      report(thrown, event);
     }
-    return answer;
+    return decided;
   }
 
   /** The answer to one request, with the verified event or the error behind it. */
@@ -185,12 +194,15 @@ export function createFlow(secretOrWebhooks, options = {}) {
     const bytes = recorded?.();
     const size = sizeOf(bytes);
 
-    const handled = webhooks.receive(event).catch((error) => report(error, event));
+    // Undefined when no handler matches: nothing to wait for.
+    const handled = dispatch(webhooks, event)?.catch((error) => report(error, event));
     // Sent on while the handlers run: the target's answer is the sender's.
     const forwarding = target === undefined ? undefined : forward(target, headers?.() ?? [], bytes);
     // Workers: the handlers finish after the answer, so a slow one cannot
     // push it past the sender's 10 s; elsewhere they are awaited.
-    if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
+    if (handled === undefined) {
+      // Nothing runs after the answer.
+    } else if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
     else await handled;
     if (forwarding === undefined) return { answer: { status: 200, body: { received: event.event }, headers: {} }, event, size, bytes };
     const result = await forwarding;
