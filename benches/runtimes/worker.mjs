@@ -3,6 +3,7 @@
 // `k` times.
 //   GET /list?size=N          the contenders: [{ name, op, baseline }]
 //   GET /run?size=N&name=X&k=K  runs contender X K times; 200 when every delivery verified
+//   GET /gc                   collects garbage (workerd runs with --expose-gc), so one batch's garbage is not the next one's cost
 import * as pkg from 'promptfoo-webhooks';
 import { contenders, runBatch } from './contenders.mjs';
 
@@ -26,6 +27,10 @@ async function listFor(size) {
 export default {
   async fetch(request) {
     const url = new URL(request.url);
+    if (url.pathname === '/gc') {
+      globalThis.gc?.();
+      return new Response(typeof globalThis.gc);
+    }
     const size = Number(url.searchParams.get('size'));
     const list = await listFor(size);
     if (url.pathname === '/list') return Response.json(list.map(({ name, op, baseline }) => ({ name, op, baseline })));

@@ -59,6 +59,7 @@ function sizeOf(bytes) {
 
 /** `application/json`, with or without parameters, or any `application/*+json`. */
 function isJsonContentType(value) {
+  if (value === 'application/json') return true; // what Promptfoo sends
   if (typeof value !== 'string') return false;
   const type = value.split(';')[0].trim().toLowerCase();
   return type === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(type);

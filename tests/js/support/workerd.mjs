@@ -51,11 +51,12 @@ export async function bundleWorker(entry, outDir) {
  * A capnp config serving worker.js (and its wasm) on 127.0.0.1:`port`;
  * `bindings` are text bindings, `flags` compatibility flags (e.g. nodejs_compat).
  */
-export function workerdConfig({ port, modules, bindings = {}, flags = [] }) {
+export function workerdConfig({ port, modules, bindings = {}, flags = [], v8Flags = [] }) {
   const textBindings = Object.entries(bindings).map(([name, text]) => `(name = "${name}", text = "${text}")`);
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
+  v8Flags = [${v8Flags.map((flag) => `"${flag}"`).join(', ')}],
   services = [(name = "main", worker = .receiver)],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
 );
