@@ -252,17 +252,8 @@ impl<const N: usize> PlanWriter<N> {
         PlanWriter { bytes: [0; N], len: 0 }
     }
 
-    const fn text(mut self, text: &str) -> Self {
-        let text = text.as_bytes();
-        let mut index = 0;
-        while index < text.len() {
-            if N > 0 {
-                self.bytes[self.len] = text[index];
-            }
-            self.len += 1;
-            index += 1;
-        }
-        self
+    const fn text(self, text: &str) -> Self {
+        self.bytes(text.as_bytes(), 0)
     }
 
     /// A number below 1000, in decimal.
@@ -275,16 +266,20 @@ impl<const N: usize> PlanWriter<N> {
         } else {
             2
         };
-        let mut out = self;
-        let mut index = first;
-        while index < digits.len() {
+        self.bytes(&digits, first)
+    }
+
+    /// `bytes` from index `from` on.
+    const fn bytes(mut self, bytes: &[u8], from: usize) -> Self {
+        let mut index = from;
+        while index < bytes.len() {
             if N > 0 {
-                out.bytes[out.len] = digits[index];
+                self.bytes[self.len] = bytes[index];
             }
-            out.len += 1;
+            self.len += 1;
             index += 1;
         }
-        out
+        self
     }
 
     const fn plan(self) -> Self {
