@@ -124,20 +124,8 @@ impl WasmVerifier {
         HASHING.take().into_iter().next().map(|hashing| hex::encode(hashing.finish())).unwrap_or_default()
     }
 
-    /// Judges the answers pkg/src/core/tree.js gathered of a payload (see
-    /// [`Gathered`]) by the schema, then `timestamp` (the payload's, read by
-    /// the JS layer when there is a window) against the replay window.
-    pub fn check_event(&self, answers: usize, timestamp: Option<String>, now_millis: f64) -> Result<(), JsValue> {
-        let verifier = self.ready()?;
-        Gathered::take(answers).check().map_err(thrown)?;
-        if !verifier.has_window() {
-            return Ok(());
-        }
-        verifier.check_window(timestamp.as_deref().unwrap_or_default(), now_millis as i64).map_err(thrown)
-    }
-
-    /// The replay window alone, for a payload the JS reader found to pass
-    /// the schema: `timestamp` is the payload's.
+    /// The replay window, for a payload that passed the schema (see
+    /// [`check_answers`]): `timestamp` is the payload's.
     pub fn check_window(&self, timestamp: Option<String>, now_millis: f64) -> Result<(), JsValue> {
         let verifier = self.ready()?;
         match verifier.has_window() {

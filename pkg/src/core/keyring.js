@@ -9,12 +9,11 @@ import { guarded, invalidArgType, isOwnError, webhookError } from './errors.js';
 import { runtimeAsyncHashProvider, runtimeHashProvider } from './hash.js';
 import { textOf } from './tree.js';
 import {
+  checkEventValue,
   createVerifier,
   decodeSignature,
   fitsOnePiece,
   forEachPiece,
-  gatherAnswers,
-  passesSchema,
   signatureToScratch,
   toScratch,
 } from './wasm.js';
@@ -159,12 +158,7 @@ export class KeyRing {
     if (!this.#hashAsynchronously(raw)) return this.signatureIndex(raw, signature);
     this.#checkSize(raw);
     // A missing or malformed header fails before any hashing, with the core's error.
-    const expected = signatureBytes(signature);
-    // Held here: a key ring freed (a cache evicting it) while this awaits still finishes this call.
-    const provider = this.#asyncProvider;
-    const keys = this.#asyncKeys;
-    if (keys !== undefined) return verdicts(provider, keys, raw, expected);
-    return this.#importKeys().then((imported) => verdicts(provider, imported, raw, expected));
+    return this.#verdicts(raw, signatureBytes(signature));
   }
 
   /** The position of the secret whose key the verdicts (of signatureVerdicts) found; else throws signature_mismatch. */
@@ -180,9 +174,16 @@ export class KeyRing {
     this.#checkSize(raw);
     const expected = quietSignatureBytes(signature);
     if (expected === undefined) return false;
+    return matchIn(await this.#verdicts(raw, expected)) >= 0;
+  }
+
+  /** The asynchronous provider's verdicts on `expected` for `raw`, its keys imported first if need be. */
+  #verdicts(raw, expected) {
+    // Held here: a key ring freed (a cache evicting it) while this awaits still finishes this call.
     const provider = this.#asyncProvider;
-    const keys = this.#asyncKeys ?? (await this.#importKeys());
-    return matchIn(await verdicts(provider, keys, raw, expected)) >= 0;
+    const keys = this.#asyncKeys;
+    if (keys !== undefined) return verdicts(provider, keys, raw, expected);
+    return this.#importKeys().then((imported) => verdicts(provider, imported, raw, expected));
   }
 
   /** The asynchronous provider's keys, imported once (an import under way is shared). */
@@ -225,11 +226,8 @@ export class KeyRing {
   checkEvent(payload, nowMillis, parsedByCaller) {
     // The timestamp first (a caller's getter may run): nothing runs between gathering and judging.
     const timestamp = this.#window ? textOf(payload, 'timestamp') : undefined;
-    if (passesSchema(payload, parsedByCaller)) {
-      if (this.#window) this.#core.check_window(timestamp, nowMillis);
-      return;
-    }
-    this.#core.check_event(gatherAnswers(payload, parsedByCaller), timestamp, nowMillis);
+    checkEventValue(payload, parsedByCaller);
+    if (this.#window) this.#core.check_window(timestamp, nowMillis);
   }
 
   /**

@@ -166,23 +166,25 @@ let answers = new Float64Array(0);
  * core then judges the gathered answers (and says what is wrong).
  */
 export function passesSchema(payload, parsedByCaller) {
-  plan ??= readPlan(schema_plan());
-  return !parsedByCaller && passes(payload, plan);
+  return !parsedByCaller && passes(payload, schemaPlan());
 }
 
 /**
  * Gathers what the core's schema check asks of `payload` (tree.js) into
- * its answer buffer: their count, for the core's check_answers or
- * check_event, called next (no caller code may run in between).
+ * its answer buffer: their count, for check_answers, called next (no
+ * caller code may run in between).
  */
-export function gatherAnswers(payload, parsedByCaller) {
-  plan ??= readPlan(schema_plan());
+function gatherAnswers(payload, parsedByCaller) {
   // A view of a buffer the memory has since grown out of is detached: length 0.
   if (answers.length === 0) {
     memory ??= linear_memory();
     answers = new Float64Array(memory.buffer, answers_address(), answers_capacity());
   }
-  return gather(payload, parsedByCaller, plan, answers);
+  return gather(payload, parsedByCaller, schemaPlan(), answers);
+}
+
+function schemaPlan() {
+  return (plan ??= readPlan(schema_plan()));
 }
 
 // ---------------------------------------------------------------- JSON

@@ -201,10 +201,10 @@ export function createFlow(secretOrWebhooks, options = {}) {
     const forwarding = target === undefined ? undefined : forward(target, headers?.() ?? [], bytes);
     // Workers: the handlers finish after the answer, so a slow one cannot
     // push it past the sender's 10 s; elsewhere they are awaited.
-    if (handled === undefined) {
-      // Nothing runs after the answer.
-    } else if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
-    else await handled;
+    if (handled !== undefined) {
+      if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
+      else await handled;
+    }
     if (forwarding === undefined) return { answer: { status: 200, body: { received: event.event }, headers: {} }, event, size, bytes };
     const result = await forwarding;
     if (result.failure !== undefined) {

@@ -34,7 +34,7 @@ export async function bundleWorker(entry, outDir) {
     logLevel: 'warning',
   });
   const bundle = readFileSync(join(outDir, 'worker.js'), 'utf8');
-  const wasmPaths = [...bundle.matchAll(/^import \w+ from ["'](\.\/[^"']+\.wasm)["'];?$/gm)].map((m) => m[1].slice(2));
+  const wasmPaths = [...bundle.matchAll(/^import [\w$]+ from ["'](\.\/[^"']+\.wasm)["'];?$/gm)].map((m) => m[1].slice(2));
   if (wasmPaths.length === 0) throw new Error("the bundle imports no wasm module (the package's workerd build was not picked)");
   for (const wasmPath of wasmPaths) {
     mkdirSync(dirname(join(outDir, wasmPath)), { recursive: true });
