@@ -17,7 +17,7 @@
 import { invalidArgType, webhookError } from './core/errors.js';
 import { EVENT_NAMES, SEVERITIES } from './generated/contract.js';
 import { readOptions } from './verify/options.js';
-import { acceptDelivery, Webhook } from './verify/webhook.js';
+import { acceptDelivery, verifyRequestWithHeaders, Webhook } from './verify/webhook.js';
 
 const FILTER_KEYS = ['severity', 'change'];
 
@@ -258,13 +258,14 @@ export function hasErrorHandlers(webhooks) {
 /**
  * A delivery through the router's Webhook, as the HTTP flow takes it: a
  * body (with `dedupe`, a repeat is refused), or with `request` a Fetch API
- * Request-like read with the Webhook's bound. No handler runs. A promise
+ * Request-like read with the Webhook's bound (`headers`, when given, are
+ * its headers, already read). No handler runs. A promise
  * of the event, not itself async (one turn fewer per delivery): a secret
  * function that throws throws here.
  */
-export function acceptRequest(webhooks, { body, signature, webhookId, request }, env) {
+export function acceptRequest(webhooks, { body, signature, webhookId, request, headers }, env) {
   const webhook = internals.get(webhooks).webhookFor(env);
-  return request !== undefined ? webhook.verifyRequest(request) : acceptDelivery(webhook, body, signature, webhookId);
+  return request !== undefined ? verifyRequestWithHeaders(webhook, request, headers) : acceptDelivery(webhook, body, signature, webhookId);
 }
 
 /** The router's handlers for a verified event, started: undefined when none matches, else their promise (see receive). */

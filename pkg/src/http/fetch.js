@@ -26,10 +26,10 @@ export function createFetchHandler(secretOrWebhooks, options) {
   const flow = createFlow(secretOrWebhooks, options);
 
   return async function promptfooWebhookHandler(requestOrContext, env, ctx) {
-    const { request, headers, env: env_, ctx: ctx_ } = fromArguments(requestOrContext, env, ctx);
+    const { request, headers, method, env: env_, ctx: ctx_ } = fromArguments(requestOrContext, env, ctx);
     const { answer } = await flow.handle(
       {
-        method: request.method,
+        method,
         pathname: flow.path === undefined ? undefined : new URL(request.url).pathname,
         contentType: headers.get('content-type'),
         headers: () => [...headers],
@@ -38,7 +38,7 @@ export function createFetchHandler(secretOrWebhooks, options) {
           if (request.bodyUsed === true) {
             throw parsedBodyMismatch('the request body was already read by other middleware', BODY_ALREADY_READ_HINT);
           }
-          return { request };
+          return { request, headers };
         },
       },
       env_,
@@ -68,28 +68,31 @@ function responseOf(answer) {
 
 /**
  * A Request with env and ctx, or a Hono Context (its raw Request, env and
- * execution context); the request's headers are read once.
+ * execution context); the request's headers and method are read once (each
+ * getter is a call into the runtime).
  */
 function fromArguments(first, env, ctx) {
-  const headers = headersOf(first);
-  if (headers !== undefined) return { request: first, headers, env, ctx };
+  const parts = requestParts(first);
+  if (parts !== undefined) return { request: first, headers: parts.headers, method: parts.method, env, ctx };
   const raw = first?.req?.raw;
-  const rawHeaders = headersOf(raw);
-  if (rawHeaders !== undefined) {
+  const rawParts = requestParts(raw);
+  if (rawParts !== undefined) {
     let executionCtx;
     try {
       executionCtx = first.executionCtx; // Hono throws when there is none (Node, Bun)
     } catch {
       executionCtx = undefined;
     }
-    return { request: raw, headers: rawHeaders, env: first.env, ctx: executionCtx };
+    return { request: raw, headers: rawParts.headers, method: rawParts.method, env: first.env, ctx: executionCtx };
   }
   throw invalidArgType('request', 'a Fetch API Request (or a Hono Context)', first);
 }
 
-/** A Request's headers, or undefined when `value` is no Request. */
-function headersOf(value) {
+/** A Request's `{ headers, method }`, or undefined when `value` is no Request. */
+function requestParts(value) {
   if (typeof value !== 'object' || value === null) return undefined;
   const headers = value.headers;
-  return typeof headers?.get === 'function' && typeof value.method === 'string' ? headers : undefined;
+  if (typeof headers?.get !== 'function') return undefined;
+  const method = value.method;
+  return typeof method === 'string' ? { headers, method } : undefined;
 }

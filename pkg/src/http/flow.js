@@ -83,9 +83,10 @@ export function parsedBodyMismatch(detail, hint) {
  * Returns `{ path, handle(delivery, env, ctx) }`, where `delivery` is
  * `{ method, pathname, contentType, source }` and `source()` gives the
  * body as the router takes it: `{ body, signature, parsedBy? }` (a body
- * parser ran; `parsedBy` says which, for the error) or `{ request }` (a
- * Request-like with `headers.get` and a `body` stream, read with the
- * bound), or throws.
+ * parser ran; `parsedBy` says which, for the error) or `{ request,
+ * headers? }` (a Request-like with `headers.get` and a `body` stream, read
+ * with the bound; `headers`, its headers when the adapter has read them),
+ * or throws.
  */
 export function createFlow(secretOrWebhooks, options = {}) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {

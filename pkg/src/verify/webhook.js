@@ -11,9 +11,9 @@ import { WebhookKeys } from './webhook-keys.js';
 
 const WEBHOOK_ID_HEADER_LOWER = WEBHOOK_ID_HEADER.toLowerCase();
 
-// Read by acceptDelivery (below): how each Webhook takes a delivery on the
-// asynchronous paths. A WeakMap filled by the constructor rather than a
-// static block, which bundlers would keep as a side effect.
+// Read by acceptDelivery and verifyRequestWithHeaders (below): how each Webhook takes
+// a delivery on the asynchronous paths. A WeakMap filled by the constructor
+// rather than a static block, which bundlers would keep as a side effect.
 const accepters = new WeakMap();
 
 /** Verifies deliveries with keys prepared once. */
@@ -34,7 +34,10 @@ export class Webhook {
     this.#allowParsedBody = allowParsedBody;
     this.#now = now;
     this.#dedupe = dedupe;
-    accepters.set(this, (body, signature, webhookId) => this.#accept(this.#ready().for(webhookId), body, signature));
+    accepters.set(this, {
+      delivery: (body, signature, webhookId) => this.#accept(this.#ready().for(webhookId), body, signature),
+      request: (request, headers) => this.#verifyRequest(request, headers),
+    });
   }
 
   /**
@@ -101,9 +104,15 @@ export class Webhook {
    * Verifies a Fetch API Request, reading at most maxBodyBytes of its body;
    * with the dedupe option, as verifyOnce does.
    */
-  async verifyRequest(request) {
+  verifyRequest(request) {
+    // Not itself async: the promise is #verifyRequest's.
+    return this.#verifyRequest(request, undefined);
+  }
+
+  /** verifyRequest, given the request's headers when an adapter has read them already. */
+  async #verifyRequest(request, knownHeaders) {
     const webhookKeys = this.#ready();
-    const { headers, signature, declared, whole } = requestHead(request);
+    const { headers, signature, declared, whole } = requestHead(request, knownHeaders);
     // The keys first: an unknown X-Webhook-Id is refused before the body is read.
     let keys;
     try {
@@ -153,14 +162,15 @@ export class Webhook {
 }
 
 /**
- * What verifyRequest reads of a request before its body: its headers, the
- * signature, the declared length (undefined when there is none or it is
- * not a length), and whether the body is read whole by arrayBuffer().
+ * What verifyRequest reads of a request before its body: its headers (read
+ * here unless `knownHeaders` gives them), the signature, the declared
+ * length (undefined when there is none or it is not a length), and whether
+ * the body is read whole by arrayBuffer().
  */
-function requestHead(request) {
+function requestHead(request, knownHeaders) {
   try {
     if (typeof request !== 'object' || request === null) throw notARequest(request);
-    const headers = request.headers; // a getter: read once
+    const headers = knownHeaders ?? request.headers; // a getter: read once
     if (typeof headers?.get !== 'function') throw notARequest(request);
     const declared = lengthOf(headers.get('content-length'));
     return {
@@ -233,5 +243,13 @@ function cancelQuietly(request) {
  * adapters): verified, then claimed when the Webhook de-duplicates.
  */
 export async function acceptDelivery(webhook, body, signature, webhookId) {
-  return await accepters.get(webhook)(body, signature, webhookId);
+  return await accepters.get(webhook).delivery(body, signature, webhookId);
+}
+
+/**
+ * Webhook.verifyRequest for an adapter that has read the request's
+ * headers already (`headers`): they are not read again.
+ */
+export function verifyRequestWithHeaders(webhook, request, headers) {
+  return accepters.get(webhook).request(request, headers);
 }
