@@ -78,6 +78,8 @@ export async function contenders({ pkg, node, subtle, best, size }) {
       async: true,
       run: () => handRequest(),
     },
+    // The noise floor: the baseline again under another name, measured as every other row is.
+    { name: 'control: the by-hand row again', op: 'request', async: true, run: () => handRequest() },
     // Where the rest of the gap goes: the same by hand, with the package's schema check (parseEvent) for JSON.parse.
     {
       name: `by hand: arrayBuffer + ${best} + parseEvent`,
