@@ -34,8 +34,10 @@ import { label, SIZES as DEFAULT_SIZES } from './payloads.mjs';
 import { pairedRounds } from './runtimes/contenders.mjs';
 
 const QUICK = process.argv.includes('--quick');
-const ROUNDS = QUICK ? 3 : 5;
-const SLICE_MS = QUICK ? 60 : 150;
+// Node, Deno, Bun and Chromium time in-process: 13 rounds of 60 ms (5 of
+// 150 ms left their control rows at 0.80x-1.13x).
+const ROUNDS = QUICK ? 3 : 13;
+const SLICE_MS = QUICK ? 40 : 60;
 // workerd: many short requests. A single measurement there spreads by
 // +-20% (its event loop, garbage collection), so precision comes from the
 // number of pairs: the control row stays within a few percent of 1.00x

@@ -341,6 +341,34 @@ test('Hono app.request(): the same handler without a server', async () => {
   assert.equal(received.length, 1);
 });
 
+test('createFetchHandler reads a request\'s method and headers once: the method it checked is the one it used', async () => {
+  const { body, headers } = signPayload(UPDATED, SECRET);
+  const handler = createFetchHandler(SECRET, { logger: false });
+  /** A Request whose getters count their reads; `methods` are what `method` answers, read after read. */
+  const counted = (methods) => {
+    const request = new Request('http://127.0.0.1/hook', { method: 'POST', body, headers });
+    const reads = { method: 0, headers: 0 };
+    const proxy = new Proxy(request, {
+      get(target, key) {
+        if (key === 'method') return methods[Math.min(reads.method++, methods.length - 1)];
+        if (key === 'headers') reads.headers += 1;
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return { proxy, reads };
+  };
+  const good = counted(['POST']);
+  const answer = await handler(good.proxy);
+  assert.equal(answer.status, 200);
+  assert.deepEqual(await answer.json(), { received: 'issue.updated' });
+  assert.deepEqual(good.reads, { method: 1, headers: 1 });
+  // A getter that answers POST once, then GET: judged by the one read.
+  const shifty = counted(['GET', 'POST']);
+  assert.equal((await handler(shifty.proxy)).status, 405);
+  assert.deepEqual(shifty.reads, { method: 1, headers: 1 });
+});
+
 // ---------------------------------------------------------------- Workers
 
 test('Workers: with ctx.waitUntil the 200 comes before a slow handler finishes', { timeout: 5000 }, async () => {
