@@ -102,7 +102,7 @@ export async function contenders({ pkg, node, subtle, best, size }) {
 }
 
 /** The 32 bytes of a 64-digit hex signature (junk decodes to bytes that fail to verify). */
-function hexBytes(hex) {
+export function hexBytes(hex) {
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;

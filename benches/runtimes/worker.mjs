@@ -1,11 +1,8 @@
-// The runtimes benchmark in workerd. workerd freezes its clocks while code
-// runs, so the client times each request; a request runs one contender
-// `k` times.
-//   GET /list?size=N          the contenders: [{ name, op, baseline }]
-//   GET /run?size=N&name=X&k=K  runs contender X K times; 200 when every delivery verified
-//   GET /gc                   collects garbage (workerd runs with --expose-gc), so one batch's garbage is not the next one's cost
+// The runtimes benchmark in workerd: the contenders of contenders.mjs,
+// served as routes.mjs says.
 import * as pkg from 'promptfoo-webhooks';
-import { contenders, runBatch } from './contenders.mjs';
+import { contenders } from './contenders.mjs';
+import { benchRoutes } from './routes.mjs';
 
 const bySize = new Map();
 
@@ -24,23 +21,4 @@ async function listFor(size) {
   return bySize.get(size);
 }
 
-export default {
-  async fetch(request) {
-    const url = new URL(request.url);
-    if (url.pathname === '/gc') {
-      globalThis.gc?.();
-      return new Response(typeof globalThis.gc);
-    }
-    const size = Number(url.searchParams.get('size'));
-    const list = await listFor(size);
-    if (url.pathname === '/list') return Response.json(list.map(({ name, op, baseline }) => ({ name, op, baseline })));
-    const contender = list.find((c) => c.name === url.searchParams.get('name'));
-    if (contender === undefined) return new Response('no such contender', { status: 404 });
-    try {
-      await runBatch(contender, Number(url.searchParams.get('k')));
-      return new Response('ok');
-    } catch (error) {
-      return new Response(String(error?.stack ?? error), { status: 500 });
-    }
-  },
-};
+export default benchRoutes(listFor);

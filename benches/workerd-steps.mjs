@@ -1,0 +1,77 @@
+// Where the Request path's time goes in workerd: the hand-written path
+// (arrayBuffer + subtle.verify + JSON.parse) with verifyRequest's steps
+// added one at a time (benches/workerd-steps/worker.mjs), each paired with
+// the hand-written path over many rounds. A ratio under 1.00x is what the
+// steps up to that row cost; the control row (the hand-written path again)
+// shows the noise. Not part of `make bench`: it answers one question.
+//
+//   node benches/workerd-steps.mjs [--size=1536] [--rounds=301] [--k=250] [--flags=nodejs_compat]
+//
+// Each timed request runs a step K times from a collected heap; the ratio
+// of a round is the hand-written path's time over the step's, the two
+// measured back to back in alternating order; the table gives the median
+// and quartiles of the rounds.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorker, freePort, startWorkerd, workerdConfig } from '../tests/js/support/workerd.mjs';
+
+const option = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const SIZE = Number(option('size', 1536));
+const ROUNDS = Number(option('rounds', 301));
+const K = Number(option('k', 250));
+const FLAGS = option('flags', '').split(',').filter(Boolean);
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-workerd-steps-'));
+const { modules } = await bundleWorker(fileURLToPath(new URL('./workerd-steps/worker.mjs', import.meta.url)), dir);
+const port = await freePort();
+writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, flags: FLAGS, v8Flags: ['--expose-gc'] }));
+const workerd = await startWorkerd(dir, port);
+
+async function get(path) {
+  const response = await fetch(new URL(path, workerd.url));
+  const text = await response.text();
+  if (!response.ok) throw new Error(`workerd ${path}: HTTP ${response.status}\n${text}\n${workerd.stderr()}`);
+  return text;
+}
+
+/** Milliseconds for one request running `step` K times, from a collected heap. */
+async function timed(step) {
+  await get('/gc');
+  const start = performance.now();
+  await get(`/run?size=${SIZE}&name=${encodeURIComponent(step)}&k=${K}`);
+  return performance.now() - start;
+}
+
+const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))];
+
+try {
+  const [hand, ...steps] = JSON.parse(await get(`/list?size=${SIZE}`)).map(({ name }) => name);
+  for (const step of [hand, ...steps]) for (let i = 0; i < 3; i++) await timed(step); // warm-up
+  console.log(`workerd${FLAGS.length ? ` (${FLAGS.join(', ')})` : ''}, ${SIZE} B bodies, ${ROUNDS} paired rounds of ${K} deliveries: ratio to "${hand}"\n`);
+  console.log('| step | median | quartiles | by hand, µs per delivery |');
+  console.log('|---|---:|---:|---:|');
+  for (const step of steps) {
+    const ratios = [];
+    const handTimes = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      let handMs;
+      let stepMs;
+      if (round % 2 === 0) {
+        handMs = await timed(hand);
+        stepMs = await timed(step);
+      } else {
+        stepMs = await timed(step);
+        handMs = await timed(hand);
+      }
+      ratios.push(handMs / stepMs);
+      handTimes.push(handMs);
+    }
+    const [q1, median, q3] = [0.25, 0.5, 0.75].map((q) => quantile(ratios, q).toFixed(3));
+    console.log(`| ${step} | ${median}x | ${q1}-${q3} | ${((quantile(handTimes, 0.5) * 1000) / K).toFixed(1)} |`);
+  }
+} finally {
+  await workerd.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
