@@ -29,9 +29,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { launchChromium } from '../tests/js/support/chromium.mjs';
 import { startStaticServer } from '../tests/js/support/static-server.mjs';
-import { bundleWorker, freePort, startWorkerd, workerdConfig } from '../tests/js/support/workerd.mjs';
 import { label, SIZES as DEFAULT_SIZES } from './payloads.mjs';
 import { pairedRounds } from './runtimes/contenders.mjs';
+import { startBenchWorker } from './runtimes/workerd-client.mjs';
 
 const QUICK = process.argv.includes('--quick');
 // Node, Deno, Bun and Chromium time in-process: 13 rounds of 60 ms (5 of
@@ -75,36 +75,7 @@ function processRuntime(command, args, env = {}) {
 
 /** workerd serving worker.mjs, `flags` its compatibility flags; the client times K runs per request. */
 async function workerdRuntime(flags) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-workerd-'));
-  const { modules } = await bundleWorker(join(HERE, 'worker.mjs'), dir);
-  const port = await freePort();
-  // --expose-gc: a collection before each timed request. A Worker's
-  // objects live until the request that made them ends, so a batch of K
-  // leaves old-space garbage whose full collection (60-170 ms) would land
-  // on whichever contender runs next.
-  writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, flags, v8Flags: ['--expose-gc'] }));
-  const workerd = await startWorkerd(dir, port);
-  const get = async (path) => {
-    const response = await fetch(new URL(path, workerd.url));
-    const text = await response.text();
-    if (!response.ok) throw new Error(`workerd ${path}: HTTP ${response.status}\n${text}\n${workerd.stderr()}`);
-    return text;
-  };
-  /**
-   * Milliseconds for one request running `name` `k` times, from a collected
-   * heap and with the contender's code optimized again: a full collection
-   * frees the maps of the last batch's objects, and V8 then discards
-   * optimized code that embeds them (--trace-deopt: "embedded weak objects
-   * cleared"). A Worker serving traffic pays that once per full collection,
-   * not once per timed request, so an untimed fifth of the batch runs first.
-   */
-  const timed = async (size, name, k) => {
-    await get('/gc');
-    if (k > 1) await get(`/run?size=${size}&name=${encodeURIComponent(name)}&k=${Math.ceil(k / 5)}`);
-    const start = performance.now();
-    await get(`/run?size=${size}&name=${encodeURIComponent(name)}&k=${k}`);
-    return performance.now() - start;
-  };
+  const { get, timed, stop } = await startBenchWorker(join(HERE, 'worker.mjs'), flags);
   const samples = [];
   try {
     for (const size of SIZES) {
@@ -125,8 +96,7 @@ async function workerdRuntime(flags) {
       for (const sample of await pairedRounds(list, WORKERD_ROUNDS, measure)) samples.push({ size, ...sample });
     }
   } finally {
-    await workerd.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
   return samples;
 }

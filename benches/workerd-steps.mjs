@@ -7,15 +7,13 @@
 //
 //   node benches/workerd-steps.mjs [--size=1536] [--rounds=301] [--k=250] [--flags=nodejs_compat]
 //
-// Each timed request runs a step K times from a collected heap; the ratio
+// Each timed request runs a step K times from a collected heap, after an
+// untimed warm-up (benches/runtimes/workerd-client.mjs); the ratio
 // of a round is the hand-written path's time over the step's, the two
 // measured back to back in alternating order; the table gives the median
 // and quartiles of the rounds.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorker, freePort, startWorkerd, workerdConfig } from '../tests/js/support/workerd.mjs';
+import { startBenchWorker } from './runtimes/workerd-client.mjs';
 
 const option = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const SIZE = Number(option('size', 1536));
@@ -23,26 +21,9 @@ const ROUNDS = Number(option('rounds', 301));
 const K = Number(option('k', 250));
 const FLAGS = option('flags', '').split(',').filter(Boolean);
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-workerd-steps-'));
-const { modules } = await bundleWorker(fileURLToPath(new URL('./workerd-steps/worker.mjs', import.meta.url)), dir);
-const port = await freePort();
-writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, flags: FLAGS, v8Flags: ['--expose-gc'] }));
-const workerd = await startWorkerd(dir, port);
-
-async function get(path) {
-  const response = await fetch(new URL(path, workerd.url));
-  const text = await response.text();
-  if (!response.ok) throw new Error(`workerd ${path}: HTTP ${response.status}\n${text}\n${workerd.stderr()}`);
-  return text;
-}
-
-/** Milliseconds for one request running `step` K times, from a collected heap. */
-async function timed(step) {
-  await get('/gc');
-  const start = performance.now();
-  await get(`/run?size=${SIZE}&name=${encodeURIComponent(step)}&k=${K}`);
-  return performance.now() - start;
-}
+const { get, timed: timedAt, stop } = await startBenchWorker(fileURLToPath(new URL('./workerd-steps/worker.mjs', import.meta.url)), FLAGS);
+/** Milliseconds for one request running `step` K times (see startBenchWorker). */
+const timed = (step) => timedAt(SIZE, step, K);
 
 const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))];
 
@@ -72,6 +53,5 @@ try {
     console.log(`| ${step} | ${median}x | ${q1}-${q3} | ${((quantile(handTimes, 0.5) * 1000) / K).toFixed(1)} |`);
   }
 } finally {
-  await workerd.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stop();
 }

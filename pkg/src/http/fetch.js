@@ -73,7 +73,7 @@ function responseOf(answer) {
  */
 function fromArguments(first, env, ctx) {
   const parts = requestParts(first);
-  if (parts !== undefined) return { request: first, headers: parts.headers, method: parts.method, env, ctx };
+  if (parts !== undefined) return { request: first, ...parts, env, ctx };
   const raw = first?.req?.raw;
   const rawParts = requestParts(raw);
   if (rawParts !== undefined) {
@@ -83,7 +83,7 @@ function fromArguments(first, env, ctx) {
     } catch {
       executionCtx = undefined;
     }
-    return { request: raw, headers: rawParts.headers, method: rawParts.method, env: first.env, ctx: executionCtx };
+    return { request: raw, ...rawParts, env: first.env, ctx: executionCtx };
   }
   throw invalidArgType('request', 'a Fetch API Request (or a Hono Context)', first);
 }
