@@ -3,6 +3,7 @@
 // examples/contract_json.rs):
 //   pkg/src/generated/contract.js   codes, statuses, hints, event names, header, limits
 //   pkg/src/generated/samples.js    one realistic payload's data per event
+//   pkg/src/generated/schema.js     the core's schema plan as code: the check of a JSON.parse result
 //   pkg/index.d.ts                  the region between the generated:events markers
 //   README.md                       the regions between the generated:errors and generated:events markers
 //
@@ -92,6 +93,139 @@ function samplesModule() {
 /** A realistic \`data\` for each event Promptfoo sends, as JSON text (parse it for a fresh copy). */
 // A plain literal (not frozen): bundlers drop it from an app that never asks for a sample.
 export const SAMPLE_DATA = ${literal(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, JSON.stringify(v)])))};
+`;
+}
+
+// ---------------------------------------------------------------- the schema check
+
+// Kinds as src/schema.rs numbers them (Kind::code), a bit each in a plan's `accepted`.
+const [ABSENT, NULL, BOOLEAN, NUMBER, STRING, ARRAY, OBJECT, OTHER] = [0, 1, 2, 3, 4, 5, 6, 7].map((code) => 1 << code);
+const EVERY_PRESENT_KIND = NULL | BOOLEAN | NUMBER | STRING | ARRAY | OBJECT | OTHER;
+// A plan member's descent (src/schema.rs, PLAN_JSON): the kind only, or an array of strings; else a table.
+const KIND_ONLY = 0;
+const STRINGS = 1;
+const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'let', 'new', 'null', 'return', 'static', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'await', 'arguments', 'eval', 'undefined', 'o']);
+const isIdentifier = (name) => /^[A-Za-z_$][\w$]*$/.test(name) && !RESERVED.has(name);
+
+/**
+ * A test that `value` (an expression without side effects) is of a kind in
+ * `accepted`, a bit per kind. It may be stricter than the core, never
+ * looser: absent is tested as `undefined` (the core also counts a function
+ * or a symbol as absent, which JSON.parse never makes), so a payload it
+ * refuses is still judged by the core.
+ */
+function kindTest(value, accepted) {
+  if ((accepted & EVERY_PRESENT_KIND) === EVERY_PRESENT_KIND) {
+    if (accepted & ABSENT) return 'true';
+    return `(${value} !== undefined && typeof ${value} !== 'function' && typeof ${value} !== 'symbol')`;
+  }
+  const tests = [];
+  if ((accepted & (ABSENT | NULL)) === (ABSENT | NULL)) tests.push(`${value} == null`);
+  else if (accepted & ABSENT) tests.push(`${value} === undefined`);
+  else if (accepted & NULL) tests.push(`${value} === null`);
+  for (const [bit, type] of [[BOOLEAN, 'boolean'], [NUMBER, 'number'], [STRING, 'string'], [OTHER, 'bigint']]) {
+    if (accepted & bit) tests.push(`typeof ${value} === '${type}'`);
+  }
+  if (accepted & ARRAY) tests.push(`Array.isArray(${value})`);
+  if (accepted & OBJECT) tests.push(`isObject(${value})`);
+  if (tests.length === 0) return 'false';
+  return tests.length === 1 ? tests[0] : `(${tests.join(' || ')})`;
+}
+
+/** The check of one member read into `value`: its kind, then what the plan reads further. */
+function memberTest(value, descent, accepted, functionFor) {
+  const kind = kindTest(value, accepted);
+  if (descent === KIND_ONLY) return kind;
+  // An accepted null or absence has nothing more to read.
+  const [only, further] = descent === STRINGS ? [ARRAY, `allStrings(${value})`] : [OBJECT, `${functionFor(descent)}(${value})`];
+  if (accepted === only) return `${kind} && ${further}`;
+  return `${kind} && (!${only === ARRAY ? `Array.isArray(${value})` : `isObject(${value})`} || ${further})`;
+}
+
+// The module's own names, which no member's local may take.
+const HELPERS = new Set(['isObject', 'allStrings', 'passesSchema', 'payload']);
+/** A property read by name: `.key`, or `["key"]` for a key that is no identifier (still a named read for V8). */
+const access = (key) => (isIdentifier(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+
+function schemaModule() {
+  const plan = contract.schemaPlan;
+  if (plan === null || typeof plan !== 'object') throw new Error('generate: the contract has no schemaPlan');
+  // One function per distinct table, named by the first member (or event) that has it.
+  const functions = []; // [name, members]
+  const names = new Map(); // table as JSON -> function name
+  const functionFor = (members, wanted) => {
+    const key = JSON.stringify(members);
+    if (names.has(key)) return names.get(key);
+    const base = `check${isIdentifier(wanted) ? wanted[0].toUpperCase() + wanted.slice(1) : 'Table'}`;
+    let name = base;
+    for (let n = 2; functions.some(([taken]) => taken === name); n++) name = `${base}${n}`;
+    names.set(key, name);
+    const entry = [name, members];
+    functions.push(entry);
+    return name;
+  };
+  // A member's local is named as its key, unless that could clash with a function here.
+  const localName = (key, index) => (isIdentifier(key) && !/^check[A-Z]/.test(key) && !HELPERS.has(key) ? key : `member${index}`);
+  const tableFunction = ([name, members]) => {
+    // A member of any kind, or absent, asks nothing.
+    const asked = members.filter(([, , accepted]) => kindTest('_', accepted) !== 'true');
+    const locals = asked.map(([key], index) => localName(key, index));
+    const reads = asked.map(([key], index) => `  const ${locals[index]} = o${access(key)};\n`);
+    const tests = asked.map(([key, descent, accepted], index) =>
+      memberTest(locals[index], descent, accepted, (table) => functionFor(table, key)),
+    );
+    const body = tests.length === 0 ? '  return true;' : `  return (\n    ${tests.join(' &&\n    ')}\n  );`;
+    return `function ${name}(o) {\n${reads.join('')}${body}\n}`;
+  };
+  const camel = (eventName) => eventName.replace(/[._](.)/g, (_, c) => c.toUpperCase());
+  functionFor(plan.envelope, 'envelope');
+  const cases = new Map(); // data function -> event names
+  for (const [eventName, members] of plan.events) {
+    const name = functionFor(members, `${camel(eventName)}Data`);
+    cases.set(name, [...(cases.get(name) ?? []), eventName]);
+  }
+  // Written as they are named: nested tables are named while their parents are written.
+  const written = [];
+  for (let i = 0; i < functions.length; i++) written.push(tableFunction(functions[i]));
+  const switchCases = [...cases]
+    .map(([name, events]) => `${events.map((event) => `      case ${JSON.stringify(event)}:`).join('\n')}\n        return ${name}(payload${access(plan.data)});`)
+    .join('\n');
+  return `${HEADER}
+
+// The schema check of a payload JSON.parse returned: the core's reading plan
+// (src/schema.rs, PLAN_JSON) written out as code, one function per table of
+// the contract. Each member is read once, by name: a read V8 caches for each
+// shape of object, where a key taken from a table is looked up every time.
+// True only when the core accepts the payload; false is no verdict: the core
+// then judges it and says what is wrong (pkg/src/core/tree.js gathers its
+// answers). A caller's own object (getters, toJSON) never comes here.
+
+const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Whether every element of \`array\` is a string. */
+function allStrings(array) {
+  for (let i = 0; i < array.length; i++) {
+    if (typeof array[i] !== 'string') return false;
+  }
+  return true;
+}
+
+/** Whether \`payload\`, a value JSON.parse returned, passes the contract's schema. */
+export function passesSchema(payload) {
+  try {
+    if (!isObject(payload) || !checkEnvelope(payload)) return false;
+    switch (payload${access(plan.event)}) {
+${switchCases}
+      default:
+        // An event without rules: its data need only be an object, which the envelope's rule says.
+        return true;
+    }
+  } catch {
+    return false; // a getter on a polluted prototype threw: the core judges
+  }
+}
+
+${written.join('\n\n')}
 `;
 }
 
@@ -213,6 +347,7 @@ function withRegion(text, file, start, end, body) {
 const outputs = new Map([
   ['pkg/src/generated/contract.js', () => contractModule()],
   ['pkg/src/generated/samples.js', () => samplesModule()],
+  ['pkg/src/generated/schema.js', () => schemaModule()],
   [
     'pkg/index.d.ts',
     (current) => withRegion(current, 'pkg/index.d.ts', '// <generated:events>', '// </generated:events>', eventTypes()),

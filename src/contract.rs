@@ -579,8 +579,10 @@ const fn same_text(a: &str, b: &str) -> bool {
 /// `{ signatureHeader, webhookIdHeader, defaultMaxBodyBytes,
 /// deliveryTimeoutSeconds, minSecretBytes, severities, statuses, envelope,
 /// issue, events: [{ name, doc, data, sample }], errors: [{ code, scope,
-/// meaning, status, hint }] }`, where a member is `{ key, rule, required,
-/// doc, members?, known? }` and `hint` is the JavaScript wording.
+/// meaning, status, hint }], schemaPlan }`, where a member is `{ key, rule,
+/// required, doc, members?, known? }`, `hint` is the JavaScript wording and
+/// `schemaPlan` the schema checker's reading plan (the kinds each member
+/// may take, as the core judges them; see `schema.rs`).
 ///
 /// ```
 /// let json = promptfoo_webhooks::contract::to_json();
@@ -684,6 +686,7 @@ pub fn to_json() -> String {
         ("issue", members(ISSUE)),
         ("events", Value::Array(events)),
         ("errors", Value::Array(errors)),
+        ("schemaPlan", crate::canonical::parse(crate::schema::PLAN_JSON).unwrap_or(Value::Null)),
     ]
     .into_iter()
     .collect();

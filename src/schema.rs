@@ -226,7 +226,8 @@ const MISSING: &str = "required field is missing";
 /// other element is asked) or the table of an object the checker reads
 /// further, and `accepted` the member's [`accepted_kinds`]. Written when the
 /// crate is compiled: no code for it in the wasm module.
-#[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
+// Read by the verify module's JS and by contract::to_json (the generator): unused only in the tools module.
+#[cfg_attr(all(target_arch = "wasm32", not(feature = "wasm-verify")), allow(dead_code))]
 pub(crate) const PLAN_JSON: &str = match core::str::from_utf8(&PLAN_BYTES) {
     Ok(text) => text,
     Err(_) => "",

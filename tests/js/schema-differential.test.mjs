@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseEvent, verify, WebhookVerificationError } from 'promptfoo-webhooks';
 import * as core from '../../pkg/src/wasm/tools.js';
 import { WebhookVerificationError as CoreError } from '../../pkg/src/core/errors.js';
-import { instantiateCore, passesSchema } from '../../pkg/src/core/wasm.js';
+import { checkEventValue, instantiateCore, passesSchema } from '../../pkg/src/core/wasm.js';
 import { mulberry32 } from './json-gen.mjs';
 
 core.initSync({ module: readFileSync(new URL('../../pkg/src/wasm/tools_bg.wasm', import.meta.url)) });
@@ -97,6 +97,45 @@ test(`the core's text check and the in-place object check agree (seed ${runSeed}
 
 const PAYLOAD = vectors[0].payload;
 const BODY = JSON.stringify(PAYLOAD);
+
+test('with a polluted Object.prototype, the JS check accepts only what the core accepts', () => {
+  // Reading a JSON.parse object by name also reads its prototype, as the
+  // core's gathering does. What a polluted prototype answers for a member
+  // a payload lacks must never make the JS check looser than the core: the
+  // core counts a function or a symbol as absent, and a throwing getter too.
+  const boom = () => {
+    throw new Error('boom');
+  };
+  const answers = { function: () => 'x', symbol: Symbol('x'), throwingGetter: undefined, string: 'x', bigint: 1n, array: ['a', 1] };
+  const keys = ['event', 'timestamp', 'data', 'issue', 'id', 'remediation', 'jobId', 'eventData', 'changes', 'issueId', 'userId'];
+  /** `value` without any member named `key`, at any depth. */
+  const without = (value, key) =>
+    JSON.parse(JSON.stringify(value), function (name, member) {
+      return name === key && !Array.isArray(this) ? undefined : member;
+    });
+  // Each vector, and each without one of the members the schema reads (written before the prototype changes).
+  const bodies = vectors.flatMap(({ payload }) => [payload, ...keys.map((key) => without(payload, key))].map((p) => JSON.stringify(p)));
+  const coreAccepts = (payload) => verdict(() => checkEventValue(payload, true)) === 'ok'; // judged by the core alone
+  let accepted = 0;
+  for (const key of keys) {
+    for (const [name, value] of Object.entries(answers)) {
+      const descriptor = name === 'throwingGetter' ? { get: boom, configurable: true } : { value, configurable: true, writable: true };
+      Object.defineProperty(Object.prototype, key, descriptor);
+      try {
+        for (const body of bodies) {
+          const payload = JSON.parse(body);
+          if (!passesSchema(payload, false)) continue;
+          accepted++;
+          assert.ok(coreAccepts(payload), `Object.prototype.${key} = ${name}: the JS check accepted what the core refuses: ${body}`);
+        }
+      } finally {
+        delete Object.prototype[key];
+      }
+    }
+  }
+  assert.ok(accepted > 0, 'some payloads passed');
+});
+
 
 test('a parsed body that passes is returned as it is, with its secretIndex', () => {
   const parsed = JSON.parse(BODY);

@@ -1,10 +1,10 @@
-// The schema check of a JS payload, by the core's plan (src/schema.rs,
-// PLAN_JSON), which says where to look and which kinds each member may
-// take. `passes` reads a payload JSON.parse made and tests each kind against
-// the plan: the usual delivery never calls into wasm. Any other payload,
-// and one that fails, goes to the core (src/wasm/verify.rs, Gathered):
-// `gather` reads every answer at once, in the order the checker asks, and
-// the core judges them in one call and says what is wrong.
+// The schema check of a JS payload by the core (src/wasm/verify.rs,
+// Gathered), guided by its plan (src/schema.rs, PLAN_JSON), which says
+// where to look and which kinds each member may take: `gather` reads every
+// answer at once, in the order the checker asks, and the core judges them
+// in one call and says what is wrong. A payload JSON.parse made is first
+// checked in JS (generated/schema.js, the same plan as code): the usual
+// delivery never calls into wasm.
 
 // The JSON types, as src/schema.rs numbers them (Kind::from_code).
 const ABSENT = 0;
@@ -66,16 +66,15 @@ export function textOf(object, key) {
 }
 
 /**
- * The core's plan as tables of `{ keys, descents, read, accepted }`: a
- * descent is KIND_ONLY, STRINGS or the table of an object read further,
- * `read` lists the members that are read further, and `accepted` holds
- * each member's accepted kinds, a bit per kind. Events by name.
+ * The core's plan as tables of `{ keys, descents, read }`: a descent is
+ * KIND_ONLY, STRINGS or the table of an object read further, and `read`
+ * lists the members that are read further. Events by name.
  */
 export function readPlan(json) {
   const table = (members) => {
     const descents = members.map(([, d]) => (Array.isArray(d) ? table(d) : d));
     const read = descents.flatMap((d, i) => (d === KIND_ONLY ? [] : [i]));
-    return { keys: members.map(([key]) => key), descents, read, accepted: members.map(([, , bits]) => bits) };
+    return { keys: members.map(([key]) => key), descents, read };
   };
   const plan = JSON.parse(json);
   return {
@@ -84,41 +83,6 @@ export function readPlan(json) {
     data: plan.data,
     events: new Map(plan.events.map(([name, members], index) => [name, { index, table: table(members) }])),
   };
-}
-
-/**
- * Whether `payload`, a value JSON.parse returned, passes the plan: the
- * root an object, and each member the plan names of a kind it accepts,
- * depth first, as the core's checker walks it. False sends the payload to
- * the core, which judges it again and says what is wrong; a caller's own
- * object (getters, toJSON) always goes there. A getter on a polluted
- * prototype that throws reads as failing.
- */
-export function passes(payload, plan) {
-  try {
-    if (jsonKind(payload, false) !== OBJECT || !passesTable(payload, plan.envelope)) return false;
-    const event = plan.events.get(payload[plan.event]);
-    // An event without rules: its data need only be an object, which the envelope's rule says.
-    return event === undefined || passesTable(payload[plan.data], event.table);
-  } catch {
-    return false;
-  }
-}
-
-function passesTable(object, { keys, descents, read, accepted }) {
-  for (let i = 0; i < keys.length; i++) {
-    if (((accepted[i] >> jsonKind(object[keys[i]], false)) & 1) === 0) return false;
-  }
-  for (let r = 0; r < read.length; r++) {
-    const i = read[r];
-    const value = object[keys[i]];
-    const kind = jsonKind(value, false);
-    // An accepted null or absence has nothing more to read.
-    if (descents[i] === STRINGS) {
-      if (kind === ARRAY && firstElementNot(value, STRING, false) !== -1) return false;
-    } else if (kind === OBJECT && !passesTable(value, descents[i])) return false;
-  }
-  return true;
 }
 
 let answers;

@@ -36,9 +36,10 @@ import {
   issue_change_event,
   validate_webhook_config,
 } from '../wasm/tools.js';
+import { passesSchema as passesGeneratedSchema } from '../generated/schema.js';
 import { webhookError } from './errors.js';
 import loadTools from './tools-source.js';
-import { gather, passes, readPlan } from './tree.js';
+import { gather, readPlan } from './tree.js';
 
 /** Instantiates the verify core from a compiled module or its bytes (once, by the entry). */
 export function instantiateCore(module) {
@@ -161,12 +162,12 @@ let plan;
 let answers = new Float64Array(0);
 
 /**
- * Whether `payload` passes the schema by the core's plan, read in JS
- * (tree.js): only for what JSON.parse returned. False is no verdict: the
- * core then judges the gathered answers (and says what is wrong).
+ * Whether `payload` passes the schema by the core's plan, written out as
+ * code (generated/schema.js): only for what JSON.parse returned. False is
+ * no verdict: the core then judges the gathered answers (and says what is wrong).
  */
 export function passesSchema(payload, parsedByCaller) {
-  return !parsedByCaller && passes(payload, schemaPlan());
+  return !parsedByCaller && passesGeneratedSchema(payload);
 }
 
 /**
