@@ -47,7 +47,20 @@ async function stepsFor(size) {
         return event;
       }),
     ],
-    ['verifyRequest (+ request head)', async () => (await webhook.verifyRequest(request())).event !== undefined],
+    [
+      '+ Content-Length read',
+      async () => {
+        const req = request();
+        // What verifyRequest reads to bound the body: a header read is a call into the runtime.
+        if (!(Number(req.headers.get('content-length')) <= 2 * 1024 * 1024)) return false;
+        const body = new Uint8Array(await req.arrayBuffer());
+        if (!(await ourVerify(body, req.headers.get('x-promptfoo-signature')))) return false;
+        const event = pkg.parseEvent(body);
+        Reflect.defineProperty(event, 'secretIndex', SECRET_INDEX);
+        return event.event !== undefined;
+      },
+    ],
+    ['verifyRequest', async () => (await webhook.verifyRequest(request())).event !== undefined],
   ];
   return steps.map(([name, run]) => ({ name, async: true, run }));
 }
