@@ -23,15 +23,16 @@ const arrayBufferLength = getter(ArrayBuffer.prototype, 'byteLength'); // throws
 const sharedBufferLength =
   typeof SharedArrayBuffer === 'function' ? getter(SharedArrayBuffer.prototype, 'byteLength') : undefined;
 
-const succeeds = (fn) => {
+/** Whether the intrinsic `getter` accepts `value` (its brand check passes); no closure per call. */
+function passesBrandCheck(getter, value) {
   try {
-    fn();
+    getter.call(value);
     return true;
   } catch {
     return false;
   }
-};
-const isArrayBuffer = (value) => succeeds(() => arrayBufferLength.call(value));
+}
+const isArrayBuffer = (value) => passesBrandCheck(arrayBufferLength, value);
 
 /**
  * Plain objects and arrays, what JSON body parsers make, are no buffers:
@@ -46,7 +47,7 @@ function isPlainData(value) {
     return false; // a revoked Proxy or a throwing trap: let the brand checks decide
   }
 }
-const isSharedArrayBuffer = (value) => sharedBufferLength !== undefined && succeeds(() => sharedBufferLength.call(value));
+const isSharedArrayBuffer = (value) => sharedBufferLength !== undefined && passesBrandCheck(sharedBufferLength, value);
 
 /**
  * The bytes of a Uint8Array (a Buffer included), or `undefined` for

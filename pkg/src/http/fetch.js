@@ -23,30 +23,32 @@ const BODY_ALREADY_READ_HINT =
  * @returns {(request, env?, ctx?) => Promise<Response>}
  */
 export function createFetchHandler(secretOrWebhooks, options) {
-  const flow = createFlow(secretOrWebhooks, options);
+  const flow = createFlow(secretOrWebhooks, options, FETCH_IO);
 
-  return async function promptfooWebhookHandler(requestOrContext, env, ctx) {
-    const { request, headers, method, env: env_, ctx: ctx_ } = fromArguments(requestOrContext, env, ctx);
-    const { answer } = await flow.handle(
-      {
-        method,
-        pathname: flow.path === undefined ? undefined : new URL(request.url).pathname,
-        contentType: headers.get('content-type'),
-        headers: () => [...headers],
-        source: () => {
-          // Another middleware read the body first: the receiver's set-up, not the sender's.
-          if (request.bodyUsed === true) {
-            throw parsedBodyMismatch('the request body was already read by other middleware', BODY_ALREADY_READ_HINT);
-          }
-          return { request, headers };
-        },
-      },
-      env_,
-      ctx_,
-    );
-    return responseOf(answer);
+  // Not itself async: the flow's promise, then the Response (no frame of its own per request).
+  return function promptfooWebhookHandler(requestOrContext, env, ctx) {
+    try {
+      const incoming = incomingOf(requestOrContext, env, ctx, flow.path !== undefined);
+      return flow.handle(incoming, incoming.env, incoming.ctx).then(respond);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
+
+/** How the flow reads a Request (`incoming.request`, with the `headers` read once). */
+const FETCH_IO = {
+  body({ request, headers }) {
+    // Another middleware read the body first: the receiver's set-up, not the sender's.
+    if (request.bodyUsed === true) {
+      throw parsedBodyMismatch('the request body was already read by other middleware', BODY_ALREADY_READ_HINT);
+    }
+    return { request, headers };
+  },
+  headerPairs: ({ headers }) => [...headers],
+};
+
+const respond = ({ answer }) => responseOf(answer);
 
 /**
  * The Response for an answer. A JSON one goes through Response.json, which
@@ -67,32 +69,39 @@ function responseOf(answer) {
 }
 
 /**
- * A Request with env and ctx, or a Hono Context (its raw Request, env and
- * execution context); the request's headers and method are read once (each
- * getter is a call into the runtime).
+ * What the flow reads of a Request with env and ctx, or of a Hono Context
+ * (its raw Request, env and execution context): `{ method, pathname,
+ * contentType, request, headers, env, ctx }`, each getter read once (each
+ * is a call into the runtime); the pathname only when a path is to match.
  */
-function fromArguments(first, env, ctx) {
-  const parts = requestParts(first);
-  if (parts !== undefined) return { request: first, ...parts, env, ctx };
-  const raw = first?.req?.raw;
-  const rawParts = requestParts(raw);
-  if (rawParts !== undefined) {
-    let executionCtx;
-    try {
-      executionCtx = first.executionCtx; // Hono throws when there is none (Node, Bun)
-    } catch {
-      executionCtx = undefined;
-    }
-    return { request: raw, ...rawParts, env: first.env, ctx: executionCtx };
+function incomingOf(first, env, ctx, wantsPathname) {
+  const direct = readRequest(first, env, ctx, wantsPathname);
+  if (direct !== undefined) return direct;
+  const viaHono = readRequest(first?.req?.raw, undefined, undefined, wantsPathname);
+  if (viaHono === undefined) throw invalidArgType('request', 'a Fetch API Request (or a Hono Context)', first);
+  viaHono.env = first.env;
+  try {
+    viaHono.ctx = first.executionCtx; // Hono throws when there is none (Node, Bun)
+  } catch {
+    // No execution context: the handlers are awaited.
   }
-  throw invalidArgType('request', 'a Fetch API Request (or a Hono Context)', first);
+  return viaHono;
 }
 
-/** A Request's `{ headers, method }`, or undefined when `value` is no Request. */
-function requestParts(value) {
+/** `incoming` for `value` when it is a Request (`headers.get` and a string `method`), else undefined. */
+function readRequest(value, env, ctx, wantsPathname) {
   if (typeof value !== 'object' || value === null) return undefined;
   const headers = value.headers;
   if (typeof headers?.get !== 'function') return undefined;
   const method = value.method;
-  return typeof method === 'string' ? { headers, method } : undefined;
+  if (typeof method !== 'string') return undefined;
+  return {
+    method,
+    pathname: wantsPathname ? new URL(value.url).pathname : undefined,
+    contentType: headers.get('content-type'),
+    request: value,
+    headers,
+    env,
+    ctx,
+  };
 }

@@ -80,15 +80,19 @@ export function parsedBodyMismatch(detail, hint) {
  * `path`, `onError`, `onAnswer` and `logger` are taken here). `onAnswer`
  * is told every answer, with the verified event or the error behind it.
  *
- * Returns `{ path, handle(delivery, env, ctx) }`, where `delivery` is
- * `{ method, pathname, contentType, source }` and `source()` gives the
- * body as the router takes it: `{ body, signature, parsedBy? }` (a body
- * parser ran; `parsedBy` says which, for the error) or `{ request,
- * headers? }` (a Request-like with `headers.get` and a `body` stream, read
- * with the bound; `headers`, its headers when the adapter has read them),
- * or throws.
+ * `io` is the adapter's I/O, given once (so a request allocates no
+ * functions): `io.body(incoming)` gives the body as the router takes it:
+ * `{ body, signature, parsedBy? }` (a body parser ran; `parsedBy` says
+ * which, for the error) or `{ request, headers? }` (a Request-like with
+ * `headers.get` and a `body` stream, read with the bound; `headers`, its
+ * headers when the adapter has read them), or throws; and
+ * `io.headerPairs(incoming)` the request's headers as `[name, value]` pairs.
+ *
+ * Returns `{ path, handle(incoming, env, ctx) }`, where `incoming` is
+ * `{ method, pathname, contentType }` with whatever else the adapter's
+ * `io` reads (its request).
  */
-export function createFlow(secretOrWebhooks, options = {}) {
+export function createFlow(secretOrWebhooks, options = {}, io) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgType('options', 'an object', options);
   }
@@ -152,17 +156,17 @@ export function createFlow(secretOrWebhooks, options = {}) {
    * itself async without onAnswer: the adapter awaits the decision (a turn
    * fewer per request).
    */
-  function handle(delivery, env, ctx) {
-    return onAnswer ? told(decide(delivery, env, ctx), delivery) : decide(delivery, env, ctx);
+  function handle(incoming, env, ctx) {
+    return onAnswer ? told(decide(incoming, env, ctx), incoming) : decide(incoming, env, ctx);
   }
 
-  async function told(decision, delivery) {
+  async function told(decision, incoming) {
     const decided = await decision;
     const { answer, event, error, size, forwarded, bytes } = decided;
     try {
       const body = answer.bytes === undefined ? answer.body : new TextDecoder().decode(answer.bytes);
       // What arrived, for tools that show or replay it: the headers, and the body as far as it was read.
-      const request = { method: delivery.method, headers: delivery.headers?.() ?? [], body: bytes };
+      const request = { method: incoming.method, headers: io.headerPairs(incoming), body: bytes };
       onAnswer({ status: answer.status, body, event, error, size, forwarded, request });
     } catch (thrown) {
       report(thrown, event);
@@ -171,17 +175,17 @@ export function createFlow(secretOrWebhooks, options = {}) {
   }
 
   /** The answer to one request, with the verified event or the error behind it. */
-  async function decide({ method, pathname, contentType, headers, source }, env, ctx) {
-    if (path !== undefined && pathname !== path) return { answer: answerWith('not_found') };
-    if (method !== 'POST') return { answer: answerWith('method_not_allowed', { Allow: 'POST' }) };
-    if (!isJsonContentType(contentType)) return { answer: answerWith('unsupported_media_type') };
+  async function decide(incoming, env, ctx) {
+    if (path !== undefined && incoming.pathname !== path) return { answer: answerWith('not_found') };
+    if (incoming.method !== 'POST') return { answer: answerWith('method_not_allowed', { Allow: 'POST' }) };
+    if (!isJsonContentType(incoming.contentType)) return { answer: answerWith('unsupported_media_type') };
 
     let event;
     let delivery;
     // The bytes as read, when they are sent on or measured for onAnswer.
     let recorded;
     try {
-      delivery = source();
+      delivery = io.body(incoming);
       if (target !== undefined || onAnswer !== undefined) ({ delivery, bytes: recorded } = recording(delivery));
       event = await acceptRequest(webhooks, delivery, env);
     } catch (thrown) {
@@ -199,7 +203,7 @@ export function createFlow(secretOrWebhooks, options = {}) {
     // Undefined when no handler matches: nothing to wait for.
     const handled = dispatch(webhooks, event)?.catch((error) => report(error, event));
     // Sent on while the handlers run: the target's answer is the sender's.
-    const forwarding = target === undefined ? undefined : forward(target, headers?.() ?? [], bytes);
+    const forwarding = target === undefined ? undefined : forward(target, io.headerPairs(incoming), bytes);
     // Workers: the handlers finish after the answer, so a slow one cannot
     // push it past the sender's 10 s; elsewhere they are awaited.
     if (handled !== undefined) {

@@ -23,20 +23,23 @@ import { answerBody, createFlow, parsedBodyMismatch, pathnameOf } from './flow.j
  * @returns {(req, res, next?) => Promise<void>}
  */
 export function createNodeMiddleware(secretOrWebhooks, options) {
-  const flow = createFlow(secretOrWebhooks, options);
+  const flow = createFlow(secretOrWebhooks, options, NODE_IO);
   // In Node the environment is process.env: a secret function gets it as `env`.
   const env = globalThis.process?.env;
 
   return async function promptfooWebhookMiddleware(req, res, next) {
     const pathname = pathnameOf(req.url);
     if (flow.path !== undefined && pathname !== flow.path && typeof next === 'function') return next();
-    const { answer } = await flow.handle(
-      { method: req.method, pathname, contentType: req.headers['content-type'], headers: () => headerPairs(req.headers), source: () => deliveryOf(req) },
-      env,
-    );
+    const { answer } = await flow.handle({ method: req.method, pathname, contentType: req.headers['content-type'], req }, env);
     if (!res.headersSent) await send(req, res, answer);
   };
 }
+
+/** How the flow reads an IncomingMessage (`incoming.req`). */
+const NODE_IO = {
+  body: ({ req }) => deliveryOf(req),
+  headerPairs: ({ req }) => headerPairs(req.headers),
+};
 
 /** The body as the router takes it: what a body parser left, or the request stream. */
 function deliveryOf(req) {
