@@ -20,6 +20,7 @@ async function stepsFor(size) {
   const request = () => new Request('http://127.0.0.1/hook', { method: 'POST', body: bytes, headers });
   const key = await crypto.subtle.importKey('raw', encoder.encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const webhook = new pkg.Webhook(SECRET, { maxBodyBytes: 2 * 1024 * 1024 });
+  const handler = pkg.createFetchHandler(SECRET, { maxBodyBytes: 2 * 1024 * 1024, logger: false });
 
   /** The body read whole, then `check(body, signature)`: whether the delivery verified. */
   const fromRequest = (check) => async () => {
@@ -61,6 +62,12 @@ async function stepsFor(size) {
       },
     ],
     ['verifyRequest', async () => (await webhook.verifyRequest(request())).event !== undefined],
+    // A Worker's whole answer: the hand-written path with Response.json, then the package's handler.
+    [
+      'by hand + Response.json',
+      async () => (await bySignature(handVerify, handParse)()) && Response.json({ received: true }).status === 200,
+    ],
+    ['createFetchHandler', async () => (await handler(request())).status === 200],
   ];
   return steps.map(([name, run]) => ({ name, async: true, run }));
 }

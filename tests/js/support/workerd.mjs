@@ -85,10 +85,12 @@ export function freePort() {
 /**
  * Runs `workerd serve config.capnp` in `dir` and resolves once it answers
  * HTTP at `http://127.0.0.1:<port>/`. Returns `{ url, stderr(), stop() }`;
- * the process is also killed if this Node process exits first.
+ * the process is also killed if this Node process exits first. With
+ * `inspectorPort`, workerd also serves the V8 inspector protocol there.
  */
-export async function startWorkerd(dir, port) {
-  const child = spawn(WORKERD, ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startWorkerd(dir, port, { inspectorPort } = {}) {
+  const inspector = inspectorPort === undefined ? [] : [`--inspector-addr=127.0.0.1:${inspectorPort}`];
+  const child = spawn(WORKERD, ['serve', 'config.capnp', ...inspector], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
   const running = () => child.exitCode === null && child.signalCode === null;
