@@ -76,9 +76,9 @@ impl Kind {
 
 /// The kinds a member may take, as a bit per [`Kind::code`] (bit 0: absent):
 /// the rules of the module docs, in one place. The checker tests each
-/// member's kind against it, and [`PLAN_JSON`] hands it to the JS reader,
-/// which accepts a payload whose every member passes (and otherwise asks
-/// the checker why not).
+/// member's kind against it, and [`PLAN_JSON`] hands it to the generator
+/// (`scripts/generate.mjs`), whose JS check accepts a payload whose every
+/// member passes (and otherwise asks the checker why not).
 const fn accepted_kinds(member: &Member) -> u8 {
     const ABSENT_OR_NULL: u8 = 0b11;
     let present = match expected_kind(member.rule) {
@@ -219,7 +219,9 @@ const _: () = assert!(all_fit(), "a contract table names at most 17 members");
 const MISSING: &str = "required field is missing";
 
 /// The schema as JSON, for a reader that gathers a payload's answers to
-/// [`Tree`] in one pass (pkg/src/core/tree.js): `{"envelope": T, "event": key,
+/// [`Tree`] in one pass (pkg/src/core/tree.js) and for the generator of the
+/// JS check (scripts/generate.mjs, through `contract::to_json`):
+/// `{"envelope": T, "event": key,
 /// "data": key, "events": [[name, T], ...]}`, in [`EVENTS`] order, where a
 /// table `T` lists `[key, descent, accepted]` per member: `descent` is `0`
 /// (the kind is all the checker asks), `1` (an array of strings: its first
