@@ -101,6 +101,7 @@ export const SAMPLE_DATA = ${literal(Object.fromEntries(Object.entries(data).map
 // Kinds as src/schema.rs numbers them (Kind::code), a bit each in a plan's `accepted`.
 const [ABSENT, NULL, BOOLEAN, NUMBER, STRING, ARRAY, OBJECT, OTHER] = [0, 1, 2, 3, 4, 5, 6, 7].map((code) => 1 << code);
 const EVERY_PRESENT_KIND = NULL | BOOLEAN | NUMBER | STRING | ARRAY | OBJECT | OTHER;
+const EVERY_KIND = ABSENT | EVERY_PRESENT_KIND;
 // A plan member's descent (src/schema.rs, PLAN_JSON): the kind only, or an array of strings; else a table.
 const KIND_ONLY = 0;
 const STRINGS = 1;
@@ -115,8 +116,8 @@ const isIdentifier = (name) => /^[A-Za-z_$][\w$]*$/.test(name) && !RESERVED.has(
  * refuses is still judged by the core.
  */
 function kindTest(value, accepted) {
+  if ((accepted & EVERY_KIND) === EVERY_KIND) return 'true';
   if ((accepted & EVERY_PRESENT_KIND) === EVERY_PRESENT_KIND) {
-    if (accepted & ABSENT) return 'true';
     return `(${value} !== undefined && typeof ${value} !== 'function' && typeof ${value} !== 'symbol')`;
   }
   const tests = [];
@@ -160,15 +161,14 @@ function schemaModule() {
     let name = base;
     for (let n = 2; functions.some(([taken]) => taken === name); n++) name = `${base}${n}`;
     names.set(key, name);
-    const entry = [name, members];
-    functions.push(entry);
+    functions.push([name, members]);
     return name;
   };
   // A member's local is named as its key, unless that could clash with a function here.
   const localName = (key, index) => (isIdentifier(key) && !/^check[A-Z]/.test(key) && !HELPERS.has(key) ? key : `member${index}`);
   const tableFunction = ([name, members]) => {
     // A member of any kind, or absent, asks nothing.
-    const asked = members.filter(([, , accepted]) => kindTest('_', accepted) !== 'true');
+    const asked = members.filter(([, , accepted]) => (accepted & EVERY_KIND) !== EVERY_KIND);
     const locals = asked.map(([key], index) => localName(key, index));
     const reads = asked.map(([key], index) => `  const ${locals[index]} = o${access(key)};\n`);
     const tests = asked.map(([key, descent, accepted], index) =>

@@ -29,7 +29,7 @@ export function createFetchHandler(secretOrWebhooks, options) {
   return function promptfooWebhookHandler(requestOrContext, env, ctx) {
     try {
       const incoming = incomingOf(requestOrContext, env, ctx, flow.path !== undefined);
-      return flow.handle(incoming, incoming.env, incoming.ctx).then(respond);
+      return flow.handle(incoming).then(respond);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -88,9 +88,10 @@ export function parsedBodyMismatch(detail, hint) {
  * headers when the adapter has read them), or throws; and
  * `io.headerPairs(incoming)` the request's headers as `[name, value]` pairs.
  *
- * Returns `{ path, handle(incoming, env, ctx) }`, where `incoming` is
- * `{ method, pathname, contentType }` with whatever else the adapter's
- * `io` reads (its request).
+ * Returns `{ path, handle(incoming) }`, where `incoming` is `{ method,
+ * pathname, contentType, env, ctx }` (`env` for a secret function, `ctx`
+ * with its `waitUntil` on Workers) with whatever else the adapter's `io`
+ * reads (its request).
  */
 export function createFlow(secretOrWebhooks, options = {}, io) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -156,8 +157,8 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
    * itself async without onAnswer: the adapter awaits the decision (a turn
    * fewer per request).
    */
-  function handle(incoming, env, ctx) {
-    return onAnswer ? told(decide(incoming, env, ctx), incoming) : decide(incoming, env, ctx);
+  function handle(incoming) {
+    return onAnswer ? told(decide(incoming), incoming) : decide(incoming);
   }
 
   async function told(decision, incoming) {
@@ -175,7 +176,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
   }
 
   /** The answer to one request, with the verified event or the error behind it. */
-  async function decide(incoming, env, ctx) {
+  async function decide(incoming) {
     if (path !== undefined && incoming.pathname !== path) return { answer: answerWith('not_found') };
     if (incoming.method !== 'POST') return { answer: answerWith('method_not_allowed', { Allow: 'POST' }) };
     if (!isJsonContentType(incoming.contentType)) return { answer: answerWith('unsupported_media_type') };
@@ -187,7 +188,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     try {
       delivery = io.body(incoming);
       if (target !== undefined || onAnswer !== undefined) ({ delivery, bytes: recorded } = recording(delivery));
-      event = await acceptRequest(webhooks, delivery, env);
+      event = await acceptRequest(webhooks, delivery, incoming.env);
     } catch (thrown) {
       // A body parser ran first: say which, and how to mount the route.
       const error =
@@ -207,6 +208,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     // Workers: the handlers finish after the answer, so a slow one cannot
     // push it past the sender's 10 s; elsewhere they are awaited.
     if (handled !== undefined) {
+      const { ctx } = incoming;
       if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
       else await handled;
     }

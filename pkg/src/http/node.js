@@ -30,7 +30,7 @@ export function createNodeMiddleware(secretOrWebhooks, options) {
   return async function promptfooWebhookMiddleware(req, res, next) {
     const pathname = pathnameOf(req.url);
     if (flow.path !== undefined && pathname !== flow.path && typeof next === 'function') return next();
-    const { answer } = await flow.handle({ method: req.method, pathname, contentType: req.headers['content-type'], req }, env);
+    const { answer } = await flow.handle({ method: req.method, pathname, contentType: req.headers['content-type'], env, ctx: undefined, req });
     if (!res.headersSent) await send(req, res, answer);
   };
 }
