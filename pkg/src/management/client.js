@@ -14,6 +14,13 @@
 // an array of names or of objects, bare or wrapped. Failures are
 // PromptfooApiError with a stable code; the token never appears in one,
 // nor in what `util.inspect` shows of the client.
+//
+// The token goes over plain http only to a loopback host, unless the caller
+// opts in with `allowInsecureHttp: true`. It must be visible ASCII, as a
+// header carries it unchanged (fetch trims spaces and refuses NUL), so that
+// what a server echoes is what the scrubber looks for. Every text put in an
+// error is scrubbed of the token as given, escaped for a URL, JSON/JS or
+// HTML, or cut short to a prefix of PARTIAL_MIN characters or more.
 
 import { readBounded } from '../core/body.js';
 import { apiError, invalidArgType } from '../core/errors.js';
@@ -25,6 +32,12 @@ export const API_TOKEN_ENV = 'PROMPTFOO_API_TOKEN';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 const SERVER_MESSAGE_MAX_CHARS = 500;
+const STATUS_TEXT_MAX_CHARS = 100;
+// What a header carries unchanged (fetch trims spaces, refuses controls) and a Bearer token holds: visible ASCII.
+const TOKEN_CHARS = /^[\x21-\x7E]+$/;
+// A token prefix this long or longer, as a server or proxy may cut it, is scrubbed too.
+const PARTIAL_MIN = 8;
+const TOKEN_MARK = '[token]';
 // Where a server may wrap what it answers.
 const WRAPPERS = ['webhook', 'data', 'result'];
 
@@ -33,7 +46,7 @@ export class ManagementClient {
   #fetch;
 
   /**
-   * @param {{ baseUrl?: string, token?: string, timeoutMs?: number, maxResponseBytes?: number, fetch?: typeof fetch }} [options]
+   * @param {{ baseUrl?: string, token?: string, timeoutMs?: number, maxResponseBytes?: number, fetch?: typeof fetch, allowInsecureHttp?: boolean }} [options]
    */
   constructor(options = {}) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'an object', options);
@@ -47,8 +60,13 @@ export class ManagementClient {
       .filter(([value]) => value === undefined || value === null || String(value).trim() === '')
       .map(([, what]) => what);
     if (missing.length > 0) throw apiError('api_not_configured', `not set: ${missing.join(' and ')}`);
-    if (typeof token !== 'string' || /[\r\n]/.test(token)) throw invalidArgType('options.token', 'a string on one line', token);
-    this.baseUrl = parseBaseUrl(baseUrl);
+    if (typeof token !== 'string' || !TOKEN_CHARS.test(token)) {
+      const name = options.token === undefined || options.token === null ? API_TOKEN_ENV : 'options.token';
+      throw invalidArgType(name, 'a string of visible ASCII (no space or control character), as an HTTP header carries it', token);
+    }
+    const allowInsecureHttp = options.allowInsecureHttp ?? false;
+    if (typeof allowInsecureHttp !== 'boolean') throw invalidArgType('options.allowInsecureHttp', 'a boolean', allowInsecureHttp);
+    this.baseUrl = parseBaseUrl(baseUrl, allowInsecureHttp);
     this.timeoutMs = positiveNumber('options.timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.maxResponseBytes = positiveNumber('options.maxResponseBytes', options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw invalidArgType('options.fetch', 'a function', options.fetch);
@@ -65,8 +83,9 @@ export class ManagementClient {
     const body = { enabled: true, ...config };
     const checked = validateWebhookConfig(body);
     if (!checked.ok) {
-      const list = checked.problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ');
-      throw apiError('invalid_webhook_config', list, { problems: checked.problems });
+      const problems = checked.problems.map((problem) => ({ ...problem, message: this.#scrub(problem.message) }));
+      const list = problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ');
+      throw this.#error('invalid_webhook_config', list, { problems });
     }
     let answer;
     try {
@@ -85,8 +104,7 @@ export class ManagementClient {
    * Resolves to `{ id, secret }`.
    */
   async regenerateSecret(id) {
-    if (typeof id !== 'string' || id.trim() === '') throw invalidArgType('id', 'a webhook id (a non-empty string)', id);
-    const path = MANAGEMENT_API.regenerateSecret.replace('{id}', encodeURIComponent(id));
+    const path = webhookPath(MANAGEMENT_API.regenerateSecret, id);
     const answer = await this.#request('POST', path);
     if (typeof answer === 'string' && answer !== '') return { id, secret: answer }; // the secret alone, as a JSON string
     const webhook = unwrap(answer, 'secret');
@@ -121,13 +139,16 @@ export class ManagementClient {
       text = await readAnswer(response, this.maxResponseBytes);
     } catch (error) {
       if (error?.code === 'api_bad_response') throw error;
-      const reason = signal.aborted ? `no answer within ${this.timeoutMs} ms` : this.#scrub(String(error?.cause?.code ?? error?.cause?.message ?? error?.message ?? error));
-      throw apiError('api_unreachable', `${what}: ${reason}`);
+      // Only the fetch error's words are kept, scrubbed: not the error as a cause, whose words may hold the token.
+      const reason = signal.aborted ? `no answer within ${this.timeoutMs} ms` : String(error?.cause?.code ?? error?.cause?.message ?? error?.message ?? error);
+      throw this.#error('api_unreachable', `${what}: ${reason}`);
     }
     if (response.status < 200 || response.status > 299) {
-      const serverMessage = this.#scrub(serverMessageOf(text));
+      // Scrubbed before they are cut short, so no part of the token is left at the cut.
+      const serverMessage = scrubbedStart(serverMessageOf(text), this.#token, SERVER_MESSAGE_MAX_CHARS);
+      const statusText = shortened(this.#scrub(oneLine(String(response.statusText ?? ''))), STATUS_TEXT_MAX_CHARS);
       const said = serverMessage === '' ? '' : `: ${serverMessage}`;
-      throw apiError('api_request_rejected', `${what} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${said}`, {
+      throw this.#error('api_request_rejected', `${what} answered ${response.status}${statusText ? ` ${statusText}` : ''}${said}`, {
         status: response.status,
         serverMessage,
       });
@@ -140,9 +161,14 @@ export class ManagementClient {
     }
   }
 
-  /** `text` with the token cut out, should a server or proxy echo it. */
+  /** An apiError whose message is scrubbed as a whole: scrubbed parts side by side could spell the token again. */
+  #error(code, detail, details) {
+    return apiError(code, this.#scrub(detail), details);
+  }
+
+  /** `text` with the token cut out, should a server, proxy or custom fetch echo it. */
   #scrub(text) {
-    return this.#token.length > 0 ? text.split(this.#token).join('[token]') : text;
+    return scrubToken(text, this.#token);
   }
 
   // The token is a private field: util.inspect and console.log never show it.
@@ -151,7 +177,7 @@ export class ManagementClient {
   }
 }
 
-function parseBaseUrl(text) {
+function parseBaseUrl(text, allowInsecureHttp) {
   let url;
   try {
     url = new URL(String(text));
@@ -160,9 +186,29 @@ function parseBaseUrl(text) {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw apiError('api_not_configured', `the base URL must be http(s), got ${url.protocol}`);
   if (url.username !== '' || url.password !== '') throw apiError('api_not_configured', 'the base URL must not hold credentials: pass the token');
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
+    throw apiError('api_not_configured', `the base URL must be https: the token would cross the network over plain http to ${url.hostname} (only a loopback host may use http, unless you pass allowInsecureHttp: true)`);
+  }
   url.search = '';
   url.hash = '';
   return url.href.replace(/\/+$/, ''); // the paths start with '/', after any prefix of the server's
+}
+
+/**
+ * Whether `hostname` (as the URL parser wrote it, IPv4 in dotted decimal)
+ * names this machine: localhost, 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped
+ * into IPv6. A name that merely resolves there is not trusted.
+ */
+function isLoopback(hostname) {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname) || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(hostname);
+}
+
+/** `template` with `{id}` as exactly one path segment; "." and ".." would be read as a move up the path. */
+function webhookPath(template, id) {
+  if (typeof id !== 'string' || id.trim() === '' || id === '.' || id === '..') {
+    throw invalidArgType('id', 'a webhook id (a non-empty string, not "." or "..")', id);
+  }
+  return template.replace('{id}', encodeURIComponent(id));
 }
 
 function positiveNumber(name, value) {
@@ -181,7 +227,7 @@ async function readAnswer(response, limit) {
   return new TextDecoder().decode(await readBounded(response.body ?? null, limit, tooLarge));
 }
 
-/** What a refusal says: its JSON `error`/`message`, or its text; short, on one line. */
+/** What a refusal says: its JSON `error`/`message`, or its text; on one line (the caller shortens it). */
 function serverMessageOf(text) {
   let said = text;
   try {
@@ -191,8 +237,114 @@ function serverMessageOf(text) {
   } catch {
     // not JSON: the text itself
   }
-  said = said.replace(/\s+/g, ' ').trim();
-  return said.length > SERVER_MESSAGE_MAX_CHARS ? `${said.slice(0, SERVER_MESSAGE_MAX_CHARS)}…` : said;
+  return oneLine(said);
+}
+
+function oneLine(text) {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function shortened(text, max) {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+// The longest escape of one character below (&#x00007e; or &#0000126;).
+const LONGEST_ESCAPE = 10;
+// How a text may escape one character: for a URL (%2F), in JSON or JS
+// (\/, \u002f, \x2f), in HTML (&#47;, &#x2f;, &quot;). Each is decoded on its
+// own, as an escaper applies one; the token as given is looked for too.
+const HTML_NAMED = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const ESCAPES = [
+  ['%', /%([0-9a-f]{2})/iy, (m) => charCode(parseInt(m[1], 16))],
+  ['\\', /\\(?:u([0-9a-f]{4})|x([0-9a-f]{2})|([^ux]))/iy, (m) => m[3] ?? charCode(parseInt(m[1] ?? m[2], 16))],
+  ['&', /&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(amp|lt|gt|quot|apos));?/iy, (m) => HTML_NAMED[m[3]?.toLowerCase()] ?? charCode(m[1] ? Number(m[1]) : parseInt(m[2], 16))],
+];
+
+/** A token character is ASCII: anything else decodes to a character no token holds. */
+function charCode(code) {
+  return code <= 0x7e ? String.fromCharCode(code) : '\ufffd';
+}
+
+/**
+ * `text` decoded by one of ESCAPES: the decoded string, and for each of its
+ * characters where it starts and ends in `text`.
+ */
+function decode(text, [lead, pattern, decodeOne]) {
+  const chars = [];
+  const starts = [];
+  const ends = [];
+  for (let at = 0; at < text.length; ) {
+    pattern.lastIndex = at;
+    const match = text[at] === lead ? pattern.exec(text) : null;
+    const end = match === null ? at + 1 : at + match[0].length;
+    chars.push(match === null ? text[at] : decodeOne(match));
+    starts.push(at);
+    ends.push(end);
+    at = end;
+  }
+  return { decoded: chars.join(''), start: (i) => starts[i], end: (i) => ends[i - 1] };
+}
+
+/** Where `decoded` holds the token or a prefix of it of PARTIAL_MIN characters or more, as [from, to) pairs. */
+function tokenRuns(decoded, token) {
+  const head = token.slice(0, Math.min(PARTIAL_MIN, token.length));
+  const runs = [];
+  // Every start is tried, not only those after the last run: a run may begin inside another.
+  for (let at = decoded.indexOf(head); at !== -1; at = decoded.indexOf(head, at + 1)) {
+    let to = at + head.length;
+    while (to - at < token.length && decoded[to] === token[to - at]) to += 1;
+    runs.push([at, to]);
+  }
+  return runs;
+}
+
+/** Where `text` spells `token` in any of its forms, as sorted, disjoint [from, to) ranges. */
+function tokenCuts(text, token) {
+  const cuts = tokenRuns(text, token);
+  for (const escape of ESCAPES.filter(([lead]) => text.includes(lead))) {
+    const { decoded, start, end } = decode(text, escape);
+    for (const [from, to] of tokenRuns(decoded, token)) cuts.push([start(from), end(to)]);
+  }
+  const merged = [];
+  for (const [from, to] of cuts.sort((a, b) => a[0] - b[0])) {
+    const last = merged.at(-1);
+    if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged;
+}
+
+function withCutsMarked(text, cuts) {
+  let out = '';
+  let kept = 0;
+  for (const [from, to] of cuts) {
+    out += `${text.slice(kept, from)}${TOKEN_MARK}`;
+    kept = to;
+  }
+  return out + text.slice(kept);
+}
+
+/** `text` with every spelling of `token` found replaced by TOKEN_MARK. */
+function scrubToken(text, token) {
+  return withCutsMarked(text, tokenCuts(text, token));
+}
+
+/**
+ * The first `max` characters of `text`, scrubbed of `token` before the cut
+ * (a token across it leaves no prefix). A long text is read only as far as
+ * a token that starts before the kept part can reach.
+ */
+function scrubbedStart(text, token, max) {
+  const reach = token.length * LONGEST_ESCAPE;
+  if (text.length <= max + 2 * reach) return shortened(scrubToken(text, token), max);
+  const window = text.slice(0, max + 2 * reach);
+  const cuts = tokenCuts(window, token);
+  // Kept: up to max + reach, or to the end of a cut across it. A token that
+  // starts in there ends inside the window, so it was found whole.
+  let end = max + reach;
+  for (const [from, to] of cuts) if (from < end && to > end) end = to;
+  const kept = withCutsMarked(window.slice(0, end), cuts.filter(([from]) => from < end));
+  return `${kept.slice(0, max)}…`;
 }
 
 /** The object holding `key`: the answer itself or one of its wrappers. */
