@@ -493,7 +493,7 @@ export class PromptfooApiError extends Error {
 export interface ManagementClientOptions {
   /** Your Promptfoo server, e.g. `https://promptfoo.example.com` (default: `PROMPTFOO_API_URL`). */
   baseUrl?: string | undefined;
-  /** An API token, sent as `Authorization: Bearer <token>` (default: `PROMPTFOO_API_TOKEN`). */
+  /** An API token, sent as `Authorization: Bearer <token>` (default: `PROMPTFOO_API_TOKEN`): visible ASCII, no space or control character. */
   token?: string | undefined;
   /** Per request, answer included; default 10,000. */
   timeoutMs?: number | undefined;
@@ -510,11 +510,17 @@ export type NewWebhook = Omit<WebhookConfig, 'enabled'> & { enabled?: boolean };
 export class ManagementClient {
   constructor(options?: ManagementClientOptions);
   readonly baseUrl: string;
+  /**
+   * Send the token over plain `http://` to a host that is not loopback
+   * (127.0.0.0/8, ::1, localhost), where anyone on the path can read it;
+   * default false: such a base URL is an `api_not_configured` error.
+   */
+  allowInsecureHttp?: boolean | undefined;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   /** Checks the config first (nothing is sent when it is invalid); the secret is returned once, here. */
   createWebhook(config: NewWebhook): Promise<{ id: string | undefined; secret: string; webhook: Record<string, unknown> }>;
-  /** A new secret, in force at once: keep accepting the old one until every receiver has the new one. */
+  /** A new secret, in force at once: keep accepting the old one until every receiver has the new one. `id` is sent as one path segment; `"."` and `".."` are refused. */
   regenerateSecret(id: string): Promise<{ id: string; secret: string }>;
   listEventTypes(): Promise<string[]>;
 }
