@@ -501,6 +501,12 @@ export interface ManagementClientOptions {
   maxResponseBytes?: number | undefined;
   /** The fetch to use; default `globalThis.fetch`. */
   fetch?: typeof fetch | undefined;
+  /**
+   * Send the token over plain `http://` to a host that is not loopback
+   * (127.0.0.0/8, ::1, localhost), where anyone on the path can read it;
+   * default false: such a base URL is an `api_not_configured` error.
+   */
+  allowInsecureHttp?: boolean | undefined;
 }
 
 /** What creating a webhook takes; `enabled` defaults to true. */
@@ -510,12 +516,6 @@ export type NewWebhook = Omit<WebhookConfig, 'enabled'> & { enabled?: boolean };
 export class ManagementClient {
   constructor(options?: ManagementClientOptions);
   readonly baseUrl: string;
-  /**
-   * Send the token over plain `http://` to a host that is not loopback
-   * (127.0.0.0/8, ::1, localhost), where anyone on the path can read it;
-   * default false: such a base URL is an `api_not_configured` error.
-   */
-  allowInsecureHttp?: boolean | undefined;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   /** Checks the config first (nothing is sent when it is invalid); the secret is returned once, here. */
