@@ -186,6 +186,8 @@ export type ErrorCode =
   | "invalid_secret"
   | "body_too_large"
   | "unsupported_body"
+  | "body_length_mismatch"
+  | "body_timeout"
   | "invalid_json"
   | "invalid_payload"
   | "timestamp_outside_window"
@@ -415,6 +417,13 @@ export interface DedupeOptions {
 export interface WebhookOptions extends VerifyOptions {
   /** De-duplicate deliveries in `verifyOnce` (and `verifyRequest`): a repeat fails with `duplicate_delivery`. */
   dedupe?: DedupeOptions;
+  /**
+   * How long, in milliseconds, a request body read by `verifyRequest` (and
+   * the adapters) may take to arrive: a body not ended by then is refused
+   * with `body_timeout` (408), so a stream that never ends cannot hold the
+   * receiver. Default 5000 (Promptfoo waits 10 s for the answer); at most 2^31 - 1.
+   */
+  bodyTimeoutMs?: number;
 }
 
 /** Keys prepared once: verify many deliveries. */

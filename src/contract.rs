@@ -390,6 +390,22 @@ pub const ERRORS: &[ErrorSpec] = &[
         "Pass the raw body as a string, Uint8Array, ArrayBuffer or Buffer.",
     ),
     error(
+        "body_length_mismatch",
+        Scope::Js,
+        400,
+        "the body is longer than its Content-Length",
+        "",
+        "Send the body with the Content-Length it has; a proxy that changes the body must update the header.",
+    ),
+    error(
+        "body_timeout",
+        Scope::Js,
+        408,
+        "the body did not arrive in time",
+        "",
+        "The body must arrive within bodyTimeoutMs of the request (5 s by default); raise it only for slow links.",
+    ),
+    error(
         "invalid_json",
         Scope::Core,
         400,

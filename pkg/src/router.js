@@ -70,7 +70,7 @@ export class Webhooks {
     this.#verifyOptions = verifyOptions;
     if (typeof secret === 'function') {
       // The secret is read on first use; the options are checked now, at start-up.
-      readOptions(verifyOptions, { dedupe: true });
+      readOptions(verifyOptions, { asynchronous: true });
       this.#secretFn = secret;
     } else {
       // A static secret (and every option) is checked now, at start-up.

@@ -105,29 +105,51 @@ export function bodyText(raw) {
   return typeof raw === 'string' ? raw : decoder.decode(raw);
 }
 
+// What readBounded's deadline resolves to, when it wins the race with a read.
+const DEADLINE_PASSED = Symbol('deadline passed');
+
 /**
- * Reads a Fetch API body, stopping as soon as it passes `limit` bytes;
- * `tooLarge(size)` makes the error to throw then.
+ * Reads a Fetch API body, never holding more than `limit` bytes: past it
+ * the read stops and `tooLarge(size)` is thrown. The bounds the caller may
+ * add, in `bounds`:
+ *   - `declared`, the Content-Length (at most `limit`): a body longer than
+ *     it is refused at the byte after it, `longerThanDeclared(size)`, since
+ *     nothing guarantees the runtime holds a stream to its declared length
+ *     (a Request built in code, some proxies);
+ *   - `timeoutMs`: a body that has not ended by then is refused,
+ *     `timedOut()`, so a stream that never ends cannot hold the read.
+ * The stream is cancelled whenever the read stops early.
  */
-export async function readBounded(stream, limit, tooLarge) {
+export async function readBounded(stream, limit, tooLarge, bounds = {}) {
   if (stream === null) return new Uint8Array(0);
+  const { declared, longerThanDeclared, timeoutMs, timedOut } = bounds;
   const reader = stream.getReader();
+  let timer;
+  const deadline =
+    timeoutMs === undefined ? undefined : new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs, DEADLINE_PASSED)));
+  const stop = async (error) => {
+    await reader.cancel().catch(() => {});
+    throw error;
+  };
   const chunks = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const chunk = bytesOf(value);
-    if (chunk === undefined) {
-      await reader.cancel().catch(() => {});
-      throw webhookError('unsupported_body', 'the body stream gave a chunk that is not a Uint8Array');
+  try {
+    for (;;) {
+      const result = deadline === undefined ? await reader.read() : await Promise.race([reader.read(), deadline]);
+      if (result === DEADLINE_PASSED) return await stop(timedOut());
+      const { done, value } = result;
+      if (done) break;
+      const chunk = bytesOf(value);
+      if (chunk === undefined) {
+        return await stop(webhookError('unsupported_body', 'the body stream gave a chunk that is not a Uint8Array'));
+      }
+      size += chunk.byteLength;
+      if (size > limit) return await stop(tooLarge(size));
+      if (declared !== undefined && size > declared) return await stop(longerThanDeclared(size));
+      chunks.push(chunk);
     }
-    size += chunk.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(size);
-    }
-    chunks.push(chunk);
+  } finally {
+    clearTimeout(timer);
   }
   return concatBytes(chunks);
 }

@@ -78,6 +78,13 @@ export class KeyRing {
   #secretBytes;
   #importing;
   #asyncKeys;
+  /**
+   * Verifications in flight that hold these keys (hold/release), and
+   * whether free() was called: a cache that evicts a key ring frees it,
+   * and the wasm memory goes once the last holder has released it.
+   */
+  #holders = 0;
+  #retired = false;
 
   /**
    * @param secret one secret or several (checked by the core)
@@ -271,7 +278,29 @@ export class KeyRing {
     return hexOf(decodeSignature(signature));
   }
 
+  /**
+   * Keeps the keys usable until release(), whatever frees them meanwhile:
+   * an asynchronous verification holds its keys across its awaits (the
+   * body, WebCrypto, a store). Returns the key ring.
+   */
+  hold() {
+    this.#holders++;
+    return this;
+  }
+
+  /** Ends a hold(); keys already freed are destroyed with the last one. */
+  release() {
+    this.#holders--;
+    if (this.#holders === 0 && this.#retired) this.#destroy();
+  }
+
+  /** Frees the keys' wasm memory: now, or when the last hold() is released. */
   free() {
+    this.#retired = true;
+    if (this.#holders === 0) this.#destroy();
+  }
+
+  #destroy() {
     this.#core?.free();
     this.#core = undefined;
     this.#nativeKeys = undefined;

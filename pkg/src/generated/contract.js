@@ -70,6 +70,14 @@ export const ERRORS = /* @__PURE__ */ Object.freeze({
     meaning: "unsupported body",
     hint: "Pass the raw body as a string, Uint8Array, ArrayBuffer or Buffer."
   }),
+  body_length_mismatch: /* @__PURE__ */ Object.freeze({
+    meaning: "the body is longer than its Content-Length",
+    hint: "Send the body with the Content-Length it has; a proxy that changes the body must update the header."
+  }),
+  body_timeout: /* @__PURE__ */ Object.freeze({
+    meaning: "the body did not arrive in time",
+    hint: "The body must arrive within bodyTimeoutMs of the request (5 s by default); raise it only for slow links."
+  }),
   invalid_json: /* @__PURE__ */ Object.freeze({
     meaning: "invalid JSON",
     hint: "The body must be the JSON text Promptfoo sent, unmodified."
@@ -137,6 +145,8 @@ export const STATUS_BY_CODE = /* @__PURE__ */ Object.freeze({
   invalid_secret: 500,
   body_too_large: 413,
   unsupported_body: 415,
+  body_length_mismatch: 400,
+  body_timeout: 408,
   invalid_json: 400,
   invalid_payload: 400,
   timestamp_outside_window: 400,

@@ -34,6 +34,9 @@ function answerWith(code, headers = {}, detail = '') {
   return { status: STATUS_BY_CODE[code], body: { error: code, message: detail === '' ? meaning : `${meaning}: ${detail}` }, headers };
 }
 
+/** The answer to a request the receiver failed on itself (500 internal_error). */
+export const internalErrorAnswer = () => answerWith('internal_error');
+
 /** What an adapter writes: `{ status, headers, text }` (JSON, or a forward target's own bytes and type). */
 export function answerBody({ status, body, bytes, headers }) {
   if (bytes !== undefined) return { status, headers, text: NULL_BODY_STATUSES.has(status) ? null : bytes };
@@ -88,7 +91,7 @@ export function parsedBodyMismatch(detail, hint) {
  * headers when the adapter has read them), or throws; and
  * `io.headerPairs(incoming)` the request's headers as `[name, value]` pairs.
  *
- * Returns `{ path, handle(incoming) }`, where `incoming` is `{ method,
+ * Returns `{ path, handle(incoming), report(error, event?) }`, where `incoming` is `{ method,
  * pathname, contentType, env, ctx }` (`env` for a secret function, `ctx`
  * with its `waitUntil` on Workers) with whatever else the adapter's `io`
  * reads (its request).
@@ -200,7 +203,17 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     }
     const bytes = recorded?.();
     const size = sizeOf(bytes);
+    try {
+      return await afterVerified(incoming, event, bytes, size);
+    } catch (error) {
+      // A fault of the receiver's own (a forward target's odd answer, say): answered, never a rejection.
+      report(error, event);
+      return { answer: answerWith('internal_error'), event, error, size, bytes };
+    }
+  }
 
+  /** The handlers and the forward for a verified delivery, and the answer. */
+  async function afterVerified(incoming, event, bytes, size) {
     // Undefined when no handler matches: nothing to wait for.
     const handled = dispatch(webhooks, event)?.catch((error) => report(error, event));
     // Sent on while the handlers run: the target's answer is the sender's.
@@ -220,14 +233,25 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     return { answer: result, event, size, bytes, forwarded: { url: target, status: result.status } };
   }
 
-  return { path, handle };
+  return { path, handle, report };
 }
 
-/** The path part of a request target (`/hook?x=1` -> `/hook`). */
+// The scheme and authority of an absolute-form request target.
+const SCHEME_AND_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i;
+
+/**
+ * The path part of a request target (`/hook?x=1` -> `/hook`). Never throws:
+ * the target is whatever the client wrote on its request line. An
+ * absolute-form target (`http://host/hook`, as proxies send) gives its path
+ * without its authority being parsed (`new URL` throws on a bad port or
+ * host, which would reject the middleware's promise); anything else (`*`,
+ * junk) is returned as it is, and matches no path.
+ */
 export function pathnameOf(url) {
   const target = typeof url === 'string' ? url : '/';
   const end = target.search(/[?#]/);
   const path = end === -1 ? target : target.slice(0, end);
-  // An absolute-form target (`http://host/hook`), as proxies may send.
-  return path.startsWith('/') ? path : new URL(path, 'http://localhost').pathname;
+  if (path.startsWith('/')) return path;
+  const authority = SCHEME_AND_AUTHORITY.exec(path);
+  return authority === null ? path : path.slice(authority[0].length) || '/';
 }

@@ -14,8 +14,8 @@
 // except that a request for another path goes to next() when there is one.
 // Nothing here touches Node modules, so the same code is in every bundle.
 
-import { SIGNATURE_HEADER_LOWER, WEBHOOK_ID_HEADER } from '../generated/contract.js';
-import { answerBody, createFlow, parsedBodyMismatch, pathnameOf } from './flow.js';
+import { SIGNATURE_HEADER_LOWER, STATUS_BY_CODE, WEBHOOK_ID_HEADER } from '../generated/contract.js';
+import { answerBody, createFlow, internalErrorAnswer, parsedBodyMismatch, pathnameOf } from './flow.js';
 
 /**
  * @param {string | Uint8Array | Array<string | Uint8Array> | ((env) => string | string[]) | import('../router.js').Webhooks} secretOrWebhooks
@@ -27,18 +27,30 @@ export function createNodeMiddleware(secretOrWebhooks, options) {
   // In Node the environment is process.env: a secret function gets it as `env`.
   const env = globalThis.process?.env;
 
+  // Never rejects: a plain `http.createServer(middleware)` has nobody to
+  // catch a rejection, and an unhandled one ends the process.
   return async function promptfooWebhookMiddleware(req, res, next) {
-    const pathname = pathnameOf(req.url);
-    if (flow.path !== undefined && pathname !== flow.path && typeof next === 'function') return next();
-    const { answer } = await flow.handle({ method: req.method, pathname, contentType: req.headers['content-type'], env, ctx: undefined, req });
-    if (!res.headersSent) await send(req, res, answer);
+    try {
+      const pathname = pathnameOf(req.url);
+      if (flow.path !== undefined && pathname !== flow.path && typeof next === 'function') return next();
+      const { answer } = await flow.handle({ method: req.method, pathname, contentType: req.headers['content-type'], env, ctx: undefined, req });
+      if (!res.headersSent) await send(req, res, answer);
+    } catch (error) {
+      flow.report(error);
+      try {
+        if (res.headersSent) res.destroy();
+        else write(req, res, internalErrorAnswer(), true);
+      } catch {
+        res.destroy();
+      }
+    }
   };
 }
 
 /** How the flow reads an IncomingMessage (`incoming.req`). */
 const NODE_IO = {
   body: ({ req }) => deliveryOf(req),
-  headerPairs: ({ req }) => headerPairs(req.headers),
+  headerPairs: ({ req }) => headerPairs(req),
 };
 
 /** The body as the router takes it: what a body parser left, or the request stream. */
@@ -71,9 +83,19 @@ function headerText(value) {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** Node's header object as `[name, value]` pairs (a repeated header once per value), for forwarding. */
-function headerPairs(headers) {
-  return Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v]) : value === undefined ? [] : [[name, value]]));
+/**
+ * The request's headers as `[name, value]` pairs, as they came (a repeated
+ * header once per line, in order): from rawHeaders, which Node does not
+ * join; from the header object for a request-like without them.
+ */
+function headerPairs(req) {
+  const raw = req.rawHeaders;
+  if (Array.isArray(raw)) {
+    const pairs = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
+    return pairs;
+  }
+  return Object.entries(req.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v]) : value === undefined ? [] : [[name, value]]));
 }
 
 /**
@@ -130,7 +152,9 @@ const DRAIN_MS = 5000;
 /** Writes `{ status, body, headers }` as JSON, after draining what is left of a short request; resolves once written. */
 function send(req, res, answer) {
   const declared = Number(req.headers['content-length']);
-  if (req.readableEnded || !Number.isSafeInteger(declared) || declared > DRAIN_BYTES) {
+  // A body that stopped arriving (body_timeout) is not waited for again.
+  const stalled = answer.status === STATUS_BY_CODE.body_timeout;
+  if (req.readableEnded || stalled || !Number.isSafeInteger(declared) || declared > DRAIN_BYTES) {
     write(req, res, answer, !req.readableEnded);
     return Promise.resolve();
   }

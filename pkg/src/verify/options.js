@@ -8,27 +8,35 @@
 //   dedupe            { store, ttlSeconds?, failOpen? } (asynchronous paths only)
 //   webhookSecrets    secrets per X-Webhook-Id: { id: secret } or (id) => secret (webhook-keys.js)
 //   webhookId         the delivery's X-Webhook-Id (the plain verify() only: elsewhere it is read per delivery)
+//   bodyTimeoutMs     how long a streamed body may take to arrive (verifyRequest and the adapters)
 
 import { guarded, invalidArgType, webhookError } from '../core/errors.js';
 
 /** Every option's name, also for the adapters, which add their own (do not change it). */
-export const VERIFY_OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe', 'webhookSecrets'];
+export const VERIFY_OPTION_NAMES = ['toleranceSeconds', 'maxBodyBytes', 'allowParsedBody', 'now', 'dedupe', 'webhookSecrets', 'bodyTimeoutMs'];
+
+// Promptfoo gives up on a delivery after 10 s: a body still arriving after
+// half of that is refused (body_timeout), leaving the rest for the answer.
+export const DEFAULT_BODY_TIMEOUT_MS = 5000;
+// setTimeout's largest delay (2^31 - 1 ms, about 24.8 days); above it, Node fires at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The checked options; `dedupe` only where the caller's path is
- * asynchronous (a Webhook, the router, the adapters): elsewhere it is
- * refused; `webhookId` only for the plain verify(), which sees one delivery.
+ * The checked options; `dedupe` and `bodyTimeoutMs` only where the
+ * caller's path is asynchronous (a Webhook, the router, the adapters):
+ * elsewhere they are refused; `webhookId` only for the plain verify(),
+ * which sees one delivery.
  */
-export function readOptions(options, { dedupe = false, webhookId = false } = {}) {
+export function readOptions(options, { asynchronous = false, webhookId = false } = {}) {
   if (options === undefined) return { allowParsedBody: false };
   // Getters and Proxies run caller code: whatever they throw is invalid_options.
   return guarded(
-    () => readOptionValues(options, dedupe, webhookId),
+    () => readOptionValues(options, asynchronous, webhookId),
     () => webhookError('invalid_options', 'reading the options threw (see error.cause)'),
   );
 }
 
-function readOptionValues(options, dedupeAllowed, webhookIdAllowed) {
+function readOptionValues(options, asynchronous, webhookIdAllowed) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgType('options', 'an object', options);
   }
@@ -39,9 +47,13 @@ function readOptionValues(options, dedupeAllowed, webhookIdAllowed) {
       throw webhookError('invalid_options', `unknown option '${key}' (known: ${names.join(', ')})${perDelivery}`);
     }
   }
-  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe, webhookSecrets, webhookId } = options;
+  const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe, webhookSecrets, webhookId, bodyTimeoutMs } = options;
   checkWholeNumber('toleranceSeconds', toleranceSeconds, 0);
   checkWholeNumber('maxBodyBytes', maxBodyBytes, 1);
+  checkWholeNumber('bodyTimeoutMs', bodyTimeoutMs, 1, MAX_TIMER_MS);
+  if (bodyTimeoutMs !== undefined && !asynchronous) {
+    throw webhookError('invalid_options', 'bodyTimeoutMs bounds reading a request body: use new Webhook(secret, { bodyTimeoutMs }).verifyRequest() or an adapter');
+  }
   if (allowParsedBody !== undefined && typeof allowParsedBody !== 'boolean') {
     throw webhookError('invalid_options', `allowParsedBody must be a boolean, got ${typeof allowParsedBody}`);
   }
@@ -53,17 +65,19 @@ function readOptionValues(options, dedupeAllowed, webhookIdAllowed) {
     maxBodyBytes,
     allowParsedBody: allowParsedBody === true,
     now,
-    dedupe: readDedupe(dedupe, dedupeAllowed, toleranceSeconds),
+    dedupe: readDedupe(dedupe, asynchronous, toleranceSeconds),
     webhookSecrets,
     webhookId,
+    bodyTimeoutMs: bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
   };
 }
 
-function checkWholeNumber(name, value, min) {
+function checkWholeNumber(name, value, min, max = Number.MAX_SAFE_INTEGER) {
   if (value === undefined) return;
   if (typeof value !== 'number') throw webhookError('invalid_options', `${name} must be a number, got ${typeof value}`);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw webhookError('invalid_options', `${name} must be a whole number of at least ${min}`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw webhookError('invalid_options', `${name} must be a whole number ${range}`);
   }
 }
 

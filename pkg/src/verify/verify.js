@@ -8,7 +8,7 @@ import { KeyRing } from '../core/keyring.js';
 import { cachedKeyRing, UNLIMITED, withKeyRing } from './keys.js';
 import { readOptions } from './options.js';
 import { checkedPayload, parsedBodyText, verifyDelivery } from './pipeline.js';
-import { WebhookKeys } from './webhook-keys.js';
+import { withWebhookKeyRing } from './webhook-keys.js';
 
 /**
  * Verifies one delivery: the typed event, or throws WebhookVerificationError.
@@ -21,12 +21,7 @@ export function verify(body, signature, secret, options) {
   if (webhookSecrets === undefined) {
     return withKeyRing(secret, limits, (keys) => verifyDelivery(keys, body, signature, allowParsedBody, now));
   }
-  const keys = new WebhookKeys(secret, webhookSecrets, limits);
-  try {
-    return verifyDelivery(keys.for(webhookId), body, signature, allowParsedBody, now);
-  } finally {
-    keys.free();
-  }
+  return withWebhookKeyRing(secret, webhookSecrets, webhookId, limits, (keys) => verifyDelivery(keys, body, signature, allowParsedBody, now));
 }
 
 /**
@@ -51,15 +46,13 @@ export function verifySignature(body, signature, secret) {
  */
 export async function verifySignatureAsync(body, signature, secret) {
   const { raw, text } = signatureInputs(body, signature);
-  if (typeof secret === 'string') {
-    const keys = cachedKeyRing(secret, UNLIMITED);
-    return typeof text === 'string' && keys.matchesAsync(raw, text);
-  }
-  const keys = new KeyRing(secret, UNLIMITED);
+  // Held while WebCrypto works: a cache evicting a string secret's keys meanwhile frees them after.
+  const keys = typeof secret === 'string' ? cachedKeyRing(secret, UNLIMITED).hold() : new KeyRing(secret, UNLIMITED).hold();
   try {
     return typeof text === 'string' && (await keys.matchesAsync(raw, text));
   } finally {
-    keys.free();
+    keys.release();
+    if (typeof secret !== 'string') keys.free();
   }
 }
 

@@ -13,6 +13,7 @@
 
 import { guarded, invalidArgType, isOwnError, kindOf, webhookError } from '../core/errors.js';
 import { KeyRing } from '../core/keyring.js';
+import { withKeyRing } from './keys.js';
 
 // Ids a resolver answered, with the keys prepared for what it answered.
 const RESOLVED_CACHE_SIZE = 256;
@@ -40,9 +41,10 @@ export class WebhookKeys {
       this.#fallback = new KeyRing(secret, limits);
       return;
     }
+    checkWebhookSecrets(webhookSecrets);
     if (typeof webhookSecrets === 'function') {
       this.#resolve = webhookSecrets;
-    } else if (typeof webhookSecrets === 'object' && webhookSecrets !== null && !Array.isArray(webhookSecrets)) {
+    } else {
       this.#byId = new Map();
       try {
         for (const id of Object.keys(webhookSecrets)) this.#byId.set(id, keysFor(webhookSecrets[id], limits, id));
@@ -50,8 +52,6 @@ export class WebhookKeys {
         this.free();
         throw error;
       }
-    } else {
-      throw webhookError('invalid_options', `webhookSecrets must be an object { webhookId: secret } or a function (webhookId) => secret, got ${kindOf(webhookSecrets)}`);
     }
     // With secrets per id, the plain secret is optional: it serves deliveries without the header.
     if (!isUnset(secret)) this.#fallback = new KeyRing(secret, limits);
@@ -68,19 +68,12 @@ export class WebhookKeys {
    */
   for(header) {
     if (!this.byWebhookId) return this.#fallback;
-    const id = headerValue(header);
-    if (id === undefined) {
-      if (this.#fallback === undefined) throw webhookError('unknown_webhook', 'no X-Webhook-Id header, and no secret for deliveries without one');
-      return this.#fallback;
-    }
-    const keys = this.#byId !== undefined ? this.#byId.get(id) : this.#resolvedKeys(id);
-    if (keys === undefined) throw webhookError('unknown_webhook', `X-Webhook-Id ${JSON.stringify(id.slice(0, SHOWN_ID_CHARS))}`);
-    return keys;
+    return chooseByWebhookId(header, this.#fallback, (id) => (this.#byId !== undefined ? this.#byId.get(id) : this.#resolvedKeys(id)));
   }
 
   /** Keys for what the resolver answers for `id` now; the last answers are kept prepared. */
   #resolvedKeys(id) {
-    const secrets = this.#resolve(id);
+    const secrets = resolveSecrets(this.#resolve, id);
     if (isUnset(secrets)) return undefined;
     const cached = this.#resolved.get(id);
     if (cached !== undefined && sameSecrets(cached.secrets, secrets)) return cached.keys;
@@ -106,6 +99,69 @@ export class WebhookKeys {
   }
 }
 
+/**
+ * The one rule for choosing by X-Webhook-Id: an id gives `byId(id)`'s
+ * keys or secrets (undefined: unknown_webhook); no header gives the
+ * fallback (undefined: unknown_webhook too). A repeated header names no
+ * webhook, and is never taken for an absent one.
+ */
+function chooseByWebhookId(header, fallback, byId) {
+  const id = headerValue(header);
+  if (id === undefined) {
+    if (fallback === undefined) throw webhookError('unknown_webhook', 'no X-Webhook-Id header, and no secret for deliveries without one');
+    return fallback;
+  }
+  const chosen = byId(id);
+  if (chosen === undefined) throw webhookError('unknown_webhook', `X-Webhook-Id ${JSON.stringify(id.slice(0, SHOWN_ID_CHARS))}`);
+  return chosen;
+}
+
+/**
+ * The plain verify() sees one delivery: it prepares the keys of that
+ * delivery's webhook only (not those of every id in an object), and frees
+ * them after `use(keys)`; the plain secret, when it serves, as verify()
+ * prepares any secret.
+ */
+export function withWebhookKeyRing(secret, webhookSecrets, header, limits, use) {
+  checkWebhookSecrets(webhookSecrets);
+  const fallback = isUnset(secret) ? undefined : secret;
+  let chosenId;
+  const chosen = chooseByWebhookId(header, fallback, (id) => {
+    chosenId = id;
+    const secrets = typeof webhookSecrets === 'function' ? resolveSecrets(webhookSecrets, id) : ownValue(webhookSecrets, id);
+    return isUnset(secrets) ? undefined : secrets;
+  });
+  if (chosenId === undefined) return withKeyRing(chosen, limits, use);
+  const keys = keysFor(chosen, limits, chosenId);
+  try {
+    return use(keys);
+  } finally {
+    keys.free();
+  }
+}
+
+function checkWebhookSecrets(webhookSecrets) {
+  if (typeof webhookSecrets === 'function') return;
+  if (typeof webhookSecrets === 'object' && webhookSecrets !== null && !Array.isArray(webhookSecrets)) return;
+  throw webhookError('invalid_options', `webhookSecrets must be an object { webhookId: secret } or a function (webhookId) => secret, got ${kindOf(webhookSecrets)}`);
+}
+
+/** An object's own value for `id` (an id such as `constructor` or `__proto__` names nothing inherited). */
+function ownValue(object, id) {
+  return guarded(
+    () => (Object.hasOwn(object, id) ? object[id] : undefined),
+    () => webhookError('invalid_options', `reading webhookSecrets[${JSON.stringify(id.slice(0, SHOWN_ID_CHARS))}] threw (see error.cause)`),
+  );
+}
+
+/** What the webhookSecrets function answers for `id`; what it throws is wrapped, with it as the cause. */
+function resolveSecrets(resolve, id) {
+  return guarded(
+    () => resolve(id),
+    () => webhookError('invalid_options', `webhookSecrets(${JSON.stringify(id.slice(0, SHOWN_ID_CHARS))}) threw (see error.cause)`),
+  );
+}
+
 /** A KeyRing for one webhook's secret(s); an unusable one names the id. */
 function keysFor(secrets, limits, id) {
   try {
@@ -117,15 +173,22 @@ function keysFor(secrets, limits, id) {
   }
 }
 
-/** The header as one string, or undefined when absent or empty. */
+/** The header as one string, or undefined when absent or empty; sent more than once, unknown_webhook. */
 function headerValue(header) {
   const value = guarded(
-    () => (Array.isArray(header) ? (header.length === 1 ? header[0] : undefined) : header),
+    () => (Array.isArray(header) ? onlyValue(header) : header),
     () => invalidArgType('webhookId', 'a string', header),
   );
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw invalidArgType('webhookId', 'a string (the X-Webhook-Id header)', value);
   return value.trim();
+}
+
+/** The one value of a header given as an array (none: absent); several name no one webhook. */
+function onlyValue(values) {
+  if (values.length === 0) return undefined;
+  if (values.length === 1) return values[0];
+  throw webhookError('unknown_webhook', 'several X-Webhook-Id headers');
 }
 
 function isUnset(secret) {

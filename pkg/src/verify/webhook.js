@@ -22,18 +22,20 @@ export class Webhook {
   #allowParsedBody;
   #now;
   #dedupe;
+  #bodyTimeoutMs;
 
   /**
    * @param {string | Uint8Array | Array<string | Uint8Array>} secret one secret, or several during a rotation
    *   (with webhookSecrets: for deliveries without X-Webhook-Id, and optional)
-   * @param {object} [options] toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe, webhookSecrets
+   * @param {object} [options] toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe, webhookSecrets, bodyTimeoutMs
    */
   constructor(secret, options) {
-    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe, webhookSecrets } = readOptions(options, { dedupe: true });
+    const { toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe, webhookSecrets, bodyTimeoutMs } = readOptions(options, { asynchronous: true });
     this.#keys = new WebhookKeys(secret, webhookSecrets, { maxBodyBytes, toleranceSeconds });
     this.#allowParsedBody = allowParsedBody;
     this.#now = now;
     this.#dedupe = dedupe;
+    this.#bodyTimeoutMs = bodyTimeoutMs;
     accepters.set(this, {
       delivery: (body, signature, webhookId) => this.#accept(this.#ready().for(webhookId), body, signature),
       request: (request, headers) => this.#verifyRequest(request, headers),
@@ -75,15 +77,29 @@ export class Webhook {
    */
   #accept(keys, body, signature) {
     if (this.#dedupe) return this.#verifyOnceWith(keys, body, signature);
-    return verifyDeliveryAsync(keys, body, signature, this.#allowParsedBody, this.#now);
+    return this.#verifyHolding(keys, body, signature);
+  }
+
+  /**
+   * verifyDeliveryAsync holding `keys` while it awaits (WebCrypto): a cache
+   * evicting them meanwhile frees them only after.
+   */
+  async #verifyHolding(keys, body, signature) {
+    keys.hold();
+    try {
+      return await verifyDeliveryAsync(keys, body, signature, this.#allowParsedBody, this.#now);
+    } finally {
+      keys.release();
+    }
   }
 
   /** verifyOnce with the keys already chosen (verifyRequest chose them from its headers). */
   async #verifyOnceWith(keys, body, signature) {
-    const event = await verifyDeliveryAsync(keys, body, signature, this.#allowParsedBody, this.#now);
+    const event = await this.#verifyHolding(keys, body, signature);
     const { store, ttlSeconds, failOpen } = this.#dedupe;
     let fresh;
     try {
+      // The key is computed before the await: it needs no prepared keys.
       fresh = await store.claim(`promptfoo-webhooks:${keys.deliveryKey(signatureArg(signature))}`, ttlSeconds);
     } catch (error) {
       if (failOpen === false) throw error;
@@ -112,7 +128,7 @@ export class Webhook {
   /** verifyRequest, given the request's headers when an adapter has read them already. */
   async #verifyRequest(request, knownHeaders) {
     const webhookKeys = this.#ready();
-    const { headers, signature, declared, whole } = requestHead(request, knownHeaders);
+    const { headers, signature, declared } = requestHead(request, knownHeaders);
     // The keys first: an unknown X-Webhook-Id is refused before the body is read.
     let keys;
     try {
@@ -122,6 +138,17 @@ export class Webhook {
       cancelQuietly(request);
       throw error;
     }
+    // Held across the body's read: the keys stay usable whatever a cache evicts meanwhile.
+    keys.hold();
+    try {
+      return await this.#verifyRequestWith(keys, request, signature, declared);
+    } finally {
+      keys.release();
+    }
+  }
+
+  /** The rest of verifyRequest, with its keys chosen and held. */
+  async #verifyRequestWith(keys, request, signature, declared) {
     const limit = keys.bodyLimit;
     if (declared > limit) {
       // Refused unread: let go of the body, so whoever owns the connection can drop the rest.
@@ -130,13 +157,16 @@ export class Webhook {
     }
     let body;
     try {
-      body = whole ? new Uint8Array(await request.arrayBuffer()) : await readBounded(bodyStream(request), limit, (size) => tooLargeFor(keys, size));
+      body = await readBounded(bodyStream(request), limit, (size) => tooLargeFor(keys, size), {
+        declared,
+        longerThanDeclared: (size) => webhookError('body_length_mismatch', `${size} bytes or more, ${declared} declared`),
+        timeoutMs: this.#bodyTimeoutMs,
+        timedOut: () => webhookError('body_timeout', `not ended after ${this.#bodyTimeoutMs} ms`),
+      });
     } catch (thrown) {
       if (isOwnError(thrown)) throw thrown;
       throw withCause(webhookError('unsupported_body', 'the request body could not be read (see error.cause)'), thrown);
     }
-    // A Request built in code may carry more than it declares: the limit again, on what was read.
-    if (body.byteLength > limit) throw tooLargeFor(keys, body.byteLength);
     // Awaited rather than returned: an async function that returns a promise
     // takes two more turns of the microtask queue to settle.
     // The keys chosen above serve both paths: a resolver is asked once per delivery.
@@ -163,27 +193,20 @@ export class Webhook {
 
 /**
  * What verifyRequest reads of a request before its body: its headers (read
- * here unless `knownHeaders` gives them), the signature, the declared
- * length (undefined when there is none or it is not a length), and whether
- * the body is read whole by arrayBuffer().
+ * here unless `knownHeaders` gives them), the signature, and the declared
+ * length (undefined when there is none or it is not a length).
  */
 function requestHead(request, knownHeaders) {
   try {
     if (typeof request !== 'object' || request === null) throw notARequest(request);
     const headers = knownHeaders ?? request.headers; // a getter: read once
     if (typeof headers?.get !== 'function') throw notARequest(request);
-    const declared = lengthOf(headers.get('content-length'));
     return {
       headers,
       signature: headers.get(SIGNATURE_HEADER_LOWER) ?? undefined,
-      declared,
-      // A body of a declared length within the limit is read whole by the
-      // runtime: arrayBuffer() is native, several times faster in workerd
-      // than a stream reader's chunks (an HTTP server holds a request from
-      // the network to its declared length). The stream is read, with the
-      // bound, when there is no length, or for a Request-like object of
-      // the caller's without arrayBuffer().
-      whole: declared !== undefined && typeof request.arrayBuffer === 'function',
+      // It bounds the read, never sizes it: the stream is read, and cut off
+      // past it, as a runtime may not hold a Request to its declared length.
+      declared: lengthOf(headers.get('content-length')),
     };
   } catch (thrown) {
     throw requestError(request, thrown);
