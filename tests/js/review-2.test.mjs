@@ -3,7 +3,8 @@
 // body read past its declared length or forever (4), every id's keys
 // prepared per verify() call (7), forwarded headers that were not the
 // received ones (12), a repeated X-Webhook-Id taken for none and resolver
-// errors passed through unwrapped (13). The odd-request guard (1) is
+// errors passed through unwrapped (13), and the CLI's opt-in for a
+// plain-http management server (6). The odd-request guard (1) is
 // tests/js/odd-requests.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,7 @@ import {
   Webhook,
   WebhookVerificationError,
 } from 'promptfoo-webhooks';
+import { assertUsageError, run } from './support/cli.mjs';
 import '../../pkg/src/node.js'; // loads the wasm core the sources below use
 import { setRuntimeHashProvider, runtimeHashProvider, runtimeAsyncHashProvider, webCryptoProvider } from '../../pkg/src/core/hash.js';
 import { Webhook as SourceWebhook } from '../../pkg/src/verify/webhook.js';
@@ -309,4 +311,18 @@ test('forwardTo sends on exactly the received end-to-end headers: none named in 
     await new Promise((resolve) => server.close(resolve));
     await new Promise((resolve) => target.close(resolve));
   }
+});
+
+// ---------------------------------------------------------------- 6: the CLI's plain-http opt-in
+
+test('webhooks commands refuse a plain-http server that is not loopback, unless --allow-insecure-http', async () => {
+  const token = 'cli-token-0123456789abcdef';
+  const args = ['webhooks', 'event-types', '--api-url', 'http://promptfoo.invalid', '--timeout', '2'];
+  const refused = await run(args, { env: { PROMPTFOO_API_TOKEN: token } });
+  assertUsageError(refused, /plain http/);
+  assert.doesNotMatch(refused.stderr, new RegExp(token));
+  // Allowed: the request is attempted (the host does not exist: unreachable, exit 1, not a usage error).
+  const attempted = await run([...args, '--allow-insecure-http'], { env: { PROMPTFOO_API_TOKEN: token } });
+  assert.equal(attempted.code, 1, attempted.stderr);
+  assert.doesNotMatch(attempted.stderr, new RegExp(token));
 });

@@ -6,7 +6,8 @@ import { EXIT, EXIT_CODES_HELP, SECRET_ENV, TOOL } from '../cli.js';
 const API_HELP = `The server and token come from --api-url and --api-token or, when absent,
 from PROMPTFOO_API_URL and PROMPTFOO_API_TOKEN. Prefer the variables:
 command-line arguments are visible to other users of the machine. The token
-is never printed.`;
+is never printed. The token goes over plain http:// only to a loopback host,
+unless --allow-insecure-http says otherwise (it is readable on the way).`;
 
 const WEBHOOKS_EXIT_HELP = `Exit codes:
   0  success
@@ -19,13 +20,19 @@ const apiOptions = {
   'api-url': { type: 'string' },
   'api-token': { type: 'string' },
   timeout: { type: 'string' },
+  'allow-insecure-http': { type: 'boolean' },
   json: { type: 'boolean' },
 };
 
 /** A client from the options or the environment; its errors reach the entry point, which prints them. */
 function clientFrom(values) {
   const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout) * 1000;
-  return new ManagementClient({ baseUrl: values['api-url'], token: values['api-token'], timeoutMs });
+  return new ManagementClient({
+    baseUrl: values['api-url'],
+    token: values['api-token'],
+    timeoutMs,
+    allowInsecureHttp: values['allow-insecure-http'] === true,
+  });
 }
 
 const create = {
@@ -46,6 +53,7 @@ Options:
   --api-url <url>       your Promptfoo server (default: PROMPTFOO_API_URL)
   --api-token <token>   an API token (default: PROMPTFOO_API_TOKEN)
   --timeout <seconds>   per request; default 10
+  --allow-insecure-http send the token over http:// to a host that is not loopback
   --json                print { id, secret, webhook } as JSON
 
 ${API_HELP}
@@ -89,6 +97,7 @@ Options:
   --api-url <url>       your Promptfoo server (default: PROMPTFOO_API_URL)
   --api-token <token>   an API token (default: PROMPTFOO_API_TOKEN)
   --timeout <seconds>   per request; default 10
+  --allow-insecure-http send the token over http:// to a host that is not loopback
   --json                print { id, secret } as JSON
 
 ${API_HELP}
@@ -129,6 +138,7 @@ Options:
   --api-url <url>       your Promptfoo server (default: PROMPTFOO_API_URL)
   --api-token <token>   an API token (default: PROMPTFOO_API_TOKEN)
   --timeout <seconds>   per request; default 10
+  --allow-insecure-http send the token over http:// to a host that is not loopback
   --json                print the names as a JSON array
 
 ${API_HELP}
