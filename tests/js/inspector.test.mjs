@@ -2,7 +2,9 @@
 // appear live with their verdicts (no reload), a replay and a composed
 // event reach the forward target, a delivery copies as a curl command that
 // works, the page and its endpoints refuse a foreign Origin or Host and a
-// missing token, and the secret is nowhere in what the page receives.
+// missing token, and the secret is nowhere in what the page receives. The
+// page is opened at the URL serve printed, which carries this run's token
+// (tests/js/inspector-access.test.mjs covers who may use it, and what it keeps).
 // With PROMPTFOO_WEBHOOKS_SCREENSHOT=<path> it saves a screenshot there
 // (`make screenshot` writes docs/inspector.png for the README).
 import { test, before, after } from 'node:test';
@@ -19,7 +21,9 @@ const SECRET = 'inspector-secret-0123456789abcdef';
 const received = []; // what the forward target got
 let target;
 let serve;
-let url; // the inspector's address
+let url; // the inspector's address, as serve printed it (with the token)
+let origin; // where deliveries go
+let token;
 let browser;
 
 before(async () => {
@@ -34,11 +38,13 @@ before(async () => {
   serve = start(['serve', '--port', '0', '--ui', '--tolerance', '300', '--secret', SECRET, '--forward-to', `http://127.0.0.1:${target.address().port}/siem`]);
   url = await new Promise((resolve, reject) => {
     serve.stdout.on('data', () => {
-      const match = /Inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(serve.output.stdout);
+      const match = /Inspector: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48})\n/.exec(serve.output.stdout);
       if (match) resolve(match[1]);
     });
     serve.exited.then(({ code, stderr }) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
+  ({ origin } = new URL(url));
+  token = new URL(url).searchParams.get('token');
   browser = await launchChromium();
 });
 
@@ -49,7 +55,7 @@ after(async () => {
   await new Promise((resolve) => target?.close(resolve));
 });
 
-const post = (body, headers) => fetch(url, { method: 'POST', body, headers });
+const post = (body, headers) => fetch(`${origin}/`, { method: 'POST', body, headers });
 
 test('deliveries appear live with their verdicts; replay, copy as curl and compose work; the secret is never sent to the page', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
@@ -60,6 +66,7 @@ test('deliveries appear live with their verdicts; replay, copy as curl and compo
   page.on('response', async (response) => seenByPage.push(await response.text().catch(() => '')));
   await page.goto(url);
   await page.locator('#connection', { hasText: 'live' }).waitFor();
+  assert.equal(page.url(), `${origin}/`, 'the token is taken out of the address bar');
 
   // Two deliveries while the page is open: they appear without a reload.
   const updated = sampleEvent('issue.updated');
@@ -88,6 +95,11 @@ test('deliveries appear live with their verdicts; replay, copy as curl and compo
   assert.deepEqual(JSON.parse(await first.locator('pre.payload').innerText()).data, updated.data);
   await second.locator('summary').click();
   assert.match(await second.locator('.details').innerText(), /Hint\s+Check the secret/);
+  // A rejected delivery shows the start of its body, and is neither replayed nor copied.
+  assert.match(await second.locator('.details').innerText(), /Body, its first 256 bytes/);
+  assert.equal(await second.locator('pre.preview').innerText(), Buffer.from(tampered).subarray(0, 256).toString());
+  assert.equal(await second.locator('button.replay').isDisabled(), true);
+  assert.equal(await second.locator('button.copy').isDisabled(), true);
 
   // Replay: the same bytes and signature reach the target again.
   await first.locator('button.replay').click();
@@ -118,6 +130,11 @@ test('deliveries appear live with their verdicts; replay, copy as curl and compo
   // Replays and composed events were verified by serve too: five entries.
   await page.locator('#deliveries > li').nth(4).waitFor();
   assert.equal(await page.locator('#deliveries > li.accepted').count(), 4);
+  // What serve signed is listed, but with no curl command: that would carry its signature.
+  const composedEntry = page.locator('#deliveries > li[data-id="5"]');
+  assert.match(await composedEntry.locator('summary').innerText(), /200 accepted\s+issue\.created/);
+  assert.equal(await composedEntry.locator('button.copy').isDisabled(), true);
+  assert.equal(await composedEntry.locator('button.replay').isDisabled(), false);
 
   if (process.env.PROMPTFOO_WEBHOOKS_SCREENSHOT) {
     // The first delivery open, the rest closed: what the README shows.
@@ -130,6 +147,8 @@ test('deliveries appear live with their verdicts; replay, copy as curl and compo
   const everything = [await page.content(), ...seenByPage].join('\n');
   assert.ok(!everything.includes(SECRET), 'the secret reached the page');
   assert.ok(!everything.includes(createHmac('sha256', 'x').update(SECRET).digest('hex')));
+  assert.ok(!everything.includes(createHmac('sha256', SECRET).update(sent.body).digest('hex')), "the composed delivery's signature reached the page");
+  assert.ok(!everything.includes(token), 'the token is in no answer the page got');
   await context.close();
 });
 
@@ -153,6 +172,27 @@ test("a delivery's text is shown as text: markup in a payload is not run", async
   await context.close();
 });
 
+test('a reload keeps the page working: the token stays in the tab, out of the address bar', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems);
+  await page.goto(url);
+  await page.locator('#connection', { hasText: 'live' }).waitFor();
+  await page.reload();
+  await page.locator('#connection', { hasText: 'live' }).waitFor();
+  assert.equal(page.url(), `${origin}/`);
+  // The reload's GET / had no token: a 401 page, which went back to the URL with it once
+  // (the reload also cut the old page's event stream, and Chromium logs the 401).
+  assert.deepEqual(problems.filter((problem) => !/ERR_ABORTED|status of 401/.test(problem)), [`HTTP 401: ${origin}/`]);
+  // A fresh tab has no token: it stays on that page.
+  const fresh = await context.newPage();
+  const refused = await fresh.goto(`${origin}/`);
+  assert.equal(refused.status(), 401);
+  assert.match(await fresh.locator('body').innerText(), /Open the inspector at the URL serve --ui printed/);
+  await context.close();
+});
+
 /** A raw request with chosen Host and Origin headers (fetch does not let you set Host). */
 function rawRequest(path, { method = 'GET', host, origin, token, body } = {}) {
   const { port } = new URL(url);
@@ -172,17 +212,17 @@ function rawRequest(path, { method = 'GET', host, origin, token, body } = {}) {
 }
 
 test('the page and its endpoints refuse a foreign Host (DNS rebinding), a foreign Origin and a missing or wrong token', async () => {
-  const page = await rawRequest('/');
-  assert.equal(page.status, 200);
-  const token = /"token":"([0-9a-f]{48})"/.exec(page.text)[1];
   const { port } = new URL(url);
-  assert.equal((await rawRequest('/', { host: `localhost:${port}` })).status, 200);
-  assert.equal((await rawRequest('/', { host: `attacker.example:${port}` })).status, 403);
+  const page = `/?token=${token}`;
+  assert.equal((await rawRequest(page)).status, 200);
+  assert.equal((await rawRequest('/')).status, 401, 'the page, without the token');
+  assert.equal((await rawRequest(page, { host: `localhost:${port}` })).status, 200);
+  assert.equal((await rawRequest(page, { host: `attacker.example:${port}` })).status, 403);
   assert.equal((await rawRequest('/_promptfoo-webhooks/events', { host: `attacker.example:${port}`, token })).status, 403);
   const replay = { method: 'POST', body: JSON.stringify({ id: 1 }) };
   assert.equal((await rawRequest('/_promptfoo-webhooks/replay', { ...replay, origin: 'http://attacker.example', token })).status, 403);
-  assert.equal((await rawRequest('/_promptfoo-webhooks/replay', replay)).status, 403, 'no token');
-  assert.equal((await rawRequest('/_promptfoo-webhooks/replay', { ...replay, token: token.replace(/.$/, (c) => (c === '0' ? '1' : '0')) })).status, 403, 'a wrong token');
+  assert.equal((await rawRequest('/_promptfoo-webhooks/replay', replay)).status, 401, 'no token');
+  assert.equal((await rawRequest('/_promptfoo-webhooks/replay', { ...replay, token: token.replace(/.$/, (c) => (c === '0' ? '1' : '0')) })).status, 401, 'a wrong token');
   const before = received.length;
   const allowed = await rawRequest('/_promptfoo-webhooks/replay', { ...replay, origin: `http://127.0.0.1:${port}`, token });
   assert.equal(allowed.status, 200, allowed.text);

@@ -61,6 +61,7 @@ export function shellQuote(text) {
 export function curlCommand(url, headers, body) {
   const lines = [`curl -sS -X POST ${shellQuote(url)}`];
   for (const [name, value] of Array.isArray(headers) ? headers : Object.entries(headers)) lines.push(`-H ${shellQuote(`${name}: ${value}`)}`);
-  lines.push(`--data-binary ${shellQuote(body)}`);
+  // --data-raw: the text as it is (--data-binary would read a body that starts with '@' as a file).
+  lines.push(`--data-raw ${shellQuote(body)}`);
   return lines.join(' \\\n  ');
 }

@@ -39,8 +39,11 @@ Options:
   --forward-to <url>        send each verified delivery on to this receiver
   --json                    one JSON object per delivery on stdout: time, event,
                             verdict, status, code, secretIndex, size, forwardStatus
-  --ui                      the inspector page at GET / on the same port: deliveries
-                            live, replay to the forward target, copy as curl, compose
+  --ui                      the inspector page on the same port: deliveries live,
+                            replay to the forward target, copy as curl, compose; open
+                            the URL serve prints (it carries this run's token)
+  --ui-allow-remote         let other machines use the inspector (with the token, by any
+                            Host name); without it, only this machine's own addresses
 
 ${SECRET_HELP}
 
@@ -56,6 +59,7 @@ ${EXIT_CODES_HELP}
     json: { type: 'boolean' },
     'webhook-secret': { type: 'string', multiple: true },
     ui: { type: 'boolean' },
+    'ui-allow-remote': { type: 'boolean' },
   },
   positionals: [0, 0],
   async run(values) {
@@ -68,13 +72,15 @@ ${EXIT_CODES_HELP}
     const maxBodyBytes =
       values['max-body-bytes'] === undefined ? DEFAULT_MAX_BODY_BYTES : numberOption('--max-body-bytes', values['max-body-bytes']);
     const forwardTo = values['forward-to'] === undefined ? undefined : httpUrl(values['forward-to'], '--forward-to URL');
-    return listen({ secrets, webhookSecrets, host: values.host, port, toleranceSeconds, maxBodyBytes, forwardTo, json: values.json === true, ui: values.ui === true });
+    const allowRemote = values['ui-allow-remote'] === true;
+    if (allowRemote && values.ui !== true) throw new UsageError('--ui-allow-remote needs --ui');
+    return listen({ secrets, webhookSecrets, host: values.host, port, toleranceSeconds, maxBodyBytes, forwardTo, json: values.json === true, ui: values.ui === true, allowRemote });
   },
 };
 
-async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json, ui }) {
+async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json, ui, allowRemote }) {
   const counts = { accepted: 0, rejected: 0 };
-  const inspector = ui ? createInspector({ secrets, forwardTo }) : undefined;
+  const inspector = ui ? createInspector({ secrets, forwardTo, allowRemote }) : undefined;
   // With --json, stdout carries only the deliveries; the rest goes to stderr.
   const say = json ? (line) => console.error(line) : (line) => console.log(line);
   const clock = () => new Date().toISOString().slice(11, 19);
@@ -120,7 +126,8 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
     const local = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : shownHost;
     const hosts = [`${local}:${address.port}`, ...(['127.0.0.1', '[::1]'].includes(local) ? [`localhost:${address.port}`] : [])];
     inspector.listening(`http://${local}:${address.port}`, hosts);
-    say(`Inspector: http://${local}:${address.port}/`);
+    // The one place the token is shown: whoever has this URL can use the inspector.
+    say(`Inspector: http://${local}:${address.port}/?token=${inspector.token}`);
   }
 
   // Resolves with the exit code once Ctrl-C (or SIGTERM) has closed the server.

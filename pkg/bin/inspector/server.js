@@ -6,76 +6,136 @@
 // the forward target if they verify. The page (page.html) ships in the
 // package: no CDN, it works offline.
 //
-// Its own endpoints live under PREFIX, so a delivery can still be a POST
-// to any other path. They, and the page, answer only when:
+// Who may use it (README, "The inspector's access rules"): the person at
+// the terminal, who got the per-run token in the one URL serve printed.
+// The page and its endpoints (under PREFIX, so a delivery can still be a
+// POST to any other path) answer only when:
+//   - the peer is on this machine (a loopback address), unless allowRemote;
 //   - the Host header is the address serve listens on (a DNS-rebinding
-//     page elsewhere cannot reach them through a name of its own);
-//   - an Origin, when sent, is that address too;
-//   - the per-run token, which only the page carries, comes with the
-//     request (a query parameter for the event stream, a header otherwise).
-// The page never gets the webhook secret or an API token: deliveries,
-// samples and the target's answers only. Replay and compose only ever send
-// to the forward target given on the command line.
+//     page elsewhere cannot reach them through a name of its own), unless
+//     allowRemote: then any Host, as a remote browser names this machine;
+//   - an Origin, when sent, is the Host the request came to;
+//   - the token comes with the request: in the page's URL (the page's JS
+//     reads it from there; it is never written into a page), a query
+//     parameter for the event stream, a header otherwise.
+// The page never gets the webhook secret, an API token, or a signature
+// serve made: compose and the replay of a composed delivery send it
+// themselves and say only how it went. Replay and compose only ever send to
+// the forward target given on the command line.
+//
+// Memory: anyone who reaches the port can send deliveries, so a rejected
+// one is kept as metadata and a PREVIEW_BYTES preview; the history has a
+// count and a byte budget (oldest out first); an event-stream client that
+// stops reading is dropped (it reconnects and gets the history) rather
+// than buffered for.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { EVENT_NAMES, sampleEvent, signPayload } from '../../dist/node.js';
+import { EVENT_NAMES, sampleEvent, SIGNATURE_HEADER, signPayload } from '../../dist/node.js';
 import { curlCommand } from '../commands/send.js';
 
 export const PREFIX = '/_promptfoo-webhooks/';
 const TOKEN_HEADER = 'x-inspector-token';
-// What the page keeps, and what a late page is sent first.
+// What the page keeps, and what a late page is sent first: at most this many...
 const HISTORY = 200;
-// Bodies above this are listed without their text (no curl, no replay).
+// ...and this many bytes (the deliveries as sent to the page, and the bodies kept for replay).
+export const HISTORY_BYTES = 8 * 1024 * 1024;
+// A verified body above this is listed without its text (no payload, curl or replay).
 const KEPT_BODY_BYTES = 256 * 1024;
+// All that is kept of a rejected body: its first bytes, to see what arrived.
+export const PREVIEW_BYTES = 256;
+// What an event-stream client may leave unread before it is dropped.
+const STREAM_BACKLOG_BYTES = 1024 * 1024;
 const MAX_COMPOSE_BYTES = 1024 * 1024;
 const PAGE = new URL('./page.html', import.meta.url);
 const HOP_HEADERS = /^(host|connection|content-length|transfer-encoding|keep-alive|expect|te|trailer|upgrade|proxy-connection)$/i;
+const SIGNATURE = SIGNATURE_HEADER.toLowerCase();
+const HIDDEN = '(signed by serve: not shown)';
+// The answer to GET / without the token. It carries no token; a tab that
+// had the page (and so the token, in its sessionStorage) goes back to it
+// once, so a reload works. The key is the page's (page.html).
+const NO_TOKEN_PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>promptfoo-webhooks inspector</title>
+<p>Open the inspector at the URL <code>serve --ui</code> printed in its terminal: it carries this run's token.</p>
+<script>
+const key = 'promptfoo-webhooks-inspector-token';
+const token = sessionStorage.getItem(key);
+if (token) {
+  sessionStorage.removeItem(key);
+  location.replace('/?token=' + encodeURIComponent(token));
+}
+</script>
+`;
 
 /**
- * @param {{ secrets: Array<string> | undefined, forwardTo: string | undefined }} options
- *   the secrets serve verifies with (the first signs what the page composes), and its forward target
+ * @param {{ secrets: Array<string> | undefined, forwardTo: string | undefined, allowRemote?: boolean }} options
+ *   the secrets serve verifies with (the first signs what the page composes), its forward
+ *   target, and whether peers not on this machine may use the inspector (--ui-allow-remote)
  */
-export function createInspector({ secrets, forwardTo }) {
+export function createInspector({ secrets, forwardTo, allowRemote = false }) {
   const token = randomBytes(24).toString('hex');
-  const deliveries = [];
+  // Oldest first: { id, json (as the page gets it), headers and body (for a replay), signedHere, cost }.
+  const kept = [];
+  let keptBytes = 0;
   const streams = new Set();
+  // Signatures serve made for the page, while their request is in flight: counted, as two may be equal.
+  const signing = new Map();
   let nextId = 1;
   let origin; // http://<host>:<port> serve listens on, once it does
   let hosts = []; // the Host values the page answers to
 
   /** Records what serve answered, and tells every open page. */
   function record({ status, body, event, error, size, forwarded, request }) {
-    const bytes = request?.body;
-    const text = bytes === undefined ? undefined : typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    const kept = text !== undefined && Buffer.byteLength(text) <= KEPT_BODY_BYTES;
+    const accepted = event !== undefined;
+    const bytes = bytesOf(request?.body);
+    // As sent, less what belongs to the connection (a replay or a curl makes its own).
+    const headers = (request?.headers ?? []).filter(([name]) => !HOP_HEADERS.test(name));
+    const signature = headers.find(([name]) => name.toLowerCase() === SIGNATURE)?.[1];
+    const signedHere = signature !== undefined && signing.has(signature);
+    // Only a verified body is kept, and only a small one: anyone can send a rejected one.
+    const whole = accepted && bytes !== undefined && bytes.length <= KEPT_BODY_BYTES ? bytes.toString('utf8') : undefined;
+    // The target's answer, less the signature when serve made it (a target may echo what it got).
+    let answer = forwarded?.status === undefined ? null : answerText(body);
+    if (answer !== null) answer = shorten(signedHere ? hideSignature(answer, signature) : answer);
     const delivery = {
       id: nextId++,
       time: new Date().toISOString(),
       method: request?.method ?? null,
       event: event?.event ?? null,
-      verdict: event !== undefined ? 'accepted' : 'rejected',
+      verdict: accepted ? 'accepted' : 'rejected',
       status,
-      code: event !== undefined ? null : (error?.code ?? body?.error ?? null),
-      message: event !== undefined ? null : (body?.message ?? null),
-      hint: event !== undefined ? null : (error?.hint || null),
+      code: accepted ? null : (error?.code ?? body?.error ?? null),
+      message: accepted ? null : (body?.message ?? null),
+      hint: accepted ? null : (error?.hint || null),
       secretIndex: event?.secretIndex ?? null,
-      size: size ?? (text === undefined ? null : Buffer.byteLength(text)),
-      payload: event ?? null,
-      forward: forwarded === undefined ? null : { url: forwarded.url, status: forwarded.status ?? null, failure: forwarded.failure ?? null, answer: forwarded.status === undefined ? null : answerText(body) },
-      // As sent, less what belongs to the connection (a replay or a curl makes its own).
-      headers: (request?.headers ?? []).filter(([name]) => !HOP_HEADERS.test(name)),
-      body: kept ? text : null,
+      size: size ?? bytes?.length ?? null,
+      payload: whole === undefined ? null : event,
+      preview: accepted || bytes === undefined ? null : bytes.subarray(0, PREVIEW_BYTES).toString('utf8'),
+      forward: forwarded === undefined ? null : { url: forwarded.url, status: forwarded.status ?? null, failure: forwarded.failure ?? null, answer },
+      replayable: whole !== undefined,
+      // The page's "Copy as curl": the same command `send --dry-run` prints, to serve itself;
+      // none for what serve signed, as it would carry the signature.
+      curl: whole === undefined || signedHere ? null : curlCommand(`${origin}/`, headers, whole),
     };
-    // The page's "Copy as curl": the same command `send --dry-run` prints, to serve itself.
-    delivery.curl = kept ? curlCommand(`${origin}/`, delivery.headers, text) : null;
-    deliveries.push(delivery);
-    if (deliveries.length > HISTORY) deliveries.shift();
-    broadcast('delivery', delivery);
+    const json = JSON.stringify(delivery);
+    const entry = { id: delivery.id, json, headers, body: whole, signedHere, cost: json.length + (whole?.length ?? 0) };
+    kept.push(entry);
+    keptBytes += entry.cost;
+    while (kept.length > HISTORY || keptBytes > HISTORY_BYTES) keptBytes -= kept.shift().cost;
+    broadcast('delivery', json);
   }
 
-  function broadcast(type, data) {
-    const message = `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const res of streams) res.write(message);
+  function broadcast(type, json) {
+    const message = `event: ${type}\ndata: ${json}\n\n`;
+    for (const res of streams) {
+      // A client this far behind has stopped reading: buffering for it would grow without bound.
+      if (res.writableLength > STREAM_BACKLOG_BYTES) {
+        streams.delete(res);
+        res.destroy();
+      } else {
+        res.write(message);
+      }
+    }
   }
 
   /**
@@ -86,9 +146,10 @@ export function createInspector({ secrets, forwardTo }) {
     const path = (req.url ?? '/').split('?')[0];
     const isPage = req.method === 'GET' && (path === '/' || path === '/index.html');
     if (!isPage && !path.startsWith(PREFIX)) return false;
-    const refusal = refuse(req, { needsToken: !isPage });
+    const refusal = refuse(req, isPage);
     if (refusal !== undefined) {
-      answerJson(res, 403, { error: 'forbidden', message: refusal });
+      if (isPage && refusal.status === 401) answerPage(res, 401, NO_TOKEN_PAGE);
+      else answerJson(res, refusal.status, { error: refusal.code, message: refusal.message });
       return true;
     }
     if (isPage) {
@@ -103,55 +164,60 @@ export function createInspector({ secrets, forwardTo }) {
     return true;
   }
 
-  /** Why a request to the page or its endpoints is refused, or undefined. */
-  function refuse(req, { needsToken }) {
-    if (origin === undefined) return 'not listening yet';
-    if (!hosts.includes(req.headers.host)) return `the Host must be ${hosts.join(' or ')}`;
+  /** Why a request to the page or its endpoints is refused ({ status, code, message }), or undefined. */
+  function refuse(req, isPage) {
+    if (!allowRemote && !isLoopback(req.socket?.remoteAddress)) {
+      return { status: 403, code: 'forbidden', message: 'the inspector answers only on this machine (serve --ui-allow-remote lets other machines in)' };
+    }
+    if (origin === undefined) return { status: 503, code: 'not_listening', message: 'not listening yet' };
+    const host = req.headers.host;
+    if (!allowRemote && !hosts.includes(host)) return { status: 403, code: 'forbidden', message: `the Host must be ${hosts.join(' or ')}` };
     const from = req.headers.origin;
-    if (from !== undefined && !hosts.some((host) => from === `http://${host}`)) return 'requests from other origins are refused';
-    if (!needsToken) return undefined;
-    const given = req.headers[TOKEN_HEADER] ?? new URL(req.url, origin).searchParams.get('token') ?? '';
-    const a = Buffer.from(String(given));
-    const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return 'a missing or wrong inspector token';
+    if (from !== undefined && from !== `http://${host}`) return { status: 403, code: 'forbidden', message: 'requests from other origins are refused' };
+    const query = new URL(req.url, origin).searchParams.get('token');
+    // The page takes it from its URL only; an endpoint, from the header or (the event stream) the URL.
+    const given = (isPage ? query : (req.headers[TOKEN_HEADER] ?? query)) ?? '';
+    if (!sameToken(String(given))) return { status: 401, code: 'unauthorized', message: 'a missing or wrong inspector token: open the URL serve printed' };
     return undefined;
   }
 
+  /** Compares in constant time (the length is no secret: always 48). */
+  function sameToken(given) {
+    const a = Buffer.from(given);
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
   function servePage(res) {
+    // No token here: the page reads it from its own URL.
     const settings = {
-      token,
       prefix: PREFIX,
       forwardTo: forwardTo ?? null,
       canSign: secrets !== undefined && secrets.length > 0,
+      previewBytes: PREVIEW_BYTES,
       events: EVENT_NAMES,
       samples: Object.fromEntries(EVENT_NAMES.map((name) => [name, sampleEvent(name)])),
     };
     // JSON in a script element: '<' escaped, so no text in it can close the element.
     const json = JSON.stringify(settings).replace(/</g, '\\u003c');
-    const html = readFileSync(PAGE, 'utf8').replace('/*SETTINGS*/null', json);
-    res.writeHead(200, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'Content-Security-Policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-    });
-    res.end(html);
+    answerPage(res, 200, readFileSync(PAGE, 'utf8').replace('/*SETTINGS*/null', json));
   }
 
   function openStream(req, res) {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    res.write(`event: history\ndata: ${JSON.stringify(deliveries)}\n\n`);
+    // A dropped page comes back after a second, and gets the history again.
+    res.write(`retry: 1000\nevent: history\ndata: [${kept.map((entry) => entry.json).join(',')}]\n\n`);
     streams.add(res);
     req.on('close', () => streams.delete(res));
   }
 
   async function replay({ id }, res) {
     if (forwardTo === undefined) return answerJson(res, 409, { error: 'no_forward_target', message: 'start serve with --forward-to <url> to replay' });
-    const delivery = deliveries.find((d) => d.id === id);
-    if (delivery === undefined) return answerJson(res, 404, { error: 'not_found', message: `no delivery ${id}` });
-    if (delivery.body === null) return answerJson(res, 409, { error: 'no_body', message: 'this delivery was not kept whole' });
-    const result = await throughServe(delivery.headers, delivery.body);
+    const entry = kept.find((e) => e.id === id);
+    if (entry === undefined) return answerJson(res, 404, { error: 'not_found', message: `no delivery ${id}` });
+    if (entry.body === undefined) return answerJson(res, 409, { error: 'no_body', message: 'this delivery was not kept whole' });
+    const signature = entry.signedHere ? entry.headers.find(([name]) => name.toLowerCase() === SIGNATURE)[1] : undefined;
+    const result = await throughServe(entry.headers, entry.body, signature);
     answerJson(res, 200, { sent: 'replay', to: forwardTo, ...result });
   }
 
@@ -164,17 +230,29 @@ export function createInspector({ secrets, forwardTo }) {
     } catch (error) {
       return answerJson(res, 400, { error: error.code ?? 'invalid_payload', message: error.message });
     }
-    const result = await throughServe(Object.entries(signed.headers), signed.body);
-    answerJson(res, 200, { sent: 'compose', to: forwardTo, curl: curlCommand(forwardTo, signed.headers, signed.body), ...result });
+    // How it went, and nothing that would let the page sign: no signature, no curl.
+    const result = await throughServe(Object.entries(signed.headers), signed.body, signed.headers[SIGNATURE_HEADER]);
+    answerJson(res, 200, { sent: 'compose', to: forwardTo, ...result });
   }
 
-  /** POSTs a delivery to serve itself (verified, listed, forwarded if it verifies): { status, answer } or { failure }. */
-  async function throughServe(headers, body) {
+  /**
+   * POSTs a delivery to serve itself (verified, listed, forwarded if it verifies): { status, answer } or { failure }.
+   * `signedHere` is the signature serve made for it, if it did: hidden from what the page gets.
+   */
+  async function throughServe(headers, body, signedHere) {
+    if (signedHere !== undefined) signing.set(signedHere, (signing.get(signedHere) ?? 0) + 1);
     try {
       const response = await fetch(`${origin}/`, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
-      return { status: response.status, answer: (await response.text()).slice(0, 2000) };
+      const answer = await response.text();
+      return { status: response.status, answer: shorten(signedHere === undefined ? answer : hideSignature(answer, signedHere)) };
     } catch (error) {
       return { failure: String(error?.cause?.code ?? error?.message ?? error) };
+    } finally {
+      if (signedHere !== undefined) {
+        const left = signing.get(signedHere) - 1;
+        if (left === 0) signing.delete(signedHere);
+        else signing.set(signedHere, left);
+      }
     }
   }
 
@@ -197,10 +275,41 @@ export function createInspector({ secrets, forwardTo }) {
   };
 }
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
+function isLoopback(address) {
+  return typeof address === 'string' && (address === '::1' || /^(::ffff:)?127\./i.test(address));
+}
+
+/** A request body as bytes, or undefined when it was not read. */
+function bytesOf(body) {
+  if (body === undefined) return undefined;
+  return typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/** `text` without `signature`: serve's own, so hex (and found in capitals too). */
+function hideSignature(text, signature) {
+  return text.replace(new RegExp(signature, 'gi'), HIDDEN);
+}
+
+/** At most 2000 characters of `text`. */
+function shorten(text) {
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
 function answerText(body) {
   if (body === undefined || body === null) return null;
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+function answerPage(res, status, html) {
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  });
+  res.end(html);
 }
 
 function answerJson(res, status, body) {
