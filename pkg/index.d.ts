@@ -188,6 +188,7 @@ export type ErrorCode =
   | "unsupported_body"
   | "body_length_mismatch"
   | "body_timeout"
+  | "inbox_unavailable"
   | "invalid_json"
   | "invalid_payload"
   | "timestamp_outside_window"
@@ -546,7 +547,8 @@ export type EventName = KnownEventName;
 export type EventFor<Name extends KnownEventName> = Extract<KnownEvent, { event: Name }>;
 
 /** Handlers may be async; the router awaits them. */
-export type EventHandler<E> = (event: E) => unknown;
+/** A handler: `context` is given when it runs from an inbox (the attempt, and the entry id to key side effects on). */
+export type EventHandler<E> = (event: E, context?: InboxContext) => unknown;
 
 /** Narrows which events of the listened names reach a handler. Both given: both must match. */
 export interface EventFilter {
@@ -683,6 +685,105 @@ export interface AdapterOptions {
    * else in the package logs.
    */
   logger?: { error(...args: unknown[]): unknown } | false;
+  /**
+   * Keep each verified delivery durably before answering 200, then run the
+   * handlers (and the forward) from it, with retries, per-issue order and a
+   * dead letter: `new SqliteInbox(path)`. The answer never waits for a
+   * handler; a delivery the inbox cannot record is a 503 `inbox_unavailable`.
+   */
+  inbox?: Inbox;
+  /** Told of an inbox entry that failed its last attempt (needs `inbox`). */
+  onDead?: (entry: InboxEntry, error: unknown) => unknown;
+  /**
+   * Without an inbox: how long the answer waits for the handlers, in
+   * milliseconds (0 to 9000; default 3000); they go on after it.
+   */
+  answerWithinMs?: number;
+}
+
+/** What a handler run from an inbox gets as its second argument: key side effects on `entryId`. */
+export interface InboxContext {
+  /** 1 for the first attempt. */
+  attempt: number;
+  entryId: number | string;
+  /** When the delivery was recorded, in Unix milliseconds. */
+  receivedAt: number;
+  webhookId: string | undefined;
+}
+
+/** One recorded delivery, as a worker claims it. */
+export interface InboxEntry {
+  id: number | string;
+  attempt: number;
+  receivedAt: number;
+  webhookId: string | undefined;
+  signature: string;
+  body: Uint8Array;
+}
+
+/** How an inbox's entries are retried. */
+export interface InboxPolicy {
+  /** Attempts before an entry is dead (default 8). */
+  maxAttempts?: number;
+  /** The first retry's delay; each next one doubles, with jitter (default 1000). */
+  retryBaseMs?: number;
+  /** The longest delay between attempts (default 15 minutes). */
+  retryMaxMs?: number;
+  /** How long a claim holds an entry; renewed while its handler runs (default 30000). */
+  leaseMs?: number;
+  /** Entries a worker runs at once (default 8). */
+  concurrency?: number;
+  /** How often a worker looks for due entries when nothing wakes it (default 500). */
+  pollMs?: number;
+}
+
+/** The counts of an inbox's entries by state (`leased` ones are pending too). */
+export interface InboxCounts {
+  pending: number;
+  leased: number;
+  done: number;
+  dead: number;
+}
+
+/** A durable inbox (see `SqliteInbox`). */
+export interface Inbox {
+  readonly policy: Required<InboxPolicy>;
+  record(delivery: {
+    body: Uint8Array;
+    signature: string;
+    webhookId: string | undefined;
+    receivedAt: number;
+    dedupeKey: string;
+    orderKey: string | undefined;
+  }): Promise<{ id: number | string; duplicate: boolean }>;
+  claim(worker: string, limit: number, now: number, leaseUntil: number): Promise<InboxEntry[]>;
+  renew(id: number | string, worker: string, leaseUntil: number): Promise<boolean>;
+  ack(id: number | string, worker: string): Promise<void>;
+  fail(id: number | string, worker: string, outcome: { error: unknown; nextAttemptAt: number; dead: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded inbox: one SQLite file (node:sqlite: Node 22.13 or later),
+ * WAL with synchronous=FULL and group commit; several processes may share it.
+ */
+export class SqliteInbox implements Inbox {
+  constructor(path: string, policy?: InboxPolicy);
+  readonly policy: Required<InboxPolicy>;
+  record: Inbox['record'];
+  claim: Inbox['claim'];
+  renew: Inbox['renew'];
+  ack: Inbox['ack'];
+  fail: Inbox['fail'];
+  counts(): Promise<InboxCounts>;
+  list(options?: { state?: 'pending' | 'done' | 'dead'; limit?: number }): Promise<
+    Array<{ id: number; state: 'pending' | 'done' | 'dead'; attempts: number; receivedAt: number; webhookId?: string; issueId?: string; size: number; lastError?: string; nextAttemptAt?: number }>
+  >;
+  /** Makes a dead entry pending again (`'dead'`: every dead entry); resolves to how many. */
+  retry(idOrDead: number | 'dead'): Promise<number>;
+  /** Deletes every dead entry; resolves to how many. */
+  purgeDead(): Promise<number>;
+  close(): Promise<void>;
 }
 
 /** With a secret: the verify options, plus `onEvent` for every verified event. */

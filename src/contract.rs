@@ -406,6 +406,14 @@ pub const ERRORS: &[ErrorSpec] = &[
         "The body must arrive within bodyTimeoutMs of the request (5 s by default); raise it only for slow links.",
     ),
     error(
+        "inbox_unavailable",
+        Scope::Js,
+        503,
+        "the delivery could not be recorded",
+        "",
+        "The inbox (its database or Redis) refused the write: see the error passed to onError. Nothing was acknowledged.",
+    ),
+    error(
         "invalid_json",
         Scope::Core,
         400,

@@ -33,3 +33,6 @@ export { DurableObjectReplayStore, ReplayGuard } from './stores/durable-object.j
 export { Webhooks, WebhookHandlerError } from './router.js';
 export { createNodeMiddleware } from './http/node.js';
 export { createFetchHandler } from './http/fetch.js';
+
+// Keep what was acknowledged: durable inboxes
+export { SqliteInbox } from './inbox/sqlite.js';

@@ -61,7 +61,7 @@ export class Webhooks {
     internals.set(this, {
       errorHandlers: this.#errorHandlers,
       webhookFor: (env) => this.#webhookFor(env),
-      dispatch: (event) => this.#dispatch(event),
+      dispatch: (event, context) => this.#dispatch(event, context),
     });
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw invalidArgType('options', 'an object with a secret', options);
@@ -208,11 +208,11 @@ export class Webhooks {
    * HTTP flow then answers without waiting a turn), else a promise of
    * them all, rejected as receive() documents.
    */
-  #dispatch(event) {
+  #dispatch(event, context) {
     if (this.#handlers.length === 0) return undefined; // nothing to filter: no garbage per delivery
     const running = this.#handlers
       .filter((entry) => matches(entry, event))
-      .map((entry) => new Promise((resolve) => resolve(entry.handler(event))));
+      .map((entry) => new Promise((resolve) => resolve(entry.handler(event, context))));
     return running.length === 0 ? undefined : this.#settle(running, event);
   }
 
@@ -269,9 +269,13 @@ export function acceptRequest(webhooks, { body, signature, webhookId, request, h
   return request !== undefined ? verifyRequestWithHeaders(webhook, request, headers) : acceptDelivery(webhook, body, signature, webhookId);
 }
 
-/** The router's handlers for a verified event, started: undefined when none matches, else their promise (see receive). */
-export function dispatch(webhooks, event) {
-  return internals.get(webhooks).dispatch(event);
+/**
+ * The router's handlers for a verified event, started: undefined when none
+ * matches, else their promise (see receive). `context`, from an inbox, is
+ * each handler's second argument: `{ attempt, entryId, receivedAt, webhookId }`.
+ */
+export function dispatch(webhooks, event, context) {
+  return internals.get(webhooks).dispatch(event, context);
 }
 
 // ---------------------------------------------------------------- filters

@@ -274,8 +274,7 @@ export class KeyRing {
    * blanks) is one key. Call it after the delivery verified.
    */
   deliveryKey(signature) {
-    if (LOWER_HEX_SIGNATURE.test(signature)) return signature;
-    return hexOf(decodeSignature(signature));
+    return deliveryKeyOf(signature);
   }
 
   /**
@@ -356,6 +355,12 @@ export class KeyRing {
   #digests(raw) {
     return this.#nativeKeys.map((key) => this.#provider.hex(key, raw));
   }
+}
+
+/** KeyRing#deliveryKey, for callers without a key ring (an inbox's dedupe key). */
+export function deliveryKeyOf(signature) {
+  if (LOWER_HEX_SIGNATURE.test(signature)) return signature;
+  return hexOf(decodeSignature(signature));
 }
 
 /**

@@ -78,6 +78,10 @@ export const ERRORS = /* @__PURE__ */ Object.freeze({
     meaning: "the body did not arrive in time",
     hint: "The body must arrive within bodyTimeoutMs of the request (5 s by default); raise it only for slow links."
   }),
+  inbox_unavailable: /* @__PURE__ */ Object.freeze({
+    meaning: "the delivery could not be recorded",
+    hint: "The inbox (its database or Redis) refused the write: see the error passed to onError. Nothing was acknowledged."
+  }),
   invalid_json: /* @__PURE__ */ Object.freeze({
     meaning: "invalid JSON",
     hint: "The body must be the JSON text Promptfoo sent, unmodified."
@@ -147,6 +151,7 @@ export const STATUS_BY_CODE = /* @__PURE__ */ Object.freeze({
   unsupported_body: 415,
   body_length_mismatch: 400,
   body_timeout: 408,
+  inbox_unavailable: 503,
   invalid_json: 400,
   invalid_payload: 400,
   timestamp_outside_window: 400,

@@ -19,12 +19,20 @@
 // `onError`; one nobody hears goes to the logger (console by default).
 
 import { invalidArgType, webhookError, WebhookVerificationError } from '../core/errors.js';
-import { HTTP_ERRORS, STATUS_BY_CODE } from '../generated/contract.js';
+import { deliveryKeyOf } from '../core/keyring.js';
+import { HTTP_ERRORS, SIGNATURE_HEADER_LOWER, STATUS_BY_CODE, WEBHOOK_ID_HEADER } from '../generated/contract.js';
+import { startInboxWorker } from '../inbox/worker.js';
 import { acceptRequest, dispatch, hasErrorHandlers, Webhooks, WebhookHandlerError } from '../router.js';
 import { VERIFY_OPTION_NAMES } from '../verify/options.js';
+import { parseEvent } from '../verify/verify.js';
 import { forward, forwardTarget, recording } from './forward.js';
 
-const ADAPTER_OPTIONS = ['path', 'onEvent', 'onError', 'onAnswer', 'logger', 'forwardTo'];
+const ADAPTER_OPTIONS = ['path', 'onEvent', 'onError', 'onAnswer', 'logger', 'forwardTo', 'inbox', 'onDead', 'answerWithinMs'];
+// Without an inbox, how long the answer waits for the handlers (they go on
+// after it): well under the 10 s Promptfoo waits, with the body's read.
+export const DEFAULT_ANSWER_WITHIN_MS = 3000;
+// What an inbox must offer (inbox/worker.js says what each promises).
+const INBOX_METHODS = ['record', 'claim', 'renew', 'ack', 'fail'];
 // Statuses whose answer has no body (a forward target may answer one).
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
@@ -100,13 +108,34 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgType('options', 'an object', options);
   }
-  const { path, onEvent, onError, onAnswer, logger = globalThis.console, forwardTo, ...verifyOptions } = options;
+  const {
+    path,
+    onEvent,
+    onError,
+    onAnswer,
+    logger = globalThis.console,
+    forwardTo,
+    inbox,
+    onDead,
+    answerWithinMs = DEFAULT_ANSWER_WITHIN_MS,
+    ...verifyOptions
+  } = options;
   const target =
     forwardTo === undefined ? undefined : forwardTarget(forwardTo, () => invalidArgType('options.forwardTo', 'an http(s) URL', forwardTo));
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
     throw invalidArgType('options.path', "a path starting with '/'", path);
   }
-  for (const [name, value] of [['onEvent', onEvent], ['onError', onError], ['onAnswer', onAnswer]]) {
+  if (inbox !== undefined && (typeof inbox !== 'object' || inbox === null || !INBOX_METHODS.every((m) => typeof inbox[m] === 'function'))) {
+    throw invalidArgType('options.inbox', `an inbox (new SqliteInbox(path), or an object with ${INBOX_METHODS.join(', ')})`, inbox);
+  }
+  if (onDead !== undefined && inbox === undefined) throw webhookError('invalid_options', 'onDead needs an inbox: entries die only there');
+  if (!Number.isSafeInteger(answerWithinMs) || answerWithinMs < 0 || answerWithinMs > 9000) {
+    throw webhookError('invalid_options', 'answerWithinMs must be a whole number from 0 to 9000 (Promptfoo waits 10 s)');
+  }
+  if (inbox !== undefined && options.answerWithinMs !== undefined) {
+    throw webhookError('invalid_options', 'answerWithinMs is for receivers without an inbox: with one, the answer never waits for a handler');
+  }
+  for (const [name, value] of [['onEvent', onEvent], ['onError', onError], ['onAnswer', onAnswer], ['onDead', onDead]]) {
     if (value !== undefined && typeof value !== 'function') throw invalidArgType(`options.${name}`, 'a function', value);
   }
   if (logger !== false && typeof logger?.error !== 'function') {
@@ -190,7 +219,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     let recorded;
     try {
       delivery = io.body(incoming);
-      if (target !== undefined || onAnswer !== undefined) ({ delivery, bytes: recorded } = recording(delivery));
+      if (target !== undefined || onAnswer !== undefined || inbox !== undefined) ({ delivery, bytes: recorded } = recording(delivery));
       event = await acceptRequest(webhooks, delivery, incoming.env);
     } catch (thrown) {
       // A body parser ran first: say which, and how to mount the route.
@@ -204,6 +233,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     const bytes = recorded?.();
     const size = sizeOf(bytes);
     try {
+      if (inbox !== undefined) return await keep(delivery, event, bytes, size);
       return await afterVerified(incoming, event, bytes, size);
     } catch (error) {
       // A fault of the receiver's own (a forward target's odd answer, say): answered, never a rejection.
@@ -212,18 +242,18 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     }
   }
 
-  /** The handlers and the forward for a verified delivery, and the answer. */
+  /** The handlers and the forward for a verified delivery, and the answer (no inbox). */
   async function afterVerified(incoming, event, bytes, size) {
     // Undefined when no handler matches: nothing to wait for.
     const handled = dispatch(webhooks, event)?.catch((error) => report(error, event));
     // Sent on while the handlers run: the target's answer is the sender's.
     const forwarding = target === undefined ? undefined : forward(target, io.headerPairs(incoming), bytes);
-    // Workers: the handlers finish after the answer, so a slow one cannot
-    // push it past the sender's 10 s; elsewhere they are awaited.
+    // Workers: the handlers finish after the answer (waitUntil); elsewhere
+    // the answer waits for them answerWithinMs at most, then they go on.
     if (handled !== undefined) {
       const { ctx } = incoming;
       if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
-      else await handled;
+      else await settledWithin(handled, answerWithinMs);
     }
     if (forwarding === undefined) return { answer: { status: 200, body: { received: event.event }, headers: {} }, event, size, bytes };
     const result = await forwarding;
@@ -233,8 +263,80 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     return { answer: result, event, size, bytes, forwarded: { url: target, status: result.status } };
   }
 
+  // ---------------------------------------------------------- with an inbox
+
+  // Handlers (and the forward) run from the inbox, never before the answer.
+  const worker = inbox === undefined ? undefined : startInboxWorker(inbox, runEntry, { onDead, logger: logger || undefined });
+
+  /**
+   * A verified delivery with an inbox: 200 once it is recorded, 503
+   * inbox_unavailable when it cannot be (Promptfoo does not retry, but a
+   * 200 would promise what nobody keeps: the failure shows in its
+   * delivery log, and the sender's operator can resend).
+   */
+  async function keep(delivery, event, bytes, size) {
+    const { signature, webhookId } = signedHead(delivery);
+    let kept;
+    try {
+      kept = await inbox.record({
+        body: typeof bytes === 'string' ? utf8.encode(bytes) : bytes,
+        signature,
+        webhookId,
+        receivedAt: Date.now(),
+        dedupeKey: deliveryKeyOf(signature),
+        orderKey: issueIdOf(event),
+      });
+    } catch (error) {
+      report(error, event);
+      return { answer: answerWith('inbox_unavailable'), event, error, size, bytes };
+    }
+    worker.kick();
+    const body = kept.duplicate ? { received: event.event, duplicate: true } : { received: event.event };
+    return { answer: { status: 200, body, headers: {} }, event, size, bytes, entry: kept };
+  }
+
+  /** One attempt at an inbox entry: the handlers, then the forward; rejects when either fails. */
+  async function runEntry(entry) {
+    const event = parseEvent(entry.body);
+    const context = { attempt: entry.attempt, entryId: entry.id, receivedAt: entry.receivedAt, webhookId: entry.webhookId };
+    try {
+      await dispatch(webhooks, event, context);
+    } catch (error) {
+      report(error, event);
+      throw error;
+    }
+    if (target === undefined) return;
+    const headers = [['content-type', 'application/json'], [SIGNATURE_HEADER_LOWER, entry.signature]];
+    if (entry.webhookId !== undefined) headers.push([WEBHOOK_ID_HEADER.toLowerCase(), entry.webhookId]);
+    const result = await forward(target, headers, entry.body);
+    if (result.failure !== undefined) throw new Error(result.failure);
+    if (result.status < 200 || result.status > 299) throw new Error(`${target} answered ${result.status}`);
+  }
+
   return { path, handle, report };
 }
+
+/** Resolves once `promise` settles or `ms` have passed, whichever is first. */
+function settledWithin(promise, ms) {
+  let timer;
+  const timeout = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The signature and X-Webhook-Id of a verified delivery, as its adapter gave them. */
+function signedHead(delivery) {
+  const headers = delivery.request?.headers;
+  if (headers === undefined) return { signature: delivery.signature, webhookId: delivery.webhookId || undefined };
+  return { signature: headers.get(SIGNATURE_HEADER_LOWER), webhookId: headers.get(WEBHOOK_ID_HEADER) || undefined };
+}
+
+/** The issue an event is about (its entries keep their order), or undefined. */
+function issueIdOf(event) {
+  const id = event.data?.issue?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+const utf8 = new TextEncoder();
 
 // The scheme and authority of an absolute-form request target.
 const SCHEME_AND_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i;

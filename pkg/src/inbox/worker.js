@@ -1,0 +1,159 @@
+// Runs handlers from an inbox: what every backend promises, and the one
+// loop that keeps it.
+//
+// The semantics (the same on every backend, and for a Rust version):
+//   - record: a verified delivery (raw body, signature, webhook id, received
+//     time, dedupe key = the 32 bytes the signature decodes to, order key =
+//     data.issue.id) is durable before the receiver answers 200; a repeat of
+//     a recorded delivery is the same entry;
+//   - claim: a worker leases due entries for leaseMs, and renews the lease
+//     while its handler runs; an entry whose worker died is claimed again
+//     once its lease expires (at-least-once: a handler may run again for an
+//     attempt that had done its work, so side effects key on the entry id);
+//   - order: entries with the same issue id are handed out in the order
+//     received, one at a time: a later one waits while an earlier one is
+//     pending (running or backing off), and goes once it is done or dead;
+//   - ack when every handler succeeded; otherwise fail: tried again after
+//     retryBaseMs * 2^(attempt-1), capped at retryMaxMs, with jitter (a
+//     random delay between half and all of it), until maxAttempts; then
+//     the entry is dead: onDead and the logger hear of it, and
+//     `inbox retry` can make it pending again.
+
+import { invalidArgType, webhookError } from '../core/errors.js';
+
+const DEFAULTS = {
+  concurrency: 8,
+  leaseMs: 30_000,
+  maxAttempts: 8,
+  retryBaseMs: 1000,
+  retryMaxMs: 15 * 60 * 1000,
+  // How often a worker looks for due entries when nothing wakes it.
+  pollMs: 500,
+};
+export const INBOX_POLICY_NAMES = Object.keys(DEFAULTS);
+
+/** The policy options checked whole, with the defaults for those not given. */
+export function readInboxPolicy(policy = {}) {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw invalidArgType('inbox policy', 'an object', policy);
+  const read = { ...DEFAULTS };
+  for (const [name, value] of Object.entries(policy)) {
+    if (!(name in DEFAULTS)) throw webhookError('invalid_options', `unknown inbox option '${name}' (known: ${INBOX_POLICY_NAMES.join(', ')})`);
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1) throw webhookError('invalid_options', `${name} must be a whole number of at least 1`);
+    read[name] = value;
+  }
+  return read;
+}
+
+/** The delay before attempt `attempt + 1`: jittered over the upper half of its exponential ceiling. */
+export function retryDelay(attempt, { retryBaseMs, retryMaxMs }, random = Math.random) {
+  const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempt - 1, 40));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+let workerCount = 0;
+
+/**
+ * Starts a worker on `inbox`: it claims due entries and runs
+ * `handle(entry)` for each (`entry`: `{ id, attempt, receivedAt,
+ * webhookId, signature, body }`), acking when it resolves and failing
+ * when it rejects, as the semantics above say. `onDead(entry, error)` and
+ * `logger` hear of dead entries. Its timers do not keep a process alive.
+ * Returns `{ kick(), stop() }`: kick() looks for work now (after a
+ * record), stop() stops claiming and waits for the running handlers.
+ */
+export function startInboxWorker(inbox, handle, { onDead, logger = globalThis.console } = {}) {
+  const policy = inbox.policy;
+  const { concurrency, leaseMs, maxAttempts, pollMs } = policy;
+  const name = `${globalThis.process?.pid ?? 'worker'}-${++workerCount}-${Math.random().toString(36).slice(2, 10)}`;
+  const running = new Set();
+  let stopped = false;
+  let looking = false;
+  let again = false;
+  let timer;
+
+  const wake = () => {
+    clearTimeout(timer);
+    timer = setTimeout(look, pollMs);
+    timer.unref?.();
+  };
+
+  /** Claims what it has room for; a kick while it looks makes it look once more. */
+  async function look() {
+    if (stopped) return;
+    if (looking) {
+      again = true;
+      return;
+    }
+    looking = true;
+    try {
+      do {
+        again = false;
+        const room = concurrency - running.size;
+        if (room <= 0) break;
+        const now = Date.now();
+        const entries = await inbox.claim(name, room, now, now + leaseMs);
+        for (const entry of entries) run(entry);
+        if (entries.length === room) again = true; // there may be more
+      } while (again && !stopped);
+    } catch (error) {
+      // The store is down: said once per look, and looked at again on the next tick.
+      if (logger) logger.error('[promptfoo-webhooks] inbox: claiming failed', error);
+    } finally {
+      looking = false;
+      if (!stopped) wake();
+    }
+  }
+
+  function run(entry) {
+    const renewal = setInterval(() => {
+      inbox.renew(entry.id, name, Date.now() + leaseMs).catch(() => {});
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    renewal.unref?.();
+    const done = (async () => {
+      try {
+        await handle(entry);
+        await inbox.ack(entry.id, name);
+      } catch (error) {
+        await settleFailure(entry, error);
+      } finally {
+        clearInterval(renewal);
+        running.delete(done);
+        if (!stopped) queueMicrotask(look);
+      }
+    })();
+    running.add(done);
+  }
+
+  async function settleFailure(entry, error) {
+    const dead = entry.attempt >= maxAttempts;
+    try {
+      await inbox.fail(entry.id, name, { error, dead, nextAttemptAt: Date.now() + retryDelay(entry.attempt, policy) });
+    } catch (failed) {
+      // Not recorded: the lease expires and the entry is claimed again.
+      if (logger) logger.error('[promptfoo-webhooks] inbox: recording a failed attempt failed', failed);
+      return;
+    }
+    if (!dead) return;
+    if (logger) logger.error(`[promptfoo-webhooks] inbox: entry ${entry.id} is dead after ${entry.attempt} attempts`, error);
+    try {
+      await onDead?.(entry, error);
+    } catch (thrown) {
+      if (logger) logger.error('[promptfoo-webhooks] inbox: onDead threw', thrown);
+    }
+  }
+
+  const worker = {
+    kick() {
+      if (!stopped) queueMicrotask(look);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await Promise.allSettled([...running]);
+    },
+  };
+  inbox.attach?.(worker);
+  queueMicrotask(look);
+  return worker;
+}
