@@ -9,14 +9,19 @@
 //     object only with allowParsedBody), else a bounded read (a declared
 //     length over maxBodyBytes is refused unread, a longer body cut off)
 //   verify, then claim with dedupe -> the contract's status for the code (401, 413, 400, 409, ...)
-//   verified                     -> the router's handlers, then 200 { received: <event> }
+//   verified, with an inbox      -> recorded durably, then 200 { received } (503 inbox_unavailable
+//                                   when it cannot record); the handlers run from the inbox later
+//   verified, without one        -> the router's handlers, then 200 { received: <event> } once they
+//                                   finish or answerWithinMs has passed (they go on after it)
 //                                   (with forwardTo: the bytes and headers sent on, and the target's answer)
 //
-// After a delivery is verified the answer is 200 whatever the handlers do:
-// the delivery was authentic and accepted, and a 5xx would only make
-// Promptfoo record a failed delivery that retrying cannot fix (it does not
-// retry). Handler errors, and receiver set-up errors (5xx), go to
-// `onError`; one nobody hears goes to the logger (console by default).
+// After a delivery is verified (and recorded, with an inbox) the answer is
+// 200 whatever the handlers do: the delivery was authentic and accepted,
+// and a 5xx would only make Promptfoo record a failed delivery that
+// retrying cannot fix (it does not retry). With an inbox a failed handler
+// is retried from the record (inbox/worker.js). Handler errors, and
+// receiver set-up errors (5xx), go to `onError`; one nobody hears goes to
+// the logger (console by default).
 
 import { invalidArgType, webhookError, WebhookVerificationError } from '../core/errors.js';
 import { deliveryKeyOf } from '../core/keyring.js';
@@ -288,7 +293,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
       });
     } catch (error) {
       report(error, event);
-      return { answer: answerWith('inbox_unavailable'), event, error, size, bytes };
+      return { answer: rejection(webhookError('inbox_unavailable')), event, error, size, bytes };
     }
     worker.kick();
     const body = kept.duplicate ? { received: event.event, duplicate: true } : { received: event.event };
