@@ -32,21 +32,21 @@ export async function verifyDeliveryAsync(keys, body, signature, allowParsedBody
 /** The delivery's parts as the checks take them, read before any hashing. */
 function readDelivery(keys, body, signature, allowParsedBody, now) {
   const sig = signatureArg(signature);
-  const { raw, parsed } = deliveryBody(body, allowParsedBody);
+  const raw = deliveryBody(body, allowParsedBody);
   // The clock is read when a window needs it, or when the caller gave one (whose errors count).
   const nowMs = keys.hasWindow || now !== undefined ? nowMillis(now) : 0;
-  return { raw, parsed, signature: sig, nowMs };
+  return { raw, signature: sig, nowMs };
 }
 
-/** The payload of a delivery whose signature matched the secret at `secretIndex`. */
-function checkedDelivery(keys, { raw, parsed, nowMs }, secretIndex) {
-  const check = (payload, parsedByCaller) => keys.checkEvent(payload, nowMs, parsedByCaller);
-  const event = checkedPayload(raw, parsed, check);
-  if (withSecretIndex(event, secretIndex)) return event;
-  // The caller's object refused the extra property (frozen, a Proxy): give a copy.
-  const copy = checkedPayload(raw, undefined, check);
-  withSecretIndex(copy, secretIndex);
-  return copy;
+/**
+ * The payload of a delivery whose signature matched the secret at
+ * `secretIndex`: always JSON.parse of the verified bytes, a fresh object
+ * no caller holds, so what is checked and returned is what was signed.
+ */
+function checkedDelivery(keys, { raw, nowMs }, secretIndex) {
+  const event = checkedPayload(raw, undefined, (payload) => keys.checkEvent(payload, nowMs, false));
+  withSecretIndex(event, secretIndex);
+  return event;
 }
 
 /**
@@ -65,14 +65,23 @@ export function signatureArg(signature) {
   throw webhookError('malformed_signature', 'expected a single value');
 }
 
-/** The raw body, and the caller's parsed object when that is what was given. */
+/**
+ * The bytes to verify: the raw body, or with allowParsedBody the text
+ * JSON.stringify prints for the caller's parsed object. That text is the
+ * object's one snapshot: it is verified, the event is JSON.parse of it (a
+ * fresh object), and the caller's object is never read again. Refusing
+ * what is not plain JSON data and handing back the caller's object would
+ * still hand back what its holder can change after the check, and only
+ * Node can tell a Proxy, whose traps may answer differently each read. The
+ * guarantee costs one JSON.parse (about 6 µs for 1.5 KB in Node 20).
+ */
 function deliveryBody(body, allowParsedBody) {
   const raw = rawBody(body);
-  if (raw !== undefined) return { raw, parsed: undefined };
+  if (raw !== undefined) return raw;
   if (!isParsedBody(body)) throw unsupportedBody(body);
   // The same diagnosis as the adapters': a parser ran before this code.
   if (!allowParsedBody) throw webhookError('parsed_body_mismatch', 'the body is already parsed');
-  return { raw: parsedBodyText(body), parsed: body };
+  return parsedBodyText(body);
 }
 
 /** JSON.stringify of a caller's value; a throw (BigInt, cycle, toJSON, Proxy) becomes `code`. */
@@ -175,18 +184,18 @@ export function parseJson(raw) {
   }
 }
 
-// One descriptor per secret index, made once: defining the property is per delivery.
+// One descriptor per secret index, made once: defining the property is per
+// delivery. Without a prototype: defineProperty reads `get`, `set` and
+// `writable` through it, and a polluted Object.prototype would answer.
 const secretIndexDescriptors = [];
 
+/** Marks a fresh event (JSON.parse's, which any property can be added to) with its secretIndex. */
 function withSecretIndex(event, secretIndex) {
   const descriptor = (secretIndexDescriptors[secretIndex] ??= Object.freeze({
+    __proto__: null,
     value: secretIndex,
     enumerable: false,
     configurable: true,
   }));
-  try {
-    return Reflect.defineProperty(event, 'secretIndex', descriptor);
-  } catch {
-    return false; // a Proxy's trap threw
-  }
+  Object.defineProperty(event, 'secretIndex', descriptor);
 }
