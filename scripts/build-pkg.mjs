@@ -90,4 +90,24 @@ await Promise.all([
     plugins: [toolsSource('browser')],
   }),
 ]);
+
+// esbuild's CommonJS interop helpers walk the export table with for-in and
+// define each export with a descriptor literal, which reads `get`, `set`,
+// `value` and `writable` through Object.prototype: an app whose prototype
+// was polluted before require() (any enumerable key, or `get`) would see
+// require() throw. The two helpers are rewritten to walk own keys and pass
+// descriptors without a prototype; a build whose helpers read otherwise stops here.
+const INTEROP_FIXES = [
+  ['var __defProp = Object.defineProperty;', 'var __defProp = (target, key, descriptor) => Object.defineProperty(target, key, { __proto__: null, ...descriptor });'],
+  ['  for (var name in all)\n', '  for (var name of Object.keys(all))\n'],
+];
+for (const name of ['node.cjs', 'portable.cjs']) {
+  const file = new URL(name, dist);
+  let code = readFileSync(file, 'utf8');
+  for (const [from, to] of INTEROP_FIXES) {
+    if (code.split(from).length !== 2) throw new Error(`build-pkg: ${name} has not exactly one '${from.trim()}': esbuild's helpers changed`);
+    code = code.replace(from, to);
+  }
+  writeFileSync(file, code);
+}
 console.log('[build] pkg/dist: node.js, node.cjs, workerd.js (+ tools-source.workerd.js), browser.js, portable.cjs, index.d.ts, index.d.cts, wasm/core_bg.wasm, wasm/tools_bg.wasm');

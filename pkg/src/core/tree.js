@@ -50,16 +50,32 @@ function jsonKind(value, parsedByCaller) {
   }
 }
 
-/** `object[key]`; a getter or Proxy trap that throws reads as absent. */
+// Captured at load, so code run later cannot swap it.
+const isOwnEnumerable = Function.prototype.call.bind(Object.prototype.propertyIsEnumerable);
+
+/**
+ * `object[key]` when `key` is an own enumerable member of `object`, the
+ * members JSON.stringify prints: a polluted prototype's is absent, as it is
+ * from the text. A getter or Proxy trap that throws reads as absent.
+ */
 function memberOf(object, key) {
   try {
-    return object[key];
+    return isOwnEnumerable(object, key) ? object[key] : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** `object[key]` when it is a string, else `undefined`. */
+/** `array[key]` (its length or an element), read as JSON.stringify reads it; a throw reads as absent. */
+function itemOf(array, key) {
+  try {
+    return array[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** `object`'s own `key` when it is a string, else `undefined` (the replay window reads the timestamp so). */
 export function textOf(object, key) {
   const value = memberOf(object, key);
   return typeof value === 'string' ? value : undefined;
@@ -154,10 +170,10 @@ function record(object, table, parsedByCaller) {
  * -1 when there is none. A `length` that is no positive number is 0.
  */
 function firstElementNot(array, kind, parsedByCaller) {
-  const length = memberOf(array, 'length');
+  const length = itemOf(array, 'length');
   const n = typeof length === 'number' && length > 0 ? Math.floor(Math.min(length, 2 ** 32 - 1)) : 0;
   for (let i = 0; i < n; i++) {
-    const found = jsonKind(memberOf(array, i), parsedByCaller) || NULL;
+    const found = jsonKind(itemOf(array, i), parsedByCaller) || NULL;
     if (found !== kind) return i * 8 + found;
   }
   return -1;

@@ -6,8 +6,13 @@
 // shape of object, where a key taken from a table is looked up every time.
 // True only when the core accepts the payload; false is no verdict: the core
 // then judges it and says what is wrong (pkg/src/core/tree.js gathers its
-// answers). A caller's own object (getters, toJSON) never comes here.
+// answers). A caller's own object (getters, toJSON, another prototype)
+// never comes here.
 
+// Each member is read only when it is the payload's own: a polluted
+// Object.prototype must not stand in for a member the payload lacks.
+const objectPrototype = Object.prototype;
+const hasOwn = Object.hasOwn; // captured at load: code run later cannot swap it
 const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Whether every element of `array` is a string. */
@@ -43,14 +48,14 @@ export function passesSchema(payload) {
         return true;
     }
   } catch {
-    return false; // a getter on a polluted prototype threw: the core judges
+    return false; // no verdict (members are read as own data: nothing should throw): the core judges
   }
 }
 
 function checkEnvelope(o) {
-  const event = o.event;
-  const timestamp = o.timestamp;
-  const data = o.data;
+  const event = "event" in objectPrototype && !hasOwn(o, "event") ? undefined : o.event;
+  const timestamp = "timestamp" in objectPrototype && !hasOwn(o, "timestamp") ? undefined : o.timestamp;
+  const data = "data" in objectPrototype && !hasOwn(o, "data") ? undefined : o.data;
   return (
     typeof event === 'string' &&
     typeof timestamp === 'string' &&
@@ -59,8 +64,8 @@ function checkEnvelope(o) {
 }
 
 function checkIssueCreatedData(o) {
-  const issue = o.issue;
-  const eventData = o.eventData;
+  const issue = "issue" in objectPrototype && !hasOwn(o, "issue") ? undefined : o.issue;
+  const eventData = "eventData" in objectPrototype && !hasOwn(o, "eventData") ? undefined : o.eventData;
   return (
     isObject(issue) && checkIssue(issue) &&
     (eventData == null || isObject(eventData))
@@ -68,9 +73,9 @@ function checkIssueCreatedData(o) {
 }
 
 function checkIssueUpdatedData(o) {
-  const issue = o.issue;
-  const eventData = o.eventData;
-  const userId = o.userId;
+  const issue = "issue" in objectPrototype && !hasOwn(o, "issue") ? undefined : o.issue;
+  const eventData = "eventData" in objectPrototype && !hasOwn(o, "eventData") ? undefined : o.eventData;
+  const userId = "userId" in objectPrototype && !hasOwn(o, "userId") ? undefined : o.userId;
   return (
     isObject(issue) && checkIssue(issue) &&
     isObject(eventData) && checkEventData(eventData) &&
@@ -79,8 +84,8 @@ function checkIssueUpdatedData(o) {
 }
 
 function checkRemediationCreatedData(o) {
-  const issueId = o.issueId;
-  const remediation = o.remediation;
+  const issueId = "issueId" in objectPrototype && !hasOwn(o, "issueId") ? undefined : o.issueId;
+  const remediation = "remediation" in objectPrototype && !hasOwn(o, "remediation") ? undefined : o.remediation;
   return (
     typeof issueId === 'string' &&
     (remediation !== undefined && typeof remediation !== 'function' && typeof remediation !== 'symbol')
@@ -88,16 +93,16 @@ function checkRemediationCreatedData(o) {
 }
 
 function checkEvaluationCreatedData(o) {
-  const jobId = o.jobId;
+  const jobId = "jobId" in objectPrototype && !hasOwn(o, "jobId") ? undefined : o.jobId;
   return (
     typeof jobId === 'string'
   );
 }
 
 function checkEvaluationCompletedData(o) {
-  const jobId = o.jobId;
-  const evalId = o.evalId;
-  const partial = o.partial;
+  const jobId = "jobId" in objectPrototype && !hasOwn(o, "jobId") ? undefined : o.jobId;
+  const evalId = "evalId" in objectPrototype && !hasOwn(o, "evalId") ? undefined : o.evalId;
+  const partial = "partial" in objectPrototype && !hasOwn(o, "partial") ? undefined : o.partial;
   return (
     typeof jobId === 'string' &&
     (evalId == null || typeof evalId === 'string') &&
@@ -106,24 +111,24 @@ function checkEvaluationCompletedData(o) {
 }
 
 function checkEvaluationFailedData(o) {
-  const jobId = o.jobId;
+  const jobId = "jobId" in objectPrototype && !hasOwn(o, "jobId") ? undefined : o.jobId;
   return (
     typeof jobId === 'string'
   );
 }
 
 function checkIssue(o) {
-  const id = o.id;
-  const pluginId = o.pluginId;
-  const status = o.status;
-  const severity = o.severity;
-  const organizationId = o.organizationId;
-  const targetId = o.targetId;
-  const providerId = o.providerId;
-  const createdAt = o.createdAt;
-  const updatedAt = o.updatedAt;
-  const weakness = o.weakness;
-  const history = o.history;
+  const id = "id" in objectPrototype && !hasOwn(o, "id") ? undefined : o.id;
+  const pluginId = "pluginId" in objectPrototype && !hasOwn(o, "pluginId") ? undefined : o.pluginId;
+  const status = "status" in objectPrototype && !hasOwn(o, "status") ? undefined : o.status;
+  const severity = "severity" in objectPrototype && !hasOwn(o, "severity") ? undefined : o.severity;
+  const organizationId = "organizationId" in objectPrototype && !hasOwn(o, "organizationId") ? undefined : o.organizationId;
+  const targetId = "targetId" in objectPrototype && !hasOwn(o, "targetId") ? undefined : o.targetId;
+  const providerId = "providerId" in objectPrototype && !hasOwn(o, "providerId") ? undefined : o.providerId;
+  const createdAt = "createdAt" in objectPrototype && !hasOwn(o, "createdAt") ? undefined : o.createdAt;
+  const updatedAt = "updatedAt" in objectPrototype && !hasOwn(o, "updatedAt") ? undefined : o.updatedAt;
+  const weakness = "weakness" in objectPrototype && !hasOwn(o, "weakness") ? undefined : o.weakness;
+  const history = "history" in objectPrototype && !hasOwn(o, "history") ? undefined : o.history;
   return (
     typeof id === 'string' &&
     (pluginId == null || typeof pluginId === 'string') &&
@@ -140,7 +145,7 @@ function checkIssue(o) {
 }
 
 function checkEventData(o) {
-  const changes = o.changes;
+  const changes = "changes" in objectPrototype && !hasOwn(o, "changes") ? undefined : o.changes;
   return (
     Array.isArray(changes) && allStrings(changes)
   );
