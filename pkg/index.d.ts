@@ -261,8 +261,8 @@ export interface VerifyOptions {
   maxBodyBytes?: number;
   /**
    * Accept a parsed object (e.g. Express `req.body`) and verify `JSON.stringify` of it.
-   * The event returned is that object itself, with `secretIndex` added, when it is
-   * plain JSON data; otherwise what `JSON.parse` makes of the signed text.
+   * The event returned is what `JSON.parse` makes of that text: a fresh object with
+   * `secretIndex`, never the caller's object (which may change after the check).
    */
   allowParsedBody?: boolean;
   /** The clock for the replay window: a function, a Date, or Unix milliseconds. */

@@ -326,3 +326,28 @@ test('webhooks commands refuse a plain-http server that is not loopback, unless 
   assert.equal(attempted.code, 1, attempted.stderr);
   assert.doesNotMatch(attempted.stderr, new RegExp(token));
 });
+
+// ---------------------------------------------------------------- 9: options read as own properties
+
+test('options set on a polluted Object.prototype are no options (verify, Webhook, the adapters), and errors stay ours', async () => {
+  const script = `
+    import { verify, Webhook, createFetchHandler, signPayload, sampleEvent } from 'promptfoo-webhooks';
+    const SECRET = ${JSON.stringify(SECRET)};
+    const { body, headers } = signPayload({ ...sampleEvent('issue.created'), timestamp: '2025-01-01T00:00:00.000Z' }, SECRET);
+    Object.prototype.allowParsedBody = true;
+    Object.prototype.toleranceSeconds = 1;
+    Object.prototype.answerWithinMs = 'junk';
+    Object.prototype.get = () => 1;
+    const outcomes = [];
+    const codeOf = (fn) => { try { fn(); return 'accepted'; } catch (error) { return error.code ?? error.name; } };
+    outcomes.push(codeOf(() => verify(JSON.parse(body), headers['X-Promptfoo-Signature'], SECRET, {})));
+    outcomes.push(codeOf(() => new Webhook(SECRET, {}).verify(body, headers['X-Promptfoo-Signature'])));
+    outcomes.push(codeOf(() => createFetchHandler(SECRET, {})));
+    outcomes.push(codeOf(() => verify(body, 'junk', SECRET)));
+    console.log(JSON.stringify(outcomes));
+  `;
+  const { execFileSync } = await import('node:child_process');
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('.', import.meta.url), encoding: 'utf8' });
+  // A parsed body still needs the option; the payload's 2025 timestamp would fail a 1 s window; junk options are not read.
+  assert.deepEqual(JSON.parse(output), ['parsed_body_mismatch', 'accepted', 'accepted', 'malformed_signature']);
+});

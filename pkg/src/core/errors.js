@@ -47,7 +47,7 @@ export class WebhookVerificationError extends Error {
     this.hint = details.hint ?? '';
     if (details.path !== undefined) this.path = details.path;
     if (details.reason !== undefined) this.reason = details.reason;
-    Object.defineProperty(this, BRAND, { value: true });
+    Object.defineProperty(this, BRAND, { __proto__: null, value: true }); // no inherited get/set
     created.add(this);
   }
 }
@@ -74,7 +74,7 @@ export class PromptfooApiError extends Error {
     for (const key of ['status', 'serverMessage', 'problems']) {
       if (details[key] !== undefined) this[key] = details[key];
     }
-    Object.defineProperty(this, API_BRAND, { value: true });
+    Object.defineProperty(this, API_BRAND, { __proto__: null, value: true });
     created.add(this);
   }
 }
@@ -151,7 +151,7 @@ export function guarded(fn, wrap) {
 }
 
 export function withCause(error, cause) {
-  Object.defineProperty(error, 'cause', { value: cause, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(error, 'cause', { __proto__: null, value: cause, writable: true, configurable: true, enumerable: false });
   return error;
 }
 

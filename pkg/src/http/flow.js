@@ -28,7 +28,7 @@ import { deliveryKeyOf } from '../core/keyring.js';
 import { HTTP_ERRORS, SIGNATURE_HEADER_LOWER, STATUS_BY_CODE, WEBHOOK_ID_HEADER } from '../generated/contract.js';
 import { startInboxWorker } from '../inbox/worker.js';
 import { acceptRequest, dispatch, hasErrorHandlers, Webhooks, WebhookHandlerError } from '../router.js';
-import { VERIFY_OPTION_NAMES } from '../verify/options.js';
+import { ownOptions, VERIFY_OPTION_NAMES } from '../verify/options.js';
 import { parseEvent } from '../verify/verify.js';
 import { forward, forwardTarget, recording } from './forward.js';
 
@@ -124,7 +124,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     onDead,
     answerWithinMs = DEFAULT_ANSWER_WITHIN_MS,
     ...verifyOptions
-  } = options;
+  } = ownOptions(options);
   const target =
     forwardTo === undefined ? undefined : forwardTarget(forwardTo, () => invalidArgType('options.forwardTo', 'an http(s) URL', forwardTo));
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
@@ -137,7 +137,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
   if (!Number.isSafeInteger(answerWithinMs) || answerWithinMs < 0 || answerWithinMs > 9000) {
     throw webhookError('invalid_options', 'answerWithinMs must be a whole number from 0 to 9000 (Promptfoo waits 10 s)');
   }
-  if (inbox !== undefined && options.answerWithinMs !== undefined) {
+  if (inbox !== undefined && Object.hasOwn(options, 'answerWithinMs')) {
     throw webhookError('invalid_options', 'answerWithinMs is for receivers without an inbox: with one, the answer never waits for a handler');
   }
   for (const [name, value] of [['onEvent', onEvent], ['onError', onError], ['onAnswer', onAnswer], ['onDead', onDead]]) {

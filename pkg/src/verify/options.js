@@ -36,10 +36,21 @@ export function readOptions(options, { asynchronous = false, webhookId = false }
   );
 }
 
-function readOptionValues(options, asynchronous, webhookIdAllowed) {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalidArgType('options', 'an object', options);
+/**
+ * The caller's options as their own properties only, read once: an option
+ * set on Object.prototype (by a polluted dependency) is no option.
+ */
+export function ownOptions(options) {
+  const own = { __proto__: null };
+  for (const key of Object.keys(options)) own[key] = options[key];
+  return own;
+}
+
+function readOptionValues(given, asynchronous, webhookIdAllowed) {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw invalidArgType('options', 'an object', given);
   }
+  const options = ownOptions(given);
   const names = webhookIdAllowed ? [...VERIFY_OPTION_NAMES, 'webhookId'] : VERIFY_OPTION_NAMES;
   for (const key of Object.keys(options)) {
     if (!names.includes(key)) {
