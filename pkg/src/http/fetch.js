@@ -12,7 +12,7 @@
 // Workers) the handlers run inside it and 200 is answered at once.
 
 import { invalidArgType } from '../core/errors.js';
-import { answerBody, createFlow, parsedBodyMismatch } from './flow.js';
+import { answerBody, createFlow, parsedBodyMismatch, pathnameOf } from './flow.js';
 
 const BODY_ALREADY_READ_HINT =
   "Another middleware read the request body before the webhook (Hono's c.req.json() or a validator, say): register the webhook route before that middleware, or keep it off the webhook's path.";
@@ -97,11 +97,20 @@ function readRequest(value, env, ctx, wantsPathname) {
   if (typeof method !== 'string') return undefined;
   return {
     method,
-    pathname: wantsPathname ? new URL(value.url).pathname : undefined,
+    pathname: wantsPathname ? pathOfUrl(value.url) : undefined,
     contentType: headers.get('content-type'),
     request: value,
     headers,
     env,
     ctx,
   };
+}
+
+/** A Request's pathname; a url that is no valid URL (workerd builds it from the Host header) gives its raw path, never a throw. */
+function pathOfUrl(url) {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return pathnameOf(url);
+  }
 }

@@ -100,7 +100,7 @@ function headerPairs(req) {
 
 /**
  * The request body as a web ReadableStream, so the Webhook's bounded read
- * does the size check. Cancelling it (past the limit) stops reading.
+ * does the size check. Cancelling it (past the limit) lets go of the request.
  */
 function bodyStream(req) {
   let detach = () => {};
@@ -133,9 +133,11 @@ function bodyStream(req) {
     pull() {
       req.resume();
     },
+    // Not paused: the answer's send() drains what is left of a short body
+    // (and closes the connection on a long one), and a cancel that reaches
+    // here late, through a pipe (onAnswer, forwardTo), must not stop that drain.
     cancel() {
       detach();
-      req.pause();
     },
   });
 }
