@@ -38,8 +38,10 @@ test-rust:
 	cargo test --all-targets --all-features
 	cargo test --doc --all-features
 
+# tests/inbox/ needs node:sqlite: Node 24, from the node24 devDependency.
 test-js: test-types
 	node --test --test-reporter=spec tests/js/*.test.mjs tests/js/*.test.cjs
+	node_modules/node24/bin/node --test --test-reporter=spec tests/inbox/*.test.mjs
 
 # The hand-written .d.ts: narrowing and @ts-expect-error cases (about a second),
 # the README's JavaScript blocks (js-examples/readme/) against those types, and

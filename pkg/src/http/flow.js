@@ -271,7 +271,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
   // ---------------------------------------------------------- with an inbox
 
   // Handlers (and the forward) run from the inbox, never before the answer.
-  const worker = inbox === undefined ? undefined : startInboxWorker(inbox, runEntry, { onDead, logger: logger || undefined });
+  const worker = inbox === undefined ? undefined : startInboxWorker(inbox, runEntry, { onDead, logger });
 
   /**
    * A verified delivery with an inbox: 200 once it is recorded, 503
