@@ -2,10 +2,10 @@
 // the README's Workers snippet makes it (the secret from env), with the
 // `path` the text binding PATH gives (none when it is empty), and called
 // once per request as `export default { fetch: handler }` would call it.
-// A handler promise that rejects, or that
-// settles with something other than a Response, is answered with the
-// header x-odd-requests-fault (workerd would answer 500 for it on its own,
-// indistinguishable from a 500 the handler chose): the test fails on it.
+// A handler promise that rejects, or that settles with something other
+// than a Response, is answered with the header x-odd-requests-fault
+// (workerd would answer 500 for it on its own, indistinguishable from a
+// 500 the handler chose): the test fails on it.
 import { createFetchHandler } from 'promptfoo-webhooks';
 
 let handler;
