@@ -351,3 +351,27 @@ test('options set on a polluted Object.prototype are no options (verify, Webhook
   // A parsed body still needs the option; the payload's 2025 timestamp would fail a 1 s window; junk options are not read.
   assert.deepEqual(JSON.parse(output), ['parsed_body_mismatch', 'accepted', 'accepted', 'malformed_signature']);
 });
+
+// ---------------------------------------------------------------- 1: a client gone mid-body
+
+test("a client that leaves mid-body does not hold the Node middleware's promise for the drain's 5 s", async () => {
+  const middleware = createNodeMiddleware(SECRET, { logger: false });
+  let settledAfter;
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    middleware(req, res).then(() => (settledAfter = Date.now() - started));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const socket = connect(server.address().port, '127.0.0.1', () => {
+      socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Promptfoo-Signature: ${'a'.repeat(64)}\r\nContent-Length: 1000\r\n\r\n{"a":`);
+      setTimeout(() => socket.destroy(), 50);
+    });
+    socket.on('error', () => {});
+    const deadline = Date.now() + 8000;
+    while (settledAfter === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(settledAfter !== undefined && settledAfter < 1000, `settled after ${settledAfter} ms`);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

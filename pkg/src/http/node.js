@@ -156,7 +156,8 @@ function send(req, res, answer) {
   const declared = Number(req.headers['content-length']);
   // A body that stopped arriving (body_timeout) is not waited for again.
   const stalled = answer.status === STATUS_BY_CODE.body_timeout;
-  if (req.readableEnded || stalled || !Number.isSafeInteger(declared) || declared > DRAIN_BYTES) {
+  // A client already gone (it closed mid-body) has nothing left to drain.
+  if (req.readableEnded || req.destroyed || stalled || !Number.isSafeInteger(declared) || declared > DRAIN_BYTES) {
     write(req, res, answer, !req.readableEnded);
     return Promise.resolve();
   }
@@ -164,12 +165,15 @@ function send(req, res, answer) {
     const done = (close) => {
       clearTimeout(timer);
       req.off('end', ended);
+      req.off('close', closed);
       if (!res.headersSent) write(req, res, answer, close);
       resolve();
     };
     const ended = () => done(false);
+    const closed = () => done(true); // the client left before sending it all
     const timer = setTimeout(() => done(true), DRAIN_MS);
     req.once('end', ended);
+    req.once('close', closed);
     req.resume(); // no data listener: what arrives is dropped
   });
 }
