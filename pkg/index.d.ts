@@ -692,7 +692,13 @@ export interface AdapterOptions {
    * handler; a delivery the inbox cannot record is a 503 `inbox_unavailable`.
    */
   inbox?: Inbox;
-  /** Told of an inbox entry that failed its last attempt (needs `inbox`). */
+  /**
+   * With an inbox a worker claims from: run its worker in this process
+   * (default `true`). `false` for receivers that only record, with
+   * `createInboxWorker` in other processes.
+   */
+  processInbox?: boolean;
+  /** Told of an inbox entry that failed its last attempt (needs an inbox whose worker runs here). */
   onDead?: (entry: InboxEntry, error: unknown) => unknown;
   /**
    * Without an inbox: how long the answer waits for the handlers, in
@@ -762,6 +768,22 @@ export interface Inbox {
   fail(id: number | string, worker: string, outcome: { error: unknown; nextAttemptAt: number; dead: boolean }): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * A worker process: runs the handlers (or the forward) for the entries any
+ * receiver recorded in `inbox`, with its retry policy, until `stop()`.
+ */
+export function createInboxWorker(options: {
+  inbox: Inbox;
+  /** The handlers: a router, or `onEvent`. */
+  webhooks?: Webhooks;
+  onEvent?: EventHandler<WebhookEvent>;
+  /** Send each entry on to this URL; a non-2xx answer is a failed attempt. */
+  forwardTo?: string | URL;
+  onDead?: (entry: InboxEntry, error: unknown) => unknown;
+  onError?: (error: unknown, event: WebhookEvent | undefined) => unknown;
+  logger?: { error(...args: unknown[]): unknown } | false;
+}): { kick(): void; stop(): Promise<void> };
 
 /**
  * The embedded inbox: one SQLite file (node:sqlite: Node 22.13 or later),

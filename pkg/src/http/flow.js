@@ -26,18 +26,17 @@
 import { invalidArgType, webhookError, WebhookVerificationError } from '../core/errors.js';
 import { deliveryKeyOf } from '../core/keyring.js';
 import { HTTP_ERRORS, SIGNATURE_HEADER_LOWER, STATUS_BY_CODE, WEBHOOK_ID_HEADER } from '../generated/contract.js';
+import { checkInbox, entryRunner, isPullInbox, reporter } from '../inbox/consumer.js';
 import { startInboxWorker } from '../inbox/worker.js';
-import { acceptRequest, dispatch, hasErrorHandlers, Webhooks, WebhookHandlerError } from '../router.js';
+import { acceptRequest, dispatch, Webhooks } from '../router.js';
+import { forward, forwardTarget } from '../send/forward.js';
 import { ownOptions, VERIFY_OPTION_NAMES } from '../verify/options.js';
-import { parseEvent } from '../verify/verify.js';
-import { forward, forwardTarget, recording } from './forward.js';
+import { recording } from './recording.js';
 
-const ADAPTER_OPTIONS = ['path', 'onEvent', 'onError', 'onAnswer', 'logger', 'forwardTo', 'inbox', 'onDead', 'answerWithinMs'];
+const ADAPTER_OPTIONS = ['path', 'onEvent', 'onError', 'onAnswer', 'logger', 'forwardTo', 'inbox', 'processInbox', 'onDead', 'answerWithinMs'];
 // Without an inbox, how long the answer waits for the handlers (they go on
 // after it): well under the 10 s Promptfoo waits, with the body's read.
 export const DEFAULT_ANSWER_WITHIN_MS = 3000;
-// What an inbox must offer (inbox/worker.js says what each promises).
-const INBOX_METHODS = ['record', 'claim', 'renew', 'ack', 'fail'];
 // Statuses whose answer has no body (a forward target may answer one).
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
@@ -121,6 +120,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     logger = globalThis.console,
     forwardTo,
     inbox,
+    processInbox = true,
     onDead,
     answerWithinMs = DEFAULT_ANSWER_WITHIN_MS,
     ...verifyOptions
@@ -130,10 +130,15 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
     throw invalidArgType('options.path', "a path starting with '/'", path);
   }
-  if (inbox !== undefined && (typeof inbox !== 'object' || inbox === null || !INBOX_METHODS.every((m) => typeof inbox[m] === 'function'))) {
-    throw invalidArgType('options.inbox', `an inbox (new SqliteInbox(path), or an object with ${INBOX_METHODS.join(', ')})`, inbox);
+  if (inbox !== undefined) checkInbox(inbox);
+  if (typeof processInbox !== 'boolean') throw invalidArgType('options.processInbox', 'a boolean', processInbox);
+  // What only a worker in this process uses needs an inbox it claims from.
+  const runsWorker = inbox !== undefined && isPullInbox(inbox) && processInbox;
+  for (const name of ['onDead', 'processInbox']) {
+    if (Object.hasOwn(options, name) && (inbox === undefined || !isPullInbox(inbox))) {
+      throw webhookError('invalid_options', `${name} needs an inbox a worker claims from (SqliteInbox, RedisInbox): with none, or with Queues, no worker runs here`);
+    }
   }
-  if (onDead !== undefined && inbox === undefined) throw webhookError('invalid_options', 'onDead needs an inbox: entries die only there');
   if (!Number.isSafeInteger(answerWithinMs) || answerWithinMs < 0 || answerWithinMs > 9000) {
     throw webhookError('invalid_options', 'answerWithinMs must be a whole number from 0 to 9000 (Promptfoo waits 10 s)');
   }
@@ -170,23 +175,9 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     if (onEvent) webhooks.onAny(onEvent);
   }
 
-  /**
-   * Reports a failure the HTTP answer does not carry to the sender: a
-   * handler error after acceptance, or a receiver set-up error (5xx).
-   * `onError` gets it if given; a handler error already passed to the
-   * router's own onError handlers is not reported twice; anything else
-   * nobody listens for goes to the logger rather than vanishing.
-   */
-  function report(error, event) {
-    if (onError) {
-      Promise.resolve()
-        .then(() => onError(error, event))
-        .catch(() => {});
-      return;
-    }
-    if (error instanceof WebhookHandlerError && hasErrorHandlers(webhooks)) return;
-    if (logger !== false) logger.error('[promptfoo-webhooks]', error);
-  }
+  // A failure the HTTP answer does not carry to the sender (a handler
+  // error after acceptance, a receiver set-up error): onError, else the logger.
+  const report = reporter({ onError, logger, webhooks });
 
   /**
    * One request: resolves to `{ answer, event?, error? }`, where `answer` is
@@ -238,7 +229,7 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     const bytes = recorded?.();
     const size = sizeOf(bytes);
     try {
-      if (inbox !== undefined) return await keep(delivery, event, bytes, size);
+      if (inbox !== undefined) return await keep(delivery, incoming, event, bytes, size);
       return await afterVerified(incoming, event, bytes, size);
     } catch (error) {
       // A fault of the receiver's own (a forward target's odd answer, say): answered, never a rejection.
@@ -270,8 +261,10 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
 
   // ---------------------------------------------------------- with an inbox
 
-  // Handlers (and the forward) run from the inbox, never before the answer.
-  const worker = inbox === undefined ? undefined : startInboxWorker(inbox, runEntry, { onDead, logger });
+  // Handlers (and the forward) run from the inbox, never before the answer:
+  // by a worker in this process (unless processInbox is false: other
+  // processes run createInboxWorker), or by the runtime's consumer (Queues).
+  const worker = runsWorker ? startInboxWorker(inbox, entryRunner({ webhooks, target, report }), { onDead, logger }) : undefined;
 
   /**
    * A verified delivery with an inbox: 200 once it is recorded, 503
@@ -279,43 +272,26 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
    * 200 would promise what nobody keeps: the failure shows in its
    * delivery log, and the sender's operator can resend).
    */
-  async function keep(delivery, event, bytes, size) {
+  async function keep(delivery, incoming, event, bytes, size) {
     const { signature, webhookId } = signedHead(delivery);
     let kept;
     try {
-      kept = await inbox.record({
+      const entry = {
         body: typeof bytes === 'string' ? utf8.encode(bytes) : bytes,
         signature,
         webhookId,
         receivedAt: Date.now(),
         dedupeKey: deliveryKeyOf(signature),
         orderKey: issueIdOf(event),
-      });
+      };
+      kept = await inbox.record(entry, incoming.env);
     } catch (error) {
       report(error, event);
       return { answer: rejection(webhookError('inbox_unavailable')), event, error, size, bytes };
     }
-    worker.kick();
-    const body = kept.duplicate ? { received: event.event, duplicate: true } : { received: event.event };
+    worker?.kick();
+    const body = kept?.duplicate ? { received: event.event, duplicate: true } : { received: event.event };
     return { answer: { status: 200, body, headers: {} }, event, size, bytes, entry: kept };
-  }
-
-  /** One attempt at an inbox entry: the handlers, then the forward; rejects when either fails. */
-  async function runEntry(entry) {
-    const event = parseEvent(entry.body);
-    const context = { attempt: entry.attempt, entryId: entry.id, receivedAt: entry.receivedAt, webhookId: entry.webhookId };
-    try {
-      await dispatch(webhooks, event, context);
-    } catch (error) {
-      report(error, event);
-      throw error;
-    }
-    if (target === undefined) return;
-    const headers = [['content-type', 'application/json'], [SIGNATURE_HEADER_LOWER, entry.signature]];
-    if (entry.webhookId !== undefined) headers.push([WEBHOOK_ID_HEADER.toLowerCase(), entry.webhookId]);
-    const result = await forward(target, headers, entry.body);
-    if (result.failure !== undefined) throw new Error(result.failure);
-    if (result.status < 200 || result.status > 299) throw new Error(`${target} answered ${result.status}`);
   }
 
   return { path, handle, report };

@@ -1,10 +1,10 @@
 // Forwarding a verified delivery (the adapters' `forwardTo` option, and so
 // the CLI's `serve --forward-to`): its exact bytes and its headers, the
 // X-Promptfoo-Signature included, POSTed to the target, whose answer (status,
-// body, Content-Type) becomes the answer to the sender. Only deliveries that
-// verified get here; the flow answers the others itself.
+// body, Content-Type) becomes the answer to the sender, or, from an inbox,
+// decides whether the entry is done. Only deliveries that verified get here.
 
-import { concatBytes, readBounded } from '../core/body.js';
+import { readBounded } from '../core/body.js';
 import { DELIVERY_TIMEOUT_SECONDS } from '../generated/contract.js';
 
 // The target's answer is relayed, so it is read whole: bounded.
@@ -36,38 +36,6 @@ export function forwardTarget(value, invalid) {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid();
   return url.href;
-}
-
-/**
- * The delivery with its body stream recorded as it is read, so the bytes
- * that verified can be sent on: `{ delivery, bytes() }`, where `bytes()`
- * is undefined unless the body was read to its end. A body a parser left
- * is already whole.
- */
-export function recording(delivery) {
-  if (delivery.request === undefined) {
-    const body = delivery.body;
-    const bytes = typeof body === 'string' || ArrayBuffer.isView(body) ? body : JSON.stringify(body);
-    return { delivery, bytes: () => bytes };
-  }
-  const chunks = [];
-  let ended = delivery.request.body === null || delivery.request.body === undefined;
-  const stream = delivery.request.body?.pipeThrough(
-    new TransformStream({
-      transform(chunk, controller) {
-        chunks.push(chunk);
-        controller.enqueue(chunk);
-      },
-      flush() {
-        ended = true;
-      },
-    }),
-  );
-  const request = { headers: delivery.request.headers, body: stream ?? null };
-  return {
-    delivery: { ...delivery, request },
-    bytes: () => (ended ? concatBytes(chunks) : undefined),
-  };
 }
 
 /**
