@@ -668,6 +668,8 @@ export interface AdapterOptions {
     error?: unknown;
     size?: number;
     forwarded?: { url: string; status: number } | { url: string; failure: string };
+    /** With an inbox: the entry the delivery was recorded as (`duplicate`: it was already). */
+    entry?: { id: number | string; duplicate: boolean };
     /** What arrived: the method, the headers as `[name, value]` pairs, and the body as far as it was read (undefined when it was not). */
     request: { method: string | undefined; headers: Array<[string, string]>; body: Uint8Array | string | undefined };
   }) => unknown;

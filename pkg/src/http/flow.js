@@ -191,12 +191,12 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
 
   async function told(decision, incoming) {
     const decided = await decision;
-    const { answer, event, error, size, forwarded, bytes } = decided;
+    const { answer, event, error, size, forwarded, bytes, entry } = decided;
     try {
       const body = answer.bytes === undefined ? answer.body : new TextDecoder().decode(answer.bytes);
       // What arrived, for tools that show or replay it: the headers, and the body as far as it was read.
       const request = { method: incoming.method, headers: io.headerPairs(incoming), body: bytes };
-      onAnswer({ status: answer.status, body, event, error, size, forwarded, request });
+      onAnswer({ status: answer.status, body, event, error, size, forwarded, request, entry });
     } catch (thrown) {
       report(thrown, event);
     }
