@@ -67,6 +67,7 @@ bench: build
 	node benches/runtimes.mjs
 	node benches/coldstart.mjs
 	node benches/size.mjs
+	node_modules/node24/bin/node benches/inbox.mjs
 
 clean:
 	rm -rf target $(GENERATED) $(DIST)

@@ -4,12 +4,16 @@
 //   const inbox = new SqliteInbox('./promptfoo-inbox.db');
 //   http.createServer(createNodeMiddleware(secret, { inbox, onEvent })).listen(3000);
 //
-// Durability: WAL with synchronous=FULL, so a record survives kill -9 and
-// power loss once its transaction commits. Group commit: every record asked
-// for in one turn of the event loop goes in one transaction, so one fsync
-// covers them all. Several processes may share the file (each transaction
-// that changes a lease is BEGIN IMMEDIATE). The semantics every inbox
-// backend keeps are in worker.js.
+// Durability: WAL with synchronous=FULL for records, so a record survives
+// kill -9 and power loss once its transaction commits. Group commit: every
+// record asked for in one turn of the event loop goes in one transaction,
+// so one fsync covers them all. The worker's bookkeeping (claims, leases,
+// acks) goes through a second connection with synchronous=NORMAL: no fsync
+// of its own (the next record's or a checkpoint's covers it), since losing
+// one to a power cut only runs an entry again, which at-least-once allows.
+// Several processes may share the file (each transaction that changes a
+// lease is BEGIN IMMEDIATE). The semantics every inbox backend keeps are in
+// worker.js.
 
 import { webhookError } from '../core/errors.js';
 import { readInboxPolicy } from './worker.js';
@@ -49,7 +53,9 @@ const BUSY_TIMEOUT_MS = 5000;
 const KEPT_ERROR_CHARS = 1000;
 
 export class SqliteInbox {
-  #db;
+  /** The connection that records (synchronous=FULL), and the worker's (synchronous=NORMAL). */
+  #records;
+  #work;
   #statements;
   #batch = [];
   #workers = new Set();
@@ -66,14 +72,19 @@ export class SqliteInbox {
     /** The retry policy its workers follow. */
     this.policy = readInboxPolicy(policy);
     const { DatabaseSync } = sqliteModule();
-    this.#db = new DatabaseSync(path);
-    this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};`);
-    this.#db.exec(SCHEMA);
-    const prepare = (sql) => this.#db.prepare(sql);
+    const open = (synchronous) => {
+      const db = new DatabaseSync(path);
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous};`);
+      return db;
+    };
+    this.#records = open('FULL');
+    this.#records.exec(SCHEMA);
+    this.#work = open('NORMAL');
+    const prepare = (sql) => this.#work.prepare(sql);
     this.#statements = {
-      insert: prepare(`INSERT INTO entries (dedupe_key, order_key, received_at, webhook_id, signature, body, next_attempt_at)
+      insert: this.#records.prepare(`INSERT INTO entries (dedupe_key, order_key, received_at, webhook_id, signature, body, next_attempt_at)
         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`),
-      idOf: prepare('SELECT id FROM entries WHERE dedupe_key = ?'),
+      idOf: this.#records.prepare('SELECT id FROM entries WHERE dedupe_key = ?'),
       claimable: prepare(CLAIMABLE),
       lease: prepare(`UPDATE entries SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?
         RETURNING id, attempts, received_at, webhook_id, signature, body, order_key`),
@@ -111,7 +122,7 @@ export class SqliteInbox {
     this.#batch = [];
     const results = [];
     try {
-      this.#transaction(() => {
+      this.#transaction(this.#records, () => {
         for (const { delivery: d } of batch) {
           const inserted = this.#statements.insert.get(d.dedupeKey, d.orderKey ?? null, d.receivedAt, d.webhookId ?? null, d.signature, d.body, d.receivedAt);
           results.push(inserted !== undefined ? { id: inserted.id, duplicate: false } : { id: this.#statements.idOf.get(d.dedupeKey).id, duplicate: true });
@@ -126,7 +137,7 @@ export class SqliteInbox {
 
   /** Leases up to `limit` due entries to `worker` until `leaseUntil`; each with its attempt number (1 for the first). */
   async claim(worker, limit, now, leaseUntil) {
-    return this.#transaction(() =>
+    return this.#transaction(this.#work, () =>
       this.#statements.claimable.all({ now, limit }).map(({ id }) => {
         const row = this.#statements.lease.get(worker, leaseUntil, id);
         return {
@@ -203,19 +214,21 @@ export class SqliteInbox {
   async close() {
     await Promise.all([...this.#workers].map((worker) => worker.stop()));
     if (this.#batch.length > 0) this.#commitBatch();
-    this.#db?.close();
-    this.#db = undefined;
+    this.#work?.close();
+    this.#records?.close();
+    this.#work = undefined;
+    this.#records = undefined;
   }
 
-  #transaction(work) {
-    this.#db.exec('BEGIN IMMEDIATE');
+  #transaction(db, work) {
+    db.exec('BEGIN IMMEDIATE');
     try {
       const result = work();
-      this.#db.exec('COMMIT');
+      db.exec('COMMIT');
       return result;
     } catch (error) {
       try {
-        this.#db.exec('ROLLBACK');
+        db.exec('ROLLBACK');
       } catch {
         // Already rolled back by SQLite (a failed COMMIT): the error below says why.
       }
