@@ -5,11 +5,12 @@ import { createServer } from 'node:http';
 import { createNodeMiddleware } from 'promptfoo-webhooks';
 
 /**
- * Serves `webhooks` on 127.0.0.1 (put a TLS reverse proxy in front to expose it).
+ * Serves `webhooks` on 127.0.0.1 (put a TLS reverse proxy in front to expose it);
+ * with `inbox`, each delivery is recorded before its 200 and handled from there.
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function serveWebhooks(webhooks, { port = 0, path = '/webhooks/promptfoo' } = {}) {
-  const server = createServer(createNodeMiddleware(webhooks, { path }));
+export async function serveWebhooks(webhooks, { port = 0, path = '/webhooks/promptfoo', inbox } = {}) {
+  const server = createServer(createNodeMiddleware(webhooks, { path, inbox }));
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
