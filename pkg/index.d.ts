@@ -743,6 +743,8 @@ export interface InboxPolicy {
   concurrency?: number;
   /** How often a worker looks for due entries when nothing wakes it (default 500). */
   pollMs?: number;
+  /** How long a done entry is kept, so that a repeat is still the same entry (default 24 h); then it is deleted. */
+  keepDoneMs?: number;
 }
 
 /** The counts of an inbox's entries by state (`leased` ones are pending too). */

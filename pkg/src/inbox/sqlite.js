@@ -32,10 +32,12 @@ const SCHEMA = `
     next_attempt_at INTEGER NOT NULL,
     lease_owner TEXT,
     lease_until INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
+    last_error TEXT,
+    done_at INTEGER
   );
   CREATE INDEX IF NOT EXISTS entries_due ON entries (state, next_attempt_at);
   CREATE INDEX IF NOT EXISTS entries_order ON entries (order_key, id) WHERE state = 'pending';
+  CREATE INDEX IF NOT EXISTS entries_done ON entries (done_at) WHERE state = 'done';
 `;
 
 // Claimable: pending, due, not leased, and the oldest pending entry of its
@@ -51,6 +53,8 @@ const CLAIMABLE = `
 const BUSY_TIMEOUT_MS = 5000;
 // How much of a handler's error an entry keeps.
 const KEPT_ERROR_CHARS = 1000;
+// How often done entries older than keepDoneMs are deleted (at a claim).
+const PRUNE_EVERY_MS = 60_000;
 
 export class SqliteInbox {
   /** The connection that records (synchronous=FULL), and the worker's (synchronous=NORMAL). */
@@ -58,6 +62,7 @@ export class SqliteInbox {
   #work;
   #statements;
   #batch = [];
+  #prunedAt = 0;
   #workers = new Set();
 
   /**
@@ -89,7 +94,8 @@ export class SqliteInbox {
       lease: prepare(`UPDATE entries SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?
         RETURNING id, attempts, received_at, webhook_id, signature, body, order_key`),
       renew: prepare("UPDATE entries SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'pending'"),
-      ack: prepare("UPDATE entries SET state = 'done', lease_owner = NULL, lease_until = 0, last_error = NULL WHERE id = ? AND lease_owner = ?"),
+      ack: prepare("UPDATE entries SET state = 'done', lease_owner = NULL, lease_until = 0, last_error = NULL, done_at = ? WHERE id = ? AND lease_owner = ?"),
+      prune: prepare("DELETE FROM entries WHERE state = 'done' AND done_at < ?"),
       retryLater: prepare(`UPDATE entries SET next_attempt_at = ?, lease_owner = NULL, lease_until = 0, last_error = ?
         WHERE id = ? AND lease_owner = ? AND state = 'pending'`),
       bury: prepare(`UPDATE entries SET state = 'dead', lease_owner = NULL, lease_until = 0, last_error = ?
@@ -137,6 +143,10 @@ export class SqliteInbox {
 
   /** Leases up to `limit` due entries to `worker` until `leaseUntil`; each with its attempt number (1 for the first). */
   async claim(worker, limit, now, leaseUntil) {
+    if (now - this.#prunedAt >= PRUNE_EVERY_MS) {
+      this.#prunedAt = now;
+      this.#statements.prune.run(now - this.policy.keepDoneMs);
+    }
     return this.#transaction(this.#work, () =>
       this.#statements.claimable.all({ now, limit }).map(({ id }) => {
         const row = this.#statements.lease.get(worker, leaseUntil, id);
@@ -159,7 +169,7 @@ export class SqliteInbox {
   }
 
   async ack(id, worker) {
-    this.#statements.ack.run(id, worker);
+    this.#statements.ack.run(Date.now(), id, worker);
   }
 
   /** The attempt failed: tried again at `nextAttemptAt`, or, with `dead`, never again. */

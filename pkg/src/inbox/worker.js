@@ -29,6 +29,9 @@ const DEFAULTS = {
   retryMaxMs: 15 * 60 * 1000,
   // How often a worker looks for due entries when nothing wakes it.
   pollMs: 500,
+  // How long a done entry is kept: a repeat within it is still the same
+  // entry (as long as the dedupe option's default TTL); then it is deleted.
+  keepDoneMs: 24 * 60 * 60 * 1000,
 };
 export const INBOX_POLICY_NAMES = Object.keys(DEFAULTS);
 
