@@ -50,6 +50,15 @@ export function numberOption(name, text) {
   return value;
 }
 
+/** A whole number of at least 1 (a count, a delay in milliseconds). */
+export function wholeNumberOption(name, text) {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`${name} must be a whole number of at least 1`);
+  }
+  return value;
+}
+
 export function httpUrl(text, what = 'URL') {
   let url;
   try {

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PromptfooApiError, WebhookVerificationError } from '../dist/node.js';
 import { EXIT, EXIT_CODES_HELP, redact, SECRET_HELP, TOOL, UsageError, USAGE_CODES } from './cli.js';
+import { inbox } from './commands/inbox.js';
 import { sample } from './commands/sample.js';
 import { secret } from './commands/secret.js';
 import { send } from './commands/send.js';
@@ -20,7 +21,7 @@ import { sign } from './commands/sign.js';
 import { verify } from './commands/verify.js';
 import { webhooks } from './commands/webhooks.js';
 
-const COMMANDS = { secret, sign, verify, send, serve, sample, webhooks };
+const COMMANDS = { secret, sign, verify, send, serve, sample, webhooks, inbox };
 
 const TOOL_HELP = `Usage: ${TOOL} <command> [options]
 
@@ -35,6 +36,8 @@ Commands:
   sample <event>    print a realistic payload of an event
   webhooks ...      create webhooks, rotate their secrets, list event types
                     (Promptfoo's management API)
+  inbox ...         the durable inbox of serve --inbox: counts, entries, retry
+                    or purge dead ones
 
 Run '${TOOL} <command> --help' for a command's options.
 

@@ -2,8 +2,10 @@
 // arrives and what it answered.
 import { createServer } from 'node:http';
 import { createNodeMiddleware, DEFAULT_MAX_BODY_BYTES } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, httpUrl, numberOption, SECRET_HELP, secretsFrom, TOOL, UsageError } from '../cli.js';
+import { EXIT, EXIT_CODES_HELP, httpUrl, numberOption, SECRET_HELP, secretsFrom, TOOL, UsageError, wholeNumberOption } from '../cli.js';
+import { watchEntries } from '../inbox-watch.js';
 import { createInspector } from '../inspector/server.js';
+import { openInbox, shownInbox, unreachable } from './inbox.js';
 
 export const serve = {
   help: `Usage: ${TOOL} serve --secret <secret> [--port 8787] [--host 127.0.0.1] [options]
@@ -27,6 +29,15 @@ exact bytes and headers (the X-Promptfoo-Signature included), and the sender
 gets the target's status and body; one that does not verify is answered
 here and never sent on. A target that does not answer within 10 s is a 502.
 
+With --inbox, each delivery that verifies is recorded in a durable inbox
+and answered 200 at once (503 inbox_unavailable when it cannot be
+recorded; a repeat is the same entry, answered {"duplicate": true}). A
+worker in serve then runs each entry: prints its event and, with
+--forward-to, sends it on with its exact bytes and signature, trying again
+with a growing delay until the target answers 2xx, --max-attempts times at
+most; then the entry is dead ('${TOOL} inbox retry' runs it again). What
+became of each entry (done, dead) is printed as it happens.
+
 Options:
   --secret <secret>         a webhook secret; repeat it during a rotation
   --webhook-secret <id>=<secret>
@@ -37,8 +48,15 @@ Options:
   --tolerance <seconds>     reject payloads whose timestamp is further than this from now
   --max-body-bytes <bytes>  default ${DEFAULT_MAX_BODY_BYTES} (5 MiB)
   --forward-to <url>        send each verified delivery on to this receiver
+  --inbox <inbox>           record verified deliveries in this inbox and answer 200, then
+                            run them with retries: a SQLite file's path (Node 22.13 or
+                            later) or redis://host:port[/db] (npm install redis)
+  --max-attempts <N>        with --inbox: attempts per entry before it is dead; default 8
+  --retry-base-ms <ms>      with --inbox: the delay before the second attempt, doubled for
+                            each next one (with jitter, up to 15 min); default 1000
   --json                    one JSON object per delivery on stdout: time, event,
-                            verdict, status, code, secretIndex, size, forwardStatus
+                            verdict, status, code, secretIndex, size, forwardStatus,
+                            entryId (with --inbox; forwardStatus is then null)
   --ui                      the inspector page on the same port: deliveries live,
                             replay to the forward target, copy as curl, compose; open
                             the URL serve prints (it carries this run's token)
@@ -60,6 +78,9 @@ ${EXIT_CODES_HELP}
     'webhook-secret': { type: 'string', multiple: true },
     ui: { type: 'boolean' },
     'ui-allow-remote': { type: 'boolean' },
+    inbox: { type: 'string' },
+    'max-attempts': { type: 'string' },
+    'retry-base-ms': { type: 'string' },
   },
   positionals: [0, 0],
   async run(values) {
@@ -74,24 +95,60 @@ ${EXIT_CODES_HELP}
     const forwardTo = values['forward-to'] === undefined ? undefined : httpUrl(values['forward-to'], '--forward-to URL');
     const allowRemote = values['ui-allow-remote'] === true;
     if (allowRemote && values.ui !== true) throw new UsageError('--ui-allow-remote needs --ui');
-    return listen({ secrets, webhookSecrets, host: values.host, port, toleranceSeconds, maxBodyBytes, forwardTo, json: values.json === true, ui: values.ui === true, allowRemote });
+    const policy = inboxPolicyFrom(values);
+    const options = { secrets, webhookSecrets, host: values.host, port, toleranceSeconds, maxBodyBytes, forwardTo, json: values.json === true, ui: values.ui === true, allowRemote };
+    if (values.inbox === undefined) return listen(options);
+    // Opened last: a mistake in another option leaves no new file behind.
+    const opened = await openInbox(values.inbox, { policy }).catch(unreachable);
+    if (opened === undefined) return EXIT.rejected;
+    try {
+      return await listen({ ...options, inbox: opened.inbox, inboxName: shownInbox(values.inbox) });
+    } finally {
+      await opened.close();
+    }
   },
 };
 
-async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json, ui, allowRemote }) {
+/** --max-attempts and --retry-base-ms as an inbox policy; they need --inbox. */
+function inboxPolicyFrom(values) {
+  const policy = {};
+  for (const [flag, name] of [['max-attempts', 'maxAttempts'], ['retry-base-ms', 'retryBaseMs']]) {
+    if (values[flag] === undefined) continue;
+    if (values.inbox === undefined) throw new UsageError(`--${flag} needs --inbox`);
+    policy[name] = wholeNumberOption(`--${flag}`, values[flag]);
+  }
+  return policy;
+}
+
+async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json, ui, allowRemote, inbox, inboxName }) {
   const counts = { accepted: 0, rejected: 0 };
-  const inspector = ui ? createInspector({ secrets, forwardTo, allowRemote }) : undefined;
   // With --json, stdout carries only the deliveries; the rest goes to stderr.
   const say = json ? (line) => console.error(line) : (line) => console.log(line);
   const clock = () => new Date().toISOString().slice(11, 19);
+  // What became of the entries this run recorded: printed, and shown by the inspector.
+  const watch =
+    inbox === undefined
+      ? undefined
+      : watchEntries(inbox, (id, info, before) => {
+          inspector?.entryChanged(id, info);
+          const outcome = entryOutcome(id, info, before, inboxName);
+          if (outcome !== undefined) say(`${clock()} ${outcome}`);
+        });
+  const inspector = ui ? createInspector({ secrets, forwardTo, allowRemote, entryState: watch?.stateOf }) : undefined;
   // The middleware answers; this prints what it answered.
   const onAnswer = (answer) => {
-    const { status, body, event, error, size, forwarded } = answer;
+    const { status, body, event, error, size, forwarded, entry } = answer;
     if (event !== undefined) counts.accepted++;
     else counts.rejected++;
+    if (entry !== undefined) watch?.add(entry.id, entry.duplicate);
     inspector?.record(answer);
     if (json) {
-      console.log(JSON.stringify(deliveryRecord({ status, body, event, error, size, forwarded })));
+      console.log(JSON.stringify(deliveryRecord({ status, body, event, error, size, forwarded, entry })));
+      return;
+    }
+    if (entry !== undefined) {
+      // Its event is printed when the worker runs it.
+      console.log(`${clock()} ${status} ${event.event} at ${event.timestamp} (secret #${event.secretIndex}): ${entry.duplicate ? 'a repeat of' : 'recorded as'} entry ${entry.id}`);
       return;
     }
     if (event !== undefined) {
@@ -104,8 +161,22 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
     console.log(`${clock()} ${status} rejected ${body.error}: ${body.message}`);
     if (error?.hint) console.log(`         hint: ${error.hint}`);
   };
+  // The inbox's worker runs each entry here (then forwards it, with --forward-to): say so, once per attempt.
+  const onEvent = (event, { attempt, entryId }) => {
+    const lines = [`${clock()} entry ${entryId}, attempt ${attempt}: ${forwardTo === undefined ? '' : 'forwarding '}${event.event} at ${event.timestamp}`];
+    if (forwardTo === undefined) lines.push(...describe(event).map((line) => `         ${line}`));
+    // Printed after the answer's line (the worker may start before onAnswer is told); the attempt goes on meanwhile.
+    setImmediate(() => lines.forEach((line) => say(line)));
+  };
+  const withInbox = inbox === undefined ? {} : { inbox, onEvent };
   // Created before listening: a bad secret or option is a usage error now.
-  const middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onAnswer, forwardTo, webhookSecrets, logger: false });
+  let middleware;
+  try {
+    middleware = createNodeMiddleware(secrets, { toleranceSeconds, maxBodyBytes, onAnswer, forwardTo, webhookSecrets, logger: false, ...withInbox });
+  } catch (error) {
+    watch?.stop();
+    throw error;
+  }
   // The inspector takes GET / and its own endpoints; every other request is a delivery.
   const server = createServer((req, res) => inspector?.handle(req, res) || middleware(req, res));
 
@@ -116,11 +187,13 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
     });
   } catch (error) {
     console.error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`);
+    watch?.stop();
     return EXIT.rejected;
   }
   const address = server.address();
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   say(`Listening on http://${shownHost}:${address.port}/${forwardTo === undefined ? '' : `, forwarding verified deliveries to ${forwardTo}`} (Ctrl-C to stop)`);
+  if (inbox !== undefined) say(`Inbox: ${inboxName} (verified deliveries are recorded there, then run from it)`);
   if (inspector !== undefined) {
     // A wildcard address is reached as 127.0.0.1 or localhost from this machine.
     const local = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : shownHost;
@@ -133,6 +206,7 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
   // Resolves with the exit code once Ctrl-C (or SIGTERM) has closed the server.
   return new Promise((resolve) => {
     const stop = () => {
+      watch?.stop();
       inspector?.close();
       server.close(() => {
         say(`\nStopped: ${counts.accepted} accepted, ${counts.rejected} rejected`);
@@ -158,8 +232,20 @@ function webhookSecretsFrom(values) {
   return byId;
 }
 
+/** The line serve prints when an entry's state changed, or undefined (attempts: said as they start). */
+function entryOutcome(id, { state, attempts, lastError }, before, inboxName) {
+  if (state === before.state) return undefined;
+  if (state === 'done') return `entry ${id} done${attempts > 1 ? ` after ${attempts} attempts` : ''}`;
+  if (state === 'dead') {
+    return `entry ${id} is dead after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastError ?? 'no error kept'}\n         ${TOOL} inbox retry ${id} --inbox ${inboxName} runs it again`;
+  }
+  if (state === 'pending' && before.state === 'dead') return `entry ${id} is pending again`;
+  if (state === 'purged') return `entry ${id} was deleted`;
+  return undefined;
+}
+
 /** One delivery as `serve --json` prints it. */
-function deliveryRecord({ status, body, event, error, size, forwarded }) {
+function deliveryRecord({ status, body, event, error, size, forwarded, entry }) {
   return {
     time: new Date().toISOString(),
     event: event?.event ?? null,
@@ -169,6 +255,7 @@ function deliveryRecord({ status, body, event, error, size, forwarded }) {
     secretIndex: event?.secretIndex ?? null,
     size: size ?? null,
     forwardStatus: forwarded?.status ?? (forwarded?.failure !== undefined ? 'failed' : null),
+    entryId: entry?.id ?? null,
   };
 }
 

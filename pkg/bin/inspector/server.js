@@ -23,6 +23,11 @@
 // themselves and say only how it went. Replay and compose only ever send to
 // the forward target given on the command line.
 //
+// With serve --inbox, each verified delivery shows the inbox entry it was
+// recorded as, and that entry's state as serve reads it back from the
+// inbox (pending, done, dead, purged): told to open pages as `inbox`
+// events on the same token-guarded stream, and kept in the history.
+//
 // Memory: anyone who reaches the port can send deliveries, so a rejected
 // one is kept as metadata and a PREVIEW_BYTES preview; the history has a
 // count and a byte budget (oldest out first); an event-stream client that
@@ -68,11 +73,13 @@ if (token) {
 `;
 
 /**
- * @param {{ secrets: Array<string> | undefined, forwardTo: string | undefined, allowRemote?: boolean }} options
+ * @param {{ secrets: Array<string> | undefined, forwardTo: string | undefined, allowRemote?: boolean,
+ *   entryState?: (id: unknown) => { state: string, attempts: number | null, lastError: string | null } | undefined }} options
  *   the secrets serve verifies with (the first signs what the page composes), its forward
- *   target, and whether peers not on this machine may use the inspector (--ui-allow-remote)
+ *   target, whether peers not on this machine may use the inspector (--ui-allow-remote), and
+ *   with an inbox, the last known state of an entry
  */
-export function createInspector({ secrets, forwardTo, allowRemote = false }) {
+export function createInspector({ secrets, forwardTo, allowRemote = false, entryState }) {
   const token = randomBytes(24).toString('hex');
   // Oldest first: { id, json (as the page gets it), headers and body (for a replay), signedHere, cost }.
   const kept = [];
@@ -85,7 +92,7 @@ export function createInspector({ secrets, forwardTo, allowRemote = false }) {
   let hosts = []; // the Host values the page answers to
 
   /** Records what serve answered, and tells every open page. */
-  function record({ status, body, event, error, size, forwarded, request }) {
+  function record({ status, body, event, error, size, forwarded, request, entry: recordedAs }) {
     const accepted = event !== undefined;
     const bytes = bytesOf(request?.body);
     // As sent, less what belongs to the connection (a replay or a curl makes its own).
@@ -112,17 +119,35 @@ export function createInspector({ secrets, forwardTo, allowRemote = false }) {
       payload: whole === undefined ? null : event,
       preview: accepted || bytes === undefined ? null : bytes.subarray(0, PREVIEW_BYTES).toString('utf8'),
       forward: forwarded === undefined ? null : { url: forwarded.url, status: forwarded.status ?? null, failure: forwarded.failure ?? null, answer },
+      // The inbox entry it was recorded as (serve --inbox), and what became of it.
+      inbox: recordedAs === undefined ? null : { entryId: recordedAs.id, duplicate: recordedAs.duplicate, ...entryInfo(entryState?.(recordedAs.id)) },
       replayable: whole !== undefined,
       // The page's "Copy as curl": the same command `send --dry-run` prints, to serve itself;
       // none for what serve signed, as it would carry the signature.
       curl: whole === undefined || signedHere ? null : curlCommand(`${origin}/`, headers, whole),
     };
     const json = JSON.stringify(delivery);
-    const entry = { id: delivery.id, json, headers, body: whole, signedHere, cost: json.length + (whole?.length ?? 0) };
+    const entry = { id: delivery.id, json, headers, body: whole, signedHere, entryId: recordedAs?.id, cost: json.length + (whole?.length ?? 0) };
     kept.push(entry);
     keptBytes += entry.cost;
     while (kept.length > HISTORY || keptBytes > HISTORY_BYTES) keptBytes -= kept.shift().cost;
     broadcast('delivery', json);
+  }
+
+  /** An inbox entry's state changed: every delivery recorded as it shows the new one, in the history too. */
+  function entryChanged(entryId, info) {
+    for (const entry of kept) {
+      if (entry.entryId !== entryId) continue;
+      const delivery = JSON.parse(entry.json);
+      delivery.inbox = { ...delivery.inbox, ...entryInfo(info) };
+      const json = JSON.stringify(delivery);
+      keptBytes += json.length - entry.json.length;
+      entry.cost += json.length - entry.json.length;
+      entry.json = json;
+      broadcast('inbox', JSON.stringify({ id: delivery.id, inbox: delivery.inbox }));
+    }
+    // A last error makes a delivery longer: the budget still holds.
+    while (keptBytes > HISTORY_BYTES) keptBytes -= kept.shift().cost;
   }
 
   function broadcast(type, json) {
@@ -193,6 +218,7 @@ export function createInspector({ secrets, forwardTo, allowRemote = false }) {
     const settings = {
       prefix: PREFIX,
       forwardTo: forwardTo ?? null,
+      inbox: entryState !== undefined,
       canSign: secrets !== undefined && secrets.length > 0,
       previewBytes: PREVIEW_BYTES,
       events: EVENT_NAMES,
@@ -260,6 +286,7 @@ export function createInspector({ secrets, forwardTo, allowRemote = false }) {
     token,
     handle,
     record,
+    entryChanged,
     /**
      * Called once serve listens: `address` is where it posts to itself, and
      * `allowedHosts` the Host values the page answers to (host:port).
@@ -273,6 +300,11 @@ export function createInspector({ secrets, forwardTo, allowRemote = false }) {
       streams.clear();
     },
   };
+}
+
+/** What the page shows of an entry's state (unknown until serve has read it). */
+function entryInfo(info) {
+  return { state: info?.state ?? 'unknown', attempts: info?.attempts ?? null, lastError: info?.lastError ?? null };
 }
 
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
