@@ -692,8 +692,10 @@ export interface AdapterOptions {
    * handlers (and the forward) from it, with retries, per-issue order and a
    * dead letter: `new SqliteInbox(path)`. The answer never waits for a
    * handler; a delivery the inbox cannot record is a 503 `inbox_unavailable`.
+   * On Workers: `new CloudflareQueueInbox()`, whose queue the Worker's
+   * `queue()` handler (`createQueueConsumer`) consumes.
    */
-  inbox?: Inbox;
+  inbox?: Inbox | PushInbox;
   /**
    * With an inbox a worker claims from: run its worker in this process
    * (default `true`). `false` for receivers that only record, with
@@ -811,6 +813,80 @@ export class SqliteInbox implements Inbox {
   purgeDead(): Promise<number>;
   close(): Promise<void>;
 }
+
+/** An inbox the runtime pushes from (Cloudflare Queues): it only records, with the request's `env`; no worker claims from it. */
+export interface PushInbox {
+  record(delivery: Parameters<Inbox['record']>[0], env: unknown): Promise<{ id: number | string; duplicate: boolean }>;
+}
+
+/** The parts of a Cloudflare Queue producer binding (`Queue` in @cloudflare/workers-types) the inbox uses. */
+export interface CloudflareQueueProducer {
+  send(message: unknown, options?: { contentType?: 'v8' | 'json' | 'text' | 'bytes'; delaySeconds?: number }): Promise<unknown>;
+}
+
+/**
+ * The inbox on Cloudflare Queues, for Workers: the fetch handler sends each
+ * verified delivery to the queue and answers 200 once the send resolved
+ * (the queue has persisted it); a 503 `inbox_unavailable` when it cannot
+ * (no binding, a message over 128 KB, Queues down). The entry id is derived
+ * from the signature: a repeated delivery is a second message with the same
+ * entry id. Consume the queue with `createQueueConsumer`.
+ */
+export class CloudflareQueueInbox implements PushInbox {
+  /** @param binding the producer binding's name in `env` (default 'PROMPTFOO_DELIVERIES'), or `(env) => env.X` */
+  constructor(binding?: string | ((env: any) => CloudflareQueueProducer | undefined));
+  record: PushInbox['record'];
+}
+
+/** The parts of a Queues message (`Message` in @cloudflare/workers-types) the consumer uses. */
+export interface CloudflareQueueMessage {
+  readonly id: string;
+  readonly body: unknown;
+  /** 1 for the first attempt. */
+  readonly attempts: number;
+  ack(): void;
+  retry(options?: { delaySeconds?: number }): void;
+}
+
+/** The parts of a Queues batch (`MessageBatch` in @cloudflare/workers-types) the consumer uses. */
+export interface CloudflareQueueBatch {
+  readonly queue: string;
+  readonly messages: readonly CloudflareQueueMessage[];
+}
+
+/**
+ * The Worker's `queue()` handler for what a CloudflareQueueInbox sent:
+ * `export default { fetch, queue: createQueueConsumer({ webhooks }) }`.
+ * Each message runs the handlers (and the forward), then is acked, or
+ * retried after the policy's delay (whole seconds, at most 12 h). The
+ * attempts are Queues' to count: a message is tried `max_retries` + 1 times
+ * (the consumer's `max_retries` in wrangler.toml), then moved to its
+ * `dead_letter_queue`. Bind this handler to that queue too and name it as
+ * `deadLetterQueue`: its messages go to `onDead`, retried until it returns.
+ * No order: Queues delivers in any order and runs batches concurrently;
+ * within one batch, the messages about one issue run one after another.
+ */
+export function createQueueConsumer(options: {
+  /** The handlers: a router, or `onEvent`. */
+  webhooks?: Webhooks;
+  onEvent?: EventHandler<WebhookEvent>;
+  /** Send each entry on to this URL; a non-2xx answer is a failed attempt. */
+  forwardTo?: string | URL;
+  /** The dead-letter queue's name (its batches' `queue`): given with `onDead`. */
+  deadLetterQueue?: string;
+  /**
+   * Told of each message of the dead-letter queue; a throw retries it. Its
+   * `entry.attempt` counts the attempts at onDead: the failed ones happened
+   * on the other queue, and were reported there (onError or the logger).
+   */
+  onDead?: (entry: InboxEntry, error: Error) => unknown;
+  onError?: (error: unknown, event: WebhookEvent | undefined) => unknown;
+  logger?: { error(...args: unknown[]): unknown } | false;
+  /** The first retry's delay; each next one doubles, with jitter, rounded up to whole seconds (default 1000). */
+  retryBaseMs?: number;
+  /** The longest delay between attempts (default 15 minutes; Queues allows 12 h). */
+  retryMaxMs?: number;
+}): (batch: CloudflareQueueBatch, env?: unknown, ctx?: unknown) => Promise<void>;
 
 /** With a secret: the verify options, plus `onEvent` for every verified event. */
 export interface AdapterSecretOptions extends AdapterOptions, WebhookOptions {

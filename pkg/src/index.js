@@ -37,3 +37,4 @@ export { createFetchHandler } from './http/fetch.js';
 // Keep what was acknowledged: durable inboxes
 export { SqliteInbox } from './inbox/sqlite.js';
 export { createInboxWorker } from './inbox/consumer.js';
+export { CloudflareQueueInbox, createQueueConsumer } from './inbox/queues.js';
