@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -350,4 +350,12 @@ test('serve: a secret or option that cannot work is a usage error before listeni
   const result = await start(['serve', '--port', '0', '--secret', 'short']).exited;
   assertUsageError(result, /^invalid_secret: /);
   assert.doesNotMatch(result.stdout, /Listening/);
+});
+
+test('serve --inbox on a Node without node:sqlite: exit 2 with what to do, no stack, no file', async () => {
+  const db = join(TMP, 'node20-inbox.db');
+  const result = await start(['serve', '--port', '0', '--secret', SECRET, '--inbox', db]).exited;
+  assertUsageError(result, /^cannot open the inbox .*node20-inbox\.db: invalid options: SqliteInbox needs node:sqlite, which Node [\d.]+ does not offer without a flag: run on Node 22\.13 or later/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack');
+  assert.equal(existsSync(db), false);
 });
