@@ -6,8 +6,8 @@
 // attempts to its dead-letter queue, as Cloudflare does. The Worker is
 // tests/js/support/queues-worker.js; the consumer's settings are
 // production's names: max_retries 2 (three attempts), a dead-letter queue,
-// max_batch_timeout 1 s. Then, in Node, the consumer's retry delays and
-// options against a fake batch.
+// max_batch_timeout 1 s. Then, in Node: the consumer's retry delays and
+// options against a fake batch, and dedupe in front of the queue.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CloudflareQueueInbox, createQueueConsumer, signPayload } from 'promptfoo-webhooks';
+import { CloudflareQueueInbox, createFetchHandler, createQueueConsumer, MemoryReplayStore, signPayload, Webhooks } from 'promptfoo-webhooks';
 import { bundleWorker, freePort } from './support/workerd.mjs';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./support/queues-worker.js', import.meta.url));
@@ -313,6 +313,27 @@ test('createQueueConsumer: a message CloudflareQueueInbox did not send is a fail
   assert.deepEqual(foreign.settled, ['ack']);
   assert.deepEqual(dead, []);
   assert.match(logged.at(-1), /message m2 of dead is not a delivery/);
+});
+
+test('with dedupe, a repeat is a 409 before it reaches the queue; a delivery answered 503 counts as seen', async () => {
+  const sent = [];
+  let down = false;
+  const env = { Q: { send: async (message) => (down ? Promise.reject(new Error('queue down')) : sent.push(message)) } };
+  const webhooks = new Webhooks({ secret: SECRET, dedupe: { store: new MemoryReplayStore() } });
+  const handler = createFetchHandler(webhooks, { inbox: new CloudflareQueueInbox((e) => e.Q), onError: () => {} });
+  const deliver = ({ body, headers }) => handler(new Request('http://127.0.0.1/', { method: 'POST', body, headers }), env);
+  const once = signPayload(payload('dedupe-1'), SECRET);
+  assert.equal((await deliver(once)).status, 200);
+  const repeat = await deliver(once);
+  assert.equal(repeat.status, 409);
+  assert.equal((await repeat.json()).error, 'duplicate_delivery');
+  assert.equal(sent.length, 1);
+  down = true;
+  const lost = signPayload(payload('dedupe-2'), SECRET);
+  assert.equal((await deliver(lost)).status, 503);
+  down = false;
+  assert.equal((await deliver(lost)).status, 409);
+  assert.equal(sent.length, 1);
 });
 
 test('createQueueConsumer refuses options Queues decides, and onDead without its dead-letter queue', () => {
