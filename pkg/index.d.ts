@@ -814,6 +814,54 @@ export class SqliteInbox implements Inbox {
   close(): Promise<void>;
 }
 
+/** How RedisInbox reaches Redis: your client with its flavor, or a raw command function. */
+export type RedisInboxConnection = (
+  | {
+      /** A connected client: node-redis (v4+, sends through `sendCommand`) or ioredis (through `call`). */
+      client: { sendCommand(...args: any[]): unknown } | { call(...args: any[]): unknown };
+      flavor: 'node-redis' | 'ioredis';
+      command?: never;
+    }
+  | {
+      /** Sends one command's arguments, e.g. `(args) => client.sendCommand(args)` or `(args) => client.call(...args)`. */
+      command: (args: string[]) => unknown;
+      client?: never;
+      flavor?: never;
+    }
+) & {
+  /** Put before every key (default 'promptfoo-webhooks:inbox:'). */
+  prefix?: string;
+  /** A command not answered by then rejects: a record, with a 503 (default 2000). */
+  timeoutMs?: number;
+};
+
+/**
+ * The shared inbox: Redis Streams with a consumer group (leases are the
+ * group's pending entries), a Lua script per step, per-issue queues. Any
+ * number of receivers record (`processInbox: false`) and workers
+ * (`createInboxWorker`) run. A record is as durable as the server keeps it:
+ * run Redis with `appendonly yes` and `appendfsync always`. `close()` stops
+ * its workers; the client stays yours to quit.
+ */
+export class RedisInbox implements Inbox {
+  constructor(connection: RedisInboxConnection, policy?: InboxPolicy);
+  readonly policy: Required<InboxPolicy>;
+  record: Inbox['record'];
+  claim: Inbox['claim'];
+  renew: Inbox['renew'];
+  ack: Inbox['ack'];
+  fail: Inbox['fail'];
+  counts(): Promise<InboxCounts>;
+  list(options?: { state?: 'pending' | 'done' | 'dead'; limit?: number }): Promise<
+    Array<{ id: number; state: 'pending' | 'done' | 'dead'; attempts: number; receivedAt: number; webhookId?: string; issueId?: string; size: number; lastError?: string; nextAttemptAt?: number }>
+  >;
+  /** Makes a dead entry pending again (`'dead'`: every dead entry), behind its issue's pending ones; resolves to how many. */
+  retry(idOrDead: number | 'dead'): Promise<number>;
+  /** Deletes every dead entry; resolves to how many. */
+  purgeDead(): Promise<number>;
+  close(): Promise<void>;
+}
+
 /** An inbox the runtime pushes from (Cloudflare Queues): it only records, with the request's `env`; no worker claims from it. */
 export interface PushInbox {
   record(delivery: Parameters<Inbox['record']>[0], env: unknown): Promise<{ id: number | string; duplicate: boolean }>;

@@ -36,5 +36,6 @@ export { createFetchHandler } from './http/fetch.js';
 
 // Keep what was acknowledged: durable inboxes
 export { SqliteInbox } from './inbox/sqlite.js';
+export { RedisInbox } from './inbox/redis.js';
 export { createInboxWorker } from './inbox/consumer.js';
 export { CloudflareQueueInbox, createQueueConsumer } from './inbox/queues.js';

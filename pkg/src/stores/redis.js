@@ -17,12 +17,12 @@
 
 import { argumentError } from '../core/errors.js';
 import { checkClaim } from './claim.js';
+import { readRedisOptions, withTimeout } from './redis-connection.js';
 
 const FLAVORS = {
   'node-redis': (client, key, ttl) => client.set(key, '1', { NX: true, EX: ttl }),
   ioredis: (client, key, ttl) => client.set(key, '1', 'EX', ttl, 'NX'),
 };
-const DEFAULT_TIMEOUT_MS = 2000;
 
 export class RedisReplayStore {
   #set; // (key, ttlSeconds) => Promise<'OK' | null>
@@ -38,19 +38,9 @@ export class RedisReplayStore {
    * @param {string} [options.prefix] put before every key (default ''), to share a database with other data
    * @param {number} [options.timeoutMs] a claim not answered by then rejects (default 2000; Promptfoo waits 10 s)
    */
-  constructor({ client, flavor, command, prefix = '', timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
-    if (command !== undefined) {
-      if (typeof command !== 'function') throw argError('command must be a function taking the arguments of one Redis command');
-      if (client !== undefined || flavor !== undefined) throw argError('pass either command, or client with flavor, not both');
-      this.#set = (key, ttl) => command(['SET', key, '1', 'NX', 'EX', String(ttl)]);
-    } else {
-      if (typeof client?.set !== 'function') throw argError('client must be a Redis client with a set() method (or pass command)');
-      if (!Object.hasOwn(FLAVORS, flavor)) throw argError(`flavor must be 'node-redis' or 'ioredis', got ${String(flavor)}`);
-      const set = FLAVORS[flavor];
-      this.#set = (key, ttl) => set(client, key, ttl);
-    }
-    if (typeof prefix !== 'string') throw argError('prefix must be a string');
-    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw argError('timeoutMs must be a positive number');
+  constructor(options) {
+    const { client, flavor, command, prefix, timeoutMs } = readRedisOptions('RedisReplayStore', options, { methods: { 'node-redis': 'set', ioredis: 'set' } });
+    this.#set = command !== undefined ? (key, ttl) => command(['SET', key, '1', 'NX', 'EX', String(ttl)]) : (key, ttl) => FLAVORS[flavor](client, key, ttl);
     this.#prefix = prefix;
     this.#timeoutMs = timeoutMs;
   }
@@ -59,7 +49,7 @@ export class RedisReplayStore {
   async claim(key, ttlSeconds) {
     checkClaim('RedisReplayStore', key, ttlSeconds);
     // EX takes whole seconds: round up, never down to 0.
-    const reply = await withTimeout(this.#set(this.#prefix + key, Math.ceil(ttlSeconds)), this.#timeoutMs);
+    const reply = await withTimeout(this.#set(this.#prefix + key, Math.ceil(ttlSeconds)), this.#timeoutMs, 'RedisReplayStore');
     if (reply === 'OK') return true;
     if (reply === null) return false;
     throw argumentError('ERR_INVALID_RETURN_VALUE', `RedisReplayStore: SET NX answered ${JSON.stringify(reply)}, expected 'OK' or null`);
@@ -68,17 +58,4 @@ export class RedisReplayStore {
   get [Symbol.toStringTag]() {
     return 'RedisReplayStore';
   }
-}
-
-/** `promise`, or a rejection once `ms` pass first. The command itself may still land later. */
-function withTimeout(promise, ms) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`RedisReplayStore: no answer from Redis within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function argError(message) {
-  return argumentError('ERR_INVALID_ARG_TYPE', `RedisReplayStore: ${message}`);
 }

@@ -1,5 +1,7 @@
 // A real redis-server (Debian's package; scripts/setup.sh installs it) for
-// the store suites: on 127.0.0.1, a free port, nothing written to disk.
+// the store suites: on 127.0.0.1, a free port, nothing written to disk; or,
+// given a dir, an append-only file there fsynced before each answer
+// (appendfsync always), which a restart on the same port and dir reads back.
 import { spawn } from 'node:child_process';
 import { freePort } from './workerd.mjs';
 
@@ -8,11 +10,12 @@ const STARTUP_TIMEOUT_MS = 10_000;
 /**
  * Starts `redis-server` and resolves once it accepts connections.
  * Returns `{ port, url, stop() }`; the process is also killed if this Node
- * process exits first.
+ * process exits first. `aofDir`: keep an AOF there; `port`: this one, not a free one.
  */
-export async function startRedis() {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+export async function startRedis({ aofDir, port: wanted } = {}) {
+  const port = wanted ?? (await freePort());
+  const persistence = aofDir === undefined ? ['--appendonly', 'no'] : ['--dir', aofDir, '--appendonly', 'yes', '--appendfsync', 'always'];
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
