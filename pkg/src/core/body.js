@@ -123,19 +123,43 @@ const DEADLINE_PASSED = Symbol('deadline passed');
 export async function readBounded(stream, limit, tooLarge, bounds = {}) {
   if (stream === null) return new Uint8Array(0);
   const { declared, longerThanDeclared, timeoutMs, timedOut } = bounds;
-  const reader = stream.getReader();
+  // A declared length within the limit, from a byte stream (a runtime's
+  // Request body): read into one buffer of the declared length plus one
+  // byte, the byte that tells a longer body. In workerd, readAtLeast fills
+  // it in one native call, as fast as arrayBuffer(), which has no bound.
+  const byob = declared !== undefined && declared <= limit ? byobReaderOf(stream) : undefined;
+  const reader = byob ?? stream.getReader();
   let timer;
   const deadline =
     timeoutMs === undefined ? undefined : new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs, DEADLINE_PASSED)));
+  const within = (read) => (deadline === undefined ? read : Promise.race([read, deadline]));
   const stop = async (error) => {
     await reader.cancel().catch(() => {});
     throw error;
   };
-  const chunks = [];
-  let size = 0;
   try {
+    if (byob !== undefined) {
+      const capacity = declared + 1;
+      const readAtLeast = typeof byob.readAtLeast === 'function'; // workerd's
+      let buffer = new ArrayBuffer(capacity);
+      let filled = 0;
+      for (;;) {
+        const view = new Uint8Array(buffer, filled, capacity - filled);
+        const result = await within(readAtLeast ? byob.readAtLeast(view.byteLength, view) : byob.read(view));
+        if (result === DEADLINE_PASSED) return await stop(timedOut());
+        if (result.value !== undefined) {
+          buffer = result.value.buffer; // the read transferred it
+          filled += result.value.byteLength;
+        }
+        if (filled === capacity) return await stop(longerThanDeclared(filled));
+        // readAtLeast gives less than it was asked for only at the end of the stream.
+        if (result.done || readAtLeast) return new Uint8Array(buffer, 0, filled);
+      }
+    }
+    const chunks = [];
+    let size = 0;
     for (;;) {
-      const result = deadline === undefined ? await reader.read() : await Promise.race([reader.read(), deadline]);
+      const result = await within(reader.read());
       if (result === DEADLINE_PASSED) return await stop(timedOut());
       const { done, value } = result;
       if (done) break;
@@ -148,10 +172,19 @@ export async function readBounded(stream, limit, tooLarge, bounds = {}) {
       if (declared !== undefined && size > declared) return await stop(longerThanDeclared(size));
       chunks.push(chunk);
     }
+    return concatBytes(chunks);
   } finally {
     clearTimeout(timer);
   }
-  return concatBytes(chunks);
+}
+
+/** The stream's BYOB reader when it is a byte stream, else undefined. */
+function byobReaderOf(stream) {
+  try {
+    return stream.getReader({ mode: 'byob' });
+  } catch {
+    return undefined; // a default stream (or a caller's object): read chunk by chunk
+  }
 }
 
 /** The chunks as one Uint8Array (the chunk itself when there is one). */
