@@ -35,3 +35,14 @@ test('done entries older than keepDoneMs are deleted at a claim; younger ones st
   const again = await later.record(entry(1));
   assert.equal(again.duplicate, false);
 });
+
+test('a file with another schema version is refused by name, not half read', async (t) => {
+  const defer = cleanups(t);
+  const path = join(tempDir(defer), 'inbox.db');
+  new SqliteInbox(path).close();
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA user_version = 7');
+  db.close();
+  assert.throws(() => new SqliteInbox(path), { code: 'invalid_options', message: /schema version 7/ });
+});

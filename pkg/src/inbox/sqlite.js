@@ -49,6 +49,8 @@ const CLAIMABLE = `
       SELECT 1 FROM entries AS p WHERE p.order_key = e.order_key AND p.state = 'pending' AND p.id < e.id))
   ORDER BY id LIMIT :limit`;
 
+// The schema's version, in the file's PRAGMA user_version.
+const SCHEMA_VERSION = 1;
 // How long a write waits for another process's transaction.
 const BUSY_TIMEOUT_MS = 5000;
 // How much of a handler's error an entry keeps.
@@ -83,7 +85,7 @@ export class SqliteInbox {
       return db;
     };
     this.#records = open('FULL');
-    this.#records.exec(SCHEMA);
+    migrate(this.#records);
     this.#work = open('NORMAL');
     const prepare = (sql) => this.#work.prepare(sql);
     this.#statements = {
@@ -248,6 +250,30 @@ export class SqliteInbox {
 
   get [Symbol.toStringTag]() {
     return 'SqliteInbox';
+  }
+}
+
+/**
+ * Creates the schema in a new file, or checks that an existing one has
+ * this version's (PRAGMA user_version): a file another version wrote is
+ * refused by name, never half read.
+ */
+function migrate(db) {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const { user_version: version } = db.prepare('PRAGMA user_version').get();
+    const hasEntries = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entries'").get() !== undefined;
+    if (!hasEntries) {
+      db.exec(SCHEMA);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    } else if (version !== SCHEMA_VERSION) {
+      throw webhookError('invalid_options', `this inbox file has schema version ${version}; this version of promptfoo-webhooks reads version ${SCHEMA_VERSION}`);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    db.close();
+    throw error;
   }
 }
 
