@@ -154,7 +154,7 @@ async function senderRate(url, parallel) {
 
 async function startRedis(dir) {
   const { startRedis: start } = await import('../tests/js/support/redis.mjs');
-  return start({ dir, appendfsync: 'always' });
+  return start({ aofDir: dir });
 }
 
 const work = mkdtempSync(join(tmpdir(), 'inbox-bench-'));
