@@ -791,27 +791,37 @@ export function createInboxWorker(options: {
   logger?: { error(...args: unknown[]): unknown } | false;
 }): { kick(): void; stop(): Promise<void> };
 
-/**
- * The embedded inbox: one SQLite file (node:sqlite: Node 22.13 or later),
- * WAL with synchronous=FULL and group commit; several processes may share it.
- */
-export class SqliteInbox implements Inbox {
-  constructor(path: string, policy?: InboxPolicy);
-  readonly policy: Required<InboxPolicy>;
-  record: Inbox['record'];
-  claim: Inbox['claim'];
-  renew: Inbox['renew'];
-  ack: Inbox['ack'];
-  fail: Inbox['fail'];
+/** One entry as `list()` shows it (no body). */
+export interface InboxListing {
+  id: number;
+  state: 'pending' | 'done' | 'dead';
+  attempts: number;
+  receivedAt: number;
+  webhookId?: string;
+  issueId?: string;
+  size: number;
+  lastError?: string;
+  nextAttemptAt?: number;
+}
+
+/** An inbox that can be looked at and mended (the CLI's `inbox` commands use these). */
+export interface ManagedInbox extends Inbox {
   counts(): Promise<InboxCounts>;
-  list(options?: { state?: 'pending' | 'done' | 'dead'; limit?: number }): Promise<
-    Array<{ id: number; state: 'pending' | 'done' | 'dead'; attempts: number; receivedAt: number; webhookId?: string; issueId?: string; size: number; lastError?: string; nextAttemptAt?: number }>
-  >;
+  /** The newest entries (of one state, when given), without their bodies. */
+  list(options?: { state?: 'pending' | 'done' | 'dead'; limit?: number }): Promise<InboxListing[]>;
   /** Makes a dead entry pending again (`'dead'`: every dead entry); resolves to how many. */
   retry(idOrDead: number | 'dead'): Promise<number>;
   /** Deletes every dead entry; resolves to how many. */
   purgeDead(): Promise<number>;
-  close(): Promise<void>;
+}
+
+/**
+ * The embedded inbox: one SQLite file (node:sqlite: Node 22.13 or later),
+ * WAL with synchronous=FULL and group commit; several processes may share it.
+ */
+export interface SqliteInbox extends ManagedInbox {}
+export class SqliteInbox {
+  constructor(path: string, policy?: InboxPolicy);
 }
 
 /** How RedisInbox reaches Redis: your client with its flavor, or a raw command function. */
@@ -841,25 +851,12 @@ export type RedisInboxConnection = (
  * number of receivers record (`processInbox: false`) and workers
  * (`createInboxWorker`) run. A record is as durable as the server keeps it:
  * run Redis with `appendonly yes` and `appendfsync always`. `close()` stops
- * its workers; the client stays yours to quit.
+ * its workers; the client stays yours to quit. `retry` puts an entry behind
+ * its issue's pending ones.
  */
-export class RedisInbox implements Inbox {
+export interface RedisInbox extends ManagedInbox {}
+export class RedisInbox {
   constructor(connection: RedisInboxConnection, policy?: InboxPolicy);
-  readonly policy: Required<InboxPolicy>;
-  record: Inbox['record'];
-  claim: Inbox['claim'];
-  renew: Inbox['renew'];
-  ack: Inbox['ack'];
-  fail: Inbox['fail'];
-  counts(): Promise<InboxCounts>;
-  list(options?: { state?: 'pending' | 'done' | 'dead'; limit?: number }): Promise<
-    Array<{ id: number; state: 'pending' | 'done' | 'dead'; attempts: number; receivedAt: number; webhookId?: string; issueId?: string; size: number; lastError?: string; nextAttemptAt?: number }>
-  >;
-  /** Makes a dead entry pending again (`'dead'`: every dead entry), behind its issue's pending ones; resolves to how many. */
-  retry(idOrDead: number | 'dead'): Promise<number>;
-  /** Deletes every dead entry; resolves to how many. */
-  purgeDead(): Promise<number>;
-  close(): Promise<void>;
 }
 
 /** An inbox the runtime pushes from (Cloudflare Queues): it only records, with the request's `env`; no worker claims from it. */
