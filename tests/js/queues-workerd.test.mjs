@@ -10,17 +10,15 @@
 // options against a fake batch, and dedupe in front of the queue.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudflareQueueInbox, createFetchHandler, createQueueConsumer, MemoryReplayStore, signPayload, Webhooks } from 'promptfoo-webhooks';
-import { bundleWorker, freePort } from './support/workerd.mjs';
+import { bundleWorker, freePort, startWorkerd } from './support/workerd.mjs';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./support/queues-worker.js', import.meta.url));
-const WORKERD = fileURLToPath(new URL('../../node_modules/.bin/workerd', import.meta.url));
 const SECRET = randomBytes(32).toString('hex'); // hex: no escaping in the capnp config
 const MAX_RETRIES = 2;
 // Each queue's consumer, as wrangler.toml's [[queues.consumers]] says it (the bundled Worker's names).
@@ -71,36 +69,6 @@ const queues :Workerd.Worker = (
 `;
 }
 
-/** `workerd serve --experimental` (the bundled Queues Worker needs it); resolves once it answers. */
-async function serve(port) {
-  const child = spawn(WORKERD, ['serve', '--experimental', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-  const kill = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
-  process.on('exit', kill); // never left behind, even without after()
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      kill();
-      await exited;
-    }
-    process.off('exit', kill);
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await fetch(`http://127.0.0.1:${port}/log`, { signal: AbortSignal.timeout(2000) });
-      return { stop, stderr: () => stderr };
-    } catch (error) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        await stop();
-        throw new Error(`workerd did not serve: ${error.cause?.code ?? error}\n${stderr}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'queues-workerd-'));
   mkdirSync(join(dir, 'queue-store'));
@@ -108,8 +76,9 @@ before(async () => {
   assert.equal(packageEntry, 'pkg/dist/workerd.js');
   const port = await freePort();
   writeFileSync(join(dir, 'config.capnp'), config(modules, port));
-  workerd = await serve(port);
-  url = `http://127.0.0.1:${port}/`;
+  // The bundled Queues Worker needs --experimental.
+  workerd = await startWorkerd(dir, port, { experimental: true });
+  url = workerd.url;
 });
 
 after(async () => {

@@ -86,11 +86,13 @@ export function freePort() {
  * Runs `workerd serve config.capnp` in `dir` and resolves once it answers
  * HTTP at `http://127.0.0.1:<port>/`. Returns `{ url, stderr(), stop() }`;
  * the process is also killed if this Node process exits first. With
- * `inspectorPort`, workerd also serves the V8 inspector protocol there.
+ * `inspectorPort`, workerd also serves the V8 inspector protocol there;
+ * `experimental` allows experimental features (the bundled Queues Worker).
  */
-export async function startWorkerd(dir, port, { inspectorPort } = {}) {
+export async function startWorkerd(dir, port, { inspectorPort, experimental = false } = {}) {
   const inspector = inspectorPort === undefined ? [] : [`--inspector-addr=127.0.0.1:${inspectorPort}`];
-  const child = spawn(WORKERD, ['serve', 'config.capnp', ...inspector], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const flags = experimental ? ['--experimental'] : [];
+  const child = spawn(WORKERD, ['serve', ...flags, 'config.capnp', ...inspector], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
   const running = () => child.exitCode === null && child.signalCode === null;
