@@ -136,7 +136,10 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
   const runsWorker = inbox !== undefined && isPullInbox(inbox) && processInbox;
   for (const name of ['onDead', 'processInbox']) {
     if (Object.hasOwn(options, name) && (inbox === undefined || !isPullInbox(inbox))) {
-      throw webhookError('invalid_options', `${name} needs an inbox a worker claims from (SqliteInbox, RedisInbox): with none, or with Queues, no worker runs here`);
+      throw webhookError(
+        'invalid_options',
+        `${name} needs an inbox a worker claims from (SqliteInbox, RedisInbox): with none no worker runs, and with Cloudflare Queues createQueueConsumer takes onDead`,
+      );
     }
   }
   if (!Number.isSafeInteger(answerWithinMs) || answerWithinMs < 0 || answerWithinMs > 9000) {

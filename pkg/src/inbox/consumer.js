@@ -12,7 +12,8 @@ import { ownOptions } from '../verify/options.js';
 import { parseEvent } from '../verify/verify.js';
 import { startInboxWorker } from './worker.js';
 
-const WORKER_OPTIONS = ['inbox', 'webhooks', 'onEvent', 'forwardTo', 'onDead', 'onError', 'logger'];
+// What every consumer of entries takes (readConsumerOptions).
+const CONSUMER_OPTIONS = ['webhooks', 'onEvent', 'forwardTo', 'onDead', 'onError', 'logger'];
 // What a pull inbox (one a worker claims from) offers; a push inbox (Cloudflare Queues) has only record.
 export const PULL_INBOX_METHODS = ['record', 'claim', 'renew', 'ack', 'fail'];
 
@@ -84,13 +85,26 @@ export const isPullInbox = (inbox) => typeof inbox.claim === 'function';
  * error)`, `onError(error, event)`, `logger`.
  */
 export function createInboxWorker(options) {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgType('options', 'an object', options);
-  const own = ownOptions(options);
-  const unknown = Object.keys(own).find((key) => !WORKER_OPTIONS.includes(key));
-  if (unknown !== undefined) throw webhookError('invalid_options', `unknown option '${unknown}' (known: ${WORKER_OPTIONS.join(', ')})`);
-  const { inbox, webhooks, onEvent, forwardTo, onDead, onError, logger = globalThis.console } = own;
+  const { inbox, webhooks, onEvent, target, report, onDead, logger } = readConsumerOptions(options, ['inbox']);
   checkInbox(inbox);
   if (!isPullInbox(inbox)) throw webhookError('invalid_options', 'this inbox pushes its entries (Cloudflare Queues): consume them with createQueueConsumer');
+  return startInboxWorker(inbox, entryRunner({ webhooks, onEvent, target, report }), { onDead, logger });
+}
+
+/**
+ * The options every consumer of entries takes (createInboxWorker,
+ * createQueueConsumer), read as own properties and checked: the handlers
+ * (`webhooks`, a router, or `onEvent`), `forwardTo`, `onDead`, `onError`
+ * and `logger`; `others` names the caller's own options, returned as given.
+ * Adds `target` (forwardTo's href) and `report`.
+ */
+export function readConsumerOptions(options, others) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgType('options', 'an object', options);
+  const given = ownOptions(options);
+  const known = [...CONSUMER_OPTIONS, ...others];
+  const unknown = Object.keys(given).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw webhookError('invalid_options', `unknown option '${unknown}' (known: ${known.join(', ')})`);
+  const { webhooks, onEvent, forwardTo, onDead, onError, logger = globalThis.console } = given;
   if (webhooks !== undefined && !(webhooks instanceof Webhooks)) throw invalidArgType('options.webhooks', 'a Webhooks router', webhooks);
   if ((webhooks === undefined) === (onEvent === undefined)) throw webhookError('invalid_options', 'give the handlers as webhooks (a router) or onEvent, one of the two');
   for (const [name, value] of [['onEvent', onEvent], ['onDead', onDead], ['onError', onError]]) {
@@ -100,6 +114,5 @@ export function createInboxWorker(options) {
     throw invalidArgType('options.logger', 'an object with an error() method (console), or false', logger);
   }
   const target = forwardTo === undefined ? undefined : forwardTarget(forwardTo, () => invalidArgType('options.forwardTo', 'an http(s) URL', forwardTo));
-  const report = reporter({ onError, logger, webhooks });
-  return startInboxWorker(inbox, entryRunner({ webhooks, onEvent, target, report }), { onDead, logger });
+  return { ...given, logger, target, report: reporter({ onError, logger, webhooks }) };
 }

@@ -24,14 +24,10 @@
 //     signature), so side effects keyed on the entry id apply once.
 
 import { invalidArgType, webhookError } from '../core/errors.js';
-import { forwardTarget } from '../send/forward.js';
-import { Webhooks } from '../router.js';
-import { ownOptions } from '../verify/options.js';
-import { entryRunner, reporter } from './consumer.js';
+import { entryRunner, readConsumerOptions } from './consumer.js';
 import { readInboxPolicy, retryDelay } from './worker.js';
 
 const DEFAULT_BINDING = 'PROMPTFOO_DELIVERIES';
-const CONSUMER_OPTIONS = ['webhooks', 'onEvent', 'forwardTo', 'deadLetterQueue', 'onDead', 'onError', 'logger', 'retryBaseMs', 'retryMaxMs'];
 // Queues takes a retry's delay in whole seconds, 12 hours at most.
 const MAX_DELAY_SECONDS = 12 * 60 * 60;
 const ENTRY_ID_PREFIX = 'promptfoo-webhooks-entry:';
@@ -95,19 +91,14 @@ async function entryIdOf(dedupeKey) {
  * it returns.
  */
 export function createQueueConsumer(options) {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgType('options', 'an object', options);
-  const own = ownOptions(options);
-  if (Object.hasOwn(own, 'maxAttempts')) {
+  if (Object.hasOwn(Object(options), 'maxAttempts')) {
     throw webhookError('invalid_options', "Cloudflare Queues counts the attempts: a message is tried max_retries + 1 times (the consumer's max_retries in wrangler.toml)");
   }
-  const unknown = Object.keys(own).find((key) => !CONSUMER_OPTIONS.includes(key));
-  if (unknown !== undefined) throw webhookError('invalid_options', `unknown option '${unknown}' (known: ${CONSUMER_OPTIONS.join(', ')})`);
-  const { webhooks, onEvent, forwardTo, deadLetterQueue, onDead, onError, logger = globalThis.console, retryBaseMs, retryMaxMs } = own;
-  if (webhooks !== undefined && !(webhooks instanceof Webhooks)) throw invalidArgType('options.webhooks', 'a Webhooks router', webhooks);
-  if ((webhooks === undefined) === (onEvent === undefined)) throw webhookError('invalid_options', 'give the handlers as webhooks (a router) or onEvent, one of the two');
-  for (const [name, value] of [['onEvent', onEvent], ['onDead', onDead], ['onError', onError]]) {
-    if (value !== undefined && typeof value !== 'function') throw invalidArgType(`options.${name}`, 'a function', value);
-  }
+  const { webhooks, onEvent, target, report, deadLetterQueue, onDead, logger, retryBaseMs, retryMaxMs } = readConsumerOptions(options, [
+    'deadLetterQueue',
+    'retryBaseMs',
+    'retryMaxMs',
+  ]);
   if (deadLetterQueue !== undefined && (typeof deadLetterQueue !== 'string' || deadLetterQueue === '')) {
     throw invalidArgType('options.deadLetterQueue', "the dead-letter queue's name", deadLetterQueue);
   }
@@ -115,12 +106,7 @@ export function createQueueConsumer(options) {
   if ((onDead === undefined) !== (deadLetterQueue === undefined)) {
     throw webhookError('invalid_options', 'onDead and deadLetterQueue go together: onDead hears of the messages of the dead-letter queue named there');
   }
-  if (logger !== false && typeof logger?.error !== 'function') {
-    throw invalidArgType('options.logger', 'an object with an error() method (console), or false', logger);
-  }
-  const target = forwardTo === undefined ? undefined : forwardTarget(forwardTo, () => invalidArgType('options.forwardTo', 'an http(s) URL', forwardTo));
   const policy = readInboxPolicy({ retryBaseMs, retryMaxMs });
-  const report = reporter({ onError, logger, webhooks });
   const log = (...args) => {
     if (logger !== false) logger.error(...args);
   };
