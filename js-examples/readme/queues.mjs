@@ -4,8 +4,9 @@
 // README:begin queues
 import { CloudflareQueueInbox, createFetchHandler, createQueueConsumer, Webhooks } from 'promptfoo-webhooks';
 
-const webhooks = new Webhooks({ secret: (env) => env.PROMPTFOO_WEBHOOK_SECRET }).on('issue.created', async (event, { entryId }) => {
-  console.log('create a ticket for', event.data.issue.id, 'once per', entryId);
+const webhooks = new Webhooks({ secret: (env) => env.PROMPTFOO_WEBHOOK_SECRET }).on('issue.created', async (event, context) => {
+  // context: { attempt, entryId, ... } when the handler runs from an inbox or a queue.
+  console.log('create a ticket for', event.data.issue.id, 'once per', context?.entryId);
 });
 
 export default {
