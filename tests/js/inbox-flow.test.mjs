@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { createFetchHandler, createNodeMiddleware, sampleEvent, signPayload, SqliteInbox } from 'promptfoo-webhooks';
+import { createFetchHandler, createInboxWorker, createNodeMiddleware, sampleEvent, signPayload, SqliteInbox } from 'promptfoo-webhooks';
 
 const SECRET = 'inbox-flow-secret-0123456789abcdef';
 const POLICY = { concurrency: 8, leaseMs: 30_000, maxAttempts: 3, retryBaseMs: 1000, retryMaxMs: 60_000, pollMs: 10_000 };
@@ -123,4 +123,22 @@ test('without an inbox a slow handler holds the answer answerWithinMs at most, a
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test('a worker stopped while it claims runs nothing it claimed (the leases lapse to the next worker)', async () => {
+  let release;
+  const claimed = new Promise((resolve) => (release = resolve));
+  const inbox = {
+    ...memoryInbox(),
+    claim: () => claimed,
+  };
+  let ran = 0;
+  const worker = createInboxWorker({ inbox, onEvent: () => void ran++, logger: false });
+  await new Promise((resolve) => setTimeout(resolve, 10)); // the first claim is under way
+  const stopping = worker.stop();
+  const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
+  release([{ id: 1, attempt: 1, receivedAt: Date.now(), webhookId: undefined, signature: headers['X-Promptfoo-Signature'], body: new TextEncoder().encode(body) }]);
+  await stopping;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(ran, 0);
 });

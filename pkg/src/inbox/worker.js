@@ -96,6 +96,8 @@ export function startInboxWorker(inbox, handle, { onDead, logger = globalThis.co
         if (room <= 0) break;
         const now = Date.now();
         const entries = await inbox.claim(name, room, now, now + leaseMs);
+        // Stopped while claiming: the leases lapse, and the entries go to the next worker.
+        if (stopped) break;
         for (const entry of entries) run(entry);
         if (entries.length === room) again = true; // there may be more
       } while (again && !stopped);
