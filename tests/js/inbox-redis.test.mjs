@@ -3,7 +3,8 @@
 // clients; per-issue order under random failures with two workers; a fleet
 // of three receiver and two worker processes on one Redis (10,000
 // deliveries, failures, a poison one); a Redis restart mid-run; a worker
-// killed mid-handler.
+// killed mid-handler; retention (done entries kept keepDoneMs, then gone;
+// idle consumers leave the group).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -558,4 +559,130 @@ test('RedisInbox: a worker killed mid-handler: its entries are claimed again aft
   // Its last renewal came at most leaseMs / 3 before the kill: none is taken over before the lease ran out.
   for (const s of second) assert.ok(s.at - killedAt >= 800 - 800 / 3 - 50, `claimed again ${s.at - killedAt} ms after the kill`);
   assert.equal(Object.keys(await client.hGetAll('pfw-test:effects')).length, 4);
+});
+
+// ---------------------------------------------------------------- 6. retention
+
+/** Records `records`, claims them all as `worker` and acks each: resolves to their ids once done. */
+async function runToDone(inbox, records, worker = 'w') {
+  const ids = [];
+  for (const r of records) ids.push((await inbox.record(r)).id);
+  const claimed = await inbox.claim(worker, records.length, Date.now(), Date.now() + 30_000);
+  assert.deepEqual(claimed.map((e) => e.id).sort((a, b) => a - b), [...ids].sort((a, b) => a - b));
+  for (const id of ids) await inbox.ack(id, worker);
+  return ids;
+}
+
+/** The group's consumers as { name: pending }. */
+async function consumersOf(client, prefix) {
+  return Object.fromEntries((await client.xInfoConsumers(`${prefix}stream`, 'workers')).map((c) => [c.name, c.pending]));
+}
+
+test('RedisInbox: a done entry is kept keepDoneMs (a repeat is the same entry), then gone from counts and list, and a repeat is a new entry', async (t) => {
+  const defer = cleanups(t);
+  const redis = await durableRedis(defer);
+  const client = await nodeRedisClient(defer, redis.url);
+  const KEEP_MS = 1000;
+  const inbox = new RedisInbox({ client, flavor: 'node-redis', prefix: 'r:' }, { keepDoneMs: KEEP_MS });
+  const old = [recordOf(1, { issueId: 'kept-issue' }), recordOf(2, { issueId: '' })];
+  const oldIds = await runToDone(inbox, old);
+  const oldDoneAt = Date.now();
+  assert.deepEqual(await inbox.record(old[0]), { id: oldIds[0], duplicate: true }, 'within keepDoneMs a repeat is the same entry');
+
+  await sleep(KEEP_MS / 2);
+  const young = recordOf(3, { issueId: 'kept-issue' });
+  const [youngId] = await runToDone(inbox, [young]);
+  await sleep(oldDoneAt + KEEP_MS + 100 - Date.now());
+
+  // Past keepDoneMs for the old ones, not for the young one: before any claim has tidied up.
+  assert.deepEqual(await inbox.counts(), { pending: 0, leased: 0, done: 1, dead: 0 });
+  assert.deepEqual((await inbox.list({ state: 'done' })).map((row) => row.id), [youngId]);
+  assert.deepEqual((await inbox.list()).map((row) => row.id), [youngId]);
+  assert.deepEqual((await inbox.list({ state: 'done', limit: 1 })).map((row) => row.id), [youngId]);
+  // What the acking inbox kept decides, not the reader's policy (inbox status runs with the defaults).
+  const reader = new RedisInbox({ client, flavor: 'node-redis', prefix: 'r:' });
+  assert.deepEqual(await reader.counts(), { pending: 0, leased: 0, done: 1, dead: 0 });
+  assert.deepEqual((await reader.list()).map((row) => row.id), [youngId]);
+  assert.deepEqual(await inbox.record(young), { id: youngId, duplicate: true }, 'the young one still dedupes');
+  assert.equal(await client.exists([`r:e:${oldIds[0]}`, `r:e:${oldIds[1]}`]), 0, 'the old entries are gone from Redis');
+  const reborn = await inbox.record(old[0]);
+  assert.equal(reborn.duplicate, false, 'a repeat of an old one is a new entry');
+  assert.ok(reborn.id > youngId);
+
+  // A claim (a new inbox object: the first claim of each tidies up) drops the old ids from the indexes too.
+  const tidier = new RedisInbox({ client, flavor: 'node-redis', prefix: 'r:' }, { keepDoneMs: KEEP_MS });
+  const [again] = await tidier.claim('w2', 10, Date.now(), Date.now() + 30_000);
+  assert.equal(again.id, reborn.id);
+  assert.deepEqual(await client.zRange('r:done', 0, -1), [String(youngId)]);
+  await tidier.ack(reborn.id, 'w2');
+  assert.deepEqual(await tidier.counts(), { pending: 0, leased: 0, done: 2, dead: 0 });
+});
+
+test('RedisInbox: the keyspace does not grow with done entries beyond keepDoneMs; dead ones stay until purged', async (t) => {
+  const defer = cleanups(t);
+  const redis = await durableRedis(defer);
+  const client = await nodeRedisClient(defer, redis.url);
+  // Long enough for all of them to be done while the first ones are still kept.
+  const KEEP_MS = 3000;
+  const policy = { keepDoneMs: KEEP_MS, pollMs: 5, concurrency: 16, maxAttempts: 1 };
+  const inbox = new RedisInbox({ client, flavor: 'node-redis', prefix: 'm:' }, policy);
+  const keys = async () => (await client.keys('m:*')).sort();
+
+  const COUNT = 500;
+  const worker = createInboxWorker({
+    inbox,
+    logger: false,
+    onEvent: (event) => {
+      if (event.data.issue.weakness === 'delivery 7') throw new Error('poison');
+    },
+  });
+  defer(() => worker.stop());
+  for (let n = 0; n < COUNT; n++) await inbox.record(recordOf(n, { issueId: `mem-issue-${n % 50}` }));
+  worker.kick();
+  const counts = await waitFor(async () => {
+    const c = await inbox.counts();
+    return c.done + c.dead === COUNT ? c : undefined;
+  }, { ms: 10_000, everyMs: 20 });
+  const allDoneAt = Date.now();
+  await worker.stop();
+  assert.deepEqual(counts, { pending: 0, leased: 0, done: COUNT - 1, dead: 1 });
+  const full = (await keys()).length;
+  assert.ok(full > COUNT, `${full} keys while the done entries are kept`);
+
+  await sleep(allDoneAt + KEEP_MS + 100 - Date.now());
+  const tidier = new RedisInbox({ client, flavor: 'node-redis', prefix: 'm:' }, policy);
+  assert.deepEqual(await tidier.claim('t', 1, Date.now(), Date.now() + 1000), []);
+  assert.deepEqual(await tidier.counts(), { pending: 0, leased: 0, done: 0, dead: 1 });
+  const [deadRow] = await tidier.list();
+  assert.equal(deadRow.state, 'dead', 'the dead entry is kept');
+  // The dead entry (its hash, its dedupe key, the dead index) and the fixed keys: nothing of the done ones.
+  assert.deepEqual(await keys(), ['m:d:dedupe-7-mem-issue-7', 'm:dead', `m:e:${deadRow.id}`, 'm:seq', 'm:stream']);
+  assert.equal(await tidier.purgeDead(), 1);
+  assert.deepEqual(await keys(), ['m:seq', 'm:stream']);
+});
+
+test('RedisInbox: consumers idle past 10 x leaseMs with nothing pending leave the group at a claim; holders stay', async (t) => {
+  const defer = cleanups(t);
+  const redis = await durableRedis(defer);
+  const client = await nodeRedisClient(defer, redis.url);
+  const policy = { leaseMs: 50 };
+  const inbox = new RedisInbox({ client, flavor: 'node-redis', prefix: 'g:' }, policy);
+  const lease = () => [Date.now(), Date.now() + 60_000];
+  const ids = [];
+  for (const issueId of ['g-1', 'g-2', 'g-3']) ids.push((await inbox.record(recordOf(1, { issueId }))).id);
+  assert.deepEqual((await inbox.claim('holder', 1, ...lease())).map((e) => e.id), [ids[0]]);
+  assert.deepEqual((await inbox.claim('gone', 1, ...lease())).map((e) => e.id), [ids[1]]);
+  await inbox.ack(ids[1], 'gone');
+  assert.deepEqual(await consumersOf(client, 'g:'), { holder: 1, gone: 0 });
+
+  await sleep(10 * 50 + 100);
+  assert.deepEqual((await inbox.claim('recent', 1, ...lease())).map((e) => e.id), [ids[2]]);
+  await inbox.ack(ids[2], 'recent');
+  // A new inbox object tidies at its first claim; a lease of 60 s keeps the holder's entry its own.
+  const tidier = new RedisInbox({ client, flavor: 'node-redis', prefix: 'g:' }, policy);
+  assert.deepEqual(await tidier.claim('tidier', 10, ...lease()), []);
+  assert.deepEqual(await consumersOf(client, 'g:'), { holder: 1, recent: 0 }, 'the idle consumer without pending entries is gone');
+  // The holder's lease is intact: its ack counts.
+  await inbox.ack(ids[0], 'holder');
+  assert.deepEqual(await inbox.counts(), { pending: 0, leased: 0, done: 3, dead: 0 });
 });

@@ -19,7 +19,8 @@
 //   e:<id>      hash: the entry (body, signature, webhookId, receivedAt,
 //               orderKey, state, attempts, nextAttemptAt, lastError, and
 //               msg: the stream message that leases it, '' when none)
-//   seq         the last entry id; dedupe: hash dedupeKey -> entry id
+//   seq         the last entry id
+//   d:<key>     the entry id a dedupe key maps to
 //   stream      stream of { e: id } messages, one per entry that may run
 //               now, with the consumer group 'workers': XREADGROUP hands a
 //               new message out, the group's pending list is the lease
@@ -32,6 +33,16 @@
 //               the due ones back to the stream
 //   pending, done, dead   zsets of entry ids by state (counts, list); a done
 //               entry keeps its summary but drops its body and signature
+//   doneUntil   zset: done entry ids by when they expire (Redis's clock)
+//
+// Retention, as SqliteInbox keeps it: a done entry's hash and dedupe key
+// expire keepDoneMs after its ack (PEXPIRE, set by the ack), so a repeat
+// within it is the same entry and one after it is a new one. Until a claim
+// trims them (at most once a minute per inbox object), the expired ids stay
+// in done and doneUntil, which counts and list read past by that time. Dead
+// entries stay until purgeDead(). The same trim removes the group's
+// consumers that hold nothing and have been idle 10 x leaseMs (each worker
+// start is a new consumer name).
 //
 // The semantics every inbox backend keeps are in worker.js.
 
@@ -42,6 +53,10 @@ import { readInboxPolicy } from './worker.js';
 // How much of a handler's error an entry keeps.
 const KEPT_ERROR_CHARS = 1000;
 const STATES = ['pending', 'done', 'dead'];
+// How often a claim trims expired done ids and idle consumers (per inbox object).
+const TIDY_EVERY_MS = 60_000;
+// A consumer that holds nothing and has been idle this many leases is gone (a stopped worker).
+const IDLE_CONSUMER_LEASES = 10;
 
 // One script, one SHA: ARGV[1] names the step, ARGV[2] is the prefix.
 const SCRIPT = `
@@ -84,21 +99,46 @@ local function move(id, from, to)
   redis.call('ZREM', P .. from, id)
   redis.call('ZADD', P .. to, id, id)
 end
+-- Redis's clock in ms: the one PEXPIRE counts with.
+local function clock()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function isKept(id, now)
+  return tonumber(redis.call('ZSCORE', P .. 'doneUntil', id) or '0') > now
+end
+-- Drops expired done ids from the indexes (their keys expired by themselves), in bounded
+-- batches, and the consumers that hold nothing and have been idle past idleMs.
+local function tidy(idleMs)
+  local now = clock()
+  for _ = 1, 50 do
+    local ids = redis.call('ZRANGEBYSCORE', P .. 'doneUntil', '-inf', now, 'LIMIT', 0, 1000)
+    if #ids == 0 then break end
+    redis.call('ZREM', P .. 'done', unpack(ids))
+    redis.call('ZREM', P .. 'doneUntil', unpack(ids))
+  end
+  for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', S, G)) do
+    local info = {}
+    for i = 1, #c, 2 do info[c[i]] = c[i + 1] end
+    if tonumber(info.pending) == 0 and tonumber(info.idle) > idleMs then redis.call('XGROUP', 'DELCONSUMER', S, G, info.name) end
+  end
+end
 
 ensureGroup()
 if op == 'record' then
   local dedupeKey, order = ARGV[3], ARGV[4]
-  local known = redis.call('HGET', P .. 'dedupe', dedupeKey)
+  local known = redis.call('GET', P .. 'd:' .. dedupeKey)
   if known then return {known, '1'} end
   local id = tostring(redis.call('INCR', P .. 'seq'))
   redis.call('HSET', entry(id), 'dedupeKey', dedupeKey, 'orderKey', order, 'receivedAt', ARGV[5], 'webhookId', ARGV[6],
     'signature', ARGV[7], ARGV[8], ARGV[9], 'size', ARGV[10], 'state', 'pending', 'attempts', 0, 'nextAttemptAt', ARGV[5], 'msg', '')
-  redis.call('HSET', P .. 'dedupe', dedupeKey, id)
+  redis.call('SET', P .. 'd:' .. dedupeKey, id)
   redis.call('ZADD', P .. 'pending', id, id)
   enqueue(id, order)
   return {id, '0'}
 elseif op == 'claim' then
   local worker, limit, now, leaseMs = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
+  if ARGV[7] == '1' then tidy(tonumber(ARGV[8])) end
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0, 1000)) do
     redis.call('ZREM', P .. 'delayed', id)
     ticket(id)
@@ -138,6 +178,11 @@ elseif op == 'ack' then
   redis.call('HDEL', entry(id), 'body', 'body64', 'signature', 'lastError')
   move(id, 'pending', 'done')
   advance(id)
+  -- Kept keepDoneMs, then gone: the entry and its dedupe key together.
+  local keepDoneMs = ARGV[5]
+  redis.call('ZADD', P .. 'doneUntil', clock() + tonumber(keepDoneMs), id)
+  redis.call('PEXPIRE', entry(id), keepDoneMs)
+  redis.call('PEXPIRE', P .. 'd:' .. redis.call('HGET', entry(id), 'dedupeKey'), keepDoneMs)
   return 1
 elseif op == 'fail' then
   local id = ARGV[3]
@@ -157,12 +202,25 @@ elseif op == 'fail' then
 elseif op == 'counts' then
   local held = redis.call('XPENDING', S, G)[1]
   local expired = #redis.call('XPENDING', S, G, 'IDLE', ARGV[3], '-', '+', 1000000)
-  return {redis.call('ZCARD', P .. 'pending'), held - expired, redis.call('ZCARD', P .. 'done'), redis.call('ZCARD', P .. 'dead')}
+  local done = redis.call('ZCOUNT', P .. 'doneUntil', '(' .. clock(), '+inf')
+  return {redis.call('ZCARD', P .. 'pending'), held - expired, done, redis.call('ZCARD', P .. 'dead')}
 elseif op == 'list' then
-  local state, limit = ARGV[3], tonumber(ARGV[4])
+  local state, limit, now = ARGV[3], tonumber(ARGV[4]), clock()
   local ids = {}
   for _, s in ipairs(state == '' and {'pending', 'done', 'dead'} or {state}) do
-    for _, id in ipairs(redis.call('ZREVRANGE', P .. s, 0, limit - 1)) do table.insert(ids, tonumber(id)) end
+    -- The newest limit ids of the state, read page by page past done ones no longer kept.
+    local found, from = 0, 0
+    while found < limit do
+      local page = redis.call('ZREVRANGE', P .. s, from, from + limit - 1)
+      if #page == 0 then break end
+      for _, id in ipairs(page) do
+        if found < limit and (s ~= 'done' or isKept(id, now)) then
+          table.insert(ids, tonumber(id))
+          found = found + 1
+        end
+      end
+      from = from + limit
+    end
   end
   table.sort(ids, function(a, b) return a > b end)
   local out = {}
@@ -188,7 +246,7 @@ elseif op == 'purgeDead' then
   local ids = redis.call('ZRANGE', P .. 'dead', 0, -1)
   for _, id in ipairs(ids) do
     local dedupeKey = redis.call('HGET', entry(id), 'dedupeKey')
-    if dedupeKey then redis.call('HDEL', P .. 'dedupe', dedupeKey) end
+    if dedupeKey then redis.call('DEL', P .. 'd:' .. dedupeKey) end
     redis.call('DEL', entry(id))
   end
   redis.call('DEL', P .. 'dead')
@@ -205,6 +263,7 @@ export class RedisInbox {
   #prefix;
   #timeoutMs;
   #sha; // the script's SHA once loaded
+  #tidiedAt = 0;
   #workers = new Set();
 
   /**
@@ -216,7 +275,7 @@ export class RedisInbox {
    * @param {string} [connection.prefix] put before every key (default 'promptfoo-webhooks:inbox:')
    * @param {number} [connection.timeoutMs] a command not answered by then rejects (default 2000; Promptfoo waits 10 s)
    * @param {object} [policy] how its entries are retried (worker.js): maxAttempts,
-   *   retryBaseMs, retryMaxMs, leaseMs, concurrency, pollMs
+   *   retryBaseMs, retryMaxMs, leaseMs, concurrency, pollMs, keepDoneMs
    */
   constructor(connection, policy) {
     const options = readRedisOptions('RedisInbox', connection, {
@@ -247,7 +306,10 @@ export class RedisInbox {
 
   /** Leases up to `limit` due entries to `worker` for `leaseUntil - now` ms of idle time; each with its attempt number (1 for the first). */
   async claim(worker, limit, now, leaseUntil) {
-    const rows = await this.#run('claim', worker, limit, now, Math.max(1, leaseUntil - now));
+    const tidy = now - this.#tidiedAt >= TIDY_EVERY_MS;
+    if (tidy) this.#tidiedAt = now;
+    const idleMs = IDLE_CONSUMER_LEASES * this.policy.leaseMs;
+    const rows = await this.#run('claim', worker, limit, now, Math.max(1, leaseUntil - now), tidy ? 1 : 0, idleMs);
     return rows.map(([id, attempt, receivedAt, webhookId, signature, text, base64, orderKey]) => ({
       id: Number(id),
       attempt: Number(attempt),
@@ -264,8 +326,9 @@ export class RedisInbox {
     return Number(await this.#run('renew', id, worker)) === 1;
   }
 
+  /** Done: kept keepDoneMs of this inbox's policy (a repeat is the same entry), then deleted. */
   async ack(id, worker) {
-    await this.#run('ack', id, worker);
+    await this.#run('ack', id, worker, this.policy.keepDoneMs);
   }
 
   /** The attempt failed: tried again at `nextAttemptAt`, or, with `dead`, never again. */
