@@ -4,7 +4,8 @@
 // of three receiver and two worker processes on one Redis (10,000
 // deliveries, failures, a poison one); a Redis restart mid-run; a worker
 // killed mid-handler; retention (done entries kept keepDoneMs, then gone;
-// idle consumers leave the group).
+// idle consumers leave the group); a receiver running its own worker
+// killed -9 right after 100 200s.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -685,4 +686,54 @@ test('RedisInbox: consumers idle past 10 x leaseMs with nothing pending leave th
   // The holder's lease is intact: its ack counts.
   await inbox.ack(ids[0], 'holder');
   assert.deepEqual(await inbox.counts(), { pending: 0, leased: 0, done: 3, dead: 0 });
+});
+
+// ---------------------------------------------------------------- 7. kill -9 a receiver
+
+test('RedisInbox: a receiver (with its worker) killed -9 right after 100 acknowledged deliveries: after a restart each has its effect once, none lost', async (t) => {
+  const defer = cleanups(t);
+  const redis = await durableRedis(defer);
+  const dir = mkdtempSync(join(tmpdir(), 'pfw-redis-crash-'));
+  defer(() => rmSync(dir, { recursive: true, force: true }));
+  const startsLog = join(dir, 'starts.log');
+  const policy = { leaseMs: 1500, retryBaseMs: 100, pollMs: 50 };
+  const config = { role: 'both', url: redis.url, policy, startsLog, sleepMaxMs: 400 };
+  // 60 issues of one event each, 10 issues of four.
+  const sent = Array.from({ length: 100 }, (_, n) => delivery(n < 60 ? `crash-issue-${n}` : `crash-shared-${n % 10}`, n));
+
+  const first = await startChild(defer, config);
+  const statuses = await pool(sent, 5, (d) => post(first.url, d));
+  first.child.kill('SIGKILL'); // right after the 100th 200
+  assert.equal((await first.exited).signal, 'SIGKILL', first.stderr());
+  assert.deepEqual(statuses, new Array(100).fill(200));
+
+  const client = await nodeRedisClient(defer, redis.url);
+  const effectsOf = () => client.hGetAll('pfw-test:effects');
+  const startedBeforeKill = linesOf(startsLog);
+  const doneBeforeKill = new Set(Object.keys(await effectsOf()).map(Number));
+  t.diagnostic(`at kill time: ${startedBeforeKill.length} handler starts, ${doneBeforeKill.size} effects`);
+  assert.ok(startedBeforeKill.length > doneBeforeKill.size, 'some handlers were mid-run at kill time');
+  assert.ok(doneBeforeKill.size < 100, 'the kill came before the work was done');
+
+  const second = await startChild(defer, config);
+  const effects = await waitFor(async () => {
+    const all = await effectsOf();
+    return Object.keys(all).length >= 100 ? all : undefined;
+  }) ?? (await effectsOf());
+  assert.equal(Object.keys(effects).length, 100, `every acknowledged delivery has its effect (stderr: ${second.stderr()})`);
+  assert.deepEqual(Object.values(effects).map(Number).sort((a, b) => a - b), [...Array(100).keys()], 'one entry, so one effect, per delivery');
+
+  // An entry whose handler was cut off before its effect ran again in the new process.
+  const restarted = linesOf(startsLog).filter((line) => line.pid === second.child.pid);
+  for (const { entryId } of startedBeforeKill.filter((line) => !doneBeforeKill.has(line.entryId))) {
+    assert.ok(restarted.some((line) => line.entryId === entryId && line.attempt >= 2), `entry ${entryId} was run again after the kill`);
+  }
+
+  // The ack follows the effect: wait for the last ones.
+  const inbox = new RedisInbox({ client, flavor: 'node-redis' }, policy);
+  const counts = await waitFor(async () => {
+    const now = await inbox.counts();
+    return now.done === 100 ? now : undefined;
+  }, { ms: 5000 }) ?? (await inbox.counts());
+  assert.deepEqual(counts, { pending: 0, leased: 0, done: 100, dead: 0 });
 });
