@@ -59,6 +59,7 @@ test('the tarball holds the built runtimes, both declaration files, the wasm, th
   assert.deepEqual(packed.filter((file) => !file.startsWith('examples/')), [
     'README.md',
     'bin/cli.js',
+    'bin/commands/inbox.js',
     'bin/commands/sample.js',
     'bin/commands/secret.js',
     'bin/commands/send.js',
@@ -66,6 +67,7 @@ test('the tarball holds the built runtimes, both declaration files, the wasm, th
     'bin/commands/sign.js',
     'bin/commands/verify.js',
     'bin/commands/webhooks.js',
+    'bin/inbox-watch.js',
     'bin/inspector/page.html',
     'bin/inspector/server.js',
     'bin/payload.js',
