@@ -142,8 +142,14 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
     else counts.rejected++;
     if (entry !== undefined) watch?.add(entry.id, entry.duplicate);
     inspector?.record(answer);
+    // Verified, but the inbox could not record it (503 inbox_unavailable): nothing will run it.
+    const notRecorded = inbox !== undefined && event !== undefined && entry === undefined;
     if (json) {
-      console.log(JSON.stringify(deliveryRecord({ status, body, event, error, size, forwarded, entry })));
+      console.log(JSON.stringify(deliveryRecord({ status, body, event, error, size, forwarded, entry, notRecorded })));
+      return;
+    }
+    if (notRecorded) {
+      console.log(`${clock()} ${status} ${event.event} at ${event.timestamp} (secret #${event.secretIndex}): not recorded (${body.error}): ${error?.message ?? body.message}`);
       return;
     }
     if (entry !== undefined) {
@@ -245,13 +251,13 @@ function entryOutcome(id, { state, attempts, lastError }, before, inboxName) {
 }
 
 /** One delivery as `serve --json` prints it. */
-function deliveryRecord({ status, body, event, error, size, forwarded, entry }) {
+function deliveryRecord({ status, body, event, error, size, forwarded, entry, notRecorded }) {
   return {
     time: new Date().toISOString(),
     event: event?.event ?? null,
     verdict: event !== undefined ? 'accepted' : 'rejected',
     status,
-    code: event !== undefined ? null : (error?.code ?? body?.error ?? null),
+    code: notRecorded ? body.error : event !== undefined ? null : (error?.code ?? body?.error ?? null),
     secretIndex: event?.secretIndex ?? null,
     size: size ?? null,
     forwardStatus: forwarded?.status ?? (forwarded?.failure !== undefined ? 'failed' : null),

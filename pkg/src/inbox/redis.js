@@ -124,7 +124,8 @@ local function tidy(idleMs)
   end
 end
 
-ensureGroup()
+-- The reads write nothing: looking at a database without an inbox leaves it without one.
+if op ~= 'counts' and op ~= 'list' then ensureGroup() end
 if op == 'record' then
   local dedupeKey, order = ARGV[3], ARGV[4]
   local known = redis.call('GET', P .. 'd:' .. dedupeKey)
@@ -200,8 +201,11 @@ elseif op == 'fail' then
   end
   return 1
 elseif op == 'counts' then
-  local held = redis.call('XPENDING', S, G)[1]
-  local expired = #redis.call('XPENDING', S, G, 'IDLE', ARGV[3], '-', '+', 1000000)
+  local held, expired = 0, 0
+  if redis.call('EXISTS', S) == 1 then
+    held = redis.call('XPENDING', S, G)[1]
+    expired = #redis.call('XPENDING', S, G, 'IDLE', ARGV[3], '-', '+', 1000000)
+  end
   local done = redis.call('ZCOUNT', P .. 'doneUntil', '(' .. clock(), '+inf')
   return {redis.call('ZCARD', P .. 'pending'), held - expired, done, redis.call('ZCARD', P .. 'dead')}
 elseif op == 'list' then
