@@ -7,10 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { generateSecret, sampleEvent, SIGNATURE_HEADER, signPayload } from 'promptfoo-webhooks';
 import { assertUsageError, run, start } from '../js/support/cli.mjs';
+import { forwardTarget } from '../js/support/processes.mjs';
 import { cleanups, post, tempDir, waitFor } from './support/helpers.mjs';
 
 const SECRET = generateSecret();
@@ -24,35 +24,6 @@ function delivery(issueId) {
   return { ...signed, signature: signed.headers[SIGNATURE_HEADER] };
 }
 
-/**
- * A forward target on 127.0.0.1 that keeps what it gets and answers
- * `status(body)`; listen(port) starts it (on a port it had before, to come
- * back up), close() stops it.
- */
-function target(defer, status = () => 200) {
-  const received = [];
-  let server;
-  const listen = (port = 0) =>
-    new Promise((resolve, reject) => {
-      server = createServer((req, res) => {
-        const chunks = [];
-        req.on('data', (chunk) => chunks.push(chunk)).on('end', () => {
-          const body = Buffer.concat(chunks);
-          received.push({ headers: req.headers, body });
-          res.writeHead(status(body.toString('utf8')), { 'Content-Type': 'application/json' }).end('{}');
-        });
-      });
-      server.once('error', reject).listen(port, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}/`));
-    });
-  const close = () =>
-    new Promise((resolve) => {
-      if (!server?.listening) return resolve();
-      server.close(resolve);
-      server.closeAllConnections();
-    });
-  defer(close);
-  return { received, listen, close };
-}
 
 /** `serve` with `args` on a free port: resolves once it listens to { child, url, inspector? }; stopped after the test. */
 async function startServe(defer, args) {
@@ -95,7 +66,7 @@ test('serve --inbox --forward-to: 200 at once while the target is down, then the
   const defer = cleanups(t);
   const db = join(tempDir(defer), 'inbox.db');
   // A port the target will come up on later: taken, then given back.
-  const down = target(defer);
+  const down = forwardTarget(defer);
   const targetUrl = await down.listen();
   await down.close();
 
@@ -110,7 +81,7 @@ test('serve --inbox --forward-to: 200 at once while the target is down, then the
   // A few failed attempts while it is down.
   await waitFor(() => /entry 1, attempt 2: forwarding issue\.created/.test(serve.child.output.stdout), { ms: 5000, everyMs: 20 });
   assert.deepEqual(await statusOf(db), { pending: 1, leased: 0, done: 0, dead: 0 });
-  const up = target(defer);
+  const up = forwardTarget(defer);
   await up.listen(Number(new URL(targetUrl).port));
 
   const counts = await statusWhen(db, (c) => c.done === 1);
@@ -132,7 +103,7 @@ test('--max-attempts 2 against a 500: dead; inbox status, list, retry --dead (th
   const db = join(tempDir(defer), 'inbox.db');
   let healthy = false;
   // Issue "poison" gets a 500 until the target is healthy; the others a 200.
-  const forward = target(defer, (text) => (!healthy && text.includes('"poison') ? 500 : 200));
+  const forward = forwardTarget(defer, (text) => (!healthy && text.includes('"poison') ? 500 : 200));
   const targetUrl = await forward.listen();
   const serve = await startServe(defer, ['--inbox', db, '--forward-to', targetUrl, '--max-attempts', '2', '--retry-base-ms', '20']);
 
@@ -201,7 +172,7 @@ test('the inspector shows each delivery\'s inbox entry and its state (dead, then
   const defer = cleanups(t);
   const db = join(tempDir(defer), 'inbox.db');
   let healthy = false;
-  const forward = target(defer, () => (healthy ? 200 : 500));
+  const forward = forwardTarget(defer, () => (healthy ? 200 : 500));
   const targetUrl = await forward.listen();
   const serve = await startServe(defer, ['--ui', '--inbox', db, '--forward-to', targetUrl, '--max-attempts', '2', '--retry-base-ms', '20']);
   const { origin, searchParams } = serve.inspector;

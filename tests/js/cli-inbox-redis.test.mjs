@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,18 +17,11 @@ import { createClient } from 'redis';
 import { generateSecret, sampleEvent, SIGNATURE_HEADER, signPayload } from 'promptfoo-webhooks';
 import { run, start } from './support/cli.mjs';
 import { startRedis } from './support/redis.mjs';
+import { cleanups, forwardTarget } from './support/processes.mjs';
 
 const SECRET = generateSecret();
 const PASSWORD = `pw-${generateSecret().slice(-24)}`;
 
-/** Cleanups run after the test, last registered first. */
-function cleanups(t) {
-  const stack = [];
-  t.after(async () => {
-    while (stack.length > 0) await stack.pop()();
-  });
-  return (fn) => stack.push(fn);
-}
 
 /** Polls `probe()` until it returns a truthy value (returned) or `ms` pass (then the last value). */
 async function waitFor(probe, { ms = 15_000, everyMs = 50 } = {}) {
@@ -78,35 +71,6 @@ function post(url, body, headers) {
   });
 }
 
-/**
- * A forward target on 127.0.0.1 that keeps what it gets and answers
- * `status(body)`; listen(port) starts it (on a port it had before, to come
- * back up), close() stops it.
- */
-function target(defer, status = () => 200) {
-  const received = [];
-  let server;
-  const listen = (port = 0) =>
-    new Promise((resolve, reject) => {
-      server = createServer((req, res) => {
-        const chunks = [];
-        req.on('data', (chunk) => chunks.push(chunk)).on('end', () => {
-          const body = Buffer.concat(chunks);
-          received.push({ headers: req.headers, body });
-          res.writeHead(status(body.toString('utf8')), { 'Content-Type': 'application/json' }).end('{}');
-        });
-      });
-      server.once('error', reject).listen(port, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}/`));
-    });
-  const close = () =>
-    new Promise((resolve) => {
-      if (!server?.listening) return resolve();
-      server.close(resolve);
-      server.closeAllConnections();
-    });
-  defer(close);
-  return { received, listen, close };
-}
 
 /** Everything the tool printed in this test, to look for the password in. */
 const printed = [];
@@ -169,7 +133,7 @@ test('serve --inbox redis://... --forward-to: 200 at once while the target is do
   defer(noPassword);
   const redis = await redisWithPassword(defer);
   // A port the target will come up on later: taken, then given back.
-  const down = target(defer);
+  const down = forwardTarget(defer);
   const targetUrl = await down.listen();
   await down.close();
 
@@ -183,7 +147,7 @@ test('serve --inbox redis://... --forward-to: 200 at once while the target is do
 
   // The first attempt failed (nothing listens); the second comes 1 to 2 s later: the target is up by then.
   await waitFor(() => /entry 1, attempt 1: forwarding issue\.created/.test(serve.child.output.stdout), { ms: 5000, everyMs: 20 });
-  const up = target(defer);
+  const up = forwardTarget(defer);
   await up.listen(Number(new URL(targetUrl).port));
   const pending = await statusOf(redis.url);
   assert.deepEqual({ ...pending, leased: 0 }, { pending: 1, leased: 0, done: 0, dead: 0 });
@@ -206,7 +170,7 @@ test('serve --inbox redis://... --max-attempts 2 against a 500: dead; inbox stat
   const redis = await redisWithPassword(defer);
   let healthy = false;
   // Issue "poison" gets a 500 until the target is healthy; the others a 200.
-  const forward = target(defer, (text) => (!healthy && text.includes('"poison') ? 500 : 200));
+  const forward = forwardTarget(defer, (text) => (!healthy && text.includes('"poison') ? 500 : 200));
   const targetUrl = await forward.listen();
   const serve = await startServe(defer, ['--inbox', redis.url, '--forward-to', targetUrl, '--max-attempts', '2', '--retry-base-ms', '20']);
 

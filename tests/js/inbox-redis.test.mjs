@@ -8,7 +8,6 @@
 // killed -9 right after 100 200s.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { Redis as IORedis } from 'ioredis';
 import { createInboxWorker, createNodeMiddleware, generateSecret, RedisInbox, sampleEvent, signPayload } from 'promptfoo-webhooks';
+import { cleanups, spawnReady } from './support/processes.mjs';
 import { startRedis } from './support/redis.mjs';
 
 const SECRET = generateSecret();
@@ -24,14 +24,6 @@ const CHILD = new URL('./support/redis-inbox-child.mjs', import.meta.url).pathna
 
 // ---------------------------------------------------------------- helpers
 
-/** Cleanups run after the test, last registered first. */
-function cleanups(t) {
-  const stack = [];
-  t.after(async () => {
-    while (stack.length > 0) await stack.pop()();
-  });
-  return (fn) => stack.push(fn);
-}
 
 /** A redis-server with an AOF (fsync always) in a fresh temp dir, both gone after the test. */
 async function durableRedis(defer) {
@@ -134,27 +126,8 @@ function recordOf(n, { issueId = 'contract-issue', bytes } = {}) {
 
 /** A receiver or worker child (support/redis-inbox-child.mjs): resolves once it is ready; SIGKILLed after the test. */
 async function startChild(defer, config) {
-  const child = spawn(process.execPath, [CHILD, JSON.stringify(config)], {
-    env: { ...process.env, PFW_TEST_SECRET: SECRET },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  defer(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  });
-  const ready = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      out += chunk;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line));
-    });
-    exited.then(({ code, signal }) => reject(new Error(`${config.role} exited (${code ?? signal}) before it was ready:\n${stderr}`)));
-  });
-  return { url: ready.port ? `http://127.0.0.1:${ready.port}/` : undefined, child, exited, stderr: () => stderr };
+  const { ready, child, exited, stderr } = await spawnReady(defer, CHILD, config, { env: { PFW_TEST_SECRET: SECRET }, what: config.role });
+  return { url: ready.port ? `http://127.0.0.1:${ready.port}/` : undefined, child, exited, stderr };
 }
 
 const linesOf = (path) => {

@@ -1,7 +1,6 @@
 // What the inbox tests share: temp dirs and children cleaned up in t.after,
 // receivers (in this process or in a child), signed deliveries, polling.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,17 +9,11 @@ import { DatabaseSync } from 'node:sqlite';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNodeMiddleware } from 'promptfoo-webhooks';
+import { cleanups, spawnReady } from '../../js/support/processes.mjs';
+
+export { cleanups };
 
 const RECEIVER = new URL('./receiver.mjs', import.meta.url).pathname;
-
-/** Cleanups run after the test, last registered first (children die before their dir goes). */
-export function cleanups(t) {
-  const stack = [];
-  t.after(async () => {
-    while (stack.length > 0) await stack.pop()();
-  });
-  return (fn) => stack.push(fn);
-}
 
 /** A fresh temp dir, removed after the test. */
 export function tempDir(defer) {
@@ -46,27 +39,8 @@ export async function startServer(defer, secret, inbox, options) {
  * if still alive.
  */
 export async function startReceiver(defer, secret, config) {
-  const child = spawn(process.execPath, [RECEIVER, JSON.stringify(config)], {
-    env: { ...process.env, PFW_TEST_SECRET: secret },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  defer(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      out += chunk;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line).port);
-    });
-    exited.then(({ code, signal }) => reject(new Error(`receiver exited (${code ?? signal}) before listening:\n${stderr}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/`, child, exited, stderr: () => stderr };
+  const { ready, child, exited, stderr } = await spawnReady(defer, RECEIVER, config, { env: { PFW_TEST_SECRET: secret }, what: 'receiver' });
+  return { url: `http://127.0.0.1:${ready.port}/`, child, exited, stderr };
 }
 
 /** SIGKILL, and wait until it is gone. */
