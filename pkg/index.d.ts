@@ -343,20 +343,23 @@ export interface RedisLikeClient {
   set(...args: any[]): unknown;
 }
 
-export type RedisReplayStoreOptions = (
-  | { client: RedisLikeClient; flavor: 'node-redis' | 'ioredis'; command?: never }
-  | {
-      /** Sends one command's arguments, e.g. `(args) => client.sendCommand(args)` or `(args) => client.call(...args)`. */
-      command: (args: string[]) => unknown;
-      client?: never;
-      flavor?: never;
-    }
+/**
+ * How the package reaches Redis: your connected `client` with its `flavor`
+ * (node-redis v4+ or ioredis), or `command`, which sends one command's
+ * arguments (e.g. `(args) => client.sendCommand(args)` or
+ * `(args) => client.call(...args)`); `prefix` goes before every key, and a
+ * command not answered within `timeoutMs` (default 2000) rejects.
+ */
+export type RedisConnection<Client> = (
+  | { client: Client; flavor: 'node-redis' | 'ioredis'; command?: never }
+  | { command: (args: string[]) => unknown; client?: never; flavor?: never }
 ) & {
-  /** Put before every key (default ''). */
   prefix?: string;
-  /** A claim not answered by then rejects (default 2000). */
   timeoutMs?: number;
 };
+
+/** RedisReplayStore's connection (`prefix` default ''; `timeoutMs` bounds a claim). */
+export type RedisReplayStoreOptions = RedisConnection<RedisLikeClient>;
 
 /**
  * A ReplayStore shared through Redis: `SET <prefix><key> 1 NX EX <ttl>`, one
@@ -824,26 +827,11 @@ export class SqliteInbox {
   constructor(path: string, policy?: InboxPolicy);
 }
 
-/** How RedisInbox reaches Redis: your client with its flavor, or a raw command function. */
-export type RedisInboxConnection = (
-  | {
-      /** A connected client: node-redis (v4+, sends through `sendCommand`) or ioredis (through `call`). */
-      client: { sendCommand(...args: any[]): unknown } | { call(...args: any[]): unknown };
-      flavor: 'node-redis' | 'ioredis';
-      command?: never;
-    }
-  | {
-      /** Sends one command's arguments, e.g. `(args) => client.sendCommand(args)` or `(args) => client.call(...args)`. */
-      command: (args: string[]) => unknown;
-      client?: never;
-      flavor?: never;
-    }
-) & {
-  /** Put before every key (default 'promptfoo-webhooks:inbox:'). */
-  prefix?: string;
-  /** A command not answered by then rejects: a record, with a 503 (default 2000). */
-  timeoutMs?: number;
-};
+/**
+ * RedisInbox's connection (`prefix` default 'promptfoo-webhooks:inbox:';
+ * `timeoutMs` bounds each command: a record not answered in time is a 503).
+ */
+export type RedisInboxConnection = RedisConnection<{ sendCommand(...args: any[]): unknown } | { call(...args: any[]): unknown }>;
 
 /**
  * The shared inbox: Redis Streams with a consumer group (leases are the
