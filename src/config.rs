@@ -5,7 +5,8 @@
 //! the field it is about, so a form or a CLI can show them all together.
 
 use crate::canonical::{Object, Value};
-use crate::event::{join_path, EVENT_NAMES};
+use crate::event::EVENT_NAMES;
+use crate::path::join_path;
 use crate::Error;
 use std::fmt;
 

@@ -78,6 +78,10 @@ pub mod change;
 pub mod config;
 pub mod contract;
 pub mod event;
+#[cfg(feature = "generator")]
+#[doc(hidden)]
+pub mod generator;
+mod path;
 mod random;
 mod schema;
 pub mod signature;

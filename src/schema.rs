@@ -14,7 +14,7 @@
 
 use crate::canonical::Value;
 use crate::contract::{Member, Rule, ENVELOPE, EVENTS, ISSUE};
-use crate::event::join_path;
+use crate::path::join_path;
 use crate::Error;
 
 /// The JSON types, named as error messages print them.
@@ -220,7 +220,7 @@ const MISSING: &str = "required field is missing";
 
 /// The schema as JSON, for a reader that gathers a payload's answers to
 /// [`Tree`] in one pass (pkg/src/core/tree.js) and for the generator of the
-/// JS check (scripts/generate.mjs, through `contract::to_json`):
+/// JS check (scripts/generate.mjs, through `generator::contract_json`):
 /// `{"envelope": T, "event": key,
 /// "data": key, "events": [[name, T], ...]}`, in [`EVENTS`] order, where a
 /// table `T` lists `[key, descent, accepted]` per member: `descent` is `0`
@@ -228,7 +228,7 @@ const MISSING: &str = "required field is missing";
 /// other element is asked) or the table of an object the checker reads
 /// further, and `accepted` the member's [`accepted_kinds`]. Written when the
 /// crate is compiled: no code for it in the wasm module.
-// Read by the verify module's JS and by contract::to_json (the generator): unused only in the tools module.
+// Read by the verify module's JS and by the generator (src/generator.rs): unused only in the tools module.
 #[cfg_attr(all(target_arch = "wasm32", not(feature = "wasm-verify")), allow(dead_code))]
 pub(crate) const PLAN_JSON: &str = match core::str::from_utf8(&PLAN_BYTES) {
     Ok(text) => text,

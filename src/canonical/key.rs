@@ -86,6 +86,28 @@ impl fmt::Debug for Key {
     }
 }
 
+/// The largest array index plus one is 2^32 - 1; indices are 0 ..= 2^32 - 2.
+const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
+
+/// [`array_index`](super::array_index) over a key's bytes.
+pub(super) fn array_index_of_bytes(bytes: &[u8]) -> Option<u32> {
+    if bytes.is_empty() || bytes.len() > 10 || (bytes.len() > 1 && bytes.first() == Some(&b'0')) {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in bytes {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    if n <= MAX_ARRAY_INDEX {
+        u32::try_from(n).ok()
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 mod key;
 mod order;
 mod parser;
+mod sink;
 mod value;
 mod writer;
 

@@ -1,7 +1,7 @@
 //! JavaScript's own-property order for the members of one object, shared by
 //! the tree builder ([`super::Object`]) and the streaming writer.
 
-use super::value::array_index_of_bytes as array_index;
+use super::key::array_index_of_bytes as array_index;
 use std::collections::HashMap;
 
 /// Below this many members a linear duplicate scan beats hashing.

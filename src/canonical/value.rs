@@ -11,7 +11,7 @@
 //! per level and a deep enough tree would overflow the stack (1 MiB in the
 //! wasm build). The parser and the writer are iterative too.
 
-use super::key::Key;
+use super::key::{array_index_of_bytes, Key};
 use std::fmt;
 
 /// A JSON value. Strings that held lone surrogates (`"\ud800"`) are stored
@@ -56,9 +56,6 @@ pub struct Object {
     members: Vec<(Key, Value)>,
 }
 
-/// The largest array index plus one is 2^32 - 1; indices are 0 ..= 2^32 - 2.
-const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
-
 /// `Some(n)` when `key` is a canonical array index: the decimal digits of an
 /// integer in 0 ..= 2^32 - 2 with no leading zero (so `"0"` yes, `"01"` no).
 ///
@@ -71,25 +68,6 @@ const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
 /// ```
 pub fn array_index(key: &str) -> Option<u32> {
     array_index_of_bytes(key.as_bytes())
-}
-
-/// [`array_index`] over a key's bytes.
-pub(super) fn array_index_of_bytes(bytes: &[u8]) -> Option<u32> {
-    if bytes.is_empty() || bytes.len() > 10 || (bytes.len() > 1 && bytes.first() == Some(&b'0')) {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in bytes {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u64::from(b - b'0');
-    }
-    if n <= MAX_ARRAY_INDEX {
-        u32::try_from(n).ok()
-    } else {
-        None
-    }
 }
 
 impl Object {

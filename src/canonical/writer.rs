@@ -9,7 +9,7 @@
 //! Numbers: ECMAScript Number::toString; non-finite values print `null`.
 
 use super::order;
-use super::parser::{number_value, Sink};
+use super::sink::{number_value, Sink};
 use super::Value;
 
 /// Integer literals of at most this many digits are below 2^53, hence
