@@ -19,9 +19,9 @@ export { Webhook } from './verify/webhook.js';
 export { isKnownEvent, parseEvent, verify, verifySignature, verifySignatureAsync } from './verify/verify.js';
 
 // Send, test and manage
-export { buildEvent, sign, signPayload } from './verify/sign.js';
-export { canonicalize, generateSecret, issueChangeEvent, validateWebhookConfig } from './verify/tools.js';
-export { sampleEvent } from './verify/samples.js';
+export { buildEvent, sign, signPayload } from './send/sign.js';
+export { canonicalize, generateSecret, issueChangeEvent, validateWebhookConfig } from './send/tools.js';
+export { sampleEvent } from './send/samples.js';
 export { ManagementClient } from './management/client.js';
 
 // De-duplication stores

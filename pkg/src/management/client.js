@@ -25,7 +25,7 @@
 import { readBounded } from '../core/body.js';
 import { apiError, invalidArgType } from '../core/errors.js';
 import { MANAGEMENT_API } from '../generated/contract.js';
-import { validateWebhookConfig } from '../verify/tools.js';
+import { validateWebhookConfig } from '../send/tools.js';
 
 export const API_URL_ENV = 'PROMPTFOO_API_URL';
 export const API_TOKEN_ENV = 'PROMPTFOO_API_TOKEN';

@@ -10,7 +10,7 @@ import {
   issueChangeEventJson,
   validateWebhookConfigJson,
 } from '../core/wasm.js';
-import { jsonText } from './pipeline.js';
+import { jsonText } from '../verify/pipeline.js';
 
 // Literals, not `new RegExp(...)`: a bundler drops a literal nobody uses,
 // but keeps a constructor call at module level as a possible side effect.

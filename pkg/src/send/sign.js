@@ -4,8 +4,8 @@ import { rawBody, unsupportedBody } from '../core/body.js';
 import { invalidArgType, webhookError } from '../core/errors.js';
 import { checkEventValue } from '../core/wasm.js';
 import { SIGNATURE_HEADER } from '../generated/contract.js';
-import { UNLIMITED, withKeyRing } from './keys.js';
-import { checkedPayload, jsonText } from './pipeline.js';
+import { UNLIMITED, withKeyRing } from '../verify/keys.js';
+import { checkedPayload, jsonText } from '../verify/pipeline.js';
 
 /** Lower-case hex HMAC-SHA256 of the body bytes. */
 export function sign(body, secret) {
