@@ -89,26 +89,43 @@ export function parsedBodyMismatch(detail, hint) {
 }
 
 /**
- * The flow for an adapter's arguments: a secret (string, bytes, an array of
- * them, or `(env) => secret`) with the Webhook options and `onEvent`, or a
- * Webhooks router (whose own options and handlers then apply, so only
- * `path`, `onError`, `onAnswer` and `logger` are taken here). `onAnswer`
- * is told every answer, with the verified event or the error behind it.
- *
- * `io` is the adapter's I/O, given once (so a request allocates no
- * functions): `io.body(incoming)` gives the body as the router takes it:
- * `{ body, signature, parsedBy? }` (a body parser ran; `parsedBy` says
- * which, for the error) or `{ request, headers? }` (a Request-like with
- * `headers.get` and a `body` stream, read with the bound; `headers`, its
- * headers when the adapter has read them), or throws; and
- * `io.headerPairs(incoming)` the request's headers as `[name, value]` pairs.
- *
- * Returns `{ path, handle(incoming), report(error, event?) }`, where `incoming` is `{ method,
- * pathname, contentType, env, ctx }` (`env` for a secret function, `ctx`
- * with its `waitUntil` on Workers) with whatever else the adapter's `io`
- * reads (its request).
+ * The router an adapter runs: the one given (whose own options and
+ * handlers apply, so verify options or onEvent here are refused), or one
+ * built from a secret with the Webhook options and `onEvent`.
  */
-export function createFlow(secretOrWebhooks, options = {}, io) {
+function routerOf(secretOrWebhooks, onEvent, verifyOptions) {
+  if (secretOrWebhooks instanceof Webhooks) {
+    const misplaced = Object.keys(verifyOptions).concat(onEvent ? ['onEvent'] : []);
+    if (misplaced.length > 0) {
+      throw webhookError(
+        'invalid_options',
+        `${misplaced.join(', ')} belong to the Webhooks router (its constructor, on() or onAny()); ` +
+          `with a router the adapter takes only ${ADAPTER_OPTIONS.filter((o) => o !== 'onEvent').join(', ')}`,
+      );
+    }
+    return secretOrWebhooks;
+  }
+  const unknown = Object.keys(verifyOptions).filter((key) => !VERIFY_OPTION_NAMES.includes(key));
+  if (unknown.length > 0) {
+    throw webhookError(
+      'invalid_options',
+      `unknown option '${unknown[0]}' (known: ${[...ADAPTER_OPTIONS, ...VERIFY_OPTION_NAMES].join(', ')})`,
+    );
+  }
+  const webhooks = new Webhooks({ secret: secretOrWebhooks, ...verifyOptions });
+  if (onEvent) webhooks.onAny(onEvent);
+  return webhooks;
+}
+
+/**
+ * The adapter's options, read as own properties and checked whole, with
+ * the router they give (the one passed, or one built from the secret, the
+ * Webhook options and `onEvent`), forwardTo's href, whether a worker runs
+ * here for the inbox, and `report(error, event?)`: a failure the HTTP answer
+ * does not carry to the sender (a handler error after acceptance, a
+ * receiver set-up error) goes to onError, else the logger.
+ */
+function readAdapterOptions(secretOrWebhooks, options) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgType('options', 'an object', options);
   }
@@ -155,32 +172,47 @@ export function createFlow(secretOrWebhooks, options = {}, io) {
     throw invalidArgType('options.logger', 'an object with an error() method (console), or false', logger);
   }
 
-  let webhooks;
-  if (secretOrWebhooks instanceof Webhooks) {
-    const misplaced = Object.keys(verifyOptions).concat(onEvent ? ['onEvent'] : []);
-    if (misplaced.length > 0) {
-      throw webhookError(
-        'invalid_options',
-        `${misplaced.join(', ')} belong to the Webhooks router (its constructor, on() or onAny()); ` +
-          `with a router the adapter takes only ${ADAPTER_OPTIONS.filter((o) => o !== 'onEvent').join(', ')}`,
-      );
-    }
-    webhooks = secretOrWebhooks;
-  } else {
-    const unknown = Object.keys(verifyOptions).filter((key) => !VERIFY_OPTION_NAMES.includes(key));
-    if (unknown.length > 0) {
-      throw webhookError(
-        'invalid_options',
-        `unknown option '${unknown[0]}' (known: ${[...ADAPTER_OPTIONS, ...VERIFY_OPTION_NAMES].join(', ')})`,
-      );
-    }
-    webhooks = new Webhooks({ secret: secretOrWebhooks, ...verifyOptions });
-    if (onEvent) webhooks.onAny(onEvent);
-  }
+  const webhooks = routerOf(secretOrWebhooks, onEvent, verifyOptions);
 
-  // A failure the HTTP answer does not carry to the sender (a handler
-  // error after acceptance, a receiver set-up error): onError, else the logger.
-  const report = reporter({ onError, logger, webhooks });
+  return {
+    path,
+    onAnswer,
+    logger,
+    target,
+    inbox,
+    runsWorker,
+    onDead,
+    answerWithinMs,
+    webhooks,
+    report: reporter({ onError, logger, webhooks }),
+  };
+}
+
+/**
+ * The flow for an adapter's arguments: a secret (string, bytes, an array of
+ * them, or `(env) => secret`) with the Webhook options and `onEvent`, or a
+ * Webhooks router (whose own options and handlers then apply, so only
+ * `path`, `onError`, `onAnswer` and `logger` are taken here). `onAnswer`
+ * is told every answer, with the verified event or the error behind it.
+ *
+ * `io` is the adapter's I/O, given once (so a request allocates no
+ * functions): `io.body(incoming)` gives the body as the router takes it:
+ * `{ body, signature, parsedBy? }` (a body parser ran; `parsedBy` says
+ * which, for the error) or `{ request, headers? }` (a Request-like with
+ * `headers.get` and a `body` stream, read with the bound; `headers`, its
+ * headers when the adapter has read them), or throws; and
+ * `io.headerPairs(incoming)` the request's headers as `[name, value]` pairs.
+ *
+ * Returns `{ path, handle(incoming), report(error, event?) }`, where `incoming` is `{ method,
+ * pathname, contentType, env, ctx }` (`env` for a secret function, `ctx`
+ * with its `waitUntil` on Workers) with whatever else the adapter's `io`
+ * reads (its request).
+ */
+export function createFlow(secretOrWebhooks, options = {}, io) {
+  const { path, onAnswer, logger, target, inbox, runsWorker, onDead, answerWithinMs, webhooks, report } = readAdapterOptions(
+    secretOrWebhooks,
+    options,
+  );
 
   /**
    * One request: resolves to `{ answer, event?, error? }`, where `answer` is
