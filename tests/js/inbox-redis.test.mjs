@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { Redis as IORedis } from 'ioredis';
 import { createInboxWorker, createNodeMiddleware, generateSecret, RedisInbox, sampleEvent, signPayload } from 'promptfoo-webhooks';
-import { cleanups, spawnReady } from './support/processes.mjs';
+import { cleanups, pool, seeded, spawnReady } from './support/processes.mjs';
 import { startRedis } from './support/redis.mjs';
 
 const SECRET = generateSecret();
@@ -60,31 +60,7 @@ async function waitFor(probe, { ms = 20_000, everyMs = 50 } = {}) {
   }
 }
 
-/** A seeded PRNG (mulberry32). */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-/** Runs `work(item, i)` over `items`, at most `limit` at a time. */
-async function pool(items, limit, work) {
-  const results = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 

@@ -9,9 +9,9 @@ import { DatabaseSync } from 'node:sqlite';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNodeMiddleware } from 'promptfoo-webhooks';
-import { cleanups, spawnReady } from '../../js/support/processes.mjs';
+import { cleanups, pool, seeded, spawnReady } from '../../js/support/processes.mjs';
 
-export { cleanups };
+export { cleanups, pool, seeded };
 
 const RECEIVER = new URL('./receiver.mjs', import.meta.url).pathname;
 
@@ -67,19 +67,6 @@ export function post(url, body, headers, { timeoutMs = 10_000 } = {}) {
   });
 }
 
-/** Runs `work(item)` over `items`, at most `limit` at a time, in order of start. */
-export async function pool(items, limit, work) {
-  const results = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
 
 /** Polls `probe()` every `everyMs` until it returns a truthy value (returned) or `ms` pass (then the last value). */
 export async function waitFor(probe, { ms = 20_000, everyMs = 50 } = {}) {
@@ -110,14 +97,3 @@ export function attemptsOf(path) {
     .map((line) => JSON.parse(line));
 }
 
-/** A seeded PRNG (mulberry32): the same run of numbers in [0, 1) for a seed. */
-export function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

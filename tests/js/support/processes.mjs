@@ -1,6 +1,7 @@
 // What the inbox suites share, on any Node (tests/inbox/ runs on Node 24,
 // tests/js/ on Node 20): cleanups in order, child processes that say when
-// they are ready, and a forward target that keeps what it gets.
+// they are ready, a forward target that keeps what it gets, a bounded
+// pool of concurrent work and a seeded random source.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 
@@ -68,4 +69,30 @@ export function forwardTarget(defer, status = () => 200) {
     });
   defer(close);
   return { received, listen, close };
+}
+
+/** Runs `work(item)` over `items`, at most `limit` at a time, in order of start. */
+export async function pool(items, limit, work) {
+  const results = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+/** A seeded PRNG (mulberry32): the same run of numbers in [0, 1) for a seed. */
+export function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
