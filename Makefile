@@ -30,12 +30,12 @@ build: setup
 test: build test-rust test-js test-package fuzz-short
 
 # Clippy denies panicking constructs in library code (see src/lib.rs), for
-# the native and the wasm build alike.
+# the native and the wasm build alike. --workspace takes in crates/dev-tools.
 test-rust:
-	cargo clippy --all-targets --all-features -- -D warnings
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-verify -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-tools -- -D warnings
-	cargo test --all-targets --all-features
+	cargo test --workspace --all-targets --all-features
 	cargo test --doc --all-features
 
 # tests/inbox/ needs node:sqlite: Node 24, from the node24 devDependency.
@@ -84,7 +84,7 @@ test-package: build
 	node --test --test-reporter=spec tests/package/package.test.mjs
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --features serde,axum
 	cargo clippy --all-targets --quiet --features serde,axum -- -D warnings
-	cargo fmt --check
+	cargo fmt --all --check
 	cargo +$(MSRV) check --lib --quiet --features serde,axum
 	cargo package --allow-dirty --quiet
 	@extra=$$(cargo package --allow-dirty --list | grep -Ev '^(src/.*|Cargo\.(toml|toml\.orig|lock)|README\.md|\.cargo_vcs_info\.json)$$'); \
@@ -92,13 +92,13 @@ test-package: build
 
 # Reliability figures (printed, not asserted by the test suites; see README "Reliability").
 soak: build
-	node --expose-gc scripts/soak.mjs
+	node --expose-gc reliability/soak.mjs
 
 timing: build
-	node scripts/timing.mjs
+	node reliability/timing.mjs
 
 load: build
-	node scripts/load.mjs
+	node reliability/load.mjs
 
 # Coverage-guided fuzzing (cargo-fuzz on the nightly toolchain; setup
 # installs both). Each target replays its corpus, seeded from

@@ -27,15 +27,15 @@ function opsPerSecond(fn, sliceMs) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-// The native side: a release build of examples/canonical_bench.rs times the same files.
+// The native side: a release build of crates/dev-tools/src/bin/canonical_bench.rs times the same files.
 const dir = mkdtempSync(join(tmpdir(), 'canon-bench-'));
 const texts = SIZES.map((size, i) => {
   const text = payloadOfSize(size);
   writeFileSync(join(dir, `${i}.json`), text);
   return text;
 });
-execFileSync('cargo', ['build', '--quiet', '--release', '--example', 'canonical_bench'], { cwd: repo, stdio: 'inherit' });
-const nativeOut = execFileSync(join(repo, 'target/release/examples/canonical_bench'), [String(SLICE_MS * ROUNDS), ...SIZES.map((_, i) => join(dir, `${i}.json`))], { encoding: 'utf8' });
+execFileSync('cargo', ['build', '--quiet', '--release', '-p', 'dev-tools', '--bin', 'canonical_bench'], { cwd: repo, stdio: 'inherit' });
+const nativeOut = execFileSync(join(repo, 'target/release/canonical_bench'), [String(SLICE_MS * ROUNDS), ...SIZES.map((_, i) => join(dir, `${i}.json`))], { encoding: 'utf8' });
 const nativeOps = nativeOut.trim().split('\n').map(Number);
 rmSync(dir, { recursive: true, force: true });
 

@@ -1,6 +1,6 @@
 // Native Rust: this crate's prepared Verifier against the hmac + sha2
 // crates used by hand, signing and verifying the same bodies as
-// benches/verify.mjs, in interleaved rounds (examples/native_bench.rs).
+// benches/verify.mjs, in interleaved rounds (crates/dev-tools/src/bin/native_bench.rs).
 //
 //   node benches/native.mjs [--quick]
 import { execFileSync } from 'node:child_process';
@@ -21,8 +21,8 @@ const files = SIZES.map((size, i) => {
   writeFileSync(file, payloadOfSize(size));
   return file;
 });
-execFileSync('cargo', ['build', '--quiet', '--release', '--example', 'native_bench'], { cwd: repo, stdio: 'inherit' });
-const out = execFileSync(join(repo, 'target/release/examples/native_bench'), [String(ROUNDS), String(SLICE_MS), ...files], { encoding: 'utf8' });
+execFileSync('cargo', ['build', '--quiet', '--release', '-p', 'dev-tools', '--bin', 'native_bench'], { cwd: repo, stdio: 'inherit' });
+const out = execFileSync(join(repo, 'target/release/native_bench'), [String(ROUNDS), String(SLICE_MS), ...files], { encoding: 'utf8' });
 rmSync(dir, { recursive: true, force: true });
 
 const results = out.trim().split('\n').map((line) => JSON.parse(line));

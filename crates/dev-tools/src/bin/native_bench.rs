@@ -1,11 +1,11 @@
-//! Times signing and verifying natively for benches/native.mjs: this
+//! Times signing and verifying natively for benches/native.mjs: the
 //! crate's prepared `Verifier` against the `hmac` + `sha2` crates used by
 //! hand (the key set up per delivery, as hand-written code does), and the
 //! typed event against those plus `serde_json` parsing the body, in
 //! interleaved rounds. Prints one JSON line per body and contender with the
 //! median ops/s.
 //!
-//! `cargo run --release --example native_bench -- <rounds> <slice-ms> <file>...`
+//! `cargo run --release -p dev-tools --bin native_bench -- <rounds> <slice-ms> <file>...`
 
 use hmac::{Hmac, Mac};
 use promptfoo_webhooks::Verifier;

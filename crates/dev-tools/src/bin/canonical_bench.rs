@@ -1,7 +1,7 @@
 //! Times `canonical::to_string` natively on the files given, for
 //! benches/canonicalize.mjs: prints one ops/s figure per file.
 //!
-//! `cargo run --release --example canonical_bench -- <total-ms> <file>...`
+//! `cargo run --release -p dev-tools --bin canonical_bench -- <total-ms> <file>...`
 
 use promptfoo_webhooks::canonical;
 use std::time::{Duration, Instant};

@@ -3,8 +3,8 @@
 //! (`tests/js/matrix/peer-core.mjs`), done with the crate.
 //!
 //! ```text
-//! cargo run --quiet --example matrix_peer -- build    vectors on stdin -> signed deliveries on stdout
-//! cargo run --quiet --example matrix_peer -- verify   deliveries on stdin -> one result each on stdout
+//! cargo run --quiet -p dev-tools --bin matrix_peer -- build    vectors on stdin -> signed deliveries on stdout
+//! cargo run --quiet -p dev-tools --bin matrix_peer -- verify   deliveries on stdin -> one result each on stdout
 //! ```
 //!
 //! Both read and write JSON lines; `tests/js/matrix/vectors.mjs` describes
@@ -119,7 +119,7 @@ fn main() -> ExitCode {
         "build" => build,
         "verify" => verify,
         _ => {
-            eprintln!("usage: cargo run --example matrix_peer -- build|verify < input.jsonl");
+            eprintln!("usage: cargo run -p dev-tools --bin matrix_peer -- build|verify < input.jsonl");
             return ExitCode::from(2);
         }
     };

@@ -1,10 +1,10 @@
 //! Known answers for the JS suites (tests/js/known-answers.test.mjs):
 //!
-//!   cargo run --example known_answers wycheproof
+//!   cargo run -p dev-tools --bin known_answers wycheproof
 //!       Project Wycheproof's HMAC-SHA256 vectors as a JSON array of
 //!       { tcId, keyHex, msgHex, tagHex, tagSize, valid }.
-//!   cargo run --example known_answers sign < lines
-//!       For each line "<key hex> <body hex>", this crate's signature of the
+//!   cargo run -p dev-tools --bin known_answers sign < lines
+//!       For each line "<key hex> <body hex>", the crate's signature of the
 //!       body (lower-case hex): the Rust side of the long-message checks,
 //!       with node:crypto as the oracle.
 use std::io::{self, BufRead, Write};

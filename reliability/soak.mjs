@@ -1,7 +1,7 @@
 // make soak: memory under a long run, and the peak of one 5 MiB verify.
 //
-//   node --expose-gc scripts/soak.mjs            1,000,000 mixed verifications; wasm memory and RSS
-//   node scripts/soak.mjs --big <ascii|bytes|utf8> [portable]
+//   node --expose-gc reliability/soak.mjs            1,000,000 mixed verifications; wasm memory and RSS
+//   node reliability/soak.mjs --big <ascii|bytes|utf8> [portable]
 //                                                one 5 MiB verify in this (fresh) process;
 //                                                `portable` hashes in wasm, not node:crypto
 //
