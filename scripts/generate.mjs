@@ -44,18 +44,6 @@ export const SIGNATURE_HEADER = ${literal(contract.signatureHeader)};
 export const SIGNATURE_HEADER_LOWER = ${literal(contract.signatureHeader.toLowerCase())};
 /** The header naming the webhook subscription (not the event or the delivery). */
 export const WEBHOOK_ID_HEADER = ${literal(contract.webhookIdHeader)};
-/**
- * How each header's value is read: the \`blanks\` around it are ignored (a
- * value of blanks alone is no header), and one sent more than once is the
- * \`repeated\` error.
- */
-export const SIGNATURE_RULE = ${literal(contract.signatureRule)};
-export const WEBHOOK_ID_RULE = ${literal(contract.webhookIdRule)};
-/**
- * The signature as Promptfoo sends it: lower-case hex. The core reads every
- * other form (upper case, blanks) and words the error of one it refuses.
- */
-export const SIGNATURE_AS_SENT = /^[0-9a-f]{${contract.signatureHexDigits}}$/;
 /** The body limit when none is given. */
 export const DEFAULT_MAX_BODY_BYTES = ${contract.defaultMaxBodyBytes};
 /** Promptfoo waits this long for a 2xx, and does not retry. */
