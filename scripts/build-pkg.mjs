@@ -15,6 +15,7 @@ mkdirSync(new URL('wasm/', dist), { recursive: true });
 for (const name of ['core_bg.wasm', 'tools_bg.wasm']) copyFileSync(new URL(`wasm/${name}`, src), new URL(`wasm/${name}`, dist));
 // The npm page shows the repository's README, its links made to work from the tarball.
 writePackageDocs();
+(await import('./examples.mjs')).writeExamples(); // target/js-examples/: the examples' TypeScript stripped to JavaScript
 // One hand-written declaration file serves both module systems.
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
 copyFileSync(new URL('core/tools-source.workerd.js', src), new URL('tools-source.workerd.js', dist));

@@ -1,20 +1,24 @@
 // The README's code blocks are real programs. Each ```js, ```rust and ```toml
 // block in README.md is preceded by `<!-- snippet: <name> -->` and must be,
 // byte for byte, the region `README:begin <name>` ... `README:end` of a file
-// in js-examples/readme/ (or a framework recipe, or examples/readme.rs), less the indentation of
-// its begin line. Then each of those files runs for real: the Node ones as
+// in target/js-examples/readme/ (or a framework recipe, or examples/readme.rs), less the indentation of
+// its begin line. Those JavaScript files are what scripts/examples.mjs (run
+// by scripts/build-pkg.mjs) strips the TypeScript sources in
+// js-examples/readme/ to; `make test-types` checks the sources under every
+// strict flag. Then each of those files runs for real: the Node ones as
 // child processes on 127.0.0.1 fed signed deliveries, the Workers in
 // workerd, the browser one in Chromium, the Rust one with `cargo run`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verify } from 'promptfoo-webhooks';
+import { OUTPUT, plannedOutput } from '../../scripts/examples.mjs';
 import { bundleWorker, freePort, startWorkerd } from './support/workerd.mjs';
 import { launchChromium, watchPage } from './support/chromium.mjs';
 import { startStaticServer } from './support/static-server.mjs';
@@ -22,9 +26,10 @@ import { startRedis } from './support/redis.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const README = join(ROOT, 'README.md');
-const EXAMPLES = join(ROOT, 'js-examples/readme');
+// The README's examples as they run: JavaScript stripped from js-examples/readme/*.ts.
+const EXAMPLES = 'target/js-examples/readme';
 const SNIPPET_FILES = [
-  ...readdirSync(EXAMPLES).map((name) => `js-examples/readme/${name}`),
+  ...readdirSync(join(ROOT, EXAMPLES)).map((name) => `${EXAMPLES}/${name}`),
   // The framework recipes show their core in the README.
   'js-examples/fastify-receiver.mjs',
   'js-examples/koa-receiver.mjs',
@@ -112,11 +117,31 @@ test('README: every js/ts/rust/toml block names its snippet, and every snippet r
 // The integration document's own sample, quoted as published to show what migrating replaces.
 const NOT_OURS = new Set(['migrate-doc']);
 
-test('README: every JavaScript snippet has a TypeScript version in tests/types/readme-ts/ (checked by make test-types)', () => {
-  const missing = BLOCKS.filter((b) => b.lang === 'js' && b.snippet && !NOT_OURS.has(b.snippet))
-    .map((b) => `tests/types/readme-ts/${b.snippet}.ts`)
-    .filter((file) => !readdirSync(join(ROOT, 'tests/types/readme-ts')).includes(file.split('/').pop()));
-  assert.deepEqual(missing, []);
+test('target/js-examples/ is what scripts/examples.mjs makes of js-examples/ now (run node scripts/build-pkg.mjs)', () => {
+  const stale = [...plannedOutput()]
+    .filter(([file, { copy, text }]) => {
+      let built;
+      try {
+        built = readFileSync(join(OUTPUT, file), 'utf8');
+      } catch {
+        return true;
+      }
+      return built !== (copy ? readFileSync(copy, 'utf8') : text);
+    })
+    .map(([file]) => file);
+  assert.deepEqual(stale, []);
+});
+
+test('README: every JavaScript snippet is stripped from TypeScript (js-examples/readme/*.ts, checked by make test-types)', () => {
+  const typeScriptVersions = readdirSync(join(ROOT, 'tests/types/readme-ts'));
+  const untyped = BLOCKS.filter((b) => b.lang === 'js' && b.snippet && !NOT_OURS.has(b.snippet))
+    .filter((b) => {
+      const file = REGIONS.get(b.snippet)?.file ?? '';
+      const source = file.startsWith(`${EXAMPLES}/`) && file.replace(/^target\//, '').replace(/\.js$/, '.ts');
+      return !(source && existsSync(join(ROOT, source))) && !typeScriptVersions.includes(`${b.snippet}.ts`);
+    })
+    .map((b) => b.snippet);
+  assert.deepEqual(untyped, []);
 });
 
 for (const block of BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang) && b.snippet)) {
@@ -126,7 +151,8 @@ for (const block of BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang) && b.snip
     const difference = firstDifference(block.text, region.text);
     if (difference) {
       assert.fail(
-        `README.md:${block.line + 1 + difference.k} differs from ${region.file}:${region.line + difference.k}\n` +
+        `README.md:${block.line + 1 + difference.k} differs from ${region.file}:${region.line + difference.k}` +
+          (region.file.startsWith('target/') ? ` (stripped from its TypeScript source in ${region.file.slice('target/'.length).replace(/\.js$/, '.ts')})\n` : '\n') +
           `  README: ${JSON.stringify(difference.readme)}\n  file:   ${JSON.stringify(difference.file)}`,
       );
     }
@@ -206,7 +232,7 @@ after(async () => {
 
 test('quickstart: the middleware answers 200, 401, 400, 415 and 405 with the code, and hands each event to onEvent', async () => {
   const port = await freePort();
-  const server = await startNode('js-examples/readme/quickstart.mjs', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET }, ['PORT']);
+  const server = await startNode('target/js-examples/readme/quickstart.js', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET }, ['PORT']);
   const url = `http://127.0.0.1:${port}/`;
   try {
     const created = issueEvent('issue.created', { severity: 'critical' });
@@ -231,7 +257,7 @@ test('quickstart: the middleware answers 200, 401, 400, 415 and 405 with the cod
 
 test('node: accepts current and rotated-out secrets and upper-case hex; answers 401/400 with the code', async () => {
   const port = await freePort();
-  const server = await startNode('js-examples/readme/node.mjs', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET, PROMPTFOO_WEBHOOK_SECRET_OLD: OLD_SECRET }, ['PORT']);
+  const server = await startNode('target/js-examples/readme/node.js', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET, PROMPTFOO_WEBHOOK_SECRET_OLD: OLD_SECRET }, ['PORT']);
   const url = `http://127.0.0.1:${port}/`;
   try {
     const created = issueEvent('issue.created', { severity: 'critical' });
@@ -262,7 +288,7 @@ test('node: accepts current and rotated-out secrets and upper-case hex; answers 
 
 test('express: raw body verified (200); bad signature 401, wrong content type 415, over 5 MB 413', async () => {
   const port = await freePort();
-  const server = await startNode('js-examples/readme/express.mjs', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET }, ['PORT']);
+  const server = await startNode('target/js-examples/readme/express.js', { PORT: port, PROMPTFOO_WEBHOOK_SECRET: SECRET }, ['PORT']);
   const url = `http://127.0.0.1:${port}/webhooks/promptfoo`;
   try {
     const body = issueEvent('issue.created', {});
@@ -307,7 +333,7 @@ const receiver :Workerd.Worker = (
 `;
 
 test('Cloudflare Worker (workerd): 200 with the event, 401 with the code', async () => {
-  const workerd = await serveWorker('js-examples/readme/worker.mjs', (modules, port) =>
+  const workerd = await serveWorker('target/js-examples/readme/worker.js', (modules, port) =>
     capnp(modules, port, `bindings = [(name = "PROMPTFOO_WEBHOOK_SECRET", text = "${SECRET}")]`),
   );
   const body = issueEvent('issue.status_changed', { status: 'fixed' });
@@ -323,7 +349,7 @@ test('Durable Objects (workerd): a delivery is accepted once, its repeat is 409,
   const binding = toml.match(/^name = "(\w+)"$/m)[1];
   const className = toml.match(/^class_name = "(\w+)"$/m)[1];
   assert.deepEqual([binding, className], ['REPLAY', 'ReplayGuard']);
-  const workerd = await serveWorker('js-examples/readme/durable-object.mjs', (modules, port) =>
+  const workerd = await serveWorker('target/js-examples/readme/durable-object.js', (modules, port) =>
     capnp(
       modules,
       port,
@@ -351,7 +377,7 @@ test('browser (Chromium): the block signs and verifies in the page; node:crypto 
   const logs = [];
   watchPage(page, problems);
   page.on('console', (message) => message.type() === 'log' && logs.push(message.text()));
-  await page.goto(`http://127.0.0.1:${server.address().port}/js-examples/readme/browser.html`);
+  await page.goto(`http://127.0.0.1:${server.address().port}/target/js-examples/readme/browser.html`);
   await page.waitForFunction(() => window.__readme !== undefined, null, { timeout: 20_000 }).catch((error) => {
     error.message += `\n${problems.join('\n')}`;
     throw error;
@@ -367,7 +393,7 @@ test('browser (Chromium): the block signs and verifies in the page; node:crypto 
 
 test('router: node:http, Express and the fetch handler verify and route; handler errors stay 200', async () => {
   const env = { PORT: await freePort(), EXPRESS_PORT: await freePort(), FETCH_PORT: await freePort(), PROMPTFOO_WEBHOOK_SECRET: SECRET };
-  const server = await startNode('js-examples/readme/router.mjs', env, ['PORT', 'EXPRESS_PORT', 'FETCH_PORT']);
+  const server = await startNode('target/js-examples/readme/router.js', env, ['PORT', 'EXPRESS_PORT', 'FETCH_PORT']);
   try {
     const deliveries = [
       issueEvent('issue.created', { id: 'crit', severity: 'critical' }),
@@ -422,7 +448,7 @@ test('sending: the block POSTs the merged issue.updated, signed with its secret'
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  const { code, stdout, stderr } = await runNode('js-examples/readme/send.mjs', { WEBHOOK_URL: `http://127.0.0.1:${server.address().port}/hook` });
+  const { code, stdout, stderr } = await runNode('target/js-examples/readme/send.js', { WEBHOOK_URL: `http://127.0.0.1:${server.address().port}/hook` });
   assert.equal(code, 0, stderr);
   const { secret, event } = JSON.parse(stdout);
   assert.equal(event, 'issue.updated');
@@ -437,7 +463,7 @@ test('sending: the block POSTs the merged issue.updated, signed with its secret'
 });
 
 test('replays: verifyOnce accepts a delivery once; repeats (any hex case) are duplicate_delivery', async () => {
-  const { code, stdout, stderr } = await runNode('js-examples/readme/dedupe.mjs', { PROMPTFOO_WEBHOOK_SECRET: SECRET });
+  const { code, stdout, stderr } = await runNode('target/js-examples/readme/dedupe.js', { PROMPTFOO_WEBHOOK_SECRET: SECRET });
   assert.equal(code, 0, stderr);
   assert.equal(stdout, 'first: issue.created\nrepeat: duplicate_delivery\nrepeat: duplicate_delivery\n');
 });
@@ -446,14 +472,14 @@ test('Redis (redis-server on 127.0.0.1): one key per delivery, the repeat reject
   const redis = await startRedis();
   cleanups.push(() => redis.stop());
   for (const issue of ['issue-1', 'issue-2']) {
-    const { code, stdout, stderr } = await runNode('js-examples/readme/redis.mjs', { PROMPTFOO_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url, ISSUE_ID: issue });
+    const { code, stdout, stderr } = await runNode('target/js-examples/readme/redis.js', { PROMPTFOO_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url, ISSUE_ID: issue });
     assert.equal(code, 0, stderr);
     assert.equal(stdout, `accepted issue.created\nrejected duplicate_delivery\nkeys ${issue === 'issue-1' ? 1 : 2}\n`);
   }
 });
 
 test('failOpen: a store failure accepts unchecked and calls the callback; bad signatures still fail', async () => {
-  const { code, stdout, stderr } = await runNode('js-examples/readme/failopen.mjs', { PROMPTFOO_WEBHOOK_SECRET: SECRET });
+  const { code, stdout, stderr } = await runNode('target/js-examples/readme/failopen.js', { PROMPTFOO_WEBHOOK_SECRET: SECRET });
   assert.equal(code, 0, stderr);
   assert.equal(
     stdout,
@@ -470,9 +496,9 @@ test('failOpen: a store failure accepts unchecked and calls the callback; bad si
 test('migrating: the document\'s sample vs this library, delivery by delivery', async () => {
   const DOC_SECRET = 'your-webhook-secret'; // the literal in the document's sample
   const ports = { doc: await freePort(), library: await freePort() };
-  const doc = await startNode('js-examples/readme/migrate-doc.cjs', { PORT: ports.doc }, ['PORT']);
+  const doc = await startNode('target/js-examples/readme/migrate-doc.cjs', { PORT: ports.doc }, ['PORT']);
   const library = await startNode(
-    'js-examples/readme/migrate-library.mjs',
+    'target/js-examples/readme/migrate-library.js',
     { PORT: ports.library, PROMPTFOO_WEBHOOK_SECRET: SECRET, PROMPTFOO_WEBHOOK_SECRET_OLD: DOC_SECRET, NODE_ENV: 'test' },
     ['PORT'],
   );

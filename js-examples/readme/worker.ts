@@ -1,3 +1,5 @@
+// README "Cloudflare Workers": the whole Worker (src/index.ts).
+// README:begin worker
 import { Webhook, WebhookVerificationError, STATUS_BY_CODE } from 'promptfoo-webhooks';
 
 interface Env {
@@ -17,3 +19,4 @@ export default {
     }
   },
 };
+// README:end

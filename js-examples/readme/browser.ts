@@ -15,7 +15,13 @@ console.log(event.event); // 'issue.created'
 
 import { WebhookVerificationError } from 'promptfoo-webhooks';
 
-let tampered;
+declare global {
+  interface Window {
+    __readme: unknown;
+  }
+}
+
+let tampered: string | undefined;
 try {
   verify(body.replace('high', 'low!'), headers['X-Promptfoo-Signature'], secret);
 } catch (error) {

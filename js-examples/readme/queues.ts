@@ -1,10 +1,15 @@
 // README "Delivery guarantees / Cloudflare Queues": a Worker that records each
 // verified delivery in a queue and runs the handlers from it (queues.toml
-// beside this file declares the queues).
+// beside this file declares the queues; its main names the JavaScript the
+// build writes, target/js-examples/readme/).
 // README:begin queues
 import { CloudflareQueueInbox, createFetchHandler, createQueueConsumer, Webhooks } from 'promptfoo-webhooks';
 
-const webhooks = new Webhooks({ secret: (env) => env.PROMPTFOO_WEBHOOK_SECRET }).on('issue.created', async (event, context) => {
+interface Env {
+  PROMPTFOO_WEBHOOK_SECRET: string;
+}
+
+const webhooks = new Webhooks({ secret: (env: Env) => env.PROMPTFOO_WEBHOOK_SECRET }).on('issue.created', async (event, context) => {
   // context: { attempt, entryId, ... } when the handler runs from an inbox or a queue.
   console.log('create a ticket for', event.data.issue.id, 'once per', context?.entryId);
 });

@@ -1,5 +1,10 @@
+// README "Scaling out / Cloudflare Durable Objects": the Worker, bound to its own
+// ReplayGuard namespace as REPLAY (wrangler.toml beside this file; its main
+// names the JavaScript the build writes, target/js-examples/readme/).
+// README:begin durable-object
 // src/index.ts
-import { Webhook, WebhookVerificationError, STATUS_BY_CODE, DurableObjectReplayStore, ReplayGuard, type ReplayGuardNamespace } from 'promptfoo-webhooks';
+import { Webhook, WebhookVerificationError, STATUS_BY_CODE, DurableObjectReplayStore, ReplayGuard } from 'promptfoo-webhooks';
+import type { ReplayGuardNamespace } from 'promptfoo-webhooks';
 export { ReplayGuard };
 
 interface Env {
@@ -23,3 +28,4 @@ export default {
     }
   },
 };
+// README:end

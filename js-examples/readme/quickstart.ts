@@ -1,5 +1,5 @@
 // README "A receiver in ten lines": the package's Node middleware is the whole receiver.
-//   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node js-examples/readme/quickstart.mjs
+//   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node target/js-examples/readme/quickstart.js
 // tests/js/readme.test.mjs checks that the region below is the README's block
 // byte for byte, and runs this file against signed deliveries.
 // README:begin quickstart

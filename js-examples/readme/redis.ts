@@ -1,6 +1,6 @@
 // README "Scaling out / Redis": a Webhook whose dedupe store is Redis
 // (REDIS_URL). Sends itself one delivery twice and prints the outcomes.
-import { signPayload } from 'promptfoo-webhooks';
+import { signPayload, WebhookVerificationError } from 'promptfoo-webhooks';
 
 const secret = process.env.PROMPTFOO_WEBHOOK_SECRET;
 
@@ -25,7 +25,7 @@ for (let i = 0; i < 2; i++) {
     const event = await webhook.verifyOnce(body, headers['X-Promptfoo-Signature']);
     console.log(`accepted ${event.event}`);
   } catch (error) {
-    console.log(`rejected ${error.code}`);
+    console.log(`rejected ${error instanceof WebhookVerificationError ? error.code : error}`);
   }
 }
 const keys = await redis.keys('promptfoo:*');

@@ -1,7 +1,8 @@
 // README "Express": a receiver on Express 5 with the raw body.
-//   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node js-examples/readme/express.mjs
+//   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node target/js-examples/readme/express.js
 // README:begin express
 import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { Webhook, WebhookVerificationError, STATUS_BY_CODE } from 'promptfoo-webhooks';
 
 const webhook = new Webhook(process.env.PROMPTFOO_WEBHOOK_SECRET, { toleranceSeconds: 300 }); // keys prepared once
@@ -13,7 +14,7 @@ app.post('/webhooks/promptfoo', express.raw({ type: 'application/json', limit: '
 });
 
 // Express 5 hands what a route throws to the error handler: answer 401/400/415 with the code, not 500.
-app.use((error, req, res, next) => {
+app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
   if (!(error instanceof WebhookVerificationError)) return next(error);
   res.status(STATUS_BY_CODE[error.code] ?? 400).json({ error: error.code, message: error.message });
 });

@@ -1,8 +1,10 @@
 // README "Sending and testing": build the event Promptfoo would send for a
 // change, sign it and POST it to WEBHOOK_URL (or the first argument).
-const url = process.env.WEBHOOK_URL ?? process.argv[2];
-const before = { id: 'issue-1', status: 'open', severity: 'high' };
-const after = { ...before, status: 'fixed', severity: 'low' };
+import type { Issue } from 'promptfoo-webhooks';
+
+const url = process.env.WEBHOOK_URL ?? process.argv[2] ?? 'http://127.0.0.1:3000/webhooks/promptfoo';
+const before: Issue = { id: 'issue-1', status: 'open', severity: 'high' };
+const after: Issue = { ...before, status: 'fixed', severity: 'low' };
 
 // README:begin send
 import { signPayload, issueChangeEvent, generateSecret } from 'promptfoo-webhooks';

@@ -1,9 +1,10 @@
 // README "Scaling out / When Redis is down": failOpen, with a store that is down.
-import { Webhook, signPayload } from 'promptfoo-webhooks';
+import { Webhook, WebhookVerificationError, signPayload } from 'promptfoo-webhooks';
+import type { ReplayStore, VerifiedEvent } from 'promptfoo-webhooks';
 
 const secret = process.env.PROMPTFOO_WEBHOOK_SECRET;
-const log = { warn: (message, error) => console.log(`warn: ${message}: ${error.message}`) };
-const store = {
+const log = { warn: (message: string, error: unknown) => console.log(`warn: ${message}: ${error instanceof Error ? error.message : error}`) };
+const store: ReplayStore = {
   claim() {
     throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
   },
@@ -22,11 +23,11 @@ const { body, headers } = signPayload(
   secret,
 );
 const signature = headers['X-Promptfoo-Signature'];
-const attempt = async (name, promise) => {
+const attempt = async (name: string, promise: Promise<VerifiedEvent>) => {
   try {
     console.log(`${name}: accepted ${(await promise).event}`);
   } catch (error) {
-    console.log(`${name}: rejected ${error.code ?? error.message}`);
+    console.log(`${name}: rejected ${error instanceof WebhookVerificationError ? error.code : error instanceof Error ? error.message : error}`);
   }
 };
 await attempt('open', webhook.verifyOnce(body, signature));

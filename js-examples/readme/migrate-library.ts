@@ -6,6 +6,7 @@ const app = express();
 
 // README:begin migrate-library
 import { Webhook, WebhookVerificationError, STATUS_BY_CODE } from 'promptfoo-webhooks';
+import type { VerifiedEvent } from 'promptfoo-webhooks';
 
 // Created once. During a rotation both secrets verify.
 const secrets = [process.env.PROMPTFOO_WEBHOOK_SECRET, process.env.PROMPTFOO_WEBHOOK_SECRET_OLD].filter(Boolean);
@@ -13,7 +14,7 @@ const webhook = new Webhook(secrets, { toleranceSeconds: 300 });
 
 // In your webhook handler: the raw bytes (express.raw on this route, before any express.json())
 app.post('/webhook-endpoint', express.raw({ type: 'application/json', limit: '5mb' }), (req, res) => {
-  let payload;
+  let payload: VerifiedEvent;
   try {
     payload = webhook.verify(req.body, req.headers['x-promptfoo-signature']);
   } catch (error) {

@@ -3,6 +3,7 @@
 // here by @hono/node-server with process.env as the Worker's env).
 import express from 'express';
 import { serve } from '@hono/node-server';
+import type { EventName, Issue } from 'promptfoo-webhooks';
 const app = express();
 
 // README:begin router
@@ -21,22 +22,25 @@ app.post('/webhooks/promptfoo', createNodeMiddleware(webhooks));
 
 // Cloudflare Workers: the secret comes from env, read once per isolate; with
 // ctx.waitUntil the 200 goes out before the handlers finish
-const handler = createFetchHandler((env) => env.PROMPTFOO_WEBHOOK_SECRET, { toleranceSeconds: 300, onEvent: (e) => console.log(e.event) });
+interface Env {
+  PROMPTFOO_WEBHOOK_SECRET: string;
+}
+const handler = createFetchHandler((env: Env) => env.PROMPTFOO_WEBHOOK_SECRET, { toleranceSeconds: 300, onEvent: (e) => console.log(e.event) });
 export default { fetch: handler };
 // Hono: app.post('/hook', handler) | Next.js: export const POST = handler | Deno.serve(handler) | Bun.serve({ fetch: handler })
 // README:end
 
 // What the handlers do here: one JSON line each on stdout, for the test.
-function page(issue) {
+function page(issue: Issue) {
   if (issue.id === 'throws') throw new Error('pager down');
   console.log(JSON.stringify({ page: issue.id }));
 }
-function closeTicket(issue) {
+function closeTicket(issue: Issue) {
   console.log(JSON.stringify({ closeTicket: issue.id }));
 }
-function audit(name) {
+function audit(name: EventName) {
   console.log(JSON.stringify({ audit: name }));
 }
 
 app.listen(Number(process.env.EXPRESS_PORT), '127.0.0.1');
-serve({ fetch: (request) => handler(request, process.env), port: Number(process.env.FETCH_PORT), hostname: '127.0.0.1' });
+serve({ fetch: (request) => handler(request, { PROMPTFOO_WEBHOOK_SECRET: process.env.PROMPTFOO_WEBHOOK_SECRET ?? '' }), port: Number(process.env.FETCH_PORT), hostname: '127.0.0.1' });

@@ -1,5 +1,5 @@
 // README "Replays and duplicates": the same signed delivery twice through verifyOnce.
-import { signPayload } from 'promptfoo-webhooks';
+import { signPayload, WebhookVerificationError } from 'promptfoo-webhooks';
 
 const secret = process.env.PROMPTFOO_WEBHOOK_SECRET;
 const { body: rawBody, headers } = signPayload(
@@ -22,6 +22,6 @@ for (const again of [signature, signature.toUpperCase()]) {
     await webhook.verifyOnce(rawBody, again);
     console.log('repeat: accepted');
   } catch (error) {
-    console.log(`repeat: ${error.code}`);
+    console.log(`repeat: ${error instanceof WebhookVerificationError ? error.code : error}`);
   }
 }
