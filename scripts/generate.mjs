@@ -3,7 +3,7 @@
 // crates/dev-tools/src/bin/contract_json.rs, with the dev-only `generator` feature):
 //   pkg/src/generated/contract.js   codes, statuses, hints, event names, header, limits
 //   pkg/src/generated/samples.js    one realistic payload's data per event
-//   pkg/src/generated/schema.js     the core's schema plan as code: the check of a JSON.parse result
+//   pkg/src/generated/schema.js     the payload schema check: a fast one for JSON.parse results, the exact one naming the problem
 //   pkg/index.d.ts                  the region between the generated:events markers
 //   README.md                       the regions between the generated:errors and generated:events markers
 //
@@ -44,6 +44,18 @@ export const SIGNATURE_HEADER = ${literal(contract.signatureHeader)};
 export const SIGNATURE_HEADER_LOWER = ${literal(contract.signatureHeader.toLowerCase())};
 /** The header naming the webhook subscription (not the event or the delivery). */
 export const WEBHOOK_ID_HEADER = ${literal(contract.webhookIdHeader)};
+/**
+ * How each header's value is read: the \`blanks\` around it are ignored (a
+ * value of blanks alone is no header), and one sent more than once is the
+ * \`repeated\` error.
+ */
+export const SIGNATURE_RULE = ${literal(contract.signatureRule)};
+export const WEBHOOK_ID_RULE = ${literal(contract.webhookIdRule)};
+/**
+ * The signature as Promptfoo sends it: lower-case hex. The core reads every
+ * other form (upper case, blanks) and words the error of one it refuses.
+ */
+export const SIGNATURE_AS_SENT = /^[0-9a-f]{${contract.signatureHexDigits}}$/;
 /** The body limit when none is given. */
 export const DEFAULT_MAX_BODY_BYTES = ${contract.defaultMaxBodyBytes};
 /** Promptfoo waits this long for a 2xx, and does not retry. */
@@ -98,49 +110,55 @@ export const SAMPLE_DATA = ${literal(Object.fromEntries(Object.entries(data).map
 
 // ---------------------------------------------------------------- the schema check
 
-// Kinds as src/schema.rs numbers them (Kind::code), a bit each in a plan's `accepted`.
-const [ABSENT, NULL, BOOLEAN, NUMBER, STRING, ARRAY, OBJECT, OTHER] = [0, 1, 2, 3, 4, 5, 6, 7].map((code) => 1 << code);
-const EVERY_PRESENT_KIND = NULL | BOOLEAN | NUMBER | STRING | ARRAY | OBJECT | OTHER;
-const EVERY_KIND = ABSENT | EVERY_PRESENT_KIND;
-// A plan member's descent (src/schema.rs, PLAN_JSON): the kind only, or an array of strings; else a table.
-const KIND_ONLY = 0;
-const STRINGS = 1;
+// The contract's kinds (contract.schema.kinds), a bit each; absent is one more.
+const KIND_BITS = { absent: 1, null: 2, boolean: 4, number: 8, string: 16, array: 32, object: 64, other: 128 };
+const EVERY_PRESENT_KIND = 2 | 4 | 8 | 16 | 32 | 64 | 128;
+const EVERY_KIND = 1 | EVERY_PRESENT_KIND;
+/** The kinds a schema member accepts, as bits. */
+const acceptedBits = (member) => member.accepts.reduce((bits, kind) => bits | KIND_BITS[kind], 0);
 const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'let', 'new', 'null', 'return', 'static', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'await', 'arguments', 'eval', 'undefined', 'o']);
 const isIdentifier = (name) => /^[A-Za-z_$][\w$]*$/.test(name) && !RESERVED.has(name);
 
 /**
- * A test that `value` (an expression without side effects) is of a kind in
- * `accepted`, a bit per kind. It may be stricter than the core, never
- * looser: absent is tested as `undefined` (the core also counts a function
- * or a symbol as absent, which JSON.parse never makes), so a payload it
- * refuses is still judged by the core.
+ * A test that `value` (an expression without side effects), read from a
+ * value JSON.parse returned, is of a kind in `accepted`, a bit per kind.
+ * It may be stricter than the exact check, never looser: absent is tested
+ * as `undefined` (the exact check also counts a function or a symbol as
+ * absent, which JSON.parse never makes), so a payload it refuses is still
+ * judged by the exact check.
  */
 function kindTest(value, accepted) {
   if ((accepted & EVERY_KIND) === EVERY_KIND) return 'true';
   if ((accepted & EVERY_PRESENT_KIND) === EVERY_PRESENT_KIND) {
     return `(${value} !== undefined && typeof ${value} !== 'function' && typeof ${value} !== 'symbol')`;
   }
+  const { absent, null: nul, boolean, number, string, array, object, other } = KIND_BITS;
   const tests = [];
-  if ((accepted & (ABSENT | NULL)) === (ABSENT | NULL)) tests.push(`${value} == null`);
-  else if (accepted & ABSENT) tests.push(`${value} === undefined`);
-  else if (accepted & NULL) tests.push(`${value} === null`);
-  for (const [bit, type] of [[BOOLEAN, 'boolean'], [NUMBER, 'number'], [STRING, 'string'], [OTHER, 'bigint']]) {
+  if ((accepted & (absent | nul)) === (absent | nul)) tests.push(`${value} == null`);
+  else if (accepted & absent) tests.push(`${value} === undefined`);
+  else if (accepted & nul) tests.push(`${value} === null`);
+  for (const [bit, type] of [[boolean, 'boolean'], [number, 'number'], [string, 'string'], [other, 'bigint']]) {
     if (accepted & bit) tests.push(`typeof ${value} === '${type}'`);
   }
-  if (accepted & ARRAY) tests.push(`Array.isArray(${value})`);
-  if (accepted & OBJECT) tests.push(`isObject(${value})`);
+  if (accepted & array) tests.push(`Array.isArray(${value})`);
+  if (accepted & object) tests.push(`isObject(${value})`);
   if (tests.length === 0) return 'false';
   return tests.length === 1 ? tests[0] : `(${tests.join(' || ')})`;
 }
 
-/** The check of one member read into `value`: its kind, then what the plan reads further. */
-function memberTest(value, descent, accepted, functionFor) {
+/** The fast check of one member read into `value`: its kind, then what the schema reads further. */
+function memberTest(value, member, functionFor) {
+  const accepted = acceptedBits(member);
   const kind = kindTest(value, accepted);
-  if (descent === KIND_ONLY) return kind;
+  if (member.members === undefined && member.elements === undefined) return kind;
+  if (member.elements !== undefined && member.elements !== 'string') {
+    throw new Error(`generate: no fast check of arrays of ${member.elements}`);
+  }
   // An accepted null or absence has nothing more to read.
-  const [only, further] = descent === STRINGS ? [ARRAY, `allStrings(${value})`] : [OBJECT, `${functionFor(descent)}(${value})`];
+  const [only, further] =
+    member.elements !== undefined ? [KIND_BITS.array, `allStrings(${value})`] : [KIND_BITS.object, `${functionFor(member.members, member.key)}(${value})`];
   if (accepted === only) return `${kind} && ${further}`;
-  return `${kind} && (!${only === ARRAY ? `Array.isArray(${value})` : `isObject(${value})`} || ${further})`;
+  return `${kind} && (!${only === KIND_BITS.array ? `Array.isArray(${value})` : `isObject(${value})`} || ${further})`;
 }
 
 // The module's own names, which no member's local may take.
@@ -155,40 +173,48 @@ const access = (key) => (isIdentifier(key) ? `.${key}` : `[${JSON.stringify(key)
  * for every member of every delivery.
  */
 const ownRead = (key) => `${JSON.stringify(key)} in objectPrototype && !hasOwn(o, ${JSON.stringify(key)}) ? undefined : o${access(key)}`;
+const camel = (eventName) => eventName.replace(/[._](.)/g, (_, c) => c.toUpperCase());
+const capitalized = (name) => name[0].toUpperCase() + name.slice(1);
 
-function schemaModule() {
-  const plan = contract.schemaPlan;
-  if (plan === null || typeof plan !== 'object') throw new Error('generate: the contract has no schemaPlan');
-  // One function per distinct table, named by the first member (or event) that has it.
-  const functions = []; // [name, members]
-  const names = new Map(); // table as JSON -> function name
-  const functionFor = (members, wanted) => {
+/**
+ * Names one function or constant per distinct table: `prefix` and the
+ * first member (or event) that has it; `write(name, members)` is called
+ * once per table, in the order they are named.
+ */
+function tableNamer(prefix, write) {
+  const names = new Map(); // table as JSON -> name
+  const taken = new Set();
+  return (members, wanted) => {
     const key = JSON.stringify(members);
     if (names.has(key)) return names.get(key);
-    const base = `check${isIdentifier(wanted) ? wanted[0].toUpperCase() + wanted.slice(1) : 'Table'}`;
+    const base = `${prefix}${isIdentifier(wanted) ? capitalized(wanted) : 'Table'}`;
     let name = base;
-    for (let n = 2; functions.some(([taken]) => taken === name); n++) name = `${base}${n}`;
+    for (let n = 2; taken.has(name); n++) name = `${base}${n}`;
     names.set(key, name);
-    functions.push([name, members]);
+    taken.add(name);
+    write(name, members);
     return name;
   };
+}
+
+/** The fast check: one function per table, each member read once, by name. */
+function fastCheck(schema) {
+  const functions = []; // [name, members], written after naming
+  const functionFor = tableNamer('check', (name, members) => functions.push([name, members]));
   // A member's local is named as its key, unless that could clash with a function here.
   const localName = (key, index) => (isIdentifier(key) && !/^check[A-Z]/.test(key) && !HELPERS.has(key) ? key : `member${index}`);
   const tableFunction = ([name, members]) => {
     // A member of any kind, or absent, asks nothing.
-    const asked = members.filter(([, , accepted]) => (accepted & EVERY_KIND) !== EVERY_KIND);
-    const locals = asked.map(([key], index) => localName(key, index));
-    const reads = asked.map(([key], index) => `  const ${locals[index]} = ${ownRead(key)};\n`);
-    const tests = asked.map(([key, descent, accepted], index) =>
-      memberTest(locals[index], descent, accepted, (table) => functionFor(table, key)),
-    );
+    const asked = members.filter((member) => (acceptedBits(member) & EVERY_KIND) !== EVERY_KIND);
+    const locals = asked.map(({ key }, index) => localName(key, index));
+    const reads = asked.map(({ key }, index) => `  const ${locals[index]} = ${ownRead(key)};\n`);
+    const tests = asked.map((member, index) => memberTest(locals[index], member, functionFor));
     const body = tests.length === 0 ? '  return true;' : `  return (\n    ${tests.join(' &&\n    ')}\n  );`;
     return `function ${name}(o) {\n${reads.join('')}${body}\n}`;
   };
-  const camel = (eventName) => eventName.replace(/[._](.)/g, (_, c) => c.toUpperCase());
-  functionFor(plan.envelope, 'envelope');
+  functionFor(schema.envelope, 'envelope');
   const cases = new Map(); // data function -> event names
-  for (const [eventName, members] of plan.events) {
+  for (const [eventName, members] of schema.events) {
     const name = functionFor(members, `${camel(eventName)}Data`);
     cases.set(name, [...(cases.get(name) ?? []), eventName]);
   }
@@ -196,18 +222,210 @@ function schemaModule() {
   const written = [];
   for (let i = 0; i < functions.length; i++) written.push(tableFunction(functions[i]));
   const switchCases = [...cases]
-    .map(([name, events]) => `${events.map((event) => `      case ${JSON.stringify(event)}:`).join('\n')}\n        return ${name}(payload${access(plan.data)});`)
+    .map(([name, events]) => `${events.map((event) => `      case ${JSON.stringify(event)}:`).join('\n')}\n        return ${name}(payload${access(schema.data)});`)
     .join('\n');
+  return `/**
+ * Whether \`payload\`, a value JSON.parse returned, passes the contract's
+ * schema. False is no verdict: schemaProblem then says what is wrong.
+ */
+export function passesSchema(payload) {
+  try {
+    if (!isObject(payload) || !checkEnvelope(payload)) return false;
+    switch (payload${access(schema.event)}) {
+${switchCases}
+      default:
+        // An event without rules: its data need only be an object, which the envelope's rule says.
+        return true;
+    }
+  } catch {
+    return false; // no verdict (members are read as own data: nothing should throw): schemaProblem judges
+  }
+}
+
+${written.join('\n\n')}`;
+}
+
+/** The exact check's tables: constants the walker in {@link EXACT_WALKER} reads. */
+function exactTables(schema) {
+  const constants = []; // written after naming, nested tables first
+  const kindName = (kind) => kind.toUpperCase();
+  const constantName = (name) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  const row = (member) => {
+    const accepted = member.accepts.map(kindName).join(' | ');
+    const expected = member.expected === null ? 'ANY' : kindName(member.expected);
+    const table = member.members === undefined ? 'NONE' : constantName(tableFor(member.members, member.key));
+    const elements = member.elements === undefined ? 'NONE' : kindName(member.elements);
+    return `  [${[JSON.stringify(member.key), JSON.stringify(member.path), accepted, expected, table, elements].join(', ')}],`;
+  };
+  const tableFor = tableNamer('', (name, members) => {
+    const rows = members.map(row); // names nested tables first
+    constants.push(`const ${constantName(name)} = [\n${rows.join('\n')}\n];`);
+  });
+  if (constantName(tableFor(schema.envelope, 'envelope')) !== 'ENVELOPE') throw new Error('generate: the envelope table must be named first');
+  const events = schema.events.map(([eventName, members]) => `  [${JSON.stringify(eventName)}, ${constantName(tableFor(members, `${camel(eventName)}Data`))}],`);
+  const names = Object.entries(schema.kinds).map(([kind, name]) => `  [${kindName(kind)}]: ${JSON.stringify(name)},`);
+  const template = (text) => JSON.stringify(text).slice(1, -1).replace(/`|\$(?!\{(expected|got)\})/g, '\\$&');
+  return `// The kinds, a bit each, as a member's accepted kinds combine them.
+const [ABSENT, NULL, BOOLEAN, NUMBER, STRING, ARRAY, OBJECT, OTHER] = [1, 2, 4, 8, 16, 32, 64, 128];
+/** Each kind's name in a reason. */
+const KIND_NAMES = {
+${names.join('\n')}
+};
+// A member of any kind expects none (its absence is missing); a row without a table or an element kind has NONE.
+const ANY = 0;
+const NONE = 0;
+
+const MISSING = ${JSON.stringify(schema.missing)};
+const wrongKind = (path, expected, got) => ({ path, reason: \`${template(schema.wrongKind).replace('{expected}', '${KIND_NAMES[expected]}').replace('{got}', '${KIND_NAMES[got]}')}\` });
+const ROOT = ${JSON.stringify(schema.root)};
+
+// Each table lists its members in the checker's order: [key, the path an
+// error names, the kinds accepted, the kind expected, an object's own table,
+// the kind an array's every element must be].
+${constants.join('\n\n')}
+
+/** The \`data\` table of each event that has one. */
+const DATA_TABLES = new Map([
+${events.join('\n')}
+]);
+const EVENT_KEY = ${JSON.stringify(schema.event)};
+const DATA_KEY = ${JSON.stringify(schema.data)};`;
+}
+
+// The exact check's walker: the same for every contract, it reads the tables above it.
+const EXACT_WALKER = `/**
+ * The first problem of \`payload\` in table order, depth first, as
+ * \`{ path, reason }\` (undefined when it passes): what the Rust checker
+ * (src/schema.rs) says of the same JSON. Read as JSON.stringify reads it:
+ * only own enumerable members (a polluted prototype's are absent), a throw
+ * (a getter, a Proxy's trap) reads as absent, and \`undefined\`, functions
+ * and symbols are absent. \`parsedByCaller\`: a caller's own object, where
+ * an object with a \`toJSON\` method is a value JSON cannot hold. Nothing is
+ * kept between calls, so a getter that checks another payload meanwhile
+ * changes nothing here.
+ */
+export function schemaProblem(payload, parsedByCaller) {
+  const kind = kindOf(payload, parsedByCaller);
+  if (kind !== OBJECT) return wrongKind(ROOT, OBJECT, kind === ABSENT ? OTHER : kind);
+  const envelope = { __proto__: null };
+  const problem = tableProblem(payload, ENVELOPE, parsedByCaller, envelope);
+  if (problem !== undefined) return problem;
+  // The envelope's rules made the event a string and the data an object.
+  const table = DATA_TABLES.get(envelope[EVENT_KEY]);
+  return table === undefined ? undefined : tableProblem(envelope[DATA_KEY], table, parsedByCaller, undefined);
+}
+
+/** The first problem of \`object\`'s members by \`table\`; each is read once, into \`read\` when given. */
+function tableProblem(object, table, parsedByCaller, read) {
+  for (let i = 0; i < table.length; i++) {
+    const [key, path, accepted, expected, members, elements] = table[i];
+    const value = memberOf(object, key);
+    const kind = kindOf(value, parsedByCaller);
+    if ((accepted & kind) === 0) {
+      return expected !== ANY && kind !== ABSENT ? wrongKind(path, expected, kind) : { path, reason: MISSING };
+    }
+    if (read !== undefined) read[key] = value;
+    // An accepted null or absence has nothing more to read.
+    let problem;
+    if (members !== NONE && kind === OBJECT) problem = tableProblem(value, members, parsedByCaller, undefined);
+    else if (elements !== NONE && kind === ARRAY) problem = elementsProblem(value, elements, path, parsedByCaller);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * The first element of \`array\` whose kind is not \`expected\`, as a
+ * problem at its index. A missing element reads as null, as JSON.stringify
+ * writes it; a \`length\` that is no positive number is 0.
+ */
+function elementsProblem(array, expected, path, parsedByCaller) {
+  const length = itemOf(array, 'length');
+  const n = typeof length === 'number' && length > 0 ? Math.floor(Math.min(length, 2 ** 32 - 1)) : 0;
+  for (let i = 0; i < n; i++) {
+    const kind = kindOf(itemOf(array, i), parsedByCaller);
+    const found = kind === ABSENT ? NULL : kind;
+    if (found !== expected) return wrongKind(\`\${path}[\${i}]\`, expected, found);
+  }
+  return undefined;
+}
+
+/**
+ * The kind of \`value\` as JSON.stringify sees it: \`undefined\`, functions
+ * and symbols are absent. In a caller's own object, an object with a
+ * \`toJSON\` method prints as something else: OTHER.
+ */
+function kindOf(value, parsedByCaller) {
+  switch (typeof value) {
+    case 'string':
+      return STRING;
+    case 'number':
+      return NUMBER;
+    case 'boolean':
+      return BOOLEAN;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return ABSENT;
+    case 'object':
+      if (value === null) return NULL;
+      try {
+        if (Array.isArray(value)) return ARRAY;
+        return parsedByCaller && typeof value.toJSON === 'function' ? OTHER : OBJECT;
+      } catch {
+        return OTHER; // a revoked Proxy or a throwing trap
+      }
+    default:
+      return OTHER; // a BigInt
+  }
+}
+
+// Captured at load, so code run later cannot swap it.
+const isOwnEnumerable = Function.prototype.call.bind(Object.prototype.propertyIsEnumerable);
+
+/**
+ * \`object[key]\` when \`key\` is an own enumerable member of \`object\`, the
+ * members JSON.stringify prints: a polluted prototype's is absent, as it is
+ * from the text. A getter or Proxy trap that throws reads as absent.
+ */
+function memberOf(object, key) {
+  try {
+    return isOwnEnumerable(object, key) ? object[key] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** \`array[key]\` (its length or an element), read as JSON.stringify reads it; a throw reads as absent. */
+function itemOf(array, key) {
+  try {
+    return array[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** \`object\`'s own \`key\` when it is a string, else \`undefined\` (the replay window reads the timestamp so). */
+export function textOf(object, key) {
+  const value = memberOf(object, key);
+  return typeof value === 'string' ? value : undefined;
+}`;
+
+function schemaModule() {
+  const { schema } = contract;
+  if (schema === null || typeof schema !== 'object') throw new Error('generate: the contract has no schema');
   return `${HEADER}
 
-// The schema check of a payload JSON.parse returned: the core's reading plan
-// (src/schema.rs, PLAN_JSON) written out as code, one function per table of
-// the contract. Each member is read once, by name: a read V8 caches for each
-// shape of object, where a key taken from a table is looked up every time.
-// True only when the core accepts the payload; false is no verdict: the core
-// then judges it and says what is wrong (pkg/src/core/tree.js gathers its
-// answers). A caller's own object (getters, toJSON, another prototype)
-// never comes here.
+// The payload schema check, from the contract's tables (src/schema.rs's
+// rules, as src/generator.rs lists them), in two forms:
+// - passesSchema, the fast check of a value JSON.parse returned: one
+//   function per table, each member read once, by name (a read V8 caches
+//   for each shape of object, where a key taken from a table is looked up
+//   every time). True only when the exact check passes too; false is no
+//   verdict;
+// - schemaProblem, the exact check: the first problem, named as the Rust
+//   checker names it, for a payload the fast check refused and for a
+//   caller's own object (getters, toJSON, another prototype).
 
 // Each member is read only when it is the payload's own: a polluted
 // Object.prototype must not stand in for a member the payload lacks.
@@ -223,22 +441,13 @@ function allStrings(array) {
   return true;
 }
 
-/** Whether \`payload\`, a value JSON.parse returned, passes the contract's schema. */
-export function passesSchema(payload) {
-  try {
-    if (!isObject(payload) || !checkEnvelope(payload)) return false;
-    switch (payload${access(plan.event)}) {
-${switchCases}
-      default:
-        // An event without rules: its data need only be an object, which the envelope's rule says.
-        return true;
-    }
-  } catch {
-    return false; // no verdict (members are read as own data: nothing should throw): the core judges
-  }
-}
+${fastCheck(schema)}
 
-${written.join('\n\n')}
+// ---------------------------------------------------------------- the exact check
+
+${exactTables(schema)}
+
+${EXACT_WALKER}
 `;
 }
 

@@ -36,6 +36,58 @@ pub const SIGNATURE_HEADER: &str = "X-Promptfoo-Signature";
 /// delivery: Promptfoo sends neither id).
 pub const WEBHOOK_ID_HEADER: &str = "X-Webhook-Id";
 
+/// How a header's value is read before it means anything. The blanks
+/// around it are ignored (HTTP's optional whitespace, which stacks differ
+/// on trimming), and a value of blanks alone counts as no header (some
+/// stacks hand an empty header through, others drop it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderRule {
+    pub name: &'static str,
+    /// The characters ignored around the value.
+    pub blanks: &'static str,
+    /// The error code when the header is sent more than once: several
+    /// values name no one signature or webhook, and none is guessed.
+    pub repeated: &'static str,
+}
+
+/// Space and tab: RFC 9110's optional whitespace around a field value.
+const HTTP_BLANKS: &str = " \t";
+
+/// `X-Promptfoo-Signature`; its value, once read, has [`SIGNATURE_HEX_DIGITS`].
+pub const SIGNATURE_RULE: HeaderRule =
+    HeaderRule { name: SIGNATURE_HEADER, blanks: HTTP_BLANKS, repeated: "malformed_signature" };
+
+/// `X-Webhook-Id`: a value names the webhook as given (case and inner
+/// characters kept); no header picks the secrets for deliveries without one.
+pub const WEBHOOK_ID_RULE: HeaderRule =
+    HeaderRule { name: WEBHOOK_ID_HEADER, blanks: HTTP_BLANKS, repeated: "unknown_webhook" };
+
+// A code the contract lacks fails the build.
+const _: (ErrorSpec, ErrorSpec) = (error_spec_of(SIGNATURE_RULE.repeated), error_spec_of(WEBHOOK_ID_RULE.repeated));
+
+/// The signature is the HMAC-SHA256's 32 bytes as this many hex digits, in
+/// either case: Promptfoo sends lower case, and its documents check
+/// `/^[a-f0-9]{64}$/i`.
+pub const SIGNATURE_HEX_DIGITS: usize = 64;
+
+/// The prefix other senders put before the hex (GitHub's `sha256=`),
+/// refused in any case with its own reason: Promptfoo sends bare hex.
+pub const SIGNATURE_REFUSED_PREFIX: &str = "sha256=";
+
+/// `value` without the blanks `rule` ignores around it, or `None` when
+/// nothing else is left (a blank header is no header).
+///
+/// ```
+/// use promptfoo_webhooks::contract::{read_header, WEBHOOK_ID_RULE};
+///
+/// assert_eq!(read_header(&WEBHOOK_ID_RULE, " wh_siem\t"), Some("wh_siem"));
+/// assert_eq!(read_header(&WEBHOOK_ID_RULE, " \t"), None);
+/// ```
+pub fn read_header<'a>(rule: &HeaderRule, value: &'a str) -> Option<&'a str> {
+    let read = value.trim_matches(|c: char| rule.blanks.contains(c));
+    (!read.is_empty()).then_some(read)
+}
+
 /// Promptfoo's management API, where webhooks are created and their secrets
 /// rotated (`Authorization: Bearer <API token>`). Creating one `POST`s
 /// `{ url, name, events, teamId?, enabled }` and the answer holds its
@@ -112,6 +164,74 @@ pub struct Member {
     pub required: bool,
     /// One line for the generated type's doc comment.
     pub doc: Text,
+}
+
+/// The JSON kinds a member can be, as the schema's errors name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Null,
+    Boolean,
+    Number,
+    String,
+    Array,
+    Object,
+    /// What no JSON text holds (a BigInt, an object with its own `toJSON`):
+    /// only the npm package's check of a caller's own object meets it.
+    #[cfg_attr(not(feature = "generator"), allow(dead_code))]
+    Other,
+}
+
+impl Kind {
+    /// Every kind, for the generator.
+    #[cfg_attr(not(feature = "generator"), allow(dead_code))]
+    pub(crate) const ALL: [Kind; 7] =
+        [Kind::Null, Kind::Boolean, Kind::Number, Kind::String, Kind::Array, Kind::Object, Kind::Other];
+
+    /// The kind's name in a reason.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Boolean => "boolean",
+            Kind::Number => "number",
+            Kind::String => "string",
+            Kind::Array => "array",
+            Kind::Object => "object",
+            Kind::Other => "a value JSON cannot hold",
+        }
+    }
+}
+
+/// The reason an `invalid_payload` gives for a required member that is absent.
+pub(crate) const MISSING_REASON: &str = "required field is missing";
+/// The reason an `invalid_payload` gives for a member of the wrong kind:
+/// `{expected}` and `{got}` are [`Kind`] names.
+pub(crate) const WRONG_KIND_REASON: &str = "expected {expected}, got {got}";
+
+impl Rule {
+    /// The kind the rule asks for; `None` for [`Rule::Any`], which takes any.
+    pub(crate) fn kind(self) -> Option<Kind> {
+        match self {
+            Rule::String | Rule::OpenSet(_) => Some(Kind::String),
+            Rule::Boolean => Some(Kind::Boolean),
+            Rule::Array | Rule::Strings => Some(Kind::Array),
+            Rule::Object(_) => Some(Kind::Object),
+            Rule::Any => None,
+        }
+    }
+}
+
+impl Member {
+    /// Whether the member passes when it is of `kind` (`None`: absent): the
+    /// rule of [`Member`]'s docs, which both the Rust check and the npm
+    /// package's generated check follow.
+    pub(crate) fn accepts(&self, kind: Option<Kind>) -> bool {
+        match (kind, self.rule.kind()) {
+            (None, _) => !self.required,
+            (Some(Kind::Null), _) if !self.required => true,
+            (Some(_), None) => true,
+            (Some(kind), Some(expected)) => kind == expected,
+        }
+    }
 }
 
 /// One event Promptfoo sends, by name.
@@ -639,6 +759,23 @@ mod tests {
                 error.code
             );
         }
+    }
+
+    #[test]
+    fn members_accept_the_kinds_their_rules_name() {
+        let member = |rule, required| Member { key: "k", rule, required, doc: text("") };
+        let accepted = |member: Member| -> Vec<Option<Kind>> {
+            [None].into_iter().chain(Kind::ALL.map(Some)).filter(|kind| member.accepts(*kind)).collect()
+        };
+        let (null, string) = (Some(Kind::Null), Some(Kind::String));
+        assert_eq!(accepted(member(Rule::String, true)), [string]);
+        assert_eq!(accepted(member(Rule::OpenSet(&["a"]), false)), [None, null, string]);
+        assert_eq!(accepted(member(Rule::Strings, true)), [Some(Kind::Array)]);
+        assert_eq!(accepted(member(Rule::Boolean, false)), [None, null, Some(Kind::Boolean)]);
+        assert_eq!(accepted(member(Rule::Object(&[]), true)), [Some(Kind::Object)]);
+        // Any: null counts as present; only a required member's absence fails.
+        assert_eq!(accepted(member(Rule::Any, true)), Kind::ALL.map(Some));
+        assert_eq!(accepted(member(Rule::Any, false)).len(), Kind::ALL.len() + 1);
     }
 
     #[test]

@@ -497,7 +497,7 @@ impl Issue {
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
     pub fn from_value(value: &Value) -> Result<Issue, Error> {
-        schema::check_issue(&value)?;
+        schema::check_issue(value)?;
         Ok(issue(Reader::new(value.clone())))
     }
 
@@ -778,7 +778,7 @@ impl Event {
     /// ```
     pub fn from_owned(value: Value) -> Result<Event, Error> {
         // The schema finds every problem; reading the checked tree cannot fail.
-        schema::check(&&value)?;
+        schema::check(&value)?;
         let timestamp =
             value.as_object().and_then(|o| o.get("timestamp")).and_then(Value::as_str).unwrap_or_default().to_owned();
         let mut envelope = Reader::new(value);

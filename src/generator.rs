@@ -1,31 +1,30 @@
 //! The wire contract as JSON, for `scripts/generate.mjs`, which writes the
 //! npm package's generated files from it (through `examples/contract_json.rs`).
-//! Behind the dev-only `generator` feature: no user of the crate needs it,
-//! and it is the one place that joins the contract and the schema checker's
-//! plan.
+//! Behind the dev-only `generator` feature: no user of the crate needs it.
 
+use crate::canonical::{Object, Value};
 use crate::contract::{
-    Member, Rule, Scope, API_CREATE_WEBHOOK_LEGACY_PATH, API_CREATE_WEBHOOK_PATH, API_EVENT_TYPES_PATH,
-    API_REGENERATE_SECRET_PATH, DEFAULT_MAX_BODY_BYTES, DELIVERY_TIMEOUT_SECONDS, ENVELOPE, ERRORS, EVENTS, ISSUE,
-    MIN_SECRET_BYTES, SEVERITIES, SIGNATURE_HEADER, STATUSES, WEBHOOK_ID_HEADER,
+    HeaderRule, Kind, Member, Rule, Scope, API_CREATE_WEBHOOK_LEGACY_PATH, API_CREATE_WEBHOOK_PATH,
+    API_EVENT_TYPES_PATH, API_REGENERATE_SECRET_PATH, DEFAULT_MAX_BODY_BYTES, DELIVERY_TIMEOUT_SECONDS, ENVELOPE,
+    ERRORS, EVENTS, ISSUE, MIN_SECRET_BYTES, MISSING_REASON, SEVERITIES, SIGNATURE_HEADER, SIGNATURE_HEX_DIGITS,
+    SIGNATURE_RULE, STATUSES, WEBHOOK_ID_HEADER, WEBHOOK_ID_RULE, WRONG_KIND_REASON,
 };
-use crate::schema;
+use crate::path::join_path;
 
 /// The whole contract as JSON, for the generator (`scripts/generate.mjs`):
-/// `{ signatureHeader, webhookIdHeader, defaultMaxBodyBytes,
+/// `{ signatureHeader, webhookIdHeader, signatureRule, webhookIdRule,
+/// signatureHexDigits, defaultMaxBodyBytes,
 /// deliveryTimeoutSeconds, minSecretBytes, severities, statuses, envelope,
 /// issue, events: [{ name, doc, data, sample }], errors: [{ code, scope,
-/// meaning, status, hint }], schemaPlan }`, where a member is `{ key, rule,
+/// meaning, status, hint }], schema }`, where a member is `{ key, rule,
 /// required, doc, members?, known? }`, `hint` is the JavaScript wording and
-/// `schemaPlan` the schema checker's reading plan (the kinds each member
-/// may take, as the core judges them; see `schema.rs`).
+/// `schema` is [`schema_json`]'s.
 ///
 /// ```
 /// let json = promptfoo_webhooks::generator::contract_json();
 /// assert!(json.contains(r#""signatureHeader":"X-Promptfoo-Signature""#));
 /// ```
 pub fn contract_json() -> String {
-    use crate::canonical::{Object, Value};
     let text = |s: &str| Value::from(s);
     let texts = |list: &[&str]| Value::Array(list.iter().map(|s| text(s)).collect());
     fn members(list: &[Member]) -> Value {
@@ -60,6 +59,9 @@ pub fn contract_json() -> String {
                 .collect(),
         )
     }
+    let header_rule = |rule: &HeaderRule| {
+        Value::Object([("blanks", text(rule.blanks)), ("repeated", text(rule.repeated))].into_iter().collect())
+    };
     let events = EVENTS
         .iter()
         .map(|event| {
@@ -99,6 +101,9 @@ pub fn contract_json() -> String {
     let contract: Object = [
         ("signatureHeader", text(SIGNATURE_HEADER)),
         ("webhookIdHeader", text(WEBHOOK_ID_HEADER)),
+        ("signatureRule", header_rule(&SIGNATURE_RULE)),
+        ("webhookIdRule", header_rule(&WEBHOOK_ID_RULE)),
+        ("signatureHexDigits", Value::from(SIGNATURE_HEX_DIGITS as f64)),
         (
             "managementApi",
             Value::Object(
@@ -121,11 +126,73 @@ pub fn contract_json() -> String {
         ("issue", members(ISSUE)),
         ("events", Value::Array(events)),
         ("errors", Value::Array(errors)),
-        ("schemaPlan", crate::canonical::parse(schema::PLAN_JSON).unwrap_or(Value::Null)),
+        ("schema", schema_json()),
     ]
     .into_iter()
     .collect();
     Value::Object(contract).to_json()
+}
+
+/// The payload schema as the JS check is generated from it (the rules of
+/// `src/schema.rs`): `{ kinds, missing, wrongKind, root, event, data,
+/// envelope, events: [[name, table]] }`. `kinds` names each JSON kind as
+/// the reasons print it (`other`: what JSON cannot hold), `missing` and
+/// `wrongKind` are the reasons (`{expected}`, `{got}`: kind names). A
+/// table lists the members the checker reads, in its order, as `{ key,
+/// path, accepts, expected, members?, elements? }`: the JSON path an error
+/// names, the kinds that pass (`absent` among them), the kind a wrong one
+/// is told to be (`null` for `any`), an object's own table, and the kind
+/// an array's every element must be.
+fn schema_json() -> Value {
+    const KIND_KEYS: [(Kind, &str); 7] = [
+        (Kind::Null, "null"),
+        (Kind::Boolean, "boolean"),
+        (Kind::Number, "number"),
+        (Kind::String, "string"),
+        (Kind::Array, "array"),
+        (Kind::Object, "object"),
+        (Kind::Other, "other"),
+    ];
+    let key_of = |kind: Kind| KIND_KEYS.iter().find(|(k, _)| *k == kind).map_or("other", |(_, key)| key);
+    fn table(members: &[Member], parent: &str, key_of: &dyn Fn(Kind) -> &'static str) -> Value {
+        let rows = members.iter().map(|member| {
+            let path = join_path(parent, member.key);
+            let accepts = [None].into_iter().chain(Kind::ALL.map(Some)).filter(|kind| member.accepts(*kind));
+            let accepts = accepts.map(|kind| Value::from(kind.map_or("absent", key_of))).collect();
+            let expected = member.rule.kind().map_or(Value::Null, |kind| Value::from(key_of(kind)));
+            let mut row: Object = [("key", Value::from(member.key)), ("path", Value::from(path.as_str()))]
+                .into_iter()
+                .chain([("accepts", Value::Array(accepts)), ("expected", expected)])
+                .collect();
+            match member.rule {
+                Rule::Object(inner) if !inner.is_empty() => row.insert("members", table(inner, &path, key_of)),
+                Rule::Strings => row.insert("elements", Value::from(key_of(Kind::String))),
+                _ => {}
+            }
+            Value::Object(row)
+        });
+        Value::Array(rows.collect())
+    }
+    let root = "$";
+    let data_path = join_path(root, "data");
+    let kinds: Object = KIND_KEYS.iter().map(|(kind, key)| (*key, Value::from(kind.name()))).collect();
+    let events = EVENTS
+        .iter()
+        .map(|event| Value::Array(vec![Value::from(event.name), table(event.data, &data_path, &key_of)]))
+        .collect();
+    let schema: Object = [
+        ("kinds", Value::Object(kinds)),
+        ("missing", Value::from(MISSING_REASON)),
+        ("wrongKind", Value::from(WRONG_KIND_REASON)),
+        ("root", Value::from(root)),
+        ("event", Value::from("event")),
+        ("data", Value::from("data")),
+        ("envelope", table(ENVELOPE, root, &key_of)),
+        ("events", Value::Array(events)),
+    ]
+    .into_iter()
+    .collect();
+    Value::Object(schema)
 }
 
 #[cfg(test)]

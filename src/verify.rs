@@ -312,7 +312,7 @@ pub fn validate_payload(body: &[u8]) -> Result<(), Error> {
 /// The payload's timestamp once the body is valid JSON of a valid shape.
 fn validate_event(body: &[u8]) -> Result<String, Error> {
     let value = canonical::parse_to_depth(&canonical::text_of(body), crate::event::SCHEMA_DEPTH)?;
-    schema::check(&&value)?;
+    schema::check(&value)?;
     Ok(value
         .as_object()
         .and_then(|o| o.get("timestamp"))

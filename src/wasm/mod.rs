@@ -1,5 +1,6 @@
 //! wasm-bindgen exports for the npm package: argument passing only. The JS
-//! layer (pkg/src) checks JS types; every rule lives in the modules above.
+//! layer (pkg/src) checks JS types; every rule lives in the modules above
+//! (the payload schema's JS check is generated from them: no call here).
 //!
 //! Two wasm modules come out of this crate, chosen by feature:
 //! - `wasm-verify` ([`verify`]): what every receiver loads at import, kept

@@ -3,11 +3,10 @@
 use super::thrown;
 use crate::canonical;
 use crate::canonical::DepthScan;
-use crate::schema::{self, Kind, MemberKinds, Members, Tree};
 use crate::signature::{parse_signature, Hashing, Key, KeySet};
 use crate::verify::{Verifier, DEFAULT_MAX_BODY_BYTES};
 use crate::Error;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 /// Keys, limits and window of one `Webhook`.
@@ -124,8 +123,8 @@ impl WasmVerifier {
         HASHING.take().into_iter().next().map(|hashing| hex::encode(hashing.finish())).unwrap_or_default()
     }
 
-    /// The replay window, for a payload that passed the schema (see
-    /// [`check_answers`]): `timestamp` is the payload's.
+    /// The replay window, for a payload that passed the schema (checked in
+    /// JS, by pkg/src/generated/schema.js): `timestamp` is the payload's.
     pub fn check_window(&self, timestamp: Option<String>, now_millis: f64) -> Result<(), JsValue> {
         let verifier = self.ready()?;
         match verifier.has_window() {
@@ -161,30 +160,6 @@ pub fn depth_scan_scratch(piece_len: usize) -> Result<bool, JsValue> {
 #[wasm_bindgen]
 pub fn max_tree_depth() -> u32 {
     canonical::MAX_TREE_DEPTH as u32
-}
-
-/// Judges the answers gathered of a payload by the schema, without a replay window.
-#[wasm_bindgen]
-pub fn check_answers(answers: usize) -> Result<(), JsValue> {
-    Gathered::take(answers).check().map_err(thrown)
-}
-
-/// The schema's reading plan ([`schema::PLAN_JSON`]), which
-/// pkg/src/core/tree.js follows to gather a payload's answers.
-#[wasm_bindgen]
-pub fn schema_plan() -> String {
-    schema::PLAN_JSON.to_owned()
-}
-
-/// Where the answers are written: [`answers_capacity`] float64s.
-#[wasm_bindgen]
-pub fn answers_address() -> usize {
-    ANSWERS.with(|cell| cell.as_ptr() as usize)
-}
-
-#[wasm_bindgen]
-pub fn answers_capacity() -> usize {
-    MAX_ANSWERS
 }
 
 /// Checks the body in the scratch buffer as JSON text: the exact
@@ -276,98 +251,6 @@ fn with_scratch<R>(
 #[wasm_bindgen]
 pub fn is_known_event(name: &str) -> bool {
     crate::event::EVENT_NAMES.contains(&name)
-}
-
-/// What pkg/src/core/tree.js read of a JavaScript payload for the schema
-/// check: its answers to every question of [`Tree`], in the order the
-/// checker asks them, guided by [`schema::PLAN_JSON`], written as float64s
-/// at [`answers_address`]. The JS layer gathers them, then calls the check
-/// with their count: one call into wasm, and nothing but these numbers
-/// crosses (asking JS a question at a time from wasm costs a crossing each).
-///
-/// As `JSON.stringify` does, members that are `undefined`, functions or
-/// symbols are absent. A caller's parsed body may be a richer object than
-/// `JSON.parse` returns; there, an object with a `toJSON` method is
-/// [`Kind::Other`], so the JS layer re-checks what `JSON.parse` makes of
-/// the signed text instead.
-struct Gathered {
-    answers: [f64; MAX_ANSWERS],
-    count: usize,
-    next: Cell<usize>,
-}
-
-/// More than the deepest payload check asks (seven for an `issue.updated`).
-const MAX_ANSWERS: usize = 32;
-
-thread_local! {
-    /// Where the reader writes its answers.
-    static ANSWERS: RefCell<[f64; MAX_ANSWERS]> = const { RefCell::new([0.0; MAX_ANSWERS]) };
-}
-
-impl Gathered {
-    /// The `count` answers the reader wrote (at most [`MAX_ANSWERS`]).
-    fn take(count: usize) -> Gathered {
-        let answers = ANSWERS.with(|cell| *cell.borrow());
-        Gathered { answers, count: count.min(MAX_ANSWERS), next: Cell::new(0) }
-    }
-
-    fn check(&self) -> Result<(), Error> {
-        let kind = self.next_answer().map_or(Kind::Other, |code| Kind::from_code(code as u64).unwrap_or(Kind::Other));
-        schema::check(&JsTree { gathered: self, kind })?;
-        // The reader gave fewer answers than the checker asked for: what
-        // passed was not all read, so it does not pass.
-        match self.next.get() <= self.count {
-            true => Ok(()),
-            false => {
-                Err(Error::InvalidPayload { path: "$".into(), reason: "the payload could not be read whole".into() })
-            }
-        }
-    }
-
-    fn next_answer(&self) -> Option<f64> {
-        let index = self.next.get();
-        self.next.set(index + 1);
-        self.answers.get(index).filter(|_| index < self.count).copied()
-    }
-}
-
-/// A node of the payload as [`schema::check`] walks it: its kind, and the
-/// answers gathered for the whole payload.
-struct JsTree<'a> {
-    gathered: &'a Gathered,
-    kind: Kind,
-}
-
-impl Tree for JsTree<'_> {
-    fn kind(&self) -> Kind {
-        self.kind
-    }
-
-    fn member_kinds(&self, _members: Members) -> MemberKinds {
-        // A whole number below 2^51 (17 members of three bits); no answer
-        // reads as kinds no rule but `Any` accepts.
-        MemberKinds(self.gathered.next_answer().map_or(u64::MAX, |packed| packed as u64))
-    }
-
-    fn member(&self, _key: &'static str, kind: Kind) -> Option<Self> {
-        Some(JsTree { gathered: self.gathered, kind })
-    }
-
-    fn event_index(&self) -> Option<usize> {
-        self.gathered.next_answer().filter(|index| *index >= 0.0).map(|index| index as usize)
-    }
-
-    fn first_element_not(&self, _kind: Kind) -> Option<(usize, Kind)> {
-        // -1, or the index times 8 plus the element's kind.
-        let Some(found) = self.gathered.next_answer() else {
-            return Some((0, Kind::Other));
-        };
-        if found < 0.0 {
-            return None;
-        }
-        let found = found as u64;
-        Some(((found >> 3) as usize, Kind::from_code(found & 7).unwrap_or(Kind::Other)))
-    }
 }
 
 /// Bytes of linear memory the instance holds now: for soak scripts, which

@@ -1,11 +1,12 @@
-// The payload schema is one table in the core (src/schema.rs), walked over
-// two kinds of tree: the core's own parse of the JSON text (what the Rust
-// crate and the core's error path use) and, in the npm package, the object
-// JSON.parse returned or the caller's parsed body given to parseEvent, read
-// in place (and, for what JSON.parse returned, first accepted in JS by the
-// core's plan; verify parses a parsed body's signed text again). Here
-// all judge the same generated payloads and must agree on every verdict,
-// code, path and message. Set SCHEMA_SEED to replay a run.
+// The payload schema is written once, in the contract (src/contract.rs),
+// and checked twice: by the Rust checker (src/schema.rs) over the core's own
+// parse of the JSON text, and in the npm package by the code generated from
+// the same tables (pkg/src/generated/schema.js): its fast check of what
+// JSON.parse returned, and its exact check, which names the problem, of a
+// payload the fast check refused or of the caller's parsed body given to
+// parseEvent (verify parses a parsed body's signed text again). Here all
+// judge the same generated payloads and must agree on every verdict, code,
+// path and message. Set SCHEMA_SEED to replay a run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -13,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { parseEvent, verify, WebhookVerificationError } from 'promptfoo-webhooks';
 import * as core from '../../pkg/src/wasm/tools.js';
 import { WebhookVerificationError as CoreError } from '../../pkg/src/core/errors.js';
-import { checkEventValue, instantiateCore, passesSchema } from '../../pkg/src/core/wasm.js';
+import { checkEventValue, instantiateCore } from '../../pkg/src/core/wasm.js';
+import { passesSchema } from '../../pkg/src/generated/schema.js';
 import { mulberry32 } from './json-gen.mjs';
 
 core.initSync({ module: readFileSync(new URL('../../pkg/src/wasm/tools_bg.wasm', import.meta.url)) });
@@ -66,12 +68,12 @@ function verdict(fn) {
     return 'ok';
   } catch (error) {
     if (error instanceof WebhookVerificationError) return `${error.code} ${error.path} ${error.message}`;
-    if (error instanceof CoreError) return `${error.code} ${error.path} ${error.message}`; // thrown by the core itself
+    if (error instanceof CoreError) return `${error.code} ${error.path} ${error.message}`; // thrown by pkg/src itself
     throw error;
   }
 }
 
-test(`the core's text check and the in-place object check agree (seed ${runSeed})`, () => {
+test(`the Rust checker and the JS checks agree (seed ${runSeed})`, () => {
   const rnd = mulberry32(runSeed);
   let rejected = 0;
   for (let i = 0; i < CASES_PER_RUN; i++) {
@@ -79,8 +81,9 @@ test(`the core's text check and the in-place object check agree (seed ${runSeed}
     const body = JSON.stringify(payload);
     const expected = verdict(() => core.check_event_text(body));
     const replay = `replay with SCHEMA_SEED=${runSeed}; body ${body}`;
-    // The JS reader's accept, which spares the usual delivery a call into the core, is the core's own.
-    assert.equal(passesSchema(JSON.parse(body), false), expected === 'ok', `passesSchema: ${replay}`);
+    // The fast check's accept is the Rust checker's; the exact check names what the Rust checker names.
+    assert.equal(passesSchema(JSON.parse(body)), expected === 'ok', `passesSchema: ${replay}`);
+    assert.equal(verdict(() => checkEventValue(JSON.parse(body), true)), expected, `the exact check alone: ${replay}`);
     assert.equal(verdict(() => parseEvent(body)), expected, `parseEvent(text): ${replay}`);
     assert.equal(verdict(() => verify(Buffer.from(body), hmac(body), SECRET)), expected, `verify(bytes): ${replay}`);
     // Only objects and arrays come from a body parser; other values are unsupported bodies.
@@ -101,11 +104,11 @@ const BODY = JSON.stringify(PAYLOAD);
 
 test('with a polluted Object.prototype, every check judges only the payload\'s own members, as the text check does', () => {
   // A polluted prototype answers for any member a JSON.parse object lacks.
-  // The JS check and the core's gathering read own members only, so a
-  // payload lacking a required member is refused whatever the prototype
-  // holds, as the core's own parse of the text (which has no prototype)
-  // refuses it. The JS check may still refuse more (its false is no
-  // verdict): an optional member it reads through the prototype.
+  // Both JS checks read own members only, so a payload lacking a required
+  // member is refused whatever the prototype holds, as the Rust checker's
+  // parse of the text (which has no prototype) refuses it. The fast check
+  // may still refuse more (its false is no verdict): an optional member it
+  // reads through the prototype.
   const boom = () => {
     throw new Error('boom');
   };
@@ -129,13 +132,13 @@ test('with a polluted Object.prototype, every check judges only the payload\'s o
         for (const body of bodies) {
           const polluted = `Object.prototype.${key} = ${name}: ${body}`;
           const textVerdict = expected.get(body);
-          if (passesSchema(JSON.parse(body), false)) {
+          if (passesSchema(JSON.parse(body))) {
             accepted++;
-            assert.equal(textVerdict, 'ok', `the JS check accepted what the core refuses; ${polluted}`);
+            assert.equal(textVerdict, 'ok', `the fast check accepted what the Rust checker refuses; ${polluted}`);
           }
           if (textVerdict !== 'ok') refused++;
-          assert.equal(verdict(() => checkEventValue(JSON.parse(body), false)), textVerdict, `JS check, then the core; ${polluted}`);
-          assert.equal(verdict(() => checkEventValue(JSON.parse(body), true)), textVerdict, `the core alone; ${polluted}`);
+          assert.equal(verdict(() => checkEventValue(JSON.parse(body), false)), textVerdict, `the fast check, then the exact one; ${polluted}`);
+          assert.equal(verdict(() => checkEventValue(JSON.parse(body), true)), textVerdict, `the exact check alone; ${polluted}`);
         }
       } finally {
         delete Object.prototype[key];

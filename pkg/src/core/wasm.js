@@ -11,9 +11,6 @@
 // by name, so bundlers drop what a program does not use.
 
 import {
-  answers_address,
-  answers_capacity,
-  check_answers,
   check_json_scratch,
   decode_signature,
   depth_scan_begin,
@@ -23,7 +20,6 @@ import {
   linear_memory,
   max_tree_depth,
   release_scratch,
-  schema_plan,
   scratch as scratchAddress,
   scratch_piece,
   WasmVerifier,
@@ -36,10 +32,10 @@ import {
   issue_change_event,
   validate_webhook_config,
 } from '../wasm/tools.js';
-import { passesSchema as passesGeneratedSchema } from '../generated/schema.js';
-import { webhookError } from './errors.js';
+import { ERRORS } from '../generated/contract.js';
+import { passesSchema, schemaProblem } from '../generated/schema.js';
+import { verificationError, webhookError } from './errors.js';
 import loadTools from './tools-source.js';
-import { gather, readPlan } from './tree.js';
 
 /** Instantiates the verify core from a compiled module or its bytes (once, by the entry). */
 export function instantiateCore(module) {
@@ -66,11 +62,6 @@ export function createVerifier(maxBodyBytes, toleranceSeconds) {
 
 /** The 32 bytes of a signature header, by the core's rules; throws missing_signature or malformed_signature. */
 export const decodeSignature = (signature) => decode_signature(signature);
-
-/** Checks a payload object against the contract's schema (no window); throws the core's error. */
-export function checkEventValue(payload, parsedByCaller) {
-  if (!passesSchema(payload, parsedByCaller)) check_answers(gatherAnswers(payload, parsedByCaller));
-}
 
 /** Whether the core types the event `name`. */
 export const isKnownEventName = (name) => is_known_event(name);
@@ -157,35 +148,19 @@ export function signatureToScratch(signature) {
 
 // ---------------------------------------------------------------- the schema check
 
-// The core's reading plan and where its answers go, read on first use.
-let plan;
-let answers = new Float64Array(0);
-
 /**
- * Whether `payload` passes the schema by the core's plan, written out as
- * code (generated/schema.js): only for what JSON.parse returned. False is
- * no verdict: the core then judges the gathered answers (and says what is wrong).
+ * Checks a payload object against the contract's schema (no window), in JS
+ * (generated/schema.js): what JSON.parse returned first by the fast check,
+ * and a caller's own object, or one the fast check refused, by the exact
+ * one. Throws invalid_payload as the core words it (src/error.rs), with
+ * the path of the first problem.
  */
-export function passesSchema(payload, parsedByCaller) {
-  return !parsedByCaller && passesGeneratedSchema(payload);
-}
-
-/**
- * Gathers what the core's schema check asks of `payload` (tree.js) into
- * its answer buffer: their count, for check_answers, called next (no
- * caller code may run in between).
- */
-function gatherAnswers(payload, parsedByCaller) {
-  // A view of a buffer the memory has since grown out of is detached: length 0.
-  if (answers.length === 0) {
-    memory ??= linear_memory();
-    answers = new Float64Array(memory.buffer, answers_address(), answers_capacity());
-  }
-  return gather(payload, parsedByCaller, schemaPlan(), answers);
-}
-
-function schemaPlan() {
-  return (plan ??= readPlan(schema_plan()));
+export function checkEventValue(payload, parsedByCaller) {
+  if (!parsedByCaller && passesSchema(payload)) return;
+  const problem = schemaProblem(payload, parsedByCaller);
+  if (problem === undefined) return;
+  const message = `${ERRORS.invalid_payload.meaning} at ${problem.path}: ${problem.reason}`;
+  throw verificationError('invalid_payload', message, problem.path, undefined);
 }
 
 // ---------------------------------------------------------------- JSON

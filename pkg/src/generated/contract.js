@@ -6,6 +6,24 @@ export const SIGNATURE_HEADER = "X-Promptfoo-Signature";
 export const SIGNATURE_HEADER_LOWER = "x-promptfoo-signature";
 /** The header naming the webhook subscription (not the event or the delivery). */
 export const WEBHOOK_ID_HEADER = "X-Webhook-Id";
+/**
+ * How each header's value is read: the `blanks` around it are ignored (a
+ * value of blanks alone is no header), and one sent more than once is the
+ * `repeated` error.
+ */
+export const SIGNATURE_RULE = {
+  blanks: " \t",
+  repeated: "malformed_signature"
+};
+export const WEBHOOK_ID_RULE = {
+  blanks: " \t",
+  repeated: "unknown_webhook"
+};
+/**
+ * The signature as Promptfoo sends it: lower-case hex. The core reads every
+ * other form (upper case, blanks) and words the error of one it refuses.
+ */
+export const SIGNATURE_AS_SENT = /^[0-9a-f]{64}$/;
 /** The body limit when none is given. */
 export const DEFAULT_MAX_BODY_BYTES = 5242880;
 /** Promptfoo waits this long for a 2xx, and does not retry. */
