@@ -1,6 +1,8 @@
 # The README's commands. `make demo` and `make test` set up what is missing first.
 WASM_TARGET := target/wasm32-unknown-unknown/release/promptfoo_webhooks.wasm
-GENERATED   := pkg/src/wasm
+# The bindings wasm-bindgen writes, beside pkg/src rather than in it: a build
+# output, which pkg/src/core/wasm.js imports and build-pkg.mjs bundles.
+GENERATED   := pkg/wasm
 DIST        := pkg/dist
 # npm's binaryen: Debian bookworm's wasm-opt (108) mangles externref tables.
 WASM_OPT    := node_modules/.bin/wasm-opt -O3 --enable-reference-types --enable-multivalue \

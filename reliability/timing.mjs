@@ -14,7 +14,7 @@
 // when |t| >= 4.5 on every crop (raw and cropped at two percentiles) for
 // either body.
 import { createHmac, randomInt } from 'node:crypto';
-import { Webhook } from '../pkg/src/node.js';
+import { Webhook } from '../tests/js/support/sources.mjs';
 
 const SAMPLES = Number(process.env.TIMING_SAMPLES ?? 400_000); // both classes together, per body
 const SECRET = 'whsec-timing-0123456789abcdef';

@@ -7,12 +7,14 @@ import { byteText } from './byte-text.mjs';
 import { writePackageDocs } from './npm-readme.mjs';
 
 const src = new URL('../pkg/src/', import.meta.url);
+// What `make build` wrote: the wasm modules and their bindings.
+const wasm = new URL('../pkg/wasm/', import.meta.url);
 const dist = new URL('../pkg/dist/', import.meta.url);
 const path = (base, name) => new URL(name, base).pathname;
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(new URL('wasm/', dist), { recursive: true });
-for (const name of ['core_bg.wasm', 'tools_bg.wasm']) copyFileSync(new URL(`wasm/${name}`, src), new URL(`wasm/${name}`, dist));
+for (const name of ['core_bg.wasm', 'tools_bg.wasm']) copyFileSync(new URL(name, wasm), new URL(`wasm/${name}`, dist));
 // The npm page shows the repository's README, its links made to work from the tarball.
 writePackageDocs();
 (await import('./examples.mjs')).writeExamples(); // target/js-examples/: the examples' TypeScript stripped to JavaScript
@@ -23,8 +25,8 @@ copyFileSync(new URL('core/tools-source.workerd.js', src), new URL('tools-source
 // The browser build inlines both modules as string literals (byte-text.mjs);
 // bundlers can drop the tools one when no tool is used (tools-source.browser.js).
 for (const name of ['core', 'tools']) {
-  const bytes = readFileSync(new URL(`wasm/${name}_bg.wasm`, src));
-  writeFileSync(new URL(`wasm/${name}_text.js`, src), `export default ${byteText(bytes)};\n`);
+  const bytes = readFileSync(new URL(`${name}_bg.wasm`, wasm));
+  writeFileSync(new URL(`${name}_text.js`, wasm), `export default ${byteText(bytes)};\n`);
 }
 
 /**

@@ -11,7 +11,7 @@
 import { bytesOfText } from './core/byte-text.js';
 import { globalWebCryptoProvider, setRuntimeHashProvider } from './core/hash.js';
 import { instantiateCore } from './core/wasm.js';
-import coreText from './wasm/core_text.js';
+import coreText from '../wasm/core_text.js';
 
 const WEBCRYPTO_MIN_BYTES = 1024;
 

@@ -21,7 +21,7 @@ mod tools;
 #[cfg(feature = "wasm-verify")]
 mod verify;
 
-#[wasm_bindgen(raw_module = "../core/errors.js")]
+#[wasm_bindgen(raw_module = "../src/core/errors.js")]
 extern "C" {
     /// A `WebhookVerificationError` (pkg/src/core/errors.js), made on the JS side
     /// so that what the core throws is what the caller catches. The hint comes

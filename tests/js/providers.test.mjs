@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, webcrypto } from 'node:crypto';
 import { createRequire } from 'node:module';
-import '../../pkg/src/node.js'; // loads the wasm core the sources below use
+import './support/sources.mjs'; // loads the wasm core the sources below use
 import { nodeCryptoProvider, webCryptoProvider } from '../../pkg/src/core/hash.js';
 import { KeyRing } from '../../pkg/src/core/keyring.js';
 

@@ -201,14 +201,15 @@ test('4. the default dedupe TTL covers a repeat at the far edge of the window, p
 // ---------------------------------------------------------------- 5
 
 test('5. a large body leaves wasm memory as it was: bodies reach the core in pieces', async () => {
-  // The package sources, which give access to the core's memory diagnostic.
-  const { Webhook: SourceWebhook } = await import('../../pkg/src/node.js');
-  const { memory_bytes } = await import('../../pkg/src/wasm/core.js');
+  // The package sources, which give access to the core's linear memory.
+  const { Webhook: SourceWebhook } = await import('./support/sources.mjs');
+  const { linear_memory } = await import('../../pkg/wasm/core.js');
+  const memoryBytes = () => linear_memory().buffer.byteLength;
   const { setRuntimeHashProvider } = await import('../../pkg/src/core/hash.js');
   setRuntimeHashProvider(undefined); // the wasm HMAC alone: the body goes through wasm memory
   const MiB = 1024 * 1024;
   const webhook = new SourceWebhook(SECRET, { maxBodyBytes: 64 * MiB });
-  const before = memory_bytes();
+  const before = memoryBytes();
   for (const [kind, filler] of [['text', 'x'], ['UTF-8 text', 'é'], ['bytes', 'x']]) {
     const { body, signature } = delivery(0);
     const big = body.replace('"note":""', `"note":"${filler.repeat(20 * MiB)}"`);
@@ -216,7 +217,7 @@ test('5. a large body leaves wasm memory as it was: bodies reach the core in pie
     assert.equal(webhook.verify(input, hmac(big)).event, 'issue.created', kind);
     assert.throws(() => webhook.verify(input, hmac(`${big} `)), { code: 'signature_mismatch' }, kind);
   }
-  const growth = memory_bytes() - before;
+  const growth = memoryBytes() - before;
   assert.ok(growth < MiB, `wasm memory grew by ${(growth / MiB).toFixed(2)} MiB after 20 MiB bodies`);
 });
 

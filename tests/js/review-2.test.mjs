@@ -21,7 +21,7 @@ import {
   WebhookVerificationError,
 } from 'promptfoo-webhooks';
 import { assertUsageError, run } from './support/cli.mjs';
-import '../../pkg/src/node.js'; // loads the wasm core the sources below use
+import './support/sources.mjs'; // loads the wasm core the sources below use
 import { setRuntimeHashProvider, runtimeHashProvider, runtimeAsyncHashProvider, webCryptoProvider } from '../../pkg/src/core/hash.js';
 import { Webhook as SourceWebhook } from '../../pkg/src/verify/webhook.js';
 

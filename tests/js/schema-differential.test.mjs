@@ -12,14 +12,14 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseEvent, verify, WebhookVerificationError } from 'promptfoo-webhooks';
-import * as core from '../../pkg/src/wasm/tools.js';
+import * as core from '../../pkg/wasm/tools.js';
 import { WebhookVerificationError as CoreError } from '../../pkg/src/core/errors.js';
 import { checkEventValue, instantiateCore } from '../../pkg/src/core/wasm.js';
 import { passesSchema } from '../../pkg/src/generated/schema.js';
 import { mulberry32 } from './json-gen.mjs';
 
-core.initSync({ module: readFileSync(new URL('../../pkg/src/wasm/tools_bg.wasm', import.meta.url)) });
-instantiateCore(readFileSync(new URL('../../pkg/src/wasm/core_bg.wasm', import.meta.url)));
+core.initSync({ module: readFileSync(new URL('../../pkg/wasm/tools_bg.wasm', import.meta.url)) });
+instantiateCore(readFileSync(new URL('../../pkg/wasm/core_bg.wasm', import.meta.url)));
 
 const SECRET = 'whsec-test-0123456789abcdef';
 const CASES_PER_RUN = 6_000;

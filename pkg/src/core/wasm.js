@@ -1,5 +1,5 @@
 // The bridge to the wasm modules: the only file that imports the generated
-// bindings (pkg/src/wasm/), so every layer above calls plain functions.
+// bindings (pkg/wasm/, which `make build` writes), so every layer above calls plain functions.
 // Their failures arrive as the package's own WebhookVerificationError
 // (src/wasm/mod.rs makes them through errors.js): calls need no wrapping.
 //
@@ -23,7 +23,7 @@ import {
   scratch as scratchAddress,
   scratch_piece,
   WasmVerifier,
-} from '../wasm/core.js';
+} from '../../wasm/core.js';
 import {
   canonicalize_bytes,
   canonicalize_text,
@@ -31,7 +31,7 @@ import {
   initSync as initToolsBindings,
   issue_change_event,
   validate_webhook_config,
-} from '../wasm/tools.js';
+} from '../../wasm/tools.js';
 import { ERRORS } from '../generated/contract.js';
 import { passesSchema, schemaProblem } from '../generated/schema.js';
 import { verificationError, webhookError } from './errors.js';
