@@ -16,31 +16,42 @@
 
 use http::HeaderMap;
 
-use crate::contract::{SIGNATURE_HEADER, WEBHOOK_ID_HEADER};
+use crate::contract::{HeaderRule, SIGNATURE_RULE, WEBHOOK_ID_RULE};
 use crate::verify::{Verified, Verifier};
 use crate::{Error, VerifierMap};
 
-/// The one value of header `name`: `None` when absent; an error when it is
-/// repeated or is not visible ASCII (no signature or id ever is).
-fn single_header<'a>(headers: &'a HeaderMap, name: &str, what: &'static str) -> Result<Option<&'a str>, &'static str> {
-    let mut values = headers.get_all(name).iter();
+/// Why a header names nothing.
+#[derive(Debug, PartialEq)]
+enum Unreadable {
+    /// Sent more than once: the rule's `repeated` code.
+    Repeated,
+    /// Not visible ASCII (no signature or id ever is).
+    NotAscii,
+}
+
+/// The one value of the header `rule` reads: `None` when absent.
+fn single_header<'a>(headers: &'a HeaderMap, rule: &HeaderRule) -> Result<Option<&'a str>, Unreadable> {
+    let mut values = headers.get_all(rule.name).iter();
     let Some(first) = values.next() else { return Ok(None) };
     if values.next().is_some() {
-        return Err(what);
+        return Err(Unreadable::Repeated);
     }
-    first.to_str().map(Some).map_err(|_| "the header is not visible ASCII")
+    first.to_str().map(Some).map_err(|_| Unreadable::NotAscii)
 }
 
 /// The `X-Promptfoo-Signature` value, as [`Verifier::verify`] takes it.
 pub(crate) fn signature_header(headers: &HeaderMap) -> Result<Option<&str>, Error> {
-    single_header(headers, SIGNATURE_HEADER, "several X-Promptfoo-Signature headers")
-        .map_err(|reason| Error::MalformedSignature { reason })
+    single_header(headers, &SIGNATURE_RULE).map_err(|why| Error::MalformedSignature {
+        reason: match why {
+            Unreadable::Repeated => "several X-Promptfoo-Signature headers",
+            Unreadable::NotAscii => "the header is not visible ASCII",
+        },
+    })
 }
 
 /// The `X-Webhook-Id` value: a repeated or unreadable one names no webhook.
 pub(crate) fn webhook_id_header(headers: &HeaderMap) -> Result<Option<&str>, Error> {
-    single_header(headers, WEBHOOK_ID_HEADER, "several X-Webhook-Id headers")
-        .map_err(|_| Error::UnknownWebhook { id: None })
+    single_header(headers, &WEBHOOK_ID_RULE).map_err(|_| Error::UnknownWebhook { id: None })
 }
 
 impl Verifier {
@@ -94,5 +105,18 @@ mod tests {
         headers.append("x-webhook-id", HeaderValue::from_static("a"));
         headers.append("x-webhook-id", HeaderValue::from_static("b"));
         assert_eq!(webhook_id_header(&headers).unwrap_err().code(), "unknown_webhook");
+    }
+
+    #[test]
+    fn a_repeated_header_is_the_error_its_contract_rule_names() {
+        for (rule, read) in [
+            (&SIGNATURE_RULE, signature_header as fn(&HeaderMap) -> Result<Option<&str>, Error>),
+            (&WEBHOOK_ID_RULE, webhook_id_header),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.append(rule.name, HeaderValue::from_static("a"));
+            headers.append(rule.name, HeaderValue::from_static("a"));
+            assert_eq!(read(&headers).unwrap_err().code(), rule.repeated, "{}", rule.name);
+        }
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::verify::{Verified, Verifier};
-use crate::Error;
+use crate::{contract, Error};
 
 /// A [`Verifier`] per webhook id, chosen by the delivery's `X-Webhook-Id`.
 ///
@@ -68,9 +68,20 @@ impl VerifierMap {
         self
     }
 
-    /// The verifier for a delivery's `X-Webhook-Id` (`None`: no header).
+    /// The verifier for a delivery's `X-Webhook-Id` (`None`: no header),
+    /// read by the contract's rule ([`contract::WEBHOOK_ID_RULE`]): the
+    /// blanks around it are ignored, and a blank one is no header.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Verifier, VerifierMap};
+    ///
+    /// let map = VerifierMap::new().insert("wh_1", Verifier::new(&["secret-0123456789abcdef"])?);
+    /// assert!(map.verifier_for(Some(" wh_1\t")).is_ok());
+    /// assert_eq!(map.verifier_for(Some("")).unwrap_err().code(), "unknown_webhook"); // no fallback
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
     pub fn verifier_for(&self, webhook_id: Option<&str>) -> Result<&Verifier, Error> {
-        match webhook_id {
+        match webhook_id.and_then(|value| contract::read_header(&contract::WEBHOOK_ID_RULE, value)) {
             Some(id) => self.by_id.get(id).ok_or_else(|| Error::UnknownWebhook { id: Some(id.to_owned()) }),
             None => self.fallback.as_ref().ok_or(Error::UnknownWebhook { id: None }),
         }

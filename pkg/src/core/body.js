@@ -125,57 +125,70 @@ export async function readBounded(stream, limit, tooLarge, bounds = {}) {
   const { declared, longerThanDeclared, timeoutMs, timedOut } = bounds;
   // A declared length within the limit, from a byte stream (a runtime's
   // Request body): read into one buffer of the declared length plus one
-  // byte, the byte that tells a longer body. In workerd, readAtLeast fills
-  // it in one native call, as fast as arrayBuffer(), which has no bound.
+  // byte, the byte that tells a longer body.
   const byob = declared !== undefined && declared <= limit ? byobReaderOf(stream) : undefined;
   const reader = byob ?? stream.getReader();
   let timer;
   const deadline =
     timeoutMs === undefined ? undefined : new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs, DEADLINE_PASSED)));
-  const within = (read) => (deadline === undefined ? read : Promise.race([read, deadline]));
-  const stop = async (error) => {
-    await reader.cancel().catch(() => {});
-    throw error;
+  const read = {
+    reader,
+    within: (pending) => (deadline === undefined ? pending : Promise.race([pending, deadline])),
+    stop: async (error) => {
+      await reader.cancel().catch(() => {});
+      throw error;
+    },
+    timedOut,
+    longerThanDeclared,
   };
   try {
-    if (byob !== undefined) {
-      const capacity = declared + 1;
-      const readAtLeast = typeof byob.readAtLeast === 'function'; // workerd's
-      let buffer = new ArrayBuffer(capacity);
-      let filled = 0;
-      for (;;) {
-        const view = new Uint8Array(buffer, filled, capacity - filled);
-        const result = await within(readAtLeast ? byob.readAtLeast(view.byteLength, view) : byob.read(view));
-        if (result === DEADLINE_PASSED) return await stop(timedOut());
-        if (result.value !== undefined) {
-          buffer = result.value.buffer; // the read transferred it
-          filled += result.value.byteLength;
-        }
-        if (filled === capacity) return await stop(longerThanDeclared(filled));
-        // readAtLeast gives less than it was asked for only at the end of the stream.
-        if (result.done || readAtLeast) return new Uint8Array(buffer, 0, filled);
-      }
-    }
-    const chunks = [];
-    let size = 0;
-    for (;;) {
-      const result = await within(reader.read());
-      if (result === DEADLINE_PASSED) return await stop(timedOut());
-      const { done, value } = result;
-      if (done) break;
-      const chunk = bytesOf(value);
-      if (chunk === undefined) {
-        return await stop(webhookError('unsupported_body', 'the body stream gave a chunk that is not a Uint8Array'));
-      }
-      size += chunk.byteLength;
-      if (size > limit) return await stop(tooLarge(size));
-      if (declared !== undefined && size > declared) return await stop(longerThanDeclared(size));
-      chunks.push(chunk);
-    }
-    return concatBytes(chunks);
+    if (byob !== undefined) return await readDeclared(read, declared);
+    return await readChunks(read, limit, declared, tooLarge);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** readBounded from a BYOB reader, into one buffer of the `declared` length plus one byte. */
+async function readDeclared({ reader, within, stop, timedOut, longerThanDeclared }, declared) {
+  const capacity = declared + 1;
+  // workerd's readAtLeast fills the buffer in one native call.
+  const readAtLeast = typeof reader.readAtLeast === 'function';
+  let buffer = new ArrayBuffer(capacity);
+  let filled = 0;
+  for (;;) {
+    const view = new Uint8Array(buffer, filled, capacity - filled);
+    const result = await within(readAtLeast ? reader.readAtLeast(view.byteLength, view) : reader.read(view));
+    if (result === DEADLINE_PASSED) return await stop(timedOut());
+    if (result.value !== undefined) {
+      buffer = result.value.buffer; // the read transferred it
+      filled += result.value.byteLength;
+    }
+    if (filled === capacity) return await stop(longerThanDeclared(filled));
+    // readAtLeast gives less than it was asked for only at the end of the stream.
+    if (result.done || readAtLeast) return new Uint8Array(buffer, 0, filled);
+  }
+}
+
+/** readBounded chunk by chunk, from a default reader. */
+async function readChunks({ reader, within, stop, timedOut, longerThanDeclared }, limit, declared, tooLarge) {
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const result = await within(reader.read());
+    if (result === DEADLINE_PASSED) return await stop(timedOut());
+    const { done, value } = result;
+    if (done) break;
+    const chunk = bytesOf(value);
+    if (chunk === undefined) {
+      return await stop(webhookError('unsupported_body', 'the body stream gave a chunk that is not a Uint8Array'));
+    }
+    size += chunk.byteLength;
+    if (size > limit) return await stop(tooLarge(size));
+    if (declared !== undefined && size > declared) return await stop(longerThanDeclared(size));
+    chunks.push(chunk);
+  }
+  return concatBytes(chunks);
 }
 
 /** The stream's BYOB reader when it is a byte stream, else undefined. */

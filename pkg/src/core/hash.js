@@ -9,16 +9,15 @@
 // Bodies shorter than `minBytes` are hashed in wasm, whose prepared HMAC
 // state beats a native call's set-up on small bodies.
 
-// Measured in Node and Deno (benches/verify.mjs, benches/runtimes.mjs):
-// below this the wasm HMAC with its prepared state is faster than
-// createHmac. Bun's createHmac is faster than wasm at every size
-// (benches/runtimes.mjs: 0.3x at 256 B with the threshold), so there it is 0.
+// Below this size the wasm HMAC with its prepared state beats createHmac in
+// Node and Deno (benches/verify.mjs, benches/runtimes.mjs); Bun's createHmac
+// is faster at every size, so there it is 0.
 const NODE_CRYPTO_MIN_BYTES = 512;
 const BUN_NODE_CRYPTO_MIN_BYTES = 0;
 
 /**
- * node:crypto's HMAC, loaded with the first body that needs it (loading it
- * costs about 4 ms, which a process that only sees small bodies never pays).
+ * node:crypto's HMAC, loaded with the first body that needs it, so a
+ * process that only sees small bodies never pays for loading it.
  * `builtin(name)` loads a Node builtin module: Node's require, or
  * `process.getBuiltinModule` (Node, Deno, Bun, workerd with nodejs_compat).
  */
@@ -31,8 +30,7 @@ export function nodeCryptoProvider(builtin, minBytes = globalThis.Bun === undefi
   return Object.freeze({
     name: 'node:crypto',
     minBytes,
-    // A private Buffer copy: createHmac sets up fastest from bytes (faster
-    // than from a KeyObject or a string, benches/verify.mjs).
+    // A private Buffer copy: createHmac sets up fastest from bytes.
     prepare: (secret) => Buffer().from(secret),
     hex: (key, body) => nodeCrypto().createHmac('sha256', key).update(body).digest('hex'),
     byteLength: (text) => Buffer().byteLength(text, 'utf8'),

@@ -4,6 +4,7 @@
 // `minBytes` and more are hashed natively, which beats SHA-256 in wasm
 // there and needs no copy into wasm memory.
 
+import { SIGNATURE_AS_SENT } from '../generated/contract.js';
 import { bytesOf } from './body.js';
 import { guarded, invalidArgType, isOwnError, webhookError } from './errors.js';
 import { runtimeAsyncHashProvider, runtimeHashProvider } from './hash.js';
@@ -18,21 +19,18 @@ import {
   toScratch,
 } from './wasm.js';
 
-// A signature in the form Promptfoo sends it (64 lower-case hex digits) is
-// compared as text with the hex digests, as decoding it costs more than
-// hashing a small body. Any other form (upper case, blanks, missing,
-// malformed) is decoded by the core's rules, which also give its exact
+// A signature in the form Promptfoo sends it (the contract's
+// SIGNATURE_AS_SENT) is compared as text with the hex digests, or decoded
+// here, sparing a call into wasm. Any other form (upper case, blanks,
+// missing, malformed) is decoded by the core's rules, which also word its
 // error. Node's Buffer.from(s, 'hex') is never used on a header: it reads
 // only the low byte of each character.
-const HEX_LENGTH = 64;
-const LOWER_HEX_SIGNATURE = /^[0-9a-f]{64}$/;
 
 // A rotation needs two or three; a bound keeps a huge (sparse) array from being walked.
 const MAX_SECRETS = 64;
 
 const SECRET_TYPES = 'a string or Uint8Array, or an array of them';
 
-/** The secrets as strings and plain Uint8Arrays, read once. */
 /**
  * The secrets as strings and plain Uint8Arrays, read once, with each one's
  * position in what the caller gave (secretIndex reports that position).
@@ -145,37 +143,24 @@ export class KeyRing {
   }
 
   /**
-   * signatureIndex for the asynchronous surfaces: through the asynchronous
-   * provider when the runtime has one, with the same checks, order and
-   * errors; otherwise signatureIndex itself.
+   * signatureIndex for the asynchronous surfaces, with the same checks,
+   * order and errors: the position when the synchronous path answers, else
+   * a promise of it from the asynchronous provider (WebCrypto). A number is
+   * returned as is so that a caller awaits only when the provider works.
    */
-  async signatureIndexAsync(raw, signature) {
-    const started = this.signatureVerdicts(raw, signature);
-    return typeof started === 'number' ? started : this.positionOf(await started);
-  }
-
-  /**
-   * signatureIndexAsync in two steps, for a caller that awaits the provider
-   * itself (each async function between it and the provider costs turns of
-   * the microtask queue per delivery): the secret's position when the
-   * synchronous path answers, else a promise of the provider's verdicts,
-   * which positionOf() turns into it. A bad size or header throws here.
-   */
-  signatureVerdicts(raw, signature) {
+  asyncSignatureIndex(raw, signature) {
     if (!this.#hashAsynchronously(raw)) return this.signatureIndex(raw, signature);
     this.#checkSize(raw);
     // A missing or malformed header fails before any hashing, with the core's error.
-    return this.#verdicts(raw, signatureBytes(signature));
+    const positions = this.#positions;
+    return this.#verdicts(raw, signatureBytes(signature)).then((verdicts) => {
+      const index = matchIn(verdicts);
+      if (index < 0) throw webhookError('signature_mismatch');
+      return positions[index];
+    });
   }
 
-  /** The position of the secret whose key the verdicts (of signatureVerdicts) found; else throws signature_mismatch. */
-  positionOf(verdicts) {
-    const index = matchIn(verdicts);
-    if (index < 0) throw webhookError('signature_mismatch');
-    return this.#positions[index];
-  }
-
-  /** `matches` for the asynchronous surfaces (see signatureIndexAsync). */
+  /** `matches` for the asynchronous surfaces (see asyncSignatureIndex). */
   async matchesAsync(raw, signature) {
     if (!this.#hashAsynchronously(raw)) return this.matches(raw, signature);
     this.#checkSize(raw);
@@ -339,13 +324,13 @@ export class KeyRing {
    */
   #nativeMatch(raw, signature, quiet = false) {
     const digests = this.#digests(raw);
-    // The usual header is compared as text with the lower-case hex digests:
-    // equal to one, it is that digest; well formed and equal to none, a
-    // mismatch. Anything else (upper case, blanks, junk) is decoded by the
-    // core's rules, which also give its error.
-    if (typeof signature === 'string' && signature.length === HEX_LENGTH) {
+    // The header is compared as text with the lower-case hex digests: equal
+    // to one, it is that digest; in the form as sent and equal to none, a
+    // mismatch. Any other form is decoded by the core's rules, which also
+    // give its error.
+    if (typeof signature === 'string') {
       const found = indexIn(digests, signature);
-      if (found >= 0 || LOWER_HEX_SIGNATURE.test(signature)) return found;
+      if (found >= 0 || SIGNATURE_AS_SENT.test(signature)) return found;
     }
     const expected = quiet ? decodedHex(signature) : hexOf(decodeSignature(signature ?? undefined));
     return expected === undefined ? -1 : indexIn(digests, expected);
@@ -359,7 +344,7 @@ export class KeyRing {
 
 /** KeyRing#deliveryKey, for callers without a key ring (an inbox's dedupe key). */
 export function deliveryKeyOf(signature) {
-  if (LOWER_HEX_SIGNATURE.test(signature)) return signature;
+  if (SIGNATURE_AS_SENT.test(signature)) return signature;
   return hexOf(decodeSignature(signature));
 }
 
@@ -367,7 +352,6 @@ export function deliveryKeyOf(signature) {
  * Whether `expected` (32 bytes) is each key's HMAC of `raw`, by an
  * asynchronous provider: a promise of one verdict, or of one per key.
  * Every key is tried, so the time taken does not say which one matched.
- * Not async itself: one hop fewer per delivery.
  */
 function verdicts(provider, keys, raw, expected) {
   const body = typeof raw === 'string' ? utf8.encode(raw) : raw;
@@ -394,12 +378,12 @@ const utf8 = new TextEncoder();
 
 /**
  * The 32 bytes a signature header decodes to, or the core's error for a
- * missing or malformed one. The usual form (64 lower-case hex digits) is
- * decoded here; any other goes to the core, whose rules accept it or say why not.
+ * missing or malformed one. A header as sent is decoded here; any other
+ * goes to the core, whose rules accept it or say why not.
  */
 function signatureBytes(signature) {
-  if (typeof signature !== 'string' || !LOWER_HEX_SIGNATURE.test(signature)) return decodeSignature(signature ?? undefined);
-  const bytes = new Uint8Array(HEX_LENGTH / 2);
+  if (typeof signature !== 'string' || !SIGNATURE_AS_SENT.test(signature)) return decodeSignature(signature ?? undefined);
+  const bytes = new Uint8Array(signature.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = (hexValue(signature.charCodeAt(2 * i)) << 4) | hexValue(signature.charCodeAt(2 * i + 1));
   return bytes;
 }

@@ -23,9 +23,9 @@ export function verifyDelivery(keys, body, signature, allowParsedBody, now) {
  */
 export async function verifyDeliveryAsync(keys, body, signature, allowParsedBody, now) {
   const delivery = readDelivery(keys, body, signature, allowParsedBody, now);
-  // The provider's promise is awaited here, not through another async function: one turn of the queue.
-  const started = keys.signatureVerdicts(delivery.raw, delivery.signature);
-  const secretIndex = typeof started === 'number' ? started : keys.positionOf(await started);
+  // Awaited only when the provider works: a synchronous answer goes straight on.
+  const index = keys.asyncSignatureIndex(delivery.raw, delivery.signature);
+  const secretIndex = typeof index === 'number' ? index : await index;
   return checkedDelivery(keys, delivery, secretIndex);
 }
 

@@ -9,10 +9,12 @@
 // A known id verifies with its own secrets only; an id with none is
 // unknown_webhook (401); without the header the plain `secret` applies, and
 // with no plain secret that is unknown_webhook too. Without webhookSecrets
-// the header is not read at all.
+// the header is not read at all. The header's value is read by the
+// contract's WEBHOOK_ID_RULE (blanks around it ignored, a blank one absent).
 
 import { guarded, invalidArgType, isOwnError, kindOf, webhookError } from '../core/errors.js';
 import { KeyRing } from '../core/keyring.js';
+import { WEBHOOK_ID_RULE } from '../generated/contract.js';
 import { withKeyRing } from './keys.js';
 
 // Ids a resolver answered, with the keys prepared for what it answered.
@@ -173,22 +175,32 @@ function keysFor(secrets, limits, id) {
   }
 }
 
-/** The header as one string, or undefined when absent or empty; sent more than once, unknown_webhook. */
+/** The id the header names, or undefined when it is absent or blank; sent more than once, the rule's error. */
 function headerValue(header) {
   const value = guarded(
     () => (Array.isArray(header) ? onlyValue(header) : header),
     () => invalidArgType('webhookId', 'a string', header),
   );
-  if (value === undefined || value === null || value === '') return undefined;
+  if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalidArgType('webhookId', 'a string (the X-Webhook-Id header)', value);
-  return value.trim();
+  const id = withoutBlanks(value, WEBHOOK_ID_RULE.blanks);
+  return id === '' ? undefined : id;
 }
 
 /** The one value of a header given as an array (none: absent); several name no one webhook. */
 function onlyValue(values) {
   if (values.length === 0) return undefined;
   if (values.length === 1) return values[0];
-  throw webhookError('unknown_webhook', 'several X-Webhook-Id headers');
+  throw webhookError(WEBHOOK_ID_RULE.repeated, 'several X-Webhook-Id headers');
+}
+
+/** `value` without the `blanks` characters around it. */
+function withoutBlanks(value, blanks) {
+  let start = 0;
+  let end = value.length;
+  while (start < end && blanks.includes(value[start])) start++;
+  while (end > start && blanks.includes(value[end - 1])) end--;
+  return value.slice(start, end);
 }
 
 function isUnset(secret) {
