@@ -265,8 +265,10 @@ function exactTables(schema) {
   const events = schema.events.map(([eventName, members]) => `  [${JSON.stringify(eventName)}, ${constantName(tableFor(members, `${camel(eventName)}Data`))}],`);
   const names = Object.entries(schema.kinds).map(([kind, name]) => `  [${kindName(kind)}]: ${JSON.stringify(name)},`);
   const template = (text) => JSON.stringify(text).slice(1, -1).replace(/`|\$(?!\{(expected|got)\})/g, '\\$&');
+  const unknown = Object.keys(schema.kinds).filter((kind) => !(kind in KIND_BITS));
+  if (unknown.length > 0) throw new Error(`generate: no bit for the kinds ${unknown.join(', ')}`);
   return `// The kinds, a bit each, as a member's accepted kinds combine them.
-const [ABSENT, NULL, BOOLEAN, NUMBER, STRING, ARRAY, OBJECT, OTHER] = [1, 2, 4, 8, 16, 32, 64, 128];
+const [${Object.keys(KIND_BITS).map(kindName).join(', ')}] = [${Object.values(KIND_BITS).join(', ')}];
 /** Each kind's name in a reason. */
 const KIND_NAMES = {
 ${names.join('\n')}

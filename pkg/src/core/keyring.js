@@ -8,7 +8,7 @@ import { SIGNATURE_AS_SENT } from '../generated/contract.js';
 import { bytesOf } from './body.js';
 import { guarded, invalidArgType, isOwnError, webhookError } from './errors.js';
 import { runtimeAsyncHashProvider, runtimeHashProvider } from './hash.js';
-import { textOf } from './tree.js';
+import { textOf } from '../generated/schema.js';
 import {
   checkEventValue,
   createVerifier,
