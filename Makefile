@@ -1,5 +1,5 @@
 # The README's commands. `make demo` and `make test` set up what is missing first.
-WASM_TARGET := target/wasm32-unknown-unknown/release/promptfoo_webhooks.wasm
+WASM_TARGET := target/wasm32-unknown-unknown/release/promptfoo_webhooks_wasm.wasm
 # The bindings wasm-bindgen writes, beside pkg/src rather than in it: a build
 # output, which pkg/src/core/wasm.js imports and build-pkg.mjs bundles.
 GENERATED   := pkg/wasm
@@ -20,10 +20,10 @@ generate:
 
 build: setup
 	rm -rf $(GENERATED)
-	# Two modules (src/wasm/mod.rs): the verify core, loaded at import, and the tools, loaded on first use.
-	cargo build --release --target wasm32-unknown-unknown --lib --features wasm-verify
+	# Two modules (crates/promptfoo-webhooks-wasm): the verify core, loaded at import, and the tools, loaded on first use.
+	cargo build --release --target wasm32-unknown-unknown -p promptfoo-webhooks-wasm --features verify
 	wasm-bindgen --target web --omit-default-module-path --out-dir $(GENERATED) --out-name core $(WASM_TARGET)
-	cargo build --release --target wasm32-unknown-unknown --lib --features wasm-tools
+	cargo build --release --target wasm32-unknown-unknown -p promptfoo-webhooks-wasm --features tools
 	wasm-bindgen --target web --omit-default-module-path --out-dir $(GENERATED) --out-name tools $(WASM_TARGET)
 	$(WASM_OPT) $(GENERATED)/core_bg.wasm -o $(GENERATED)/core_bg.wasm
 	$(WASM_OPT) $(GENERATED)/tools_bg.wasm -o $(GENERATED)/tools_bg.wasm
@@ -32,12 +32,15 @@ build: setup
 test: build test-rust test-js test-package fuzz-short
 
 # Clippy denies panicking constructs in library code (see src/lib.rs), for
-# the native and the wasm build alike. --workspace takes in crates/dev-tools.
+# the native and the wasm build alike. Natively: the crate and
+# crates/dev-tools; on wasm32: the crate with each module's bindings.
+NATIVE_CRATES := --workspace --exclude promptfoo-webhooks-wasm
+WASM_CRATES   := --target wasm32-unknown-unknown --lib -p promptfoo-webhooks -p promptfoo-webhooks-wasm
 test-rust:
-	cargo clippy --workspace --all-targets --all-features -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-verify -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --lib --features wasm-tools -- -D warnings
-	cargo test --workspace --all-targets --all-features
+	cargo clippy $(NATIVE_CRATES) --all-targets --all-features -- -D warnings
+	cargo clippy $(WASM_CRATES) --features promptfoo-webhooks-wasm/verify -- -D warnings
+	cargo clippy $(WASM_CRATES) --features promptfoo-webhooks-wasm/tools -- -D warnings
+	cargo test $(NATIVE_CRATES) --all-targets --all-features
 	cargo test --doc --all-features
 
 # tests/inbox/ needs node:sqlite: Node 24, from the node24 devDependency.

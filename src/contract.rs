@@ -119,20 +119,21 @@ pub const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "informa
 pub const STATUSES: [&str; 2] = ["open", "fixed"];
 
 /// Text only the generator and Rust callers read (docs, samples, hints):
-/// left out of the npm package's wasm modules, which never read it, so they
-/// stay small. Everywhere else it is the text itself.
-#[cfg(not(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools"))))]
+/// left out of the npm package's wasm modules (the `npm-wasm` feature),
+/// which never read it, so they stay small. Everywhere else it is the text
+/// itself.
+#[cfg(not(all(target_arch = "wasm32", feature = "npm-wasm")))]
 pub type Text = &'static str;
 /// See above: the npm package's wasm modules leave the text out.
-#[cfg(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools")))]
+#[cfg(all(target_arch = "wasm32", feature = "npm-wasm"))]
 pub type Text = ();
 
-#[cfg(not(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools"))))]
+#[cfg(not(all(target_arch = "wasm32", feature = "npm-wasm")))]
 const fn text(text: &'static str) -> Text {
     text
 }
 
-#[cfg(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools")))]
+#[cfg(all(target_arch = "wasm32", feature = "npm-wasm"))]
 const fn text(_: &'static str) -> Text {}
 
 /// What a member must be. Anything not listed is the sender's own data.
@@ -281,7 +282,7 @@ pub struct ErrorSpec {
     pub js_hint: Text,
 }
 
-#[cfg(not(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools"))))]
+#[cfg(not(all(target_arch = "wasm32", feature = "npm-wasm")))]
 impl ErrorSpec {
     /// The hint for JavaScript callers.
     pub fn js_hint(&self) -> &'static str {

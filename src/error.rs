@@ -63,7 +63,7 @@ impl Error {
     ///
     /// assert!(Error::MissingSignature.hint().contains("X-Promptfoo-Signature"));
     /// ```
-    #[cfg(not(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools"))))]
+    #[cfg(not(all(target_arch = "wasm32", feature = "npm-wasm")))]
     pub fn hint(&self) -> &'static str {
         self.spec().rust_hint
     }

@@ -98,9 +98,6 @@ mod http_headers;
 #[cfg(feature = "axum")]
 pub mod axum;
 
-#[cfg(all(target_arch = "wasm32", any(feature = "wasm-verify", feature = "wasm-tools")))]
-mod wasm;
-
 pub use change::{issue_change_event, ChangeOptions};
 pub use config::{generate_secret, validate_webhook_config, ConfigProblem, WebhookConfig};
 pub use error::Error;

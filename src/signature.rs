@@ -17,7 +17,7 @@
 //! # Ok::<(), promptfoo_webhooks::Error>(())
 //! ```
 
-use crate::{contract, Error};
+use crate::Error;
 use std::fmt;
 
 /// The request header that carries the signature.
@@ -25,7 +25,7 @@ use std::fmt;
 /// ```
 /// assert_eq!(promptfoo_webhooks::SIGNATURE_HEADER, "X-Promptfoo-Signature");
 /// ```
-pub const SIGNATURE_HEADER: &str = contract::SIGNATURE_HEADER;
+pub const SIGNATURE_HEADER: &str = crate::contract::SIGNATURE_HEADER;
 /// A SHA-256 digest is 32 bytes, 64 hex characters.
 ///
 /// ```
@@ -33,7 +33,8 @@ pub const SIGNATURE_HEADER: &str = contract::SIGNATURE_HEADER;
 ///
 /// assert_eq!(SIGNATURE_BYTES * 2, 64);
 /// ```
-pub const SIGNATURE_BYTES: usize = contract::SIGNATURE_HEX_DIGITS / 2;
+pub const SIGNATURE_BYTES: usize = 32;
+const SIGNATURE_HEX_LEN: usize = SIGNATURE_BYTES * 2;
 /// Shorter secrets are almost certainly a placeholder or a truncated copy.
 ///
 /// ```
@@ -42,7 +43,7 @@ pub const SIGNATURE_BYTES: usize = contract::SIGNATURE_HEX_DIGITS / 2;
 /// assert!(Key::new("x".repeat(MIN_SECRET_BYTES)).is_ok());
 /// assert!(Key::new("x".repeat(MIN_SECRET_BYTES - 1)).is_err());
 /// ```
-pub const MIN_SECRET_BYTES: usize = contract::MIN_SECRET_BYTES;
+pub const MIN_SECRET_BYTES: usize = crate::contract::MIN_SECRET_BYTES;
 
 /// A raw signature, decoded from its hex header value.
 ///
@@ -119,20 +120,21 @@ impl Mac {
 
 /// One key's HMAC over a body given in pieces, for a caller that cannot
 /// hold the whole body at once (the npm package's wasm path streams large
-/// bodies through a small buffer, as wasm memory never shrinks).
+/// bodies through a small buffer, as wasm memory never shrinks). Made by
+/// [`KeySet::begin`].
 #[derive(Clone)]
-#[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
-pub(crate) struct Hashing {
+pub struct Hashing {
     mac: Mac,
 }
 
-#[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
 impl Hashing {
-    pub(crate) fn update(&mut self, data: &[u8]) {
+    /// Feeds the next piece of the body.
+    pub fn update(&mut self, data: &[u8]) {
         self.mac.update(data);
     }
 
-    pub(crate) fn finish(self) -> Signature {
+    /// The signature of the body fed so far.
+    pub fn finish(self) -> Signature {
         self.mac.finish()
     }
 
@@ -220,7 +222,6 @@ impl Key {
     }
 
     /// Starts an HMAC of a body that will be given in pieces.
-    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
     pub(crate) fn begin(&self) -> Hashing {
         Hashing { mac: self.mac.clone() }
     }
@@ -248,9 +249,8 @@ pub fn sign(body: &[u8], secret: impl AsRef<[u8]>) -> Result<String, Error> {
     Ok(Key::new(secret)?.sign_hex(body))
 }
 
-/// Decodes an `X-Promptfoo-Signature` value by the contract's rule
-/// ([`crate::contract::SIGNATURE_RULE`]): exactly 64 hex digits, any case,
-/// surrounding blanks ignored; a blank value is a missing one.
+/// Decodes an `X-Promptfoo-Signature` value: exactly 64 hex digits, any
+/// case, surrounding whitespace ignored (HTTP stacks differ on trimming).
 ///
 /// ```
 /// use promptfoo_webhooks::{signature::parse_signature, Error};
@@ -263,12 +263,14 @@ pub fn sign(body: &[u8], secret: impl AsRef<[u8]>) -> Result<String, Error> {
 // Not inlined: the wasm core calls it from several exports, and one copy keeps the module small.
 #[inline(never)]
 pub fn parse_signature(header: &str) -> Result<Signature, Error> {
-    let hex_text = contract::read_header(&contract::SIGNATURE_RULE, header).ok_or(Error::MissingSignature)?;
-    let prefix = contract::SIGNATURE_REFUSED_PREFIX.as_bytes();
-    if hex_text.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) {
+    let hex_text = header.trim_matches(|c: char| c == ' ' || c == '\t');
+    if hex_text.is_empty() {
+        return Err(Error::MissingSignature);
+    }
+    if hex_text.as_bytes().get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"sha256=")) {
         return Err(Error::MalformedSignature { reason: "unexpected 'sha256=' prefix; Promptfoo sends bare hex" });
     }
-    if hex_text.len() != contract::SIGNATURE_HEX_DIGITS {
+    if hex_text.len() != SIGNATURE_HEX_LEN {
         return Err(Error::MalformedSignature { reason: "expected 64 hex characters" });
     }
     let mut signature = [0u8; SIGNATURE_BYTES];
@@ -378,29 +380,42 @@ impl KeySet {
     /// assert_eq!(keys.find_match(b"other", &signature), None);
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
-    /// Starts every key's HMAC of a body that will be given in pieces.
-    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
-    pub(crate) fn begin(&self) -> Vec<Hashing> {
-        self.keys.iter().map(Key::begin).collect()
-    }
-
-    /// [`KeySet::find_match`] for hashings [`KeySet::begin`] started and the
-    /// caller fed: every one is finished, in constant time.
-    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
-    pub(crate) fn finish_match(hashings: Vec<Hashing>, signature: &Signature) -> Option<usize> {
+    pub fn find_match(&self, body: &[u8], signature: &Signature) -> Option<usize> {
         let mut found = None;
-        for (index, hashing) in hashings.into_iter().enumerate() {
-            if hashing.finish_matches(signature) && found.is_none() {
+        for (index, key) in self.keys.iter().enumerate() {
+            if key.matches_raw(body, signature) && found.is_none() {
                 found = Some(index);
             }
         }
         found
     }
 
-    pub fn find_match(&self, body: &[u8], signature: &Signature) -> Option<usize> {
+    /// Starts every key's HMAC of a body that will be given in pieces: feed
+    /// each piece to every [`Hashing`], then ask [`KeySet::finish_match`].
+    ///
+    /// ```
+    /// use promptfoo_webhooks::signature::{parse_signature, KeySet};
+    /// use promptfoo_webhooks::Key;
+    ///
+    /// let keys = KeySet::new(&["new-secret-0123456789abcdef", "old-secret-0123456789abcdef"])?;
+    /// let header = Key::new("old-secret-0123456789abcdef")?.sign_hex(b"a body in pieces");
+    /// let mut hashings = keys.begin();
+    /// for piece in [&b"a body "[..], b"in pieces"] {
+    ///     hashings.iter_mut().for_each(|hashing| hashing.update(piece));
+    /// }
+    /// assert_eq!(KeySet::finish_match(hashings, &parse_signature(&header)?), Some(1));
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
+    pub fn begin(&self) -> Vec<Hashing> {
+        self.keys.iter().map(Key::begin).collect()
+    }
+
+    /// [`KeySet::find_match`] for hashings [`KeySet::begin`] started and the
+    /// caller fed: every one is finished, in constant time.
+    pub fn finish_match(hashings: Vec<Hashing>, signature: &Signature) -> Option<usize> {
         let mut found = None;
-        for (index, key) in self.keys.iter().enumerate() {
-            if key.matches_raw(body, signature) && found.is_none() {
+        for (index, hashing) in hashings.into_iter().enumerate() {
+            if hashing.finish_matches(signature) && found.is_none() {
                 found = Some(index);
             }
         }

@@ -253,22 +253,33 @@ impl Verifier {
         self.check_window(&timestamp, now_millis)
     }
 
-    /// The prepared keys, for a caller that hashes a body in pieces.
-    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
-    pub(crate) fn keys(&self) -> &KeySet {
+    /// The prepared keys, for a caller that hashes a body in pieces
+    /// ([`KeySet::begin`]).
+    pub fn keys(&self) -> &KeySet {
         &self.keys
     }
 
     /// Whether a replay window is set (the npm package skips reading the
     /// timestamp's text out of JS when none is).
-    #[cfg_attr(not(all(target_arch = "wasm32", feature = "wasm-verify")), allow(dead_code))]
-    pub(crate) fn has_window(&self) -> bool {
+    pub fn has_window(&self) -> bool {
         self.tolerance_seconds.is_some()
     }
 
     /// The replay window alone, for a payload already checked elsewhere
-    /// (the npm package checks the object its `JSON.parse` returned).
-    pub(crate) fn check_window(&self, timestamp: &str, now_millis: i64) -> Result<(), Error> {
+    /// (the npm package checks the object its `JSON.parse` returned): the
+    /// payload's `timestamp` against `now_millis`, or `Ok` without a window.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Verifier;
+    ///
+    /// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?.tolerance_seconds(300);
+    /// let now_millis = 1_741_955_696_000; // 2025-03-14T12:34:56Z
+    /// assert!(verifier.has_window());
+    /// assert!(verifier.check_window("2025-03-14T12:33:00Z", now_millis).is_ok());
+    /// assert_eq!(verifier.check_window("2025-03-14T12:00:00Z", now_millis).unwrap_err().reason(), Some("too_old"));
+    /// # Ok::<(), promptfoo_webhooks::Error>(())
+    /// ```
+    pub fn check_window(&self, timestamp: &str, now_millis: i64) -> Result<(), Error> {
         match self.tolerance_seconds {
             Some(tolerance) => check_window(timestamp, tolerance, now_millis),
             None => Ok(()),

@@ -1,10 +1,10 @@
 //! The tools module: loaded on first use (see the module docs in `mod.rs`).
 
 use super::thrown;
-use crate::canonical::{self, Object, Value};
-use crate::change::{issue_change_event as change_event, ChangeOptions};
-use crate::config;
-use crate::event::{Event, Issue};
+use promptfoo_webhooks::canonical::{self, Object, Value};
+use promptfoo_webhooks::change::{issue_change_event as change_event, ChangeOptions};
+use promptfoo_webhooks::config;
+use promptfoo_webhooks::event::{Event, Issue};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -72,5 +72,5 @@ fn problem_value(problem: &config::ConfigProblem) -> Value {
 /// JS objects against it (tests/js/schema-differential.test.mjs).
 #[wasm_bindgen]
 pub fn check_event_text(text: &str) -> Result<(), JsValue> {
-    crate::verify::validate_payload(text.as_bytes()).map_err(thrown)
+    promptfoo_webhooks::verify::validate_payload(text.as_bytes()).map_err(thrown)
 }

@@ -1,11 +1,11 @@
 //! The verify module: what every receiver loads (see the module docs in `mod.rs`).
 
 use super::thrown;
-use crate::canonical;
-use crate::canonical::DepthScan;
-use crate::signature::{parse_signature, Hashing, Key, KeySet};
-use crate::verify::{Verifier, DEFAULT_MAX_BODY_BYTES};
-use crate::Error;
+use promptfoo_webhooks::canonical;
+use promptfoo_webhooks::canonical::DepthScan;
+use promptfoo_webhooks::signature::{parse_signature, Hashing, Key, KeySet};
+use promptfoo_webhooks::verify::{Verifier, DEFAULT_MAX_BODY_BYTES};
+use promptfoo_webhooks::Error;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -250,12 +250,5 @@ fn with_scratch<R>(
 /// Whether `name` is one of the events this version types.
 #[wasm_bindgen]
 pub fn is_known_event(name: &str) -> bool {
-    crate::event::EVENT_NAMES.contains(&name)
-}
-
-/// Bytes of linear memory the instance holds now: for soak scripts, which
-/// check that it stays flat. Not part of the package's public API.
-#[wasm_bindgen]
-pub fn memory_bytes() -> f64 {
-    (core::arch::wasm32::memory_size(0) * 65536) as f64
+    promptfoo_webhooks::EVENT_NAMES.contains(&name)
 }

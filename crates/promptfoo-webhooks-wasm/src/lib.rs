@@ -1,11 +1,12 @@
-//! wasm-bindgen exports for the npm package: argument passing only. The JS
-//! layer (pkg/src) checks JS types; every rule lives in the modules above
-//! (the payload schema's JS check is generated from them: no call here).
+//! wasm-bindgen exports for the npm package: argument passing only, over
+//! the public API of the `promptfoo-webhooks` crate. The JS layer (pkg/src)
+//! checks JS types; every rule lives in that crate (the payload schema's JS
+//! check is generated from it: no call here).
 //!
 //! Two wasm modules come out of this crate, chosen by feature:
-//! - `wasm-verify` ([`verify`]): what every receiver loads at import, kept
+//! - `verify` ([`verify`]): what every receiver loads at import, kept
 //!   small so that importing and the first verify stay fast;
-//! - `wasm-tools` ([`tools`]): canonicalize, change events, configuration
+//! - `tools` ([`tools`]): canonicalize, change events, configuration
 //!   checks and new secrets, loaded on the first call that needs them.
 //!
 //! The verify module takes bodies through a scratch buffer the JS layer
@@ -13,12 +14,28 @@
 //! neither side converts one into the other). Failures are thrown as the
 //! package's `WebhookVerificationError`, made through an import.
 
-use crate::Error;
+// As in the core (its src/lib.rs says why): no input may panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+use promptfoo_webhooks::Error;
 use wasm_bindgen::prelude::*;
 
-#[cfg(feature = "wasm-tools")]
+#[cfg(feature = "tools")]
+mod random;
+#[cfg(feature = "tools")]
 mod tools;
-#[cfg(feature = "wasm-verify")]
+#[cfg(feature = "verify")]
 mod verify;
 
 #[wasm_bindgen(raw_module = "../src/core/errors.js")]
