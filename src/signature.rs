@@ -17,7 +17,7 @@
 //! # Ok::<(), promptfoo_webhooks::Error>(())
 //! ```
 
-use crate::Error;
+use crate::{contract, Error};
 use std::fmt;
 
 /// The request header that carries the signature.
@@ -25,7 +25,7 @@ use std::fmt;
 /// ```
 /// assert_eq!(promptfoo_webhooks::SIGNATURE_HEADER, "X-Promptfoo-Signature");
 /// ```
-pub const SIGNATURE_HEADER: &str = crate::contract::SIGNATURE_HEADER;
+pub const SIGNATURE_HEADER: &str = contract::SIGNATURE_HEADER;
 /// A SHA-256 digest is 32 bytes, 64 hex characters.
 ///
 /// ```
@@ -33,8 +33,7 @@ pub const SIGNATURE_HEADER: &str = crate::contract::SIGNATURE_HEADER;
 ///
 /// assert_eq!(SIGNATURE_BYTES * 2, 64);
 /// ```
-pub const SIGNATURE_BYTES: usize = 32;
-const SIGNATURE_HEX_LEN: usize = SIGNATURE_BYTES * 2;
+pub const SIGNATURE_BYTES: usize = contract::SIGNATURE_HEX_DIGITS / 2;
 /// Shorter secrets are almost certainly a placeholder or a truncated copy.
 ///
 /// ```
@@ -43,7 +42,7 @@ const SIGNATURE_HEX_LEN: usize = SIGNATURE_BYTES * 2;
 /// assert!(Key::new("x".repeat(MIN_SECRET_BYTES)).is_ok());
 /// assert!(Key::new("x".repeat(MIN_SECRET_BYTES - 1)).is_err());
 /// ```
-pub const MIN_SECRET_BYTES: usize = crate::contract::MIN_SECRET_BYTES;
+pub const MIN_SECRET_BYTES: usize = contract::MIN_SECRET_BYTES;
 
 /// A raw signature, decoded from its hex header value.
 ///
@@ -249,8 +248,9 @@ pub fn sign(body: &[u8], secret: impl AsRef<[u8]>) -> Result<String, Error> {
     Ok(Key::new(secret)?.sign_hex(body))
 }
 
-/// Decodes an `X-Promptfoo-Signature` value: exactly 64 hex digits, any
-/// case, surrounding whitespace ignored (HTTP stacks differ on trimming).
+/// Decodes an `X-Promptfoo-Signature` value by the contract's rule
+/// ([`crate::contract::SIGNATURE_RULE`]): exactly 64 hex digits, any case,
+/// surrounding blanks ignored; a blank value is a missing one.
 ///
 /// ```
 /// use promptfoo_webhooks::{signature::parse_signature, Error};
@@ -263,14 +263,12 @@ pub fn sign(body: &[u8], secret: impl AsRef<[u8]>) -> Result<String, Error> {
 // Not inlined: the wasm core calls it from several exports, and one copy keeps the module small.
 #[inline(never)]
 pub fn parse_signature(header: &str) -> Result<Signature, Error> {
-    let hex_text = header.trim_matches(|c: char| c == ' ' || c == '\t');
-    if hex_text.is_empty() {
-        return Err(Error::MissingSignature);
-    }
-    if hex_text.as_bytes().get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"sha256=")) {
+    let hex_text = contract::read_header(&contract::SIGNATURE_RULE, header).ok_or(Error::MissingSignature)?;
+    let prefix = contract::SIGNATURE_REFUSED_PREFIX.as_bytes();
+    if hex_text.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) {
         return Err(Error::MalformedSignature { reason: "unexpected 'sha256=' prefix; Promptfoo sends bare hex" });
     }
-    if hex_text.len() != SIGNATURE_HEX_LEN {
+    if hex_text.len() != contract::SIGNATURE_HEX_DIGITS {
         return Err(Error::MalformedSignature { reason: "expected 64 hex characters" });
     }
     let mut signature = [0u8; SIGNATURE_BYTES];
