@@ -11,13 +11,13 @@
 //   webhooks.onError((error) => ...);        // a WebhookHandlerError: error.errors, error.event
 //   await webhooks.verifyAndReceive({ body, signature });
 //
-// Verification is the core's (through `Webhook`); this file only chooses
-// handlers and collects their failures.
+// Verification is the core's (through a `Receiver`, as in `Webhook`); this
+// file only chooses handlers and collects their failures.
 
 import { invalidArgType, webhookError } from './core/errors.js';
 import { EVENT_NAMES, SEVERITIES } from './generated/contract.js';
 import { readOptions } from './verify/options.js';
-import { acceptDelivery, verifyRequestWithHeaders, Webhook } from './verify/webhook.js';
+import { Receiver } from './verify/receiver.js';
 
 const FILTER_KEYS = ['severity', 'change'];
 
@@ -37,20 +37,15 @@ export class WebhookHandlerError extends AggregateError {
   }
 }
 
-// What the HTTP flow reads of a router (not exported from the package):
-// its error handlers (an error nobody hears is logged instead) and its
-// Webhook. A WeakMap filled by the constructor rather than a static block,
-// which bundlers would keep as a side effect in apps that never route.
-const internals = new WeakMap();
+// The router behind each Webhooks, for the layers above that take a router
+// from the caller (the HTTP flow, the inbox consumers): they drive it
+// through routerOf(). Kept out of the public class, where any member would
+// be public, and out of a static block, which bundlers keep in apps that
+// never route.
+const routers = new WeakMap();
 
 export class Webhooks {
-  /** A Webhook, or undefined until a secret function has been resolved. */
-  #webhook;
-  /** `(env) => secret`, evaluated on first use (once per Worker isolate). */
-  #secretFn;
-  #verifyOptions;
-  #handlers = [];
-  #errorHandlers = [];
+  #router;
 
   /**
    * @param {object} options `secret` (a string, bytes, an array of them during a
@@ -58,24 +53,12 @@ export class Webhooks {
    *   (toleranceSeconds, maxBodyBytes, allowParsedBody, now, dedupe)
    */
   constructor(options) {
-    internals.set(this, {
-      errorHandlers: this.#errorHandlers,
-      webhookFor: (env) => this.#webhookFor(env),
-      dispatch: (event, context) => this.#dispatch(event, context),
-    });
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw invalidArgType('options', 'an object with a secret', options);
     }
     const { secret, ...verifyOptions } = options;
-    this.#verifyOptions = verifyOptions;
-    if (typeof secret === 'function') {
-      // The secret is read on first use; the options are checked now, at start-up.
-      readOptions(verifyOptions, { asynchronous: true });
-      this.#secretFn = secret;
-    } else {
-      // A static secret (and every option) is checked now, at start-up.
-      this.#webhook = new Webhook(secret, verifyOptions);
-    }
+    this.#router = new Router(secret, verifyOptions);
+    routers.set(this, this.#router);
   }
 
   // ------------------------------------------------------------ registering
@@ -100,15 +83,13 @@ export class Webhooks {
         `unknown event name '${unknown}' (known: ${EVENT_NAMES.join(', ')}); for events added later, use onUnknown()`,
       );
     }
-    if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
-    this.#handlers.push({ names: list, handler, ...readFilter(filter) });
+    this.#router.add({ names: list, handler: checkedHandler(handler), ...readFilter(filter) });
     return this;
   }
 
   /** Calls `handler(event)` for every event, including names this version does not know. */
   onAny(handler) {
-    if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
-    this.#handlers.push({ handler });
+    this.#router.add({ handler: checkedHandler(handler) });
     return this;
   }
 
@@ -118,8 +99,7 @@ export class Webhooks {
    * the name as sent, `event.data` its raw data.
    */
   onUnknown(handler) {
-    if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
-    this.#handlers.push({ handler, unknownOnly: true });
+    this.#router.add({ handler: checkedHandler(handler), unknownOnly: true });
     return this;
   }
 
@@ -128,18 +108,7 @@ export class Webhooks {
    * it where onAny or onUnknown registered it. Other handlers stay.
    */
   off(names, handler) {
-    const list = Array.isArray(names) ? names : [names];
-    const kept = [];
-    for (const entry of this.#handlers) {
-      if (entry.handler !== handler) kept.push(entry);
-      else if (entry.names === undefined) {
-        if (!list.includes('*')) kept.push(entry);
-      } else {
-        const names = entry.names.filter((name) => !list.includes(name));
-        if (names.length > 0) kept.push({ ...entry, names });
-      }
-    }
-    this.#handlers = kept;
+    this.#router.remove(Array.isArray(names) ? names : [names], handler);
     return this;
   }
 
@@ -150,8 +119,7 @@ export class Webhooks {
 
   /** Calls `handler(error)` with a WebhookHandlerError when handlers fail. */
   onError(handler) {
-    if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
-    this.#errorHandlers.push(handler);
+    this.#router.addErrorHandler(checkedHandler(handler));
     return this;
   }
 
@@ -164,14 +132,13 @@ export class Webhooks {
    * secrets with the webhookSecrets option.
    */
   verify(body, signature, env, webhookId) {
-    return this.#webhookFor(env).verify(body, signature, webhookId);
+    return this.#router.receiverFor(env).verify(body, signature, webhookId);
   }
 
   /** Verifies a Fetch API Request with a bounded read (no dispatch); with `dedupe`, a repeat is refused. */
   async verifyRequest(request, env) {
-    return this.#webhookFor(env).verifyRequest(request);
+    return this.#router.receiverFor(env).verifyRequest(request);
   }
-
 
   /**
    * Verifies a delivery (with `dedupe`, a repeat fails with
@@ -184,7 +151,8 @@ export class Webhooks {
     if (typeof delivery !== 'object' || delivery === null) {
       throw invalidArgType('delivery', 'an object { body, signature }', delivery);
     }
-    const event = await acceptDelivery(this.#webhookFor(delivery.env), delivery.body, delivery.signature, delivery.webhookId);
+    const receiver = this.#router.receiverFor(delivery.env);
+    const event = await receiver.accept({ body: delivery.body, signature: delivery.signature, webhookId: delivery.webhookId });
     await this.receive(event);
     return event;
   }
@@ -200,15 +168,94 @@ export class Webhooks {
     if (typeof event !== 'object' || event === null || typeof event.event !== 'string') {
       throw invalidArgType('event', 'a webhook event { event, timestamp, data }', event);
     }
-    await this.#dispatch(event);
+    await this.#router.dispatch(event);
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'Webhooks';
+  }
+}
+
+/** The Router a Webhooks drives (for the HTTP flow and the inbox consumers). */
+export function routerOf(webhooks) {
+  return routers.get(webhooks);
+}
+
+/**
+ * A router's working parts: its handlers, its onError handlers, and the
+ * Receiver that verifies its deliveries (made on first use from a secret
+ * function, once per Worker isolate). Webhooks checks what callers give
+ * it; the HTTP flow and the inbox consumers call the rest directly.
+ */
+export class Router {
+  /** A Receiver, or undefined until a secret function has been resolved. */
+  #receiver;
+  /** `(env) => secret`, evaluated on first use. */
+  #secretFn;
+  #verifyOptions;
+  #handlers = [];
+  #errorHandlers = [];
+
+  constructor(secret, verifyOptions) {
+    this.#verifyOptions = verifyOptions;
+    if (typeof secret === 'function') {
+      // The secret is read on first use; the options are checked now, at start-up.
+      readOptions(verifyOptions, { asynchronous: true });
+      this.#secretFn = secret;
+    } else {
+      // A static secret (and every option) is checked now, at start-up.
+      this.#receiver = new Receiver(secret, verifyOptions);
+    }
+  }
+
+  add(entry) {
+    this.#handlers.push(entry);
+  }
+
+  /** Removes `handler` from `names`; `'*'` removes it where it has no names (onAny, onUnknown). */
+  remove(names, handler) {
+    const kept = [];
+    for (const entry of this.#handlers) {
+      if (entry.handler !== handler) kept.push(entry);
+      else if (entry.names === undefined) {
+        if (!names.includes('*')) kept.push(entry);
+      } else {
+        const left = entry.names.filter((name) => !names.includes(name));
+        if (left.length > 0) kept.push({ ...entry, names: left });
+      }
+    }
+    this.#handlers = kept;
+  }
+
+  addErrorHandler(handler) {
+    this.#errorHandlers.push(handler);
+  }
+
+  /** Whether anyone hears handler errors here (an error nobody hears is logged instead). */
+  get hasErrorHandlers() {
+    return this.#errorHandlers.length > 0;
+  }
+
+  /** The Receiver for `env`: a secret function that throws throws here, and is asked again next time. */
+  receiverFor(env) {
+    if (this.#receiver === undefined) {
+      // A webhookSecrets function gets the env too: (webhookId, env) => secrets.
+      const { webhookSecrets } = this.#verifyOptions;
+      const options =
+        typeof webhookSecrets === 'function' ? { ...this.#verifyOptions, webhookSecrets: (id) => webhookSecrets(id, env) } : this.#verifyOptions;
+      this.#receiver = new Receiver(this.#secretFn(env), options);
+    }
+    return this.#receiver;
   }
 
   /**
-   * Starts the handlers matching `event`: undefined when none does (the
-   * HTTP flow then answers without waiting a turn), else a promise of
-   * them all, rejected as receive() documents.
+   * Starts the handlers matching a verified event: undefined when none
+   * does (the HTTP flow then answers at once), else a promise of them all,
+   * rejected with a WebhookHandlerError (after every onError handler) when
+   * any fails. `context`, from an inbox, is each handler's second argument:
+   * `{ attempt, entryId, receivedAt, webhookId }`.
    */
-  #dispatch(event, context) {
+  dispatch(event, context) {
     if (this.#handlers.length === 0) return undefined; // nothing to filter: no garbage per delivery
     const running = this.#handlers
       .filter((entry) => matches(entry, event))
@@ -233,49 +280,11 @@ export class Webhooks {
     }
     throw error;
   }
-
-  #webhookFor(env) {
-    if (this.#webhook === undefined) {
-      // Not cached when it throws: a fixed binding works on the next request.
-      // A webhookSecrets function gets the env too: (webhookId, env) => secrets.
-      const { webhookSecrets } = this.#verifyOptions;
-      const options =
-        typeof webhookSecrets === 'function' ? { ...this.#verifyOptions, webhookSecrets: (id) => webhookSecrets(id, env) } : this.#verifyOptions;
-      this.#webhook = new Webhook(this.#secretFn(env), options);
-    }
-    return this.#webhook;
-  }
-
-  get [Symbol.toStringTag]() {
-    return 'Webhooks';
-  }
 }
 
-/** Whether the router has onError handlers (for the HTTP flow). */
-export function hasErrorHandlers(webhooks) {
-  return internals.get(webhooks).errorHandlers.length > 0;
-}
-
-/**
- * A delivery through the router's Webhook, as the HTTP flow takes it: a
- * body (with `dedupe`, a repeat is refused), or with `request` a Fetch API
- * Request-like read with the Webhook's bound (`headers`, when given, are
- * its headers, already read). No handler runs. A promise
- * of the event, not itself async (one turn fewer per delivery): a secret
- * function that throws throws here.
- */
-export function acceptRequest(webhooks, { body, signature, webhookId, request, headers }, env) {
-  const webhook = internals.get(webhooks).webhookFor(env);
-  return request !== undefined ? verifyRequestWithHeaders(webhook, request, headers) : acceptDelivery(webhook, body, signature, webhookId);
-}
-
-/**
- * The router's handlers for a verified event, started: undefined when none
- * matches, else their promise (see receive). `context`, from an inbox, is
- * each handler's second argument: `{ attempt, entryId, receivedAt, webhookId }`.
- */
-export function dispatch(webhooks, event, context) {
-  return internals.get(webhooks).dispatch(event, context);
+function checkedHandler(handler) {
+  if (typeof handler !== 'function') throw invalidArgType('handler', 'a function', handler);
+  return handler;
 }
 
 // ---------------------------------------------------------------- filters

@@ -25,7 +25,7 @@ const BODY_ALREADY_READ_HINT =
 export function createFetchHandler(secretOrWebhooks, options) {
   const flow = createFlow(secretOrWebhooks, options, FETCH_IO);
 
-  // Not itself async: the flow's promise, then the Response (no frame of its own per request).
+  // Not itself async: the flow's promise, then the Response.
   return function promptfooWebhookHandler(requestOrContext, env, ctx) {
     try {
       const incoming = incomingOf(requestOrContext, env, ctx, flow.path !== undefined);
@@ -36,25 +36,23 @@ export function createFetchHandler(secretOrWebhooks, options) {
   };
 }
 
-/** How the flow reads a Request (`incoming.request`, with the `headers` read once). */
+/** How the flow opens a Request's body (`incoming.request`). */
 const FETCH_IO = {
-  body({ request, headers }) {
+  body({ request }) {
     // Another middleware read the body first: the receiver's set-up, not the sender's.
     if (request.bodyUsed === true) {
       throw parsedBodyMismatch('the request body was already read by other middleware', BODY_ALREADY_READ_HINT);
     }
-    return { request, headers };
+    return { request };
   },
-  headerPairs: ({ headers }) => [...headers],
 };
 
 const respond = ({ answer }) => responseOf(answer);
 
 /**
  * The Response for an answer. A JSON one goes through Response.json, which
- * writes the body and its type natively: in workerd, building a Response
- * from a headers object costs more than the rest of a small delivery's
- * handling.
+ * writes the body and its type natively: no headers object is built for it,
+ * which is slow in workerd.
  */
 function responseOf(answer) {
   if (answer.bytes !== undefined) {
@@ -71,7 +69,7 @@ function responseOf(answer) {
 /**
  * What the flow reads of a Request with env and ctx, or of a Hono Context
  * (its raw Request, env and execution context): `{ method, pathname,
- * contentType, request, headers, env, ctx }`, each getter read once (each
+ * request, headers, env, ctx }`, each getter read once (each
  * is a call into the runtime); the pathname only when a path is to match.
  */
 function incomingOf(first, env, ctx, wantsPathname) {
@@ -98,7 +96,6 @@ function readRequest(value, env, ctx, wantsPathname) {
   return {
     method,
     pathname: wantsPathname ? pathOfUrl(value.url) : undefined,
-    contentType: headers.get('content-type'),
     request: value,
     headers,
     env,

@@ -25,11 +25,12 @@
 
 import { invalidArgType, webhookError, WebhookVerificationError } from '../core/errors.js';
 import { deliveryKeyOf } from '../core/keyring.js';
-import { HTTP_ERRORS, SIGNATURE_HEADER_LOWER, STATUS_BY_CODE, WEBHOOK_ID_HEADER } from '../generated/contract.js';
+import { HTTP_ERRORS, STATUS_BY_CODE } from '../generated/contract.js';
 import { checkInbox, entryRunner, isPullInbox, reporter } from '../inbox/consumer.js';
 import { startInboxWorker } from '../inbox/worker.js';
-import { acceptRequest, dispatch, Webhooks } from '../router.js';
+import { Router, routerOf, Webhooks } from '../router.js';
 import { forward, forwardTarget } from '../send/forward.js';
+import { deliveryOf, headerOf, headerPairs } from '../verify/delivery.js';
 import { ownOptions, VERIFY_OPTION_NAMES } from '../verify/options.js';
 import { recording } from './recording.js';
 
@@ -93,7 +94,7 @@ export function parsedBodyMismatch(detail, hint) {
  * handlers apply, so verify options or onEvent here are refused), or one
  * built from a secret with the Webhook options and `onEvent`.
  */
-function routerOf(secretOrWebhooks, onEvent, verifyOptions) {
+function adapterRouter(secretOrWebhooks, onEvent, verifyOptions) {
   if (secretOrWebhooks instanceof Webhooks) {
     const misplaced = Object.keys(verifyOptions).concat(onEvent ? ['onEvent'] : []);
     if (misplaced.length > 0) {
@@ -103,7 +104,7 @@ function routerOf(secretOrWebhooks, onEvent, verifyOptions) {
           `with a router the adapter takes only ${ADAPTER_OPTIONS.filter((o) => o !== 'onEvent').join(', ')}`,
       );
     }
-    return secretOrWebhooks;
+    return routerOf(secretOrWebhooks);
   }
   const unknown = Object.keys(verifyOptions).filter((key) => !VERIFY_OPTION_NAMES.includes(key));
   if (unknown.length > 0) {
@@ -112,9 +113,9 @@ function routerOf(secretOrWebhooks, onEvent, verifyOptions) {
       `unknown option '${unknown[0]}' (known: ${[...ADAPTER_OPTIONS, ...VERIFY_OPTION_NAMES].join(', ')})`,
     );
   }
-  const webhooks = new Webhooks({ secret: secretOrWebhooks, ...verifyOptions });
-  if (onEvent) webhooks.onAny(onEvent);
-  return webhooks;
+  const router = new Router(secretOrWebhooks, verifyOptions);
+  if (onEvent) router.add({ handler: onEvent });
+  return router;
 }
 
 /**
@@ -147,10 +148,24 @@ function readAdapterOptions(secretOrWebhooks, options) {
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
     throw invalidArgType('options.path', "a path starting with '/'", path);
   }
-  if (inbox !== undefined) checkInbox(inbox);
-  if (typeof processInbox !== 'boolean') throw invalidArgType('options.processInbox', 'a boolean', processInbox);
+  checkInboxOptions(options, inbox, processInbox, answerWithinMs);
+  for (const [name, value] of [['onEvent', onEvent], ['onError', onError], ['onAnswer', onAnswer], ['onDead', onDead]]) {
+    if (value !== undefined && typeof value !== 'function') throw invalidArgType(`options.${name}`, 'a function', value);
+  }
+  if (logger !== false && typeof logger?.error !== 'function') {
+    throw invalidArgType('options.logger', 'an object with an error() method (console), or false', logger);
+  }
+  const router = adapterRouter(secretOrWebhooks, onEvent, verifyOptions);
   // What only a worker in this process uses needs an inbox it claims from.
   const runsWorker = inbox !== undefined && isPullInbox(inbox) && processInbox;
+  const report = reporter({ onError, logger, router });
+  return { path, onAnswer, logger, target, inbox, runsWorker, onDead, answerWithinMs, router, report };
+}
+
+/** The options about an inbox, and answerWithinMs, which only a receiver without one takes. */
+function checkInboxOptions(options, inbox, processInbox, answerWithinMs) {
+  if (inbox !== undefined) checkInbox(inbox);
+  if (typeof processInbox !== 'boolean') throw invalidArgType('options.processInbox', 'a boolean', processInbox);
   for (const name of ['onDead', 'processInbox']) {
     if (Object.hasOwn(options, name) && (inbox === undefined || !isPullInbox(inbox))) {
       throw webhookError(
@@ -165,27 +180,6 @@ function readAdapterOptions(secretOrWebhooks, options) {
   if (inbox !== undefined && Object.hasOwn(options, 'answerWithinMs')) {
     throw webhookError('invalid_options', 'answerWithinMs is for receivers without an inbox: with one, the answer never waits for a handler');
   }
-  for (const [name, value] of [['onEvent', onEvent], ['onError', onError], ['onAnswer', onAnswer], ['onDead', onDead]]) {
-    if (value !== undefined && typeof value !== 'function') throw invalidArgType(`options.${name}`, 'a function', value);
-  }
-  if (logger !== false && typeof logger?.error !== 'function') {
-    throw invalidArgType('options.logger', 'an object with an error() method (console), or false', logger);
-  }
-
-  const webhooks = routerOf(secretOrWebhooks, onEvent, verifyOptions);
-
-  return {
-    path,
-    onAnswer,
-    logger,
-    target,
-    inbox,
-    runsWorker,
-    onDead,
-    answerWithinMs,
-    webhooks,
-    report: reporter({ onError, logger, webhooks }),
-  };
 }
 
 /**
@@ -195,141 +189,141 @@ function readAdapterOptions(secretOrWebhooks, options) {
  * `path`, `onError`, `onAnswer` and `logger` are taken here). `onAnswer`
  * is told every answer, with the verified event or the error behind it.
  *
- * `io` is the adapter's I/O, given once (so a request allocates no
- * functions): `io.body(incoming)` gives the body as the router takes it:
- * `{ body, signature, parsedBy? }` (a body parser ran; `parsedBy` says
- * which, for the error) or `{ request, headers? }` (a Request-like with
- * `headers.get` and a `body` stream, read with the bound; `headers`, its
- * headers when the adapter has read them), or throws; and
- * `io.headerPairs(incoming)` the request's headers as `[name, value]` pairs.
+ * `io.body(incoming)` is how the adapter opens a request's body, given
+ * once (so a request allocates no functions): `{ body, parsedBy? }` when a
+ * body parser ran (`parsedBy` says which, for the error), or `{ request }`,
+ * whose `body` is the stream to read with the bound; or it throws.
  *
- * Returns `{ path, handle(incoming), report(error, event?) }`, where `incoming` is `{ method,
- * pathname, contentType, env, ctx }` (`env` for a secret function, `ctx`
- * with its `waitUntil` on Workers) with whatever else the adapter's `io`
- * reads (its request).
+ * Returns `{ path, handle(incoming), report(error, event?) }`, where
+ * `incoming` is `{ method, pathname, headers, rawHeaders?, env,
+ * ctx }`: `headers` a Fetch API Headers or Node's header object (read by
+ * verify/delivery.js, the one place that reads a delivery's parts),
+ * `rawHeaders` Node's list as it came, `env` for a secret function, `ctx`
+ * with its `waitUntil` on Workers; plus whatever else `io.body` reads.
  */
 export function createFlow(secretOrWebhooks, options = {}, io) {
-  const { path, onAnswer, logger, target, inbox, runsWorker, onDead, answerWithinMs, webhooks, report } = readAdapterOptions(
-    secretOrWebhooks,
-    options,
-  );
+  const flow = readAdapterOptions(secretOrWebhooks, options);
+  flow.io = io;
+  // With an inbox, handlers (and the forward) run from it, never before the
+  // answer: by a worker in this process (unless processInbox is false:
+  // other processes run createInboxWorker), or by the runtime's consumer (Queues).
+  const { router, target, report, onDead, logger } = flow;
+  flow.worker = flow.runsWorker ? startInboxWorker(flow.inbox, entryRunner({ router, target, report }), { onDead, logger }) : undefined;
+  // One request resolves to `{ answer, event?, error?, ... }`, where `answer` is
+  // `{ status, body | bytes, headers }`. Without onAnswer the adapter awaits
+  // the decision itself.
+  const handle = flow.onAnswer ? (incoming) => told(flow, decide(flow, incoming), incoming) : (incoming) => decide(flow, incoming);
+  return { path: flow.path, handle, report };
+}
 
-  /**
-   * One request: resolves to `{ answer, event?, error? }`, where `answer` is
-   * `{ status, body | bytes, headers }`, told to `onAnswer` first. Not
-   * itself async without onAnswer: the adapter awaits the decision (a turn
-   * fewer per request).
-   */
-  function handle(incoming) {
-    return onAnswer ? told(decide(incoming), incoming) : decide(incoming);
+/** Tells onAnswer a decided request: its answer, and what arrived (for tools that show or replay it). */
+async function told(flow, decision, incoming) {
+  const decided = await decision;
+  const { answer, event, error, size, forwarded, bytes, entry } = decided;
+  try {
+    const body = answer.bytes === undefined ? answer.body : new TextDecoder().decode(answer.bytes);
+    // The headers, and the body as far as it was read.
+    const request = { method: incoming.method, headers: headerPairs(incoming.headers, incoming.rawHeaders), body: bytes };
+    flow.onAnswer({ status: answer.status, body, event, error, size, forwarded, request, entry });
+  } catch (thrown) {
+    flow.report(thrown, event);
   }
+  return decided;
+}
 
-  async function told(decision, incoming) {
-    const decided = await decision;
-    const { answer, event, error, size, forwarded, bytes, entry } = decided;
-    try {
-      const body = answer.bytes === undefined ? answer.body : new TextDecoder().decode(answer.bytes);
-      // What arrived, for tools that show or replay it: the headers, and the body as far as it was read.
-      const request = { method: incoming.method, headers: io.headerPairs(incoming), body: bytes };
-      onAnswer({ status: answer.status, body, event, error, size, forwarded, request, entry });
-    } catch (thrown) {
-      report(thrown, event);
-    }
-    return decided;
-  }
+/** The answer to one request, with the verified event or the error behind it. */
+async function decide(flow, incoming) {
+  const refused = refusal(flow, incoming);
+  if (refused !== undefined) return { answer: refused };
 
-  /** The answer to one request, with the verified event or the error behind it. */
-  async function decide(incoming) {
-    if (path !== undefined && incoming.pathname !== path) return { answer: answerWith('not_found') };
-    if (incoming.method !== 'POST') return { answer: answerWith('method_not_allowed', { Allow: 'POST' }) };
-    if (!isJsonContentType(incoming.contentType)) return { answer: answerWith('unsupported_media_type') };
-
-    let event;
-    let delivery;
-    // The bytes as read, when they are sent on or measured for onAnswer.
-    let recorded;
-    try {
-      delivery = io.body(incoming);
-      if (target !== undefined || onAnswer !== undefined || inbox !== undefined) ({ delivery, bytes: recorded } = recording(delivery));
-      event = await acceptRequest(webhooks, delivery, incoming.env);
-    } catch (thrown) {
-      // A body parser ran first: say which, and how to mount the route.
-      const error =
-        thrown?.code === 'parsed_body_mismatch' && delivery?.parsedBy ? parsedBodyMismatch(delivery.parsedBy) : thrown;
-      const answer = rejection(error);
-      if (answer.status >= 500) report(error);
-      const bytes = recorded?.();
-      return { answer, error, bytes, size: sizeOf(bytes) };
-    }
+  let event;
+  let part;
+  let delivery;
+  // The bytes as read, when they are sent on, kept or measured for onAnswer.
+  let recorded;
+  try {
+    part = flow.io.body(incoming);
+    if (flow.target !== undefined || flow.onAnswer !== undefined || flow.inbox !== undefined) ({ part, bytes: recorded } = recording(part));
+    const receiver = flow.router.receiverFor(incoming.env);
+    // The X-Webhook-Id is read when it picks the secrets, or the inbox keeps it.
+    delivery = deliveryOf(incoming.headers, part, flow.inbox !== undefined || receiver.readsWebhookId);
+    event = await receiver.accept(delivery);
+  } catch (thrown) {
+    // A body parser ran first: say which, and how to mount the route.
+    const error = thrown?.code === 'parsed_body_mismatch' && part?.parsedBy ? parsedBodyMismatch(part.parsedBy) : thrown;
+    const answer = rejection(error);
+    if (answer.status >= 500) flow.report(error);
     const bytes = recorded?.();
-    const size = sizeOf(bytes);
-    try {
-      if (inbox !== undefined) return await keep(delivery, incoming, event, bytes, size);
-      return await afterVerified(incoming, event, bytes, size);
-    } catch (error) {
-      // A fault of the receiver's own (a forward target's odd answer, say): answered, never a rejection.
-      report(error, event);
-      return { answer: answerWith('internal_error'), event, error, size, bytes };
-    }
+    return { answer, error, bytes, size: sizeOf(bytes) };
   }
-
-  /** The handlers and the forward for a verified delivery, and the answer (no inbox). */
-  async function afterVerified(incoming, event, bytes, size) {
-    // Undefined when no handler matches: nothing to wait for.
-    const handled = dispatch(webhooks, event)?.catch((error) => report(error, event));
-    // Sent on while the handlers run: the target's answer is the sender's.
-    const forwarding = target === undefined ? undefined : forward(target, io.headerPairs(incoming), bytes);
-    // Workers: the handlers finish after the answer (waitUntil); elsewhere
-    // the answer waits for them answerWithinMs at most, then they go on.
-    if (handled !== undefined) {
-      const { ctx } = incoming;
-      if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
-      else await settledWithin(handled, answerWithinMs);
-    }
-    if (forwarding === undefined) return { answer: { status: 200, body: { received: event.event }, headers: {} }, event, size, bytes };
-    const result = await forwarding;
-    if (result.failure !== undefined) {
-      return { answer: answerWith('forward_failed', {}, result.failure), event, size, bytes, forwarded: { url: target, failure: result.failure } };
-    }
-    return { answer: result, event, size, bytes, forwarded: { url: target, status: result.status } };
+  const bytes = recorded?.();
+  const size = sizeOf(bytes);
+  try {
+    if (flow.inbox !== undefined) return await keep(flow, delivery, incoming, event, bytes, size);
+    return await afterVerified(flow, incoming, event, bytes, size);
+  } catch (error) {
+    // A fault of the receiver's own (a forward target's odd answer, say): answered, never a rejection.
+    flow.report(error, event);
+    return { answer: answerWith('internal_error'), event, error, size, bytes };
   }
+}
 
-  // ---------------------------------------------------------- with an inbox
+/** The answer to a request refused before its body: another path, another method, not JSON. */
+function refusal({ path }, incoming) {
+  if (path !== undefined && incoming.pathname !== path) return answerWith('not_found');
+  if (incoming.method !== 'POST') return answerWith('method_not_allowed', { Allow: 'POST' });
+  if (!isJsonContentType(headerOf(incoming.headers, 'content-type'))) return answerWith('unsupported_media_type');
+  return undefined;
+}
 
-  // Handlers (and the forward) run from the inbox, never before the answer:
-  // by a worker in this process (unless processInbox is false: other
-  // processes run createInboxWorker), or by the runtime's consumer (Queues).
-  const worker = runsWorker ? startInboxWorker(inbox, entryRunner({ webhooks, target, report }), { onDead, logger }) : undefined;
-
-  /**
-   * A verified delivery with an inbox: 200 once it is recorded, 503
-   * inbox_unavailable when it cannot be (Promptfoo does not retry, but a
-   * 200 would promise what nobody keeps: the failure shows in its
-   * delivery log, and the sender's operator can resend).
-   */
-  async function keep(delivery, incoming, event, bytes, size) {
-    const { signature, webhookId } = signedHead(delivery);
-    let kept;
-    try {
-      const entry = {
-        body: typeof bytes === 'string' ? utf8.encode(bytes) : bytes,
-        signature,
-        webhookId,
-        receivedAt: Date.now(),
-        dedupeKey: deliveryKeyOf(signature),
-        orderKey: issueIdOf(event),
-      };
-      kept = await inbox.record(entry, incoming.env);
-    } catch (error) {
-      report(error, event);
-      return { answer: rejection(webhookError('inbox_unavailable')), event, error, size, bytes };
-    }
-    worker?.kick();
-    const body = kept?.duplicate ? { received: event.event, duplicate: true } : { received: event.event };
-    return { answer: { status: 200, body, headers: {} }, event, size, bytes, entry: kept };
+/** The handlers and the forward for a verified delivery, and the answer (no inbox). */
+async function afterVerified(flow, incoming, event, bytes, size) {
+  const { target, report } = flow;
+  // Undefined when no handler matches: nothing to wait for.
+  const handled = flow.router.dispatch(event)?.catch((error) => report(error, event));
+  // Sent on while the handlers run: the target's answer is the sender's.
+  const forwarding = target === undefined ? undefined : forward(target, headerPairs(incoming.headers, incoming.rawHeaders), bytes);
+  // Workers: the handlers finish after the answer (waitUntil); elsewhere
+  // the answer waits for them answerWithinMs at most, then they go on.
+  if (handled !== undefined) {
+    const { ctx } = incoming;
+    if (typeof ctx?.waitUntil === 'function') ctx.waitUntil(handled);
+    else await settledWithin(handled, flow.answerWithinMs);
   }
+  if (forwarding === undefined) return { answer: { status: 200, body: { received: event.event }, headers: {} }, event, size, bytes };
+  const result = await forwarding;
+  if (result.failure !== undefined) {
+    return { answer: answerWith('forward_failed', {}, result.failure), event, size, bytes, forwarded: { url: target, failure: result.failure } };
+  }
+  return { answer: result, event, size, bytes, forwarded: { url: target, status: result.status } };
+}
 
-  return { path, handle, report };
+/**
+ * A verified delivery with an inbox: 200 once it is recorded, 503
+ * inbox_unavailable when it cannot be (Promptfoo does not retry, but a
+ * 200 would promise what nobody keeps: the failure shows in its
+ * delivery log, and the sender's operator can resend).
+ */
+async function keep(flow, delivery, incoming, event, bytes, size) {
+  const { signature } = delivery;
+  let kept;
+  try {
+    const entry = {
+      body: typeof bytes === 'string' ? utf8.encode(bytes) : bytes,
+      signature,
+      webhookId: delivery.webhookId || undefined,
+      receivedAt: Date.now(),
+      dedupeKey: deliveryKeyOf(signature),
+      orderKey: issueIdOf(event),
+    };
+    kept = await flow.inbox.record(entry, incoming.env);
+  } catch (error) {
+    flow.report(error, event);
+    return { answer: rejection(webhookError('inbox_unavailable')), event, error, size, bytes };
+  }
+  flow.worker?.kick();
+  const body = kept?.duplicate ? { received: event.event, duplicate: true } : { received: event.event };
+  return { answer: { status: 200, body, headers: {} }, event, size, bytes, entry: kept };
 }
 
 /** Resolves once `promise` settles or `ms` have passed, whichever is first. */
@@ -337,13 +331,6 @@ function settledWithin(promise, ms) {
   let timer;
   const timeout = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The signature and X-Webhook-Id of a verified delivery, as its adapter gave them. */
-function signedHead(delivery) {
-  const headers = delivery.request?.headers;
-  if (headers === undefined) return { signature: delivery.signature, webhookId: delivery.webhookId || undefined };
-  return { signature: headers.get(SIGNATURE_HEADER_LOWER), webhookId: headers.get(WEBHOOK_ID_HEADER) || undefined };
 }
 
 /** The issue an event is about (its entries keep their order), or undefined. */

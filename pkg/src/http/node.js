@@ -14,7 +14,8 @@
 // except that a request for another path goes to next() when there is one.
 // Nothing here touches Node modules, so the same code is in every bundle.
 
-import { SIGNATURE_HEADER_LOWER, STATUS_BY_CODE, WEBHOOK_ID_HEADER } from '../generated/contract.js';
+import { STATUS_BY_CODE } from '../generated/contract.js';
+import { declaredLength } from '../verify/delivery.js';
 import { answerBody, createFlow, internalErrorAnswer, parsedBodyMismatch, pathnameOf } from './flow.js';
 
 /**
@@ -33,7 +34,8 @@ export function createNodeMiddleware(secretOrWebhooks, options) {
     try {
       const pathname = pathnameOf(req.url);
       if (flow.path !== undefined && pathname !== flow.path && typeof next === 'function') return next();
-      const { answer } = await flow.handle({ method: req.method, pathname, contentType: req.headers['content-type'], env, ctx: undefined, req });
+      const incoming = { method: req.method, pathname, headers: req.headers, rawHeaders: req.rawHeaders, env, ctx: undefined, req };
+      const { answer } = await flow.handle(incoming);
       if (!res.headersSent) await send(req, res, answer);
     } catch (error) {
       flow.report(error);
@@ -47,55 +49,23 @@ export function createNodeMiddleware(secretOrWebhooks, options) {
   };
 }
 
-/** How the flow reads an IncomingMessage (`incoming.req`). */
+/** How the flow opens an IncomingMessage's body (`incoming.req`): what a body parser left, or the request stream. */
 const NODE_IO = {
-  body: ({ req }) => deliveryOf(req),
-  headerPairs: ({ req }) => headerPairs(req),
-};
-
-/** The body as the router takes it: what a body parser left, or the request stream. */
-function deliveryOf(req) {
-  const signature = headerText(req.headers[SIGNATURE_HEADER_LOWER]);
-  if (req.body !== undefined) {
-    const webhookId = headerText(req.headers[WEBHOOK_ID_HEADER.toLowerCase()]);
-    if (isParsedObject(req.body)) {
-      return { body: req.body, signature, webhookId, parsedBy: 'req.body was already parsed by a JSON body parser' };
+  body({ req }) {
+    const { body } = req;
+    if (body !== undefined) {
+      return isParsedObject(body) ? { body, parsedBy: 'req.body was already parsed by a JSON body parser' } : { body };
     }
-    return { body: req.body, signature, webhookId };
-  }
-  if (req.readableEnded) {
-    throw parsedBodyMismatch('the request body was already read by other middleware, and req.body is empty');
-  }
-  return {
-    request: {
-      headers: { get: (name) => headerText(req.headers[name.toLowerCase()]) ?? null },
-      body: bodyStream(req),
-    },
-  };
-}
+    if (req.readableEnded) {
+      throw parsedBodyMismatch('the request body was already read by other middleware, and req.body is empty');
+    }
+    return { request: { body: bodyStream(req) } };
+  },
+};
 
 /** A body parser's object (not bytes or text, which verify as they are). */
 function isParsedObject(body) {
   return typeof body === 'object' && body !== null && !ArrayBuffer.isView(body) && !(body instanceof ArrayBuffer);
-}
-
-function headerText(value) {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/**
- * The request's headers as `[name, value]` pairs, as they came (a repeated
- * header once per line, in order): from rawHeaders, which Node does not
- * join; from the header object for a request-like without them.
- */
-function headerPairs(req) {
-  const raw = req.rawHeaders;
-  if (Array.isArray(raw)) {
-    const pairs = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
-    return pairs;
-  }
-  return Object.entries(req.headers).flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => [name, v]) : value === undefined ? [] : [[name, value]]));
 }
 
 /**
@@ -153,11 +123,11 @@ const DRAIN_MS = 5000;
 
 /** Writes `{ status, body, headers }` as JSON, after draining what is left of a short request; resolves once written. */
 function send(req, res, answer) {
-  const declared = Number(req.headers['content-length']);
+  const declared = declaredLength(req.headers);
   // A body that stopped arriving (body_timeout) is not waited for again.
   const stalled = answer.status === STATUS_BY_CODE.body_timeout;
   // A client already gone (it closed mid-body) has nothing left to drain.
-  if (req.readableEnded || req.destroyed || stalled || !Number.isSafeInteger(declared) || declared > DRAIN_BYTES) {
+  if (req.readableEnded || req.destroyed || stalled || declared === undefined || declared > DRAIN_BYTES) {
     write(req, res, answer, !req.readableEnded);
     return Promise.resolve();
   }

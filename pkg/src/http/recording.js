@@ -4,20 +4,20 @@
 import { concatBytes } from '../core/body.js';
 
 /**
- * The delivery with its body stream recorded as it is read, so the bytes
- * that verified can be sent on: `{ delivery, bytes() }`, where `bytes()`
- * is undefined unless the body was read to its end. A body a parser left
- * is already whole.
+ * The body an adapter opened (`{ body }`, whole, or `{ request }`, whose
+ * `body` is a stream) with its stream recorded as it is read: `{ part,
+ * bytes() }`, where `bytes()` is undefined unless the body was read to its
+ * end. A body a parser left is already whole.
  */
-export function recording(delivery) {
-  if (delivery.request === undefined) {
-    const body = delivery.body;
+export function recording(part) {
+  if (part.request === undefined) {
+    const body = part.body;
     const bytes = typeof body === 'string' || ArrayBuffer.isView(body) ? body : JSON.stringify(body);
-    return { delivery, bytes: () => bytes };
+    return { part, bytes: () => bytes };
   }
   const chunks = [];
-  let ended = delivery.request.body === null || delivery.request.body === undefined;
-  const stream = delivery.request.body?.pipeThrough(
+  let ended = part.request.body === null || part.request.body === undefined;
+  const stream = part.request.body?.pipeThrough(
     new TransformStream({
       transform(chunk, controller) {
         chunks.push(chunk);
@@ -28,9 +28,8 @@ export function recording(delivery) {
       },
     }),
   );
-  const request = { headers: delivery.request.headers, body: stream ?? null };
   return {
-    delivery: { ...delivery, request },
+    part: { ...part, request: { body: stream ?? null } },
     bytes: () => (ended ? concatBytes(chunks) : undefined),
   };
 }

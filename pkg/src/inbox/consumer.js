@@ -7,7 +7,7 @@
 import { invalidArgType, webhookError } from '../core/errors.js';
 import { SIGNATURE_HEADER_LOWER, WEBHOOK_ID_HEADER } from '../generated/contract.js';
 import { forward, forwardTarget } from '../send/forward.js';
-import { dispatch, hasErrorHandlers, Webhooks, WebhookHandlerError } from '../router.js';
+import { routerOf, Webhooks, WebhookHandlerError } from '../router.js';
 import { ownOptions } from '../verify/options.js';
 import { parseEvent } from '../verify/verify.js';
 import { startInboxWorker } from './worker.js';
@@ -18,16 +18,16 @@ const CONSUMER_OPTIONS = ['webhooks', 'onEvent', 'forwardTo', 'onDead', 'onError
 export const PULL_INBOX_METHODS = ['record', 'claim', 'renew', 'ack', 'fail'];
 
 /**
- * `run(entry)` for one attempt at an entry: `webhooks` (a router) or
- * `onEvent` handles it, then it goes to `target` (an http(s) href) when
+ * `run(entry)` for one attempt at an entry: `router` (a Webhooks' Router)
+ * or `onEvent` handles it, then it goes to `target` (an http(s) href) when
  * given. `report(error, event)` hears of a handler's failure.
  */
-export function entryRunner({ webhooks, onEvent, target, report }) {
+export function entryRunner({ router, onEvent, target, report }) {
   return async function run(entry) {
     const event = parseEvent(entry.body);
     const context = { attempt: entry.attempt, entryId: entry.id, receivedAt: entry.receivedAt, webhookId: entry.webhookId };
     try {
-      if (webhooks !== undefined) await dispatch(webhooks, event, context);
+      if (router !== undefined) await router.dispatch(event, context);
       else if (onEvent !== undefined) await onEvent(event, context);
     } catch (error) {
       report(error, event);
@@ -47,7 +47,7 @@ export function entryRunner({ webhooks, onEvent, target, report }) {
  * handler error the router's own onError handlers heard is not told twice;
  * anything else to the logger (console by default, `false`: nothing).
  */
-export function reporter({ onError, logger, webhooks }) {
+export function reporter({ onError, logger, router }) {
   return function report(error, event) {
     if (onError) {
       Promise.resolve()
@@ -55,7 +55,7 @@ export function reporter({ onError, logger, webhooks }) {
         .catch(() => {});
       return;
     }
-    if (error instanceof WebhookHandlerError && webhooks !== undefined && hasErrorHandlers(webhooks)) return;
+    if (error instanceof WebhookHandlerError && router?.hasErrorHandlers) return;
     if (logger !== false) logger.error('[promptfoo-webhooks]', error);
   };
 }
@@ -85,10 +85,10 @@ export const isPullInbox = (inbox) => typeof inbox.claim === 'function';
  * error)`, `onError(error, event)`, `logger`.
  */
 export function createInboxWorker(options) {
-  const { inbox, webhooks, onEvent, target, report, onDead, logger } = readConsumerOptions(options, ['inbox']);
+  const { inbox, router, onEvent, target, report, onDead, logger } = readConsumerOptions(options, ['inbox']);
   checkInbox(inbox);
   if (!isPullInbox(inbox)) throw webhookError('invalid_options', 'this inbox pushes its entries (Cloudflare Queues): consume them with createQueueConsumer');
-  return startInboxWorker(inbox, entryRunner({ webhooks, onEvent, target, report }), { onDead, logger });
+  return startInboxWorker(inbox, entryRunner({ router, onEvent, target, report }), { onDead, logger });
 }
 
 /**
@@ -96,7 +96,7 @@ export function createInboxWorker(options) {
  * createQueueConsumer), read as own properties and checked: the handlers
  * (`webhooks`, a router, or `onEvent`), `forwardTo`, `onDead`, `onError`
  * and `logger`; `others` names the caller's own options, returned as given.
- * Adds `target` (forwardTo's href) and `report`.
+ * Adds `router` (the Router of `webhooks`), `target` (forwardTo's href) and `report`.
  */
 export function readConsumerOptions(options, others) {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgType('options', 'an object', options);
@@ -114,5 +114,6 @@ export function readConsumerOptions(options, others) {
     throw invalidArgType('options.logger', 'an object with an error() method (console), or false', logger);
   }
   const target = forwardTo === undefined ? undefined : forwardTarget(forwardTo, () => invalidArgType('options.forwardTo', 'an http(s) URL', forwardTo));
-  return { ...given, logger, target, report: reporter({ onError, logger, webhooks }) };
+  const router = webhooks === undefined ? undefined : routerOf(webhooks);
+  return { ...given, logger, router, target, report: reporter({ onError, logger, router }) };
 }

@@ -91,10 +91,35 @@ async function entryIdOf(dedupeKey) {
  * it returns.
  */
 export function createQueueConsumer(options) {
+  const consumer = readQueueConsumerOptions(options);
+  return async function queue(batch) {
+    if (consumer.deadLetterQueue !== undefined && batch.queue === consumer.deadLetterQueue) {
+      await Promise.all(batch.messages.map((message) => bury(consumer, message, batch.queue)));
+      return;
+    }
+    // Messages about one issue, in the batch's order, one after another; the rest at once.
+    const chains = new Map();
+    const running = batch.messages.map((message) => {
+      const key = message.body?.orderKey;
+      if (typeof key !== 'string') return deliver(consumer, message);
+      const chain = (chains.get(key) ?? Promise.resolve()).then(() => deliver(consumer, message));
+      chains.set(key, chain);
+      return chain;
+    });
+    await Promise.all(running);
+  };
+}
+
+/**
+ * createQueueConsumer's options, checked: those of every consumer of
+ * entries, `deadLetterQueue` with `onDead`, and the retry delays (Queues
+ * counts the attempts itself). Adds `log(...)` and `retryIn(message)`.
+ */
+function readQueueConsumerOptions(options) {
   if (Object.hasOwn(Object(options), 'maxAttempts')) {
     throw webhookError('invalid_options', "Cloudflare Queues counts the attempts: a message is tried max_retries + 1 times (the consumer's max_retries in wrangler.toml)");
   }
-  const { webhooks, onEvent, target, report, deadLetterQueue, onDead, logger, retryBaseMs, retryMaxMs } = readConsumerOptions(options, [
+  const { router, onEvent, target, report, deadLetterQueue, onDead, logger, retryBaseMs, retryMaxMs } = readConsumerOptions(options, [
     'deadLetterQueue',
     'retryBaseMs',
     'retryMaxMs',
@@ -111,62 +136,46 @@ export function createQueueConsumer(options) {
     if (logger !== false) logger.error(...args);
   };
   const retryIn = (message) => message.retry({ delaySeconds: delaySecondsOf(retryDelay(message.attempts, policy)) });
+  return { router, onEvent, target, report, deadLetterQueue, onDead, log, retryIn };
+}
 
-  /** One attempt at one delivery: acked when it succeeded, else retried (the error told unless a handler's was). */
-  async function deliver(message) {
-    let heard = false;
-    const run = entryRunner({ webhooks, onEvent, target, report: (error, event) => ((heard = true), report(error, event)) });
-    let entry;
-    try {
-      entry = entryOf(message);
-      await run(entry);
-    } catch (error) {
-      if (!heard) log(`[promptfoo-webhooks] queue: entry ${entry?.id ?? message.id} failed attempt ${message.attempts}`, error);
-      retryIn(message);
-      return;
-    }
-    message.ack();
+/** One attempt at one delivery: acked when it succeeded, else retried (the error told unless a handler's was). */
+async function deliver({ router, onEvent, target, report, log, retryIn }, message) {
+  let heard = false;
+  const run = entryRunner({ router, onEvent, target, report: (error, event) => ((heard = true), report(error, event)) });
+  let entry;
+  try {
+    entry = entryOf(message);
+    await run(entry);
+  } catch (error) {
+    if (!heard) log(`[promptfoo-webhooks] queue: entry ${entry?.id ?? message.id} failed attempt ${message.attempts}`, error);
+    retryIn(message);
+    return;
   }
+  message.ack();
+}
 
-  /** A message of the dead-letter queue: onDead, retried until it returns. */
-  async function bury(message, queueName) {
-    let entry;
-    try {
-      entry = entryOf(message);
-    } catch (error) {
-      // Not a delivery this package sent: onDead could not read it.
-      log(`[promptfoo-webhooks] queue: message ${message.id} of ${queueName} is not a delivery`, error);
-      message.ack();
-      return;
-    }
-    log(`[promptfoo-webhooks] queue: entry ${entry.id} is dead (in ${queueName})`);
-    const error = new Error(`entry ${entry.id} failed every attempt its queue allows (max_retries); the failures were reported as they happened`);
-    try {
-      await onDead(entry, error);
-    } catch (thrown) {
-      log('[promptfoo-webhooks] queue: onDead threw; it is tried again', thrown);
-      retryIn(message);
-      return;
-    }
+/** A message of the dead-letter queue: onDead, retried until it returns. */
+async function bury({ onDead, log, retryIn }, message, queueName) {
+  let entry;
+  try {
+    entry = entryOf(message);
+  } catch (error) {
+    // Not a delivery this package sent: onDead could not read it.
+    log(`[promptfoo-webhooks] queue: message ${message.id} of ${queueName} is not a delivery`, error);
     message.ack();
+    return;
   }
-
-  return async function queue(batch) {
-    if (deadLetterQueue !== undefined && batch.queue === deadLetterQueue) {
-      await Promise.all(batch.messages.map((message) => bury(message, batch.queue)));
-      return;
-    }
-    // Messages about one issue, in the batch's order, one after another; the rest at once.
-    const chains = new Map();
-    const running = batch.messages.map((message) => {
-      const key = message.body?.orderKey;
-      if (typeof key !== 'string') return deliver(message);
-      const chain = (chains.get(key) ?? Promise.resolve()).then(() => deliver(message));
-      chains.set(key, chain);
-      return chain;
-    });
-    await Promise.all(running);
-  };
+  log(`[promptfoo-webhooks] queue: entry ${entry.id} is dead (in ${queueName})`);
+  const error = new Error(`entry ${entry.id} failed every attempt its queue allows (max_retries); the failures were reported as they happened`);
+  try {
+    await onDead(entry, error);
+  } catch (thrown) {
+    log('[promptfoo-webhooks] queue: onDead threw; it is tried again', thrown);
+    retryIn(message);
+    return;
+  }
+  message.ack();
 }
 
 /** A retry delay for Queues: whole seconds, rounded up, 12 hours at most. */

@@ -66,74 +66,117 @@ let workerCount = 0;
  * record), stop() stops claiming and waits for the running handlers.
  */
 export function startInboxWorker(inbox, handle, { onDead, logger = globalThis.console } = {}) {
-  const policy = inbox.policy;
-  const { concurrency, leaseMs, maxAttempts, pollMs } = policy;
-  const name = `${globalThis.process?.pid ?? 'worker'}-${++workerCount}-${Math.random().toString(36).slice(2, 10)}`;
-  const running = new Set();
-  let stopped = false;
-  let looking = false;
-  let again = false;
-  let timer;
-
-  const wake = () => {
-    clearTimeout(timer);
-    timer = setTimeout(look, pollMs);
-    timer.unref?.();
+  const loop = new ClaimLoop(inbox, handle, { onDead, logger });
+  const worker = {
+    kick() {
+      loop.kick();
+    },
+    stop() {
+      return loop.stop();
+    },
   };
+  inbox.attach?.(worker);
+  loop.kick();
+  return worker;
+}
+
+/** One worker's loop: claims due entries, runs each under a renewed lease, and settles it. */
+class ClaimLoop {
+  #inbox;
+  #handle;
+  #onDead;
+  #logger;
+  #policy;
+  #name = `${globalThis.process?.pid ?? 'worker'}-${++workerCount}-${Math.random().toString(36).slice(2, 10)}`;
+  #running = new Set();
+  #stopped = false;
+  #looking = false;
+  #again = false;
+  #timer;
+
+  constructor(inbox, handle, { onDead, logger }) {
+    this.#inbox = inbox;
+    this.#handle = handle;
+    this.#onDead = onDead;
+    this.#logger = logger;
+    this.#policy = inbox.policy;
+  }
+
+  /** Looks for work now (after a record). */
+  kick() {
+    if (!this.#stopped) queueMicrotask(() => this.#look());
+  }
+
+  /** Stops claiming and waits for the running handlers. */
+  async stop() {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await Promise.allSettled([...this.#running]);
+  }
+
+  #wake() {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#look(), this.#policy.pollMs);
+    this.#timer.unref?.();
+  }
 
   /** Claims what it has room for; a kick while it looks makes it look once more. */
-  async function look() {
-    if (stopped) return;
-    if (looking) {
-      again = true;
+  async #look() {
+    if (this.#stopped) return;
+    if (this.#looking) {
+      this.#again = true;
       return;
     }
-    looking = true;
+    this.#looking = true;
+    const { concurrency, leaseMs } = this.#policy;
     try {
       do {
-        again = false;
-        const room = concurrency - running.size;
+        this.#again = false;
+        const room = concurrency - this.#running.size;
         if (room <= 0) break;
         const now = Date.now();
-        const entries = await inbox.claim(name, room, now, now + leaseMs);
+        const entries = await this.#inbox.claim(this.#name, room, now, now + leaseMs);
         // Stopped while claiming: the leases lapse, and the entries go to the next worker.
-        if (stopped) break;
-        for (const entry of entries) run(entry);
-        if (entries.length === room) again = true; // there may be more
-      } while (again && !stopped);
+        if (this.#stopped) break;
+        for (const entry of entries) this.#run(entry);
+        if (entries.length === room) this.#again = true; // there may be more
+      } while (this.#again && !this.#stopped);
     } catch (error) {
       // The store is down: said once per look, and looked at again on the next tick.
-      if (logger) logger.error('[promptfoo-webhooks] inbox: claiming failed', error);
+      if (this.#logger) this.#logger.error('[promptfoo-webhooks] inbox: claiming failed', error);
     } finally {
-      looking = false;
-      if (!stopped) wake();
+      this.#looking = false;
+      if (!this.#stopped) this.#wake();
     }
   }
 
-  function run(entry) {
+  #run(entry) {
+    const { leaseMs } = this.#policy;
     const renewal = setInterval(() => {
-      inbox.renew(entry.id, name, Date.now() + leaseMs).catch(() => {});
+      this.#inbox.renew(entry.id, this.#name, Date.now() + leaseMs).catch(() => {});
     }, Math.max(1, Math.floor(leaseMs / 3)));
     renewal.unref?.();
+    const handle = this.#handle;
     const done = (async () => {
       try {
         await handle(entry);
-        await inbox.ack(entry.id, name);
+        await this.#inbox.ack(entry.id, this.#name);
       } catch (error) {
-        await settleFailure(entry, error);
+        await this.#settleFailure(entry, error);
       } finally {
         clearInterval(renewal);
-        running.delete(done);
-        if (!stopped) queueMicrotask(look);
+        this.#running.delete(done);
+        if (!this.#stopped) queueMicrotask(() => this.#look());
       }
     })();
-    running.add(done);
+    this.#running.add(done);
   }
 
-  async function settleFailure(entry, error) {
-    const dead = entry.attempt >= maxAttempts;
+  async #settleFailure(entry, error) {
+    const logger = this.#logger;
+    const dead = entry.attempt >= this.#policy.maxAttempts;
     try {
-      await inbox.fail(entry.id, name, { error, dead, nextAttemptAt: Date.now() + retryDelay(entry.attempt, policy) });
+      await this.#inbox.fail(entry.id, this.#name, { error, dead, nextAttemptAt: Date.now() + retryDelay(entry.attempt, this.#policy) });
     } catch (failed) {
       // Not recorded: the lease expires and the entry is claimed again.
       if (logger) logger.error('[promptfoo-webhooks] inbox: recording a failed attempt failed', failed);
@@ -141,24 +184,11 @@ export function startInboxWorker(inbox, handle, { onDead, logger = globalThis.co
     }
     if (!dead) return;
     if (logger) logger.error(`[promptfoo-webhooks] inbox: entry ${entry.id} is dead after ${entry.attempt} attempts`, error);
+    const onDead = this.#onDead;
     try {
       await onDead?.(entry, error);
     } catch (thrown) {
       if (logger) logger.error('[promptfoo-webhooks] inbox: onDead threw', thrown);
     }
   }
-
-  const worker = {
-    kick() {
-      if (!stopped) queueMicrotask(look);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await Promise.allSettled([...running]);
-    },
-  };
-  inbox.attach?.(worker);
-  queueMicrotask(look);
-  return worker;
 }
