@@ -121,10 +121,8 @@ function inboxPolicyFrom(values) {
 }
 
 async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, maxBodyBytes, forwardTo, json, ui, allowRemote, inbox, inboxName }) {
-  const counts = { accepted: 0, rejected: 0 };
   // With --json, stdout carries only the deliveries; the rest goes to stderr.
   const say = json ? (line) => console.error(line) : (line) => console.log(line);
-  const clock = () => new Date().toISOString().slice(11, 19);
   // What became of the entries this run recorded: printed, and shown by the inspector.
   const watch =
     inbox === undefined
@@ -135,46 +133,9 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
           if (outcome !== undefined) say(`${clock()} ${outcome}`);
         });
   const inspector = ui ? createInspector({ secrets, forwardTo, allowRemote, entryState: watch?.stateOf }) : undefined;
-  // The middleware answers; this prints what it answered.
-  const onAnswer = (answer) => {
-    const { status, body, event, error, size, forwarded, entry } = answer;
-    if (event !== undefined) counts.accepted++;
-    else counts.rejected++;
-    if (entry !== undefined) watch?.add(entry.id, entry.duplicate);
-    inspector?.record(answer);
-    // Verified, but the inbox could not record it (503 inbox_unavailable): nothing will run it.
-    const notRecorded = inbox !== undefined && event !== undefined && entry === undefined;
-    if (json) {
-      console.log(JSON.stringify(deliveryRecord({ status, body, event, error, size, forwarded, entry, notRecorded })));
-      return;
-    }
-    if (notRecorded) {
-      console.log(`${clock()} ${status} ${event.event} at ${event.timestamp} (secret #${event.secretIndex}): not recorded (${body.error}): ${error?.message ?? body.message}`);
-      return;
-    }
-    if (entry !== undefined) {
-      // Its event is printed when the worker runs it.
-      console.log(`${clock()} ${status} ${event.event} at ${event.timestamp} (secret #${event.secretIndex}): ${entry.duplicate ? 'a repeat of' : 'recorded as'} entry ${entry.id}`);
-      return;
-    }
-    if (event !== undefined) {
-      console.log(`${clock()} ${status} ${event.event} at ${event.timestamp} (secret #${event.secretIndex})`);
-      for (const line of describe(event)) console.log(`         ${line}`);
-      if (forwarded?.status !== undefined) console.log(`         forwarded to ${forwarded.url}: ${forwarded.status}`);
-      if (forwarded?.failure !== undefined) console.log(`         not forwarded: ${forwarded.failure}`);
-      return;
-    }
-    console.log(`${clock()} ${status} rejected ${body.error}: ${body.message}`);
-    if (error?.hint) console.log(`         hint: ${error.hint}`);
-  };
-  // The inbox's worker runs each entry here (then forwards it, with --forward-to): say so, once per attempt.
-  const onEvent = (event, { attempt, entryId }) => {
-    const lines = [`${clock()} entry ${entryId}, attempt ${attempt}: ${forwardTo === undefined ? '' : 'forwarding '}${event.event} at ${event.timestamp}`];
-    if (forwardTo === undefined) lines.push(...describe(event).map((line) => `         ${line}`));
-    // Printed after the answer's line (the worker may start before onAnswer is told); the attempt goes on meanwhile.
-    setImmediate(() => lines.forEach((line) => say(line)));
-  };
-  const withInbox = inbox === undefined ? {} : { inbox, onEvent };
+  const counts = { accepted: 0, rejected: 0 };
+  const onAnswer = answerPrinter({ counts, json, inbox, watch, inspector });
+  const withInbox = inbox === undefined ? {} : { inbox, onEvent: attemptPrinter(forwardTo, say) };
   // Created before listening: a bad secret or option is a usage error now.
   let middleware;
   try {
@@ -185,7 +146,6 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
   }
   // The inspector takes GET / and its own endpoints; every other request is a delivery.
   const server = createServer((req, res) => inspector?.handle(req, res) || middleware(req, res));
-
   try {
     await new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -196,20 +156,74 @@ async function listen({ secrets, webhookSecrets, host, port, toleranceSeconds, m
     watch?.stop();
     return EXIT.rejected;
   }
-  const address = server.address();
+  announce(server.address(), { say, forwardTo, inbox, inboxName, inspector });
+  return untilStopped(server, { watch, inspector, say, counts });
+}
+
+/** The time of day serve prints before each line. */
+const clock = () => new Date().toISOString().slice(11, 19);
+
+/**
+ * The middleware's onAnswer: counts each answer, hands it to the inbox
+ * watch and the inspector, and prints it (one JSON object with --json).
+ */
+function answerPrinter({ counts, json, inbox, watch, inspector }) {
+  return (answer) => {
+    const { status, body, event, error, size, forwarded, entry } = answer;
+    if (event !== undefined) counts.accepted++;
+    else counts.rejected++;
+    if (entry !== undefined) watch?.add(entry.id, entry.duplicate);
+    inspector?.record(answer);
+    // Verified, but the inbox could not record it (503 inbox_unavailable): nothing will run it.
+    const notRecorded = inbox !== undefined && event !== undefined && entry === undefined;
+    if (json) console.log(JSON.stringify(deliveryRecord({ status, body, event, error, size, forwarded, entry, notRecorded })));
+    else for (const line of answerLines(answer, notRecorded)) console.log(line);
+  };
+}
+
+/** The lines serve prints for an answer (without --json). */
+function answerLines({ status, body, event, error, forwarded, entry }, notRecorded) {
+  const head = event === undefined ? '' : `${clock()} ${status} ${event.event} at ${event.timestamp} (secret #${event.secretIndex})`;
+  if (notRecorded) return [`${head}: not recorded (${body.error}): ${error?.message ?? body.message}`];
+  // Its event is printed when the worker runs it.
+  if (entry !== undefined) return [`${head}: ${entry.duplicate ? 'a repeat of' : 'recorded as'} entry ${entry.id}`];
+  if (event !== undefined) {
+    const lines = [head, ...describe(event).map((line) => `         ${line}`)];
+    if (forwarded?.status !== undefined) lines.push(`         forwarded to ${forwarded.url}: ${forwarded.status}`);
+    if (forwarded?.failure !== undefined) lines.push(`         not forwarded: ${forwarded.failure}`);
+    return lines;
+  }
+  const lines = [`${clock()} ${status} rejected ${body.error}: ${body.message}`];
+  if (error?.hint) lines.push(`         hint: ${error.hint}`);
+  return lines;
+}
+
+/** The inbox's onEvent: the worker runs each entry here (then forwards it, with --forward-to); says so, once per attempt. */
+function attemptPrinter(forwardTo, say) {
+  return (event, { attempt, entryId }) => {
+    const lines = [`${clock()} entry ${entryId}, attempt ${attempt}: ${forwardTo === undefined ? '' : 'forwarding '}${event.event} at ${event.timestamp}`];
+    if (forwardTo === undefined) lines.push(...describe(event).map((line) => `         ${line}`));
+    // Printed after the answer's line (the worker may start before onAnswer is told); the attempt goes on meanwhile.
+    setImmediate(() => lines.forEach((line) => say(line)));
+  };
+}
+
+/** Says where serve listens (and the inspector's URL, which it tells the inspector too). */
+function announce(address, { say, forwardTo, inbox, inboxName, inspector }) {
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   say(`Listening on http://${shownHost}:${address.port}/${forwardTo === undefined ? '' : `, forwarding verified deliveries to ${forwardTo}`} (Ctrl-C to stop)`);
   if (inbox !== undefined) say(`Inbox: ${inboxName} (verified deliveries are recorded there, then run from it)`);
-  if (inspector !== undefined) {
-    // A wildcard address is reached as 127.0.0.1 or localhost from this machine.
-    const local = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : shownHost;
-    const hosts = [`${local}:${address.port}`, ...(['127.0.0.1', '[::1]'].includes(local) ? [`localhost:${address.port}`] : [])];
-    inspector.listening(`http://${local}:${address.port}`, hosts);
-    // The one place the token is shown: whoever has this URL can use the inspector.
-    say(`Inspector: http://${local}:${address.port}/?token=${inspector.token}`);
-  }
+  if (inspector === undefined) return;
+  // A wildcard address is reached as 127.0.0.1 or localhost from this machine.
+  const local = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : shownHost;
+  const hosts = [`${local}:${address.port}`, ...(['127.0.0.1', '[::1]'].includes(local) ? [`localhost:${address.port}`] : [])];
+  inspector.listening(`http://${local}:${address.port}`, hosts);
+  // The one place the token is shown: whoever has this URL can use the inspector.
+  say(`Inspector: http://${local}:${address.port}/?token=${inspector.token}`);
+}
 
-  // Resolves with the exit code once Ctrl-C (or SIGTERM) has closed the server.
+/** Resolves with the exit code once Ctrl-C (or SIGTERM) has closed the server. */
+function untilStopped(server, { watch, inspector, say, counts }) {
   return new Promise((resolve) => {
     const stop = () => {
       watch?.stop();

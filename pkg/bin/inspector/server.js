@@ -80,193 +80,153 @@ if (token) {
  *   with an inbox, the last known state of an entry
  */
 export function createInspector({ secrets, forwardTo, allowRemote = false, entryState }) {
-  const token = randomBytes(24).toString('hex');
-  // Oldest first: { id, json (as the page gets it), headers and body (for a replay), signedHere, cost }.
-  const kept = [];
-  let keptBytes = 0;
-  const streams = new Set();
-  // Signatures serve made for the page, while their request is in flight: counted, as two may be equal.
-  const signing = new Map();
+  const inspector = { secrets, forwardTo, entryState, access: new Access(allowRemote), history: new History(), poster: new SelfPoster() };
   let nextId = 1;
-  let origin; // http://<host>:<port> serve listens on, once it does
-  let hosts = []; // the Host values the page answers to
+  return {
+    token: inspector.access.token,
+    /**
+     * Answers the page and its endpoints; returns false for anything else
+     * (a delivery, which serve's middleware takes).
+     */
+    handle: (req, res) => answerInspector(inspector, req, res),
+    /** Records what serve answered, and tells every open page. */
+    record(answered) {
+      inspector.history.add(keptDelivery(inspector, nextId++, answered));
+    },
+    /** An inbox entry's state changed: every delivery recorded as it shows the new one, in the history too. */
+    entryChanged: (entryId, info) => inspector.history.entryChanged(entryId, entryInfo(info)),
+    /**
+     * Called once serve listens: `address` is where it posts to itself, and
+     * `allowedHosts` the Host values the page answers to (host:port).
+     */
+    listening(address, allowedHosts) {
+      inspector.access.origin = address;
+      inspector.access.hosts = allowedHosts;
+    },
+    close: () => inspector.history.close(),
+  };
+}
 
-  /** Records what serve answered, and tells every open page. */
-  function record({ status, body, event, error, size, forwarded, request, entry: recordedAs }) {
-    const accepted = event !== undefined;
-    const bytes = bytesOf(request?.body);
-    // As sent, less what belongs to the connection (a replay or a curl makes its own).
-    const headers = (request?.headers ?? []).filter(([name]) => !HOP_HEADERS.test(name));
-    const signature = headers.find(([name]) => name.toLowerCase() === SIGNATURE)?.[1];
-    const signedHere = signature !== undefined && signing.has(signature);
-    // Only a verified body is kept, and only a small one: anyone can send a rejected one.
-    const whole = accepted && bytes !== undefined && bytes.length <= KEPT_BODY_BYTES ? bytes.toString('utf8') : undefined;
-    // The target's answer, less the signature when serve made it (a target may echo what it got).
-    let answer = forwarded?.status === undefined ? null : answerText(body);
-    if (answer !== null) answer = shorten(signedHere ? hideSignature(answer, signature) : answer);
-    const delivery = {
-      id: nextId++,
-      time: new Date().toISOString(),
-      method: request?.method ?? null,
-      event: event?.event ?? null,
-      verdict: accepted ? 'accepted' : 'rejected',
-      status,
-      code: accepted ? null : (error?.code ?? body?.error ?? null),
-      message: accepted ? null : (body?.message ?? null),
-      hint: accepted ? null : (error?.hint || null),
-      secretIndex: event?.secretIndex ?? null,
-      size: size ?? bytes?.length ?? null,
-      payload: whole === undefined ? null : event,
-      preview: accepted || bytes === undefined ? null : bytes.subarray(0, PREVIEW_BYTES).toString('utf8'),
-      forward: forwarded === undefined ? null : { url: forwarded.url, status: forwarded.status ?? null, failure: forwarded.failure ?? null, answer },
-      // The inbox entry it was recorded as (serve --inbox), and what became of it.
-      inbox: recordedAs === undefined ? null : { entryId: recordedAs.id, duplicate: recordedAs.duplicate, ...entryInfo(entryState?.(recordedAs.id)) },
-      replayable: whole !== undefined,
-      // The page's "Copy as curl": the same command `send --dry-run` prints, to serve itself;
-      // none for what serve signed, as it would carry the signature.
-      curl: whole === undefined || signedHere ? null : curlCommand(`${origin}/`, headers, whole),
-    };
-    const json = JSON.stringify(delivery);
-    const entry = { id: delivery.id, json, headers, body: whole, signedHere, entryId: recordedAs?.id, cost: json.length + (whole?.length ?? 0) };
-    kept.push(entry);
-    keptBytes += entry.cost;
-    while (kept.length > HISTORY || keptBytes > HISTORY_BYTES) keptBytes -= kept.shift().cost;
-    broadcast('delivery', json);
+/** Who may use the page and its endpoints: this run's token, the peer, the Host and the Origin. */
+class Access {
+  #token = randomBytes(24).toString('hex');
+  /** http://<host>:<port> serve listens on, once it does. */
+  origin;
+  /** The Host values the page answers to. */
+  hosts = [];
+  #allowRemote;
+
+  constructor(allowRemote) {
+    this.#allowRemote = allowRemote;
   }
 
-  /** An inbox entry's state changed: every delivery recorded as it shows the new one, in the history too. */
-  function entryChanged(entryId, info) {
-    for (const entry of kept) {
+  get token() {
+    return this.#token;
+  }
+
+  /** Why a request to the page or its endpoints is refused ({ status, code, message }), or undefined. */
+  refusal(req, isPage) {
+    if (!this.#allowRemote && !isLoopback(req.socket?.remoteAddress)) {
+      return { status: 403, code: 'forbidden', message: 'the inspector answers only on this machine (serve --ui-allow-remote lets other machines in)' };
+    }
+    if (this.origin === undefined) return { status: 503, code: 'not_listening', message: 'not listening yet' };
+    const host = req.headers.host;
+    if (!this.#allowRemote && !this.hosts.includes(host)) return { status: 403, code: 'forbidden', message: `the Host must be ${this.hosts.join(' or ')}` };
+    const from = req.headers.origin;
+    if (from !== undefined && from !== `http://${host}`) return { status: 403, code: 'forbidden', message: 'requests from other origins are refused' };
+    const query = new URL(req.url, this.origin).searchParams.get('token');
+    // The page takes it from its URL only; an endpoint, from the header or (the event stream) the URL.
+    const given = (isPage ? query : (req.headers[TOKEN_HEADER] ?? query)) ?? '';
+    if (!this.#sameToken(String(given))) return { status: 401, code: 'unauthorized', message: 'a missing or wrong inspector token: open the URL serve printed' };
+    return undefined;
+  }
+
+  /** Compares in constant time (the length is no secret: always 48). */
+  #sameToken(given) {
+    const a = Buffer.from(given);
+    const b = Buffer.from(this.#token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+}
+
+/** The deliveries kept (oldest first, within a count and a byte budget) and the pages told of them. */
+class History {
+  /** { id, json (as the page gets it), headers and body (for a replay), signedHere, entryId, cost }. */
+  #kept = [];
+  #bytes = 0;
+  #streams = new Set();
+
+  add(entry) {
+    this.#kept.push(entry);
+    this.#bytes += entry.cost;
+    while (this.#kept.length > HISTORY || this.#bytes > HISTORY_BYTES) this.#bytes -= this.#kept.shift().cost;
+    this.#broadcast('delivery', entry.json);
+  }
+
+  find(id) {
+    return this.#kept.find((entry) => entry.id === id);
+  }
+
+  /** The deliveries recorded as inbox entry `entryId` show `info`, its new state. */
+  entryChanged(entryId, info) {
+    for (const entry of this.#kept) {
       if (entry.entryId !== entryId) continue;
       const delivery = JSON.parse(entry.json);
-      delivery.inbox = { ...delivery.inbox, ...entryInfo(info) };
+      delivery.inbox = { ...delivery.inbox, ...info };
       const json = JSON.stringify(delivery);
-      keptBytes += json.length - entry.json.length;
+      this.#bytes += json.length - entry.json.length;
       entry.cost += json.length - entry.json.length;
       entry.json = json;
-      broadcast('inbox', JSON.stringify({ id: delivery.id, inbox: delivery.inbox }));
+      this.#broadcast('inbox', JSON.stringify({ id: delivery.id, inbox: delivery.inbox }));
     }
     // A last error makes a delivery longer: the budget still holds.
-    while (keptBytes > HISTORY_BYTES) keptBytes -= kept.shift().cost;
+    while (this.#bytes > HISTORY_BYTES) this.#bytes -= this.#kept.shift().cost;
   }
 
-  function broadcast(type, json) {
+  /** An event stream for a page: the history first, then each delivery as it comes. */
+  open(req, res) {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    // A dropped page comes back after a second, and gets the history again.
+    res.write(`retry: 1000\nevent: history\ndata: [${this.#kept.map((entry) => entry.json).join(',')}]\n\n`);
+    this.#streams.add(res);
+    req.on('close', () => this.#streams.delete(res));
+  }
+
+  close() {
+    for (const res of this.#streams) res.end();
+    this.#streams.clear();
+  }
+
+  #broadcast(type, json) {
     const message = `event: ${type}\ndata: ${json}\n\n`;
-    for (const res of streams) {
+    for (const res of this.#streams) {
       // A client this far behind has stopped reading: buffering for it would grow without bound.
       if (res.writableLength > STREAM_BACKLOG_BYTES) {
-        streams.delete(res);
+        this.#streams.delete(res);
         res.destroy();
       } else {
         res.write(message);
       }
     }
   }
+}
 
-  /**
-   * Answers the page and its endpoints; returns false for anything else
-   * (a delivery, which serve's middleware takes).
-   */
-  function handle(req, res) {
-    const path = (req.url ?? '/').split('?')[0];
-    const isPage = req.method === 'GET' && (path === '/' || path === '/index.html');
-    if (!isPage && !path.startsWith(PREFIX)) return false;
-    const refusal = refuse(req, isPage);
-    if (refusal !== undefined) {
-      if (isPage && refusal.status === 401) answerPage(res, 401, NO_TOKEN_PAGE);
-      else answerJson(res, refusal.status, { error: refusal.code, message: refusal.message });
-      return true;
-    }
-    if (isPage) {
-      servePage(res);
-      return true;
-    }
-    const route = `${req.method} ${path.slice(PREFIX.length)}`;
-    if (route === 'GET events') openStream(req, res);
-    else if (route === 'POST replay') readJson(req, res, (input) => replay(input, res));
-    else if (route === 'POST compose') readJson(req, res, (input) => compose(input, res));
-    else answerJson(res, 404, { error: 'not_found', message: 'no such inspector endpoint' });
-    return true;
-  }
+/** POSTs deliveries to serve itself, remembering the signatures serve made while their request is in flight. */
+class SelfPoster {
+  /** Signatures serve made for the page: counted, as two may be equal. */
+  #signing = new Map();
 
-  /** Why a request to the page or its endpoints is refused ({ status, code, message }), or undefined. */
-  function refuse(req, isPage) {
-    if (!allowRemote && !isLoopback(req.socket?.remoteAddress)) {
-      return { status: 403, code: 'forbidden', message: 'the inspector answers only on this machine (serve --ui-allow-remote lets other machines in)' };
-    }
-    if (origin === undefined) return { status: 503, code: 'not_listening', message: 'not listening yet' };
-    const host = req.headers.host;
-    if (!allowRemote && !hosts.includes(host)) return { status: 403, code: 'forbidden', message: `the Host must be ${hosts.join(' or ')}` };
-    const from = req.headers.origin;
-    if (from !== undefined && from !== `http://${host}`) return { status: 403, code: 'forbidden', message: 'requests from other origins are refused' };
-    const query = new URL(req.url, origin).searchParams.get('token');
-    // The page takes it from its URL only; an endpoint, from the header or (the event stream) the URL.
-    const given = (isPage ? query : (req.headers[TOKEN_HEADER] ?? query)) ?? '';
-    if (!sameToken(String(given))) return { status: 401, code: 'unauthorized', message: 'a missing or wrong inspector token: open the URL serve printed' };
-    return undefined;
-  }
-
-  /** Compares in constant time (the length is no secret: always 48). */
-  function sameToken(given) {
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    return a.length === b.length && timingSafeEqual(a, b);
-  }
-
-  function servePage(res) {
-    // No token here: the page reads it from its own URL.
-    const settings = {
-      prefix: PREFIX,
-      forwardTo: forwardTo ?? null,
-      inbox: entryState !== undefined,
-      canSign: secrets !== undefined && secrets.length > 0,
-      previewBytes: PREVIEW_BYTES,
-      events: EVENT_NAMES,
-      samples: Object.fromEntries(EVENT_NAMES.map((name) => [name, sampleEvent(name)])),
-    };
-    // JSON in a script element: '<' escaped, so no text in it can close the element.
-    const json = JSON.stringify(settings).replace(/</g, '\\u003c');
-    answerPage(res, 200, readFileSync(PAGE, 'utf8').replace('/*SETTINGS*/null', json));
-  }
-
-  function openStream(req, res) {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    // A dropped page comes back after a second, and gets the history again.
-    res.write(`retry: 1000\nevent: history\ndata: [${kept.map((entry) => entry.json).join(',')}]\n\n`);
-    streams.add(res);
-    req.on('close', () => streams.delete(res));
-  }
-
-  async function replay({ id }, res) {
-    if (forwardTo === undefined) return answerJson(res, 409, { error: 'no_forward_target', message: 'start serve with --forward-to <url> to replay' });
-    const entry = kept.find((e) => e.id === id);
-    if (entry === undefined) return answerJson(res, 404, { error: 'not_found', message: `no delivery ${id}` });
-    if (entry.body === undefined) return answerJson(res, 409, { error: 'no_body', message: 'this delivery was not kept whole' });
-    const signature = entry.signedHere ? entry.headers.find(([name]) => name.toLowerCase() === SIGNATURE)[1] : undefined;
-    const result = await throughServe(entry.headers, entry.body, signature);
-    answerJson(res, 200, { sent: 'replay', to: forwardTo, ...result });
-  }
-
-  async function compose({ payload }, res) {
-    if (forwardTo === undefined) return answerJson(res, 409, { error: 'no_forward_target', message: 'start serve with --forward-to <url> to send' });
-    if (secrets === undefined || secrets.length === 0) return answerJson(res, 409, { error: 'no_secret', message: 'start serve with --secret to sign' });
-    let signed;
-    try {
-      signed = signPayload(payload, secrets[0]);
-    } catch (error) {
-      return answerJson(res, 400, { error: error.code ?? 'invalid_payload', message: error.message });
-    }
-    // How it went, and nothing that would let the page sign: no signature, no curl.
-    const result = await throughServe(Object.entries(signed.headers), signed.body, signed.headers[SIGNATURE_HEADER]);
-    answerJson(res, 200, { sent: 'compose', to: forwardTo, ...result });
+  /** Whether serve made `signature` (for a delivery now in flight). */
+  signedHere(signature) {
+    return signature !== undefined && this.#signing.has(signature);
   }
 
   /**
-   * POSTs a delivery to serve itself (verified, listed, forwarded if it verifies): { status, answer } or { failure }.
+   * POSTs a delivery to serve at `origin` (verified, listed, forwarded if it verifies): { status, answer } or { failure }.
    * `signedHere` is the signature serve made for it, if it did: hidden from what the page gets.
    */
-  async function throughServe(headers, body, signedHere) {
-    if (signedHere !== undefined) signing.set(signedHere, (signing.get(signedHere) ?? 0) + 1);
+  async post(origin, headers, body, signedHere) {
+    if (signedHere !== undefined) this.#signing.set(signedHere, (this.#signing.get(signedHere) ?? 0) + 1);
     try {
       const response = await fetch(`${origin}/`, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
       const answer = await response.text();
@@ -275,31 +235,120 @@ export function createInspector({ secrets, forwardTo, allowRemote = false, entry
       return { failure: String(error?.cause?.code ?? error?.message ?? error) };
     } finally {
       if (signedHere !== undefined) {
-        const left = signing.get(signedHere) - 1;
-        if (left === 0) signing.delete(signedHere);
-        else signing.set(signedHere, left);
+        const left = this.#signing.get(signedHere) - 1;
+        if (left === 0) this.#signing.delete(signedHere);
+        else this.#signing.set(signedHere, left);
       }
     }
   }
+}
 
-  return {
-    token,
-    handle,
-    record,
-    entryChanged,
-    /**
-     * Called once serve listens: `address` is where it posts to itself, and
-     * `allowedHosts` the Host values the page answers to (host:port).
-     */
-    listening(address, allowedHosts) {
-      origin = address;
-      hosts = allowedHosts;
-    },
-    close() {
-      for (const res of streams) res.end();
-      streams.clear();
-    },
+/**
+ * What the history keeps of an answer serve gave (flow.js's onAnswer): the
+ * delivery as the page shows it (`json`), and for a replay its headers and,
+ * when it verified and is small, its body.
+ */
+function keptDelivery({ poster, access, entryState }, id, { status, body, event, error, size, forwarded, request, entry: recordedAs }) {
+  const accepted = event !== undefined;
+  const bytes = bytesOf(request?.body);
+  // As sent, less what belongs to the connection (a replay or a curl makes its own).
+  const headers = (request?.headers ?? []).filter(([name]) => !HOP_HEADERS.test(name));
+  const signature = headers.find(([name]) => name.toLowerCase() === SIGNATURE)?.[1];
+  const signedHere = poster.signedHere(signature);
+  // Only a verified body is kept, and only a small one: anyone can send a rejected one.
+  const whole = accepted && bytes !== undefined && bytes.length <= KEPT_BODY_BYTES ? bytes.toString('utf8') : undefined;
+  // The target's answer, less the signature when serve made it (a target may echo what it got).
+  let answer = forwarded?.status === undefined ? null : answerText(body);
+  if (answer !== null) answer = shorten(signedHere ? hideSignature(answer, signature) : answer);
+  const delivery = {
+    id,
+    time: new Date().toISOString(),
+    method: request?.method ?? null,
+    event: event?.event ?? null,
+    verdict: accepted ? 'accepted' : 'rejected',
+    status,
+    code: accepted ? null : (error?.code ?? body?.error ?? null),
+    message: accepted ? null : (body?.message ?? null),
+    hint: accepted ? null : (error?.hint || null),
+    secretIndex: event?.secretIndex ?? null,
+    size: size ?? bytes?.length ?? null,
+    payload: whole === undefined ? null : event,
+    preview: accepted || bytes === undefined ? null : bytes.subarray(0, PREVIEW_BYTES).toString('utf8'),
+    forward: forwarded === undefined ? null : { url: forwarded.url, status: forwarded.status ?? null, failure: forwarded.failure ?? null, answer },
+    // The inbox entry it was recorded as (serve --inbox), and what became of it.
+    inbox: recordedAs === undefined ? null : { entryId: recordedAs.id, duplicate: recordedAs.duplicate, ...entryInfo(entryState?.(recordedAs.id)) },
+    replayable: whole !== undefined,
+    // The page's "Copy as curl": the same command `send --dry-run` prints, to serve itself;
+    // none for what serve signed, as it would carry the signature.
+    curl: whole === undefined || signedHere ? null : curlCommand(`${access.origin}/`, headers, whole),
   };
+  const json = JSON.stringify(delivery);
+  return { id, json, headers, body: whole, signedHere, entryId: recordedAs?.id, cost: json.length + (whole?.length ?? 0) };
+}
+
+/** Answers a request for the page or one of its endpoints, and says whether it was one. */
+function answerInspector(inspector, req, res) {
+  const path = (req.url ?? '/').split('?')[0];
+  const isPage = req.method === 'GET' && (path === '/' || path === '/index.html');
+  if (!isPage && !path.startsWith(PREFIX)) return false;
+  const refusal = inspector.access.refusal(req, isPage);
+  if (refusal !== undefined) {
+    if (isPage && refusal.status === 401) answerPage(res, 401, NO_TOKEN_PAGE);
+    else answerJson(res, refusal.status, { error: refusal.code, message: refusal.message });
+    return true;
+  }
+  if (isPage) {
+    servePage(inspector, res);
+    return true;
+  }
+  const route = `${req.method} ${path.slice(PREFIX.length)}`;
+  if (route === 'GET events') inspector.history.open(req, res);
+  else if (route === 'POST replay') readJson(req, res, (input) => replay(inspector, input, res));
+  else if (route === 'POST compose') readJson(req, res, (input) => compose(inspector, input, res));
+  else answerJson(res, 404, { error: 'not_found', message: 'no such inspector endpoint' });
+  return true;
+}
+
+function servePage({ forwardTo, entryState, secrets }, res) {
+  // No token here: the page reads it from its own URL.
+  const settings = {
+    prefix: PREFIX,
+    forwardTo: forwardTo ?? null,
+    inbox: entryState !== undefined,
+    canSign: secrets !== undefined && secrets.length > 0,
+    previewBytes: PREVIEW_BYTES,
+    events: EVENT_NAMES,
+    samples: Object.fromEntries(EVENT_NAMES.map((name) => [name, sampleEvent(name)])),
+  };
+  // JSON in a script element: '<' escaped, so no text in it can close the element.
+  const json = JSON.stringify(settings).replace(/</g, '\\u003c');
+  answerPage(res, 200, readFileSync(PAGE, 'utf8').replace('/*SETTINGS*/null', json));
+}
+
+/** Sends a kept delivery again, through serve, to the forward target. */
+async function replay({ forwardTo, history, poster, access }, { id }, res) {
+  if (forwardTo === undefined) return answerJson(res, 409, { error: 'no_forward_target', message: 'start serve with --forward-to <url> to replay' });
+  const entry = history.find(id);
+  if (entry === undefined) return answerJson(res, 404, { error: 'not_found', message: `no delivery ${id}` });
+  if (entry.body === undefined) return answerJson(res, 409, { error: 'no_body', message: 'this delivery was not kept whole' });
+  const signature = entry.signedHere ? entry.headers.find(([name]) => name.toLowerCase() === SIGNATURE)[1] : undefined;
+  const result = await poster.post(access.origin, entry.headers, entry.body, signature);
+  answerJson(res, 200, { sent: 'replay', to: forwardTo, ...result });
+}
+
+/** Signs the page's payload with the first secret and sends it, through serve, to the forward target. */
+async function compose({ forwardTo, secrets, poster, access }, { payload }, res) {
+  if (forwardTo === undefined) return answerJson(res, 409, { error: 'no_forward_target', message: 'start serve with --forward-to <url> to send' });
+  if (secrets === undefined || secrets.length === 0) return answerJson(res, 409, { error: 'no_secret', message: 'start serve with --secret to sign' });
+  let signed;
+  try {
+    signed = signPayload(payload, secrets[0]);
+  } catch (error) {
+    return answerJson(res, 400, { error: error.code ?? 'invalid_payload', message: error.message });
+  }
+  // How it went, and nothing that would let the page sign: no signature, no curl.
+  const result = await poster.post(access.origin, Object.entries(signed.headers), signed.body, signed.headers[SIGNATURE_HEADER]);
+  answerJson(res, 200, { sent: 'compose', to: forwardTo, ...result });
 }
 
 /** What the page shows of an entry's state (unknown until serve has read it). */
