@@ -4,10 +4,10 @@
 // compilation on the main thread), so there is no init call. The
 // synchronous surfaces hash in wasm; the asynchronous ones (verifyRequest,
 // the fetch handler, verifySignatureAsync) use WebCrypto, native in
-// browsers, from 1 KiB: below, wasm is faster (node benches/runtimes.mjs
-// --only=chromium --sizes=256,512,768,1024: wasm 2.1x WebCrypto at 256 B,
-// 1.1x at 1 KiB). Node loading this build (portable.cjs) keeps to wasm
-// alone: its WebCrypto runs on a thread pool and loses to wasm at every size.
+// browsers, from WEBCRYPTO_MIN_BYTES: below, wasm is faster
+// (benches/runtimes.mjs --sizes finds the crossing). Node loading this
+// build (portable.cjs) keeps to wasm alone: its WebCrypto runs on a thread
+// pool and loses to wasm at every size.
 import { bytesOfText } from './core/byte-text.js';
 import { globalWebCryptoProvider, setRuntimeHashProvider } from './core/hash.js';
 import { instantiateCore } from './core/wasm.js';

@@ -1,14 +1,13 @@
 // Node (also Deno and Bun through their Node compatibility): the wasm file
 // is read synchronously beside this bundle, so importing is all it takes.
-// Bodies of 512 B and more are hashed by node:crypto, which beats SHA-256 in
-// wasm there; every rule still runs in the core (see core/keyring.js).
+// Bodies past a size (core/hash.js) are hashed by node:crypto, which beats
+// SHA-256 in wasm there; every rule still runs in the core (see core/keyring.js).
 import { createRequire } from 'node:module';
 import { nodeCryptoProvider, setRuntimeHashProvider } from './core/hash.js';
 import { instantiateCore } from './core/wasm.js';
 
 // Builtins come through getBuiltinModule or require: an ESM import of
-// node:fs would build its whole namespace (streams included), a few ms at
-// startup.
+// node:fs would build its whole namespace (streams included) at startup.
 const builtin = globalThis.process?.getBuiltinModule ?? createRequire(import.meta.url);
 
 instantiateCore(builtin('node:fs').readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)));

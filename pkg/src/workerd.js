@@ -4,11 +4,9 @@
 // nodejs_compat flag, process.getBuiltinModule offers node:crypto, which
 // hashes larger bodies faster than wasm there too, for the synchronous
 // surfaces. The asynchronous ones (verifyRequest, the fetch handler,
-// verifySignatureAsync) use WebCrypto from 512 B: native in workerd and
-// resolved at once, it beats both there; below, the wasm HMAC's prepared
-// state is faster (node benches/runtimes.mjs --only=workerd
-// --sizes=256,512,768,1024: wasm 2.1x WebCrypto at 256 B, even at 512 B,
-// behind from 768 B).
+// verifySignatureAsync) use WebCrypto from WEBCRYPTO_MIN_BYTES: native in
+// workerd and resolved at once, it beats both there; below, the wasm HMAC's
+// prepared state is faster (benches/runtimes.mjs --sizes finds the crossing).
 import { builtinHashProvider, globalWebCryptoProvider, setRuntimeHashProvider } from './core/hash.js';
 import { instantiateCore } from './core/wasm.js';
 import wasmModule from './wasm/core_bg.wasm';

@@ -126,7 +126,7 @@ function readDedupe(dedupe, allowed, toleranceSeconds) {
 const dateValue = Date.prototype.getTime; // throws for anything but a real Date
 
 function isDate(value) {
-  // Primitives first: a thrown TypeError per verify would cost microseconds.
+  // Primitives first: the usual clock (none, or a number) throws nothing here.
   if (typeof value !== 'object' || value === null) return false;
   try {
     dateValue.call(value);
