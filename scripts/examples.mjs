@@ -7,21 +7,19 @@
 // type stripping (module.stripTypeScriptTypes, Node 22.13+) blanks the types
 // where they stood, keeping comments and blank lines, and tidy() then closes
 // the gaps it left. esbuild would reprint the code and drop the comments.
-// Shipped examples (SHIPPED_EXAMPLES) get their JavaScript beside their
-// TypeScript in pkg/examples/.
+// The shipped examples get the same JavaScript beside their TypeScript in
+// pkg/examples/ (scripts/npm-readme.mjs).
 //
 //   node scripts/examples.mjs   (build-pkg.mjs runs it)
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SHIPPED_EXAMPLES } from './npm-readme.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const SOURCES = join(ROOT, 'js-examples');
 export const OUTPUT = join(ROOT, 'target/js-examples');
-const PACKAGE_EXAMPLES = join(ROOT, 'pkg/examples');
 // Node 20 has no type stripping: the Node 24 devDependency does it there.
 const NODE24 = join(ROOT, 'node_modules/node24/bin/node');
 // Build output of the Next.js suite and installed dependencies: not examples.
@@ -39,6 +37,11 @@ function filesBelow(dir, prefix = '') {
   return readdirSync(join(dir, prefix), { withFileTypes: true })
     .filter((entry) => !SKIPPED.has(entry.name))
     .flatMap((entry) => (entry.isDirectory() ? filesBelow(dir, join(prefix, entry.name)) : [join(prefix, entry.name)]));
+}
+
+/** The files of a js-examples/ entry (a file, or a folder's files), relative to js-examples/. */
+export function exampleFiles(entry) {
+  return statSync(join(SOURCES, entry)).isDirectory() ? filesBelow(SOURCES, entry) : [entry];
 }
 
 /** module.stripTypeScriptTypes over each text, in this process or in Node 24. */
@@ -131,17 +134,21 @@ export function toJavaScript(sources) {
   return sources.map((source, k) => tidy(source, stripped[k]));
 }
 
-/** What target/js-examples/ holds: relative path -> text (or the source path, for a copied file). */
-export function plannedOutput() {
-  const files = filesBelow(SOURCES);
+/** The JavaScript of the TypeScript files among `files` (relative to js-examples/): JavaScript path -> { text, source }. */
+export function javaScriptFiles(files) {
   const typescript = files.filter((file) => javaScriptName(file) !== undefined);
   const javascript = toJavaScript(typescript.map((file) => readFileSync(join(SOURCES, file), 'utf8')));
-  const planned = new Map(files.filter((file) => javaScriptName(file) === undefined).map((file) => [file, { copy: join(SOURCES, file) }]));
-  typescript.forEach((file, k) => planned.set(join(dirname(file), javaScriptName(file.split('/').pop())), { text: javascript[k] }));
-  return planned;
+  return new Map(typescript.map((file, k) => [join(dirname(file), javaScriptName(file.split('/').pop())), { text: javascript[k], source: file }]));
 }
 
-/** Writes target/js-examples/, and the JavaScript of the shipped TypeScript examples into pkg/examples/. */
+/** What target/js-examples/ holds: relative path -> { text, source } (from TypeScript) or { copy } (the source path, for a copied file). */
+export function plannedOutput() {
+  const files = filesBelow(SOURCES);
+  const copied = files.filter((file) => javaScriptName(file) === undefined).map((file) => [file, { copy: join(SOURCES, file) }]);
+  return new Map([...copied, ...javaScriptFiles(files)]);
+}
+
+/** Writes target/js-examples/. */
 export function writeExamples() {
   rmSync(OUTPUT, { recursive: true, force: true });
   const planned = plannedOutput();
@@ -149,11 +156,6 @@ export function writeExamples() {
     mkdirSync(dirname(join(OUTPUT, file)), { recursive: true });
     if (copy) cpSync(copy, join(OUTPUT, file));
     else writeFileSync(join(OUTPUT, file), text);
-  }
-  if (!existsSync(PACKAGE_EXAMPLES)) return;
-  for (const [file, { text }] of planned) {
-    const shipped = SHIPPED_EXAMPLES.some((entry) => file === entry || file.startsWith(`${entry}/`));
-    if (text !== undefined && shipped) writeFileSync(join(PACKAGE_EXAMPLES, file), text);
   }
   console.log(`[build] ${relative(ROOT, OUTPUT)}: ${planned.size} files, ${[...planned.values()].filter((p) => p.text !== undefined).length} of them from TypeScript`);
 }

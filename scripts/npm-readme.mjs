@@ -5,20 +5,29 @@
 // link, and a relative image is left out. The package has no public
 // repository URL to point at yet: set `repository` in pkg/package.json and
 // npm resolves relative links against it instead.
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { exampleFiles, javaScriptFiles, javaScriptName } from './examples.mjs';
 
-/** The js-examples/ entries (files or folders) the tarball ships as examples/. */
-export const SHIPPED_EXAMPLES = [
+/**
+ * The js-examples/ entries (files or folders) the tarball ships as
+ * examples/. Their TypeScript files go with the JavaScript they strip to
+ * beside them (scripts/examples.mjs), for either kind of project.
+ */
+const SHIPPED_SOURCES = [
   'node-http-receiver.mjs',
   'express-receiver.mjs',
-  'fastify-receiver.mjs',
-  'koa-receiver.mjs',
+  'fastify-receiver.mts',
+  'koa-receiver.mts',
   'hono',
   'nextjs',
   'cloudflare-worker',
   'sender.mjs',
   'scenarios',
 ];
+
+/** What examples/ holds at its top: the shipped entries and, beside a TypeScript file, its JavaScript. */
+export const SHIPPED_EXAMPLES = SHIPPED_SOURCES.flatMap((entry) => [entry, javaScriptName(entry)].filter((name) => name !== undefined));
 
 const ROOT = new URL('../', import.meta.url);
 
@@ -40,15 +49,20 @@ export function npmReadme(text) {
     });
 }
 
-/** Writes pkg/README.md and pkg/examples/. */
+/** Writes pkg/README.md and pkg/examples/: the shipped sources, and the JavaScript of their TypeScript files beside them. */
 export function writePackageDocs() {
   const examples = new URL('pkg/examples/', ROOT);
   rmSync(examples, { recursive: true, force: true });
-  for (const entry of SHIPPED_EXAMPLES) {
+  for (const entry of SHIPPED_SOURCES) {
     const from = new URL(`js-examples/${entry}`, ROOT);
-    if (!existsSync(from)) throw new Error(`js-examples/${entry} is listed in SHIPPED_EXAMPLES but does not exist`);
-    // Not build output (the Next.js suite builds js-examples/nextjs/.next).
+    if (!existsSync(from)) throw new Error(`js-examples/${entry} is listed in SHIPPED_SOURCES but does not exist`);
+    // Not build output (a Next.js build in js-examples/nextjs writes .next).
     cpSync(from, new URL(entry, examples), { recursive: true, filter: (path) => !/[/\\](\.next|node_modules)$/.test(path) });
+  }
+  for (const [file, { text }] of javaScriptFiles(SHIPPED_SOURCES.flatMap(exampleFiles))) {
+    const to = new URL(file, examples);
+    mkdirSync(dirname(to.pathname), { recursive: true });
+    writeFileSync(to, text);
   }
   writeFileSync(new URL('pkg/README.md', ROOT), npmReadme(readFileSync(new URL('README.md', ROOT), 'utf8')));
 }

@@ -1,4 +1,5 @@
-// The framework recipes in js-examples/, on the real frameworks over HTTP
+// The framework recipes, as the build strips them from their TypeScript in
+// js-examples/ to target/js-examples/, on the real frameworks over HTTP
 // (Fastify 5, Koa 3, Express 4 and 5, Hono on Node and in real workerd): good and bad deliveries get the
 // package's statuses and codes, and the usual mistake (the framework's JSON
 // parser ran first) is a 500 parsed_body_mismatch that is logged and names
@@ -15,9 +16,9 @@ import { Hono } from 'hono';
 import express5 from 'express';
 import express4 from 'express4';
 import { createNodeMiddleware, generateSecret, sampleEvent, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
-import { startFastifyReceiver } from '../../js-examples/fastify-receiver.mjs';
-import { startKoaReceiver } from '../../js-examples/koa-receiver.mjs';
-import { startHonoReceiver } from '../../js-examples/hono/node.mjs';
+import { startFastifyReceiver } from '../../target/js-examples/fastify-receiver.mjs';
+import { startKoaReceiver } from '../../target/js-examples/koa-receiver.mjs';
+import { startHonoReceiver } from '../../target/js-examples/hono/node.mjs';
 import { bundleWorker, freePort, startWorkerd, workerdConfig } from './support/workerd.mjs';
 
 const SECRET = generateSecret();
@@ -132,7 +133,7 @@ test('Hono in real workerd: the recipe Worker answers every delivery; the secret
   const dir = mkdtempSync(join(tmpdir(), 'hono-workerd-'));
   let workerd;
   try {
-    const { modules, packageEntry } = await bundleWorker(fileURLToPath(new URL('../../js-examples/hono/worker.mjs', import.meta.url)), dir);
+    const { modules, packageEntry } = await bundleWorker(fileURLToPath(new URL('../../target/js-examples/hono/worker.mjs', import.meta.url)), dir);
     assert.equal(packageEntry, 'pkg/dist/workerd.js');
     const port = await freePort();
     writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } }));

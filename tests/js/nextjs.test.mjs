@@ -1,8 +1,9 @@
-// The Next.js recipe (js-examples/nextjs/) in real Next.js: `next build`
-// (Turbopack) without the secret, as CI and Docker builds run it, then
-// `next start` on 127.0.0.1 answering signed deliveries through the App
-// Router route handler. Without the secret, the server says so when it
-// starts (instrumentation.js) and refuses deliveries with a 5xx.
+// The Next.js recipe in real Next.js, as the JavaScript the build strips
+// its TypeScript (js-examples/nextjs/) to in target/js-examples/nextjs/:
+// `next build` (Turbopack) without the secret, as CI and Docker builds run
+// it, then `next start` on 127.0.0.1 answering signed deliveries through
+// the App Router route handler. Without the secret, the server says so when
+// it starts (instrumentation.js) and refuses deliveries with a 5xx.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import { generateSecret, sampleEvent, sign, signPayload, SIGNATURE_HEADER } from
 import { freePort } from './support/workerd.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const APP = join(ROOT, 'js-examples/nextjs');
+const APP = join(ROOT, 'target/js-examples/nextjs');
 const NEXT = join(ROOT, 'node_modules/next/dist/bin/next');
 const SECRET = generateSecret();
 const ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };

@@ -1,18 +1,18 @@
 // The README's code blocks are real programs. Each ```js, ```rust and ```toml
 // block in README.md is preceded by `<!-- snippet: <name> -->` and must be,
 // byte for byte, the region `README:begin <name>` ... `README:end` of a file
-// in target/js-examples/readme/ (or a framework recipe, or examples/readme.rs), less the indentation of
-// its begin line. Those JavaScript files are what scripts/examples.mjs (run
-// by scripts/build-pkg.mjs) strips the TypeScript sources in
-// js-examples/readme/ to; `make test-types` checks the sources under every
-// strict flag. Then each of those files runs for real: the Node ones as
+// in target/js-examples/ (readme/ or a framework recipe) or of a Rust
+// example, less the indentation of its begin line. Those JavaScript files
+// are what scripts/examples.mjs (run by scripts/build-pkg.mjs) strips the
+// TypeScript sources in js-examples/ to; `make test-types` checks the
+// sources under every strict flag. Then each of those files runs for real: the Node ones as
 // child processes on 127.0.0.1 fed signed deliveries, the Workers in
 // workerd, the browser one in Chromium, the Rust one with `cargo run`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,10 +31,10 @@ const EXAMPLES = 'target/js-examples/readme';
 const SNIPPET_FILES = [
   ...readdirSync(join(ROOT, EXAMPLES)).map((name) => `${EXAMPLES}/${name}`),
   // The framework recipes show their core in the README.
-  'js-examples/fastify-receiver.mjs',
-  'js-examples/koa-receiver.mjs',
-  'js-examples/hono/app.mjs',
-  'js-examples/nextjs/app/webhooks/promptfoo/route.js',
+  'target/js-examples/fastify-receiver.mjs',
+  'target/js-examples/koa-receiver.mjs',
+  'target/js-examples/hono/app.mjs',
+  'target/js-examples/nextjs/app/webhooks/promptfoo/route.js',
   'examples/readme.rs',
   'examples/axum_receiver.rs',
 ];
@@ -102,6 +102,10 @@ function firstDifference(readme, region) {
 
 const BLOCKS = readmeBlocks(readFileSync(README, 'utf8'));
 const REGIONS = fileRegions();
+// What the build makes of js-examples/: target/js-examples/ path -> { text, source } or { copy }.
+const PLANNED = plannedOutput();
+/** The TypeScript source (in js-examples/) of a target/js-examples/ file, or undefined. */
+const typeScriptSource = (file) => (file.startsWith('target/js-examples/') ? PLANNED.get(file.slice('target/js-examples/'.length))?.source : undefined);
 
 test('README: every js/ts/rust/toml block names its snippet, and every snippet region is shown once', () => {
   const checked = BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang));
@@ -118,7 +122,7 @@ test('README: every js/ts/rust/toml block names its snippet, and every snippet r
 const NOT_OURS = new Set(['migrate-doc']);
 
 test('target/js-examples/ is what scripts/examples.mjs makes of js-examples/ now (run node scripts/build-pkg.mjs)', () => {
-  const stale = [...plannedOutput()]
+  const stale = [...PLANNED]
     .filter(([file, { copy, text }]) => {
       let built;
       try {
@@ -132,14 +136,9 @@ test('target/js-examples/ is what scripts/examples.mjs makes of js-examples/ now
   assert.deepEqual(stale, []);
 });
 
-test('README: every JavaScript snippet is stripped from TypeScript (js-examples/readme/*.ts, checked by make test-types)', () => {
-  const typeScriptVersions = readdirSync(join(ROOT, 'tests/types/readme-ts'));
+test('README: every JavaScript snippet is stripped from TypeScript (js-examples/, checked by make test-types)', () => {
   const untyped = BLOCKS.filter((b) => b.lang === 'js' && b.snippet && !NOT_OURS.has(b.snippet))
-    .filter((b) => {
-      const file = REGIONS.get(b.snippet)?.file ?? '';
-      const source = file.startsWith(`${EXAMPLES}/`) && file.replace(/^target\//, '').replace(/\.js$/, '.ts');
-      return !(source && existsSync(join(ROOT, source))) && !typeScriptVersions.includes(`${b.snippet}.ts`);
-    })
+    .filter((b) => typeScriptSource(REGIONS.get(b.snippet)?.file ?? '') === undefined)
     .map((b) => b.snippet);
   assert.deepEqual(untyped, []);
 });
@@ -152,7 +151,7 @@ for (const block of BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang) && b.snip
     if (difference) {
       assert.fail(
         `README.md:${block.line + 1 + difference.k} differs from ${region.file}:${region.line + difference.k}` +
-          (region.file.startsWith('target/') ? ` (stripped from its TypeScript source in ${region.file.slice('target/'.length).replace(/\.js$/, '.ts')})\n` : '\n') +
+          (typeScriptSource(region.file) ? ` (stripped from its TypeScript source in js-examples/${typeScriptSource(region.file)})\n` : '\n') +
           `  README: ${JSON.stringify(difference.readme)}\n  file:   ${JSON.stringify(difference.file)}`,
       );
     }

@@ -4,15 +4,16 @@
 //   PROMPTFOO_WEBHOOK_SECRET=<secret> node odd-requests-server.mjs <surface>
 //
 // <surface> is one of SURFACES below, each mounted the way the README (or
-// the recipe in js-examples/) mounts the package. Prints `LISTENING <port>
-// <path>` once it listens on 127.0.0.1, and FATAL_MARKER lines for an
-// unhandled rejection or an uncaught exception: the test fails on those.
+// the recipe in js-examples/, as the build strips it to target/js-examples/)
+// mounts the package. Prints `LISTENING <port> <path>` once it listens on
+// 127.0.0.1, and FATAL_MARKER lines for an unhandled rejection or an
+// uncaught exception: the test fails on those.
 import { createServer } from 'node:http';
 import express5 from 'express';
 import express4 from 'express4';
 import { createNodeMiddleware, Webhooks } from 'promptfoo-webhooks';
-import { startFastifyReceiver } from '../../../js-examples/fastify-receiver.mjs';
-import { startKoaReceiver } from '../../../js-examples/koa-receiver.mjs';
+import { startFastifyReceiver } from '../../../target/js-examples/fastify-receiver.mjs';
+import { startKoaReceiver } from '../../../target/js-examples/koa-receiver.mjs';
 
 const FATAL_MARKER = 'ODD-REQUESTS-FATAL'; // the test looks for it
 const PATH = '/webhooks/promptfoo'; // the recipes' path

@@ -1,6 +1,9 @@
 // A Promptfoo webhook receiver on Fastify 5.
 //
-//   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node js-examples/fastify-receiver.mjs
+//   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node fastify-receiver.mjs
+//
+// The package's examples/ holds this recipe in TypeScript and in the
+// JavaScript it strips to (built into target/js-examples/ in the repository).
 //
 // Fastify parses JSON bodies before a route sees them, and the signature
 // covers the raw bytes. So the webhook route lives in its own scope whose
@@ -8,26 +11,30 @@
 // middleware answers on Fastify's raw request and response. Without that
 // parser, Fastify's JSON parser runs first: the middleware then answers 500
 // parsed_body_mismatch, logs it, and its hint names the fix.
-import Fastify from 'fastify';
+import Fastify, { type FastifyBodyParser } from 'fastify';
 import { pathToFileURL } from 'node:url';
-import { createNodeMiddleware } from 'promptfoo-webhooks';
+import { createNodeMiddleware, type AdapterOptions, type EventHandler, type Secrets, type VerifiedEvent } from 'promptfoo-webhooks';
 
-/**
- * Starts the receiver and resolves once it listens: `{ url, close() }`.
- * @param {{ secret: string | string[], port?: number, onEvent?: (event) => unknown, logger?: object | false }} options
- */
-export async function startFastifyReceiver({ secret, port = 0, onEvent = () => {}, logger }) {
+export interface ReceiverOptions {
+  secret: Secrets;
+  port?: number;
+  onEvent?: EventHandler<VerifiedEvent>;
+  logger?: AdapterOptions['logger'];
+}
+
+/** Starts the receiver and resolves once it listens: `{ url, close() }`. */
+export async function startFastifyReceiver({ secret, port = 0, onEvent = () => {}, logger = console }: ReceiverOptions) {
   const app = Fastify();
   // README:begin fastify
   const receive = createNodeMiddleware(secret, { toleranceSeconds: 300, onEvent, logger });
   await app.register(async (webhook) => {
     // This scope's parser keeps the bytes; the rest of the app keeps Fastify's JSON parser.
-    const keepBytes = (request, body, done) => done(null, body);
+    const keepBytes: FastifyBodyParser<Buffer> = (request, body, done) => done(null, body);
   webhook.addContentTypeParser('application/json', { parseAs: 'buffer' }, keepBytes);
   webhook.addContentTypeParser(/^application\/[\w.+-]+\+json$/, { parseAs: 'buffer' }, keepBytes);
     webhook.post('/webhooks/promptfoo', async (request, reply) => {
       reply.hijack(); // the middleware writes the answer itself
-      request.raw.body = request.body; // the raw bytes, for the middleware
+      Object.assign(request.raw, { body: request.body }); // the raw bytes, for the middleware
       await receive(request.raw, reply.raw);
     });
   });

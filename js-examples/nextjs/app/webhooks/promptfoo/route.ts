@@ -1,11 +1,11 @@
 // A Promptfoo webhook receiver as a Next.js App Router route handler
-// (app/webhooks/promptfoo/route.js). Next hands a route handler the Web
+// (app/webhooks/promptfoo/route.ts). Next hands a route handler the Web
 // Request and sends the Response it returns: createFetchHandler is exactly
 // that. The body is read here, raw and bounded, never parsed by Next first.
 //
 // `next build` loads route modules to collect page data, usually without
 // the runtime's secrets, so the secret is a function, read on the first
-// delivery; instrumentation.js checks it when the server starts.
+// delivery; instrumentation.ts checks it when the server starts.
 // README:begin nextjs
 import { createFetchHandler } from 'promptfoo-webhooks';
 
