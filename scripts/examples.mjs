@@ -22,7 +22,7 @@ export const SOURCES = join(ROOT, 'js-examples');
 export const OUTPUT = join(ROOT, 'target/js-examples');
 // Node 20 has no type stripping: the Node 24 devDependency does it there.
 const NODE24 = join(ROOT, 'node_modules/node24/bin/node');
-// Build output of the Next.js suite and installed dependencies: not examples.
+// A Next.js build's output (were one run in js-examples/nextjs) and installed dependencies: not examples.
 const SKIPPED = new Set(['.next', 'node_modules', 'next-env.d.ts']);
 
 /** The JavaScript name of a TypeScript file (`a.mts` -> `a.mjs`, `a.ts` -> `a.js`), or undefined for any other file. */

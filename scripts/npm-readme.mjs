@@ -1,12 +1,12 @@
 // The package's README and examples: the repository's README, with its
 // links made to work from the npm tarball. The runnable examples it links
-// to are shipped under examples/ (js-examples/X becomes examples/X); a
+// to are shipped under examples/ (js-examples/X becomes examples/X, with
+// the JavaScript of a TypeScript file beside it); a
 // link to anything else in the repository keeps its text and loses the
 // link, and a relative image is left out. The package has no public
 // repository URL to point at yet: set `repository` in pkg/package.json and
 // npm resolves relative links against it instead.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { exampleFiles, javaScriptFiles, javaScriptName } from './examples.mjs';
 
 /**
@@ -53,16 +53,14 @@ export function npmReadme(text) {
 export function writePackageDocs() {
   const examples = new URL('pkg/examples/', ROOT);
   rmSync(examples, { recursive: true, force: true });
-  for (const entry of SHIPPED_SOURCES) {
-    const from = new URL(`js-examples/${entry}`, ROOT);
-    if (!existsSync(from)) throw new Error(`js-examples/${entry} is listed in SHIPPED_SOURCES but does not exist`);
-    // Not build output (a Next.js build in js-examples/nextjs writes .next).
-    cpSync(from, new URL(entry, examples), { recursive: true, filter: (path) => !/[/\\](\.next|node_modules)$/.test(path) });
+  const files = SHIPPED_SOURCES.flatMap((entry) => {
+    if (!existsSync(new URL(`js-examples/${entry}`, ROOT))) throw new Error(`js-examples/${entry} is listed in SHIPPED_SOURCES but does not exist`);
+    return exampleFiles(entry); // without build output or installed dependencies
+  });
+  for (const file of files) {
+    mkdirSync(new URL('.', new URL(file, examples)), { recursive: true });
+    copyFileSync(new URL(`js-examples/${file}`, ROOT), new URL(file, examples));
   }
-  for (const [file, { text }] of javaScriptFiles(SHIPPED_SOURCES.flatMap(exampleFiles))) {
-    const to = new URL(file, examples);
-    mkdirSync(dirname(to.pathname), { recursive: true });
-    writeFileSync(to, text);
-  }
+  for (const [file, { text }] of javaScriptFiles(files)) writeFileSync(new URL(file, examples), text);
   writeFileSync(new URL('pkg/README.md', ROOT), npmReadme(readFileSync(new URL('README.md', ROOT), 'utf8')));
 }

@@ -12,13 +12,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verify } from 'promptfoo-webhooks';
-import { OUTPUT, plannedOutput } from '../../scripts/examples.mjs';
+import { javaScriptName, OUTPUT, plannedOutput } from '../../scripts/examples.mjs';
 import { bundleWorker, freePort, startWorkerd } from './support/workerd.mjs';
 import { launchChromium, watchPage } from './support/chromium.mjs';
 import { startStaticServer } from './support/static-server.mjs';
@@ -134,6 +134,17 @@ test('target/js-examples/ is what scripts/examples.mjs makes of js-examples/ now
     })
     .map(([file]) => file);
   assert.deepEqual(stale, []);
+});
+
+test('pkg/examples/ holds the shipped examples as js-examples/ has them, each TypeScript file with the JavaScript it strips to beside it', () => {
+  const dir = join(ROOT, 'pkg/examples');
+  const files = readdirSync(dir, { recursive: true }).filter((file) => statSync(join(dir, file)).isFile());
+  const typescript = files.filter((file) => javaScriptName(basename(file)) !== undefined);
+  assert.ok(typescript.length >= 7, `${typescript.length} TypeScript files`);
+  const withoutJavaScript = typescript.filter((file) => !files.includes(join(dirname(file), javaScriptName(basename(file)))));
+  assert.deepEqual(withoutJavaScript, []);
+  const differing = files.filter((file) => readFileSync(join(dir, file), 'utf8') !== (PLANNED.get(file)?.text ?? readFileSync(join(ROOT, 'js-examples', file), 'utf8')));
+  assert.deepEqual(differing, []);
 });
 
 test('README: every JavaScript snippet is stripped from TypeScript (js-examples/, checked by make test-types)', () => {
