@@ -135,7 +135,8 @@ impl fmt::Display for Error {
             Error::InvalidJson { reason, offset } => {
                 write!(f, "invalid JSON at byte {offset}: {reason}")
             }
-            Error::InvalidPayload { path, reason } => write!(f, "invalid payload at {path}: {reason}"),
+            // pkg/src/core/wasm.js words the JS check's problems the same way.
+            Error::InvalidPayload { path, reason } => write!(f, "{} at {path}: {reason}", self.meaning()),
             Error::TimestampOutsideWindow { timestamp, age_millis, tolerance_seconds } => {
                 let direction = if *age_millis < 0 { "in the future" } else { "old" };
                 let millis = age_millis.unsigned_abs();

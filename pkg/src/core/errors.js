@@ -87,7 +87,7 @@ export function apiError(code, detail = '', details = {}) {
   return new PromptfooApiError(code, message, { hint: spec.hint, ...details });
 }
 
-/** The core's failures, worded by the core, with the contract's hint (src/wasm/mod.rs imports this). */
+/** The core's failures, worded by the core, with the contract's hint (the wasm crate, crates/promptfoo-webhooks-wasm/src/lib.rs, imports this). */
 export function verificationError(code, message, path, reason) {
   return new WebhookVerificationError(code, message, {
     hint: ERRORS[code]?.hint ?? '',

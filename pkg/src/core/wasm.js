@@ -1,7 +1,7 @@
 // The bridge to the wasm modules: the only file that imports the generated
 // bindings (pkg/wasm/, which `make build` writes), so every layer above calls plain functions.
 // Their failures arrive as the package's own WebhookVerificationError
-// (src/wasm/mod.rs makes them through errors.js): calls need no wrapping.
+// (crates/promptfoo-webhooks-wasm/src/lib.rs makes them through errors.js): calls need no wrapping.
 //
 // The verify core is instantiated by the runtime's entry (node.js,
 // workerd.js, browser.js) at import, through instantiateCore. The tools
@@ -69,7 +69,7 @@ export const isKnownEventName = (name) => is_known_event(name);
 // ---------------------------------------------------------------- bodies into wasm memory
 
 // Bodies reach the verify core through one buffer in its memory
-// (src/wasm/verify.rs, scratch): encodeInto and set copy them once, where
+// (crates/promptfoo-webhooks-wasm/src/verify.rs, scratch): encodeInto and set copy them once, where
 // the bindings' string passing allocates and copies a character at a time.
 // wasm memory never shrinks, so a body longer than a piece goes in pieces.
 const encoder = new TextEncoder();
