@@ -79,8 +79,9 @@ clean:
 
 # Package quality (about 20 s): the npm tarball as users install it (publint,
 # arethetypeswrong, Node ESM and CommonJS, TypeScript, the bin) and the crate
-# as crates.io would take it (docs without warnings, clippy, rustfmt, cargo
-# package, and no file outside src/ in it).
+# as crates.io would take it (docs without warnings, on docs.rs's nightly too,
+# clippy, rustfmt, cargo package, and nothing in it but src/, the crate's
+# README and its LICENSE).
 # The crate's MSRV, from Cargo.toml (setup.sh installs that toolchain).
 MSRV := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
@@ -88,11 +89,13 @@ MSRV := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 test-package: build
 	node --test --test-reporter=spec tests/package/package.test.mjs
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --features serde,axum
+	# As docs.rs builds it: nightly, --cfg docsrs, the features of [package.metadata.docs.rs].
+	RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo +nightly doc --no-deps --quiet -p promptfoo-webhooks --features serde,http,json,axum
 	cargo clippy --all-targets --quiet --features serde,axum -- -D warnings
 	cargo fmt --all --check
 	cargo +$(MSRV) check --lib --quiet --features serde,axum
 	cargo package --allow-dirty --quiet
-	@extra=$$(cargo package --allow-dirty --list | grep -Ev '^(src/.*|Cargo\.(toml|toml\.orig|lock)|README\.md|\.cargo_vcs_info\.json)$$'); \
+	@extra=$$(cargo package --allow-dirty --list | grep -Ev '^(src/.*|Cargo\.(toml|toml\.orig|lock)|README\.crates\.md|LICENSE|\.cargo_vcs_info\.json)$$'); \
 	  if [ -n "$$extra" ]; then echo "cargo package would also publish:"; echo "$$extra"; exit 1; fi
 
 # Reliability figures (printed, not asserted by the test suites; see README "Reliability").

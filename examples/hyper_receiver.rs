@@ -147,15 +147,16 @@ impl Receiver {
             (contract_response("unsupported_media_type"), "unsupported_media_type".to_owned())
         } else {
             match self.receive(request).await {
-                Ok(Verified { event, secret_index }) => {
+                Ok(Verified { event, secret_index, .. }) => {
                     // Your code goes here: `event.payload` is typed per event name.
                     let body = json([("received", event.name().into()), ("secretIndex", (secret_index as f64).into())]);
                     let outcome = format!("accepted {} {} (secret #{secret_index})", event.name(), event.timestamp);
                     (json_response(StatusCode::OK, body), outcome)
                 }
                 Err(Rejection::Delivery(error)) => {
-                    let (status, _) = contract_answer(error.code());
-                    let mut response = error_response(status, error.code(), &error.to_string());
+                    // The contract's status and `{ "error", "message" }` body for the error.
+                    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+                    let mut response = json_response(status, error.to_json_body());
                     // The rest of an oversized body is still on the wire:
                     // close the connection rather than read it.
                     if status == StatusCode::PAYLOAD_TOO_LARGE {

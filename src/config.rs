@@ -36,6 +36,7 @@ const MAX_PORT: u32 = 65_535;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WebhookConfig {
     /// The receiver: an absolute `http` or `https` URL, as given.
     pub url: String,
@@ -61,6 +62,7 @@ pub struct WebhookConfig {
 /// # Ok::<(), promptfoo_webhooks::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigProblem {
     /// JSON path of the offending value, e.g. `$.events[2]`.
     pub path: String,
@@ -73,6 +75,8 @@ impl fmt::Display for ConfigProblem {
         write!(f, "{}: {}", self.path, self.message)
     }
 }
+
+impl std::error::Error for ConfigProblem {}
 
 impl WebhookConfig {
     /// The request body for the management API: `{url, name, events,

@@ -42,6 +42,7 @@ pub const WEBHOOK_ID_HEADER: &str = "X-Webhook-Id";
 /// stacks hand an empty header through, others drop it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeaderRule {
+    /// The header's name, as the documents spell it.
     pub name: &'static str,
     /// The characters ignored around the value.
     pub blanks: &'static str,
@@ -139,9 +140,11 @@ const fn text(_: &'static str) -> Text {}
 /// What a member must be. Anything not listed is the sender's own data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
+    /// A string.
     String,
     /// A string with known values; a value added later still arrives as sent.
     OpenSet(&'static [&'static str]),
+    /// `true` or `false`.
     Boolean,
     /// An array of anything.
     Array,
@@ -160,8 +163,11 @@ pub enum Rule {
 /// member may be absent or `null`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Member {
+    /// The member's key.
     pub key: &'static str,
+    /// What its value must be.
     pub rule: Rule,
+    /// Whether a payload without it is refused.
     pub required: bool,
     /// One line for the generated type's doc comment.
     pub doc: Text,
@@ -238,6 +244,7 @@ impl Member {
 /// One event Promptfoo sends, by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventSpec {
+    /// The `event` name, e.g. `issue.created`.
     pub name: &'static str,
     /// When Promptfoo sends it.
     pub doc: Text,
@@ -267,7 +274,9 @@ pub enum Scope {
 /// One stable error code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ErrorSpec {
+    /// The stable code, e.g. `signature_mismatch`.
     pub code: &'static str,
+    /// Who can meet it.
     pub scope: Scope,
     /// What happened: the error's message, followed by `: <detail>` when
     /// there is one (lower case, no full stop, as Rust error messages go).
@@ -681,6 +690,21 @@ pub fn event_spec(name: &str) -> Option<&'static EventSpec> {
 /// The error code `code`, if there is one.
 pub fn error_spec(code: &str) -> Option<&'static ErrorSpec> {
     ERRORS.iter().find(|error| error.code == code)
+}
+
+/// The JSON body a receiver answers a refused delivery with:
+/// `{"error":code,"message":message}`, the npm package's adapters' shape.
+///
+/// ```
+/// use promptfoo_webhooks::contract::error_body;
+///
+/// assert_eq!(error_body("body_too_large", "too \"big\""), r#"{"error":"body_too_large","message":"too \"big\""}"#);
+/// ```
+#[must_use]
+pub fn error_body(code: &str, message: &str) -> String {
+    use crate::canonical::{Object, Value};
+    let body: Object = [("error", Value::from(code)), ("message", Value::from(message))].into_iter().collect();
+    Value::Object(body).to_json()
 }
 
 /// The error code `code`, for a constant: a code the contract lacks fails

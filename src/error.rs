@@ -23,23 +23,54 @@ pub enum Error {
     /// No `X-Promptfoo-Signature` value was given.
     MissingSignature,
     /// The signature is not 64 hexadecimal characters.
-    MalformedSignature { reason: &'static str },
+    MalformedSignature {
+        /// What is wrong with it, e.g. `"several X-Promptfoo-Signature headers"`.
+        reason: &'static str,
+    },
     /// The signature is well formed but no secret produces it.
     SignatureMismatch,
     /// No secrets are registered for the delivery's `X-Webhook-Id` (`id`),
     /// or it has none (`None`) and there is no fallback.
-    UnknownWebhook { id: Option<String> },
+    UnknownWebhook {
+        /// The id as sent, without the blanks around it.
+        id: Option<String>,
+    },
     /// A secret is empty, blank, too short or otherwise unusable.
-    InvalidSecret { reason: &'static str },
+    InvalidSecret {
+        /// What is wrong with it (never the secret itself).
+        reason: &'static str,
+    },
     /// The body is larger than the configured limit.
-    BodyTooLarge { limit: usize, size: usize },
+    BodyTooLarge {
+        /// The configured limit, in bytes.
+        limit: usize,
+        /// The size seen: declared, or read so far when the reading stopped.
+        size: usize,
+    },
     /// The body is not JSON that `JSON.parse` accepts.
-    InvalidJson { reason: String, offset: usize },
+    InvalidJson {
+        /// What the parser found.
+        reason: String,
+        /// The byte offset in the body where it found it.
+        offset: usize,
+    },
     /// The body is JSON but not a webhook payload of the documented shape.
-    InvalidPayload { path: String, reason: String },
+    InvalidPayload {
+        /// The JSON path of the offending member, e.g. `$.data.issue.id`.
+        path: String,
+        /// What is wrong with it, e.g. `expected string, got number`.
+        reason: String,
+    },
     /// The payload's `timestamp` is further than the replay window from
     /// now: `age_millis` is now minus the timestamp (negative: in the future).
-    TimestampOutsideWindow { timestamp: String, age_millis: i64, tolerance_seconds: u64 },
+    TimestampOutsideWindow {
+        /// The payload's `timestamp`, as sent.
+        timestamp: String,
+        /// Now minus the timestamp, in milliseconds.
+        age_millis: i64,
+        /// The window, in seconds either side of now.
+        tolerance_seconds: u64,
+    },
     /// The platform offers no secure random number generator.
     RandomUnavailable,
 }
@@ -66,6 +97,40 @@ impl Error {
     #[cfg(not(all(target_arch = "wasm32", feature = "npm-wasm")))]
     pub fn hint(&self) -> &'static str {
         self.spec().rust_hint
+    }
+
+    /// The HTTP status a receiver answers with, from the contract: 401 for
+    /// signature problems and unknown webhooks, 413 for a body over the
+    /// limit, 400 for bad JSON, payload or timestamp, 500 for what the
+    /// receiver's own setup got wrong.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Error;
+    ///
+    /// assert_eq!(Error::SignatureMismatch.status(), 401);
+    /// assert_eq!(Error::BodyTooLarge { limit: 1, size: 2 }.status(), 413);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        self.spec().status
+    }
+
+    /// The JSON body a receiver answers with, `{"error":code,"message":text}`:
+    /// the npm package's adapters and the `axum` extractor answer the same.
+    /// For any HTTP stack: answer [`Error::status`] with this body and
+    /// `Content-Type: application/json`.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::Error;
+    ///
+    /// assert_eq!(
+    ///     Error::MissingSignature.to_json_body(),
+    ///     r#"{"error":"missing_signature","message":"missing X-Promptfoo-Signature"}"#
+    /// );
+    /// ```
+    #[must_use]
+    pub fn to_json_body(&self) -> String {
+        contract::error_body(self.code(), &self.to_string())
     }
 
     /// The contract's entry for this error's code. Looked up when the crate

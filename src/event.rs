@@ -77,6 +77,7 @@ pub const SCHEMA_DEPTH: usize = 4;
 /// # Ok::<(), promptfoo_webhooks::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Event {
     /// The payload's `timestamp`, as sent (ISO 8601; see
     /// [`crate::timestamp::parse_millis`]). Not format-checked here: the
@@ -95,6 +96,7 @@ pub struct Event {
 /// assert!(matches!(&event.payload, Payload::EvaluationCreated(data) if data.job_id == "job-1"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Payload {
     /// `issue.created`.
     IssueCreated(IssueData),
@@ -134,6 +136,7 @@ pub enum Payload {
 /// assert_eq!(Payload::IssueCreated(data).issue().map(|i| i.id.as_str()), Some("issue-1"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct IssueData {
     /// The complete current state of the issue.
     pub issue: Issue,
@@ -156,6 +159,7 @@ pub struct IssueData {
 /// # Ok::<(), promptfoo_webhooks::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct IssueUpdatedData {
     /// The complete current state of the issue.
     pub issue: Issue,
@@ -179,6 +183,7 @@ pub struct IssueUpdatedData {
 /// assert_eq!(data.issue_id, "issue-1");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RemediationData {
     /// `issueId`: the issue the remediation is for.
     pub issue_id: String,
@@ -197,6 +202,7 @@ pub struct RemediationData {
 /// assert_eq!((data.job_id.as_str(), data.config), ("job-1", None));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct EvaluationCreatedData {
     /// `jobId`.
     pub job_id: String,
@@ -216,6 +222,7 @@ pub struct EvaluationCreatedData {
 /// assert_eq!((data.eval_id.as_deref(), data.partial), (Some("eval-9"), Some(false)));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct EvaluationCompletedData {
     /// `jobId`.
     pub job_id: String,
@@ -239,6 +246,7 @@ pub struct EvaluationCompletedData {
 /// assert_eq!(data.error.as_ref().and_then(|e| e.as_str()), Some("timed out"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct EvaluationFailedData {
     /// `jobId`.
     pub job_id: String,
@@ -265,6 +273,7 @@ pub struct EvaluationFailedData {
 /// assert!(issue.status.as_ref().is_some_and(Status::is_open));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Issue {
     /// `id`.
     pub id: String,
@@ -302,6 +311,7 @@ pub struct Issue {
 /// assert_eq!(Severity::parse("HIGH"), Severity::Other("HIGH".into()));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Severity {
     /// `critical`.
     Critical,
@@ -546,6 +556,79 @@ impl IssueData {
     }
 }
 
+/// `issue.updated`, built by name: the issue, each change, who made it.
+///
+/// ```
+/// use promptfoo_webhooks::{Event, Issue, IssueUpdated, Payload};
+///
+/// let event = IssueUpdated::new(Issue::new("issue-1"))
+///     .change("status changed to fixed")
+///     .change("severity changed to low")
+///     .user_id("user-123")
+///     .at("2025-03-14T14:22:33Z");
+/// let Payload::IssueUpdated(data) = &event.payload else { unreachable!() };
+/// assert_eq!((data.changes.len(), data.user_id.as_deref()), (2, Some("user-123")));
+/// assert_eq!(event, Event::issue_updated(Issue::new("issue-1"), data.changes.clone(), Some("user-123".into()), "2025-03-14T14:22:33Z"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[must_use = "an IssueUpdated builds nothing until `at` or `now`"]
+pub struct IssueUpdated {
+    issue: Issue,
+    changes: Vec<String>,
+    user_id: Option<String>,
+}
+
+impl IssueUpdated {
+    /// The update of `issue` (its state after the change), no change listed yet.
+    pub fn new(issue: Issue) -> Self {
+        IssueUpdated { issue, changes: Vec::new(), user_id: None }
+    }
+
+    /// Lists one change, e.g. `"status changed to fixed"`, after those listed.
+    pub fn change(mut self, change: impl Into<String>) -> Self {
+        self.changes.push(change.into());
+        self
+    }
+
+    /// Lists several changes, after those listed.
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Issue, IssueUpdated};
+    ///
+    /// let event = IssueUpdated::new(Issue::new("issue-1")).changes(["status changed to fixed"]).at("2025-03-14T14:22:33Z");
+    /// assert_eq!(event.name(), "issue.updated");
+    /// ```
+    pub fn changes<C: Into<String>>(mut self, changes: impl IntoIterator<Item = C>) -> Self {
+        self.changes.extend(changes.into_iter().map(Into::into));
+        self
+    }
+
+    /// `userId`: who made the change.
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// The event, sent at `timestamp`.
+    pub fn at(self, timestamp: impl Into<String>) -> Event {
+        let IssueUpdated { issue, changes, user_id } = self;
+        Event::issue_updated(issue, changes, user_id, timestamp)
+    }
+
+    /// The event, sent now ([`crate::timestamp_now`]).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::{Issue, IssueUpdated};
+    ///
+    /// let event = IssueUpdated::new(Issue::new("issue-1")).change("status changed to fixed").now();
+    /// assert!(event.timestamp_millis().is_some());
+    /// ```
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn now(self) -> Event {
+        self.at(crate::timestamp::timestamp_now())
+    }
+}
+
 impl Event {
     /// `issue.created` with an empty `eventData`.
     ///
@@ -568,7 +651,8 @@ impl Event {
         Event::new(Payload::IssueCreated(IssueData::new(issue)), timestamp)
     }
 
-    /// `issue.updated` with `eventData.changes` and, when given, `userId`.
+    /// `issue.updated` with `eventData.changes` and, when given, `userId`
+    /// ([`IssueUpdated`] builds the same event with named parts).
     ///
     /// ```
     /// use promptfoo_webhooks::event::{Event, Issue, Payload};
@@ -693,7 +777,20 @@ impl Event {
         Event::new(Payload::EvaluationFailed(data), timestamp)
     }
 
-    fn new(payload: Payload, timestamp: impl Into<String>) -> Event {
+    /// An event from its payload, for data the named builders do not make
+    /// (extra members, a name this version does not type).
+    ///
+    /// ```
+    /// use promptfoo_webhooks::event::{Event, IssueData, Payload};
+    /// use promptfoo_webhooks::Issue;
+    ///
+    /// let mut data = IssueData::new(Issue::new("issue-1"));
+    /// data.event_data.insert("comment", "looks real".into());
+    /// let event = Event::new(Payload::IssueCommentAdded(data), "2025-03-14T12:34:56Z");
+    /// assert_eq!(event.payload.data_value().to_json(), r#"{"issue":{"id":"issue-1"},"eventData":{"comment":"looks real"}}"#);
+    /// ```
+    #[must_use]
+    pub fn new(payload: Payload, timestamp: impl Into<String>) -> Event {
         Event { timestamp: timestamp.into(), payload }
     }
 

@@ -1,5 +1,5 @@
 //! The wire contract as JSON, for `scripts/generate.mjs`, which writes the
-//! npm package's generated files from it (through `examples/contract_json.rs`).
+//! npm package's generated files from it (through `crates/dev-tools/src/bin/contract_json.rs`).
 //! Behind the dev-only `generator` feature: no user of the crate needs it.
 
 use crate::canonical::{Object, Value};

@@ -21,7 +21,25 @@
 //! # Ok::<(), promptfoo_webhooks::Error>(())
 //! ```
 //!
-//! Every failure is an [`Error`] with a stable [`Error::code`].
+//! Every failure is an [`Error`] with a stable [`Error::code`], the HTTP
+//! [`Error::status`] a receiver answers with, and the JSON answer body
+//! [`Error::to_json_body`] (the npm package's adapters answer the same), so
+//! any HTTP stack can answer a refused delivery:
+//!
+//! ```
+//! use promptfoo_webhooks::Verifier;
+//!
+//! let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?;
+//! let (status, body) = match verifier.verify(b"{}", None) {
+//!     Ok(_) => (200, String::from("{}")),
+//!     Err(error) => (error.status(), error.to_json_body()),
+//! };
+//! assert_eq!((status, body.as_str()), (401, r#"{"error":"missing_signature","message":"missing X-Promptfoo-Signature"}"#));
+//! # Ok::<(), promptfoo_webhooks::Error>(())
+//! ```
+//!
+//! Several webhooks at one endpoint, each with its own secrets: a
+//! [`VerifierMap`] picks the [`Verifier`] by the `X-Webhook-Id` header.
 //!
 //! # Features
 //!
@@ -29,7 +47,12 @@
 //!
 //! - `serde`: `Serialize` and `Deserialize` for [`Event`] and the types in it.
 //! - `http`: `Verifier::verify_headers` reads the signature from an `http::HeaderMap`.
-//! - `axum`: `axum::VerifiedEvent`, an extractor that answers refused deliveries itself.
+//! - `json` (with `serde`): `Verifier::verify_json::<T>` deserializes a
+//!   verified body into your own type with `serde_json`, borrowing from the
+//!   body when `T` borrows: three fields cost three fields.
+//! - `axum` (with `http` and `json`): the `axum` module's extractors,
+//!   `VerifiedEvent` and `VerifiedJson<T>`, over a `Verifier` or a
+//!   `VerifierMap` in the router's state, answering refused deliveries themselves.
 //!
 //! ```
 //! # #[cfg(feature = "serde")] {
@@ -51,9 +74,24 @@
 //! # }
 //! ```
 //!
-//! For `axum`, see the `axum` module and `examples/axum_receiver.rs`.
+//! # Glob imports
+//!
+//! With the `axum` feature the crate root holds a module named `axum`, so
+//! `use promptfoo_webhooks::*;` beside `use axum::Router;` is ambiguous
+//! (E0659). Glob-import the [`prelude`] instead, which holds the types and
+//! functions and no module, or write `use ::axum::Router;`.
+//!
+//! ```
+//! use promptfoo_webhooks::prelude::*;
+//!
+//! let event = Event::issue_created(Issue::new("issue-1"), timestamp_now());
+//! assert_eq!(event.name(), "issue.created");
+//! ```
 
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+// docs.rs marks each item with the features it needs (`doc_cfg` took in
+// the former `doc_auto_cfg`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
 // No input may panic the library: a panic in a receiver is a crash, and in
 // the wasm build (`panic = "abort"`) a trap that poisons the instance.
 // Library code therefore never unwraps, indexes or asserts its way out;
@@ -92,16 +130,38 @@ mod webhook_id;
 #[cfg(feature = "serde")]
 mod serde_impls;
 
+#[cfg(feature = "json")]
+mod json;
+
 #[cfg(feature = "http")]
 mod http_headers;
 
 #[cfg(feature = "axum")]
 pub mod axum;
 
+/// The crates.io README's examples, run as doctests (they use every feature).
+#[cfg(all(doctest, feature = "axum"))]
+#[doc = include_str!("../README.crates.md")]
+struct CrateReadme;
+
 pub use change::{issue_change_event, ChangeOptions};
 pub use config::{generate_secret, validate_webhook_config, ConfigProblem, WebhookConfig};
 pub use error::Error;
-pub use event::{Event, Issue, Payload, Severity, Status, EVENT_NAMES};
+pub use event::{Event, Issue, IssueUpdated, Payload, Severity, Status, EVENT_NAMES};
 pub use signature::{sign, Key, SIGNATURE_HEADER};
+#[cfg(not(target_arch = "wasm32"))]
+pub use timestamp::timestamp_now;
 pub use verify::{parse_event, Verified, Verifier, DEFAULT_MAX_BODY_BYTES};
 pub use webhook_id::VerifierMap;
+
+/// The crate's types and functions without its modules, for a glob import
+/// that cannot clash with a crate of the same name as a module (`axum`).
+pub mod prelude {
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use crate::timestamp_now;
+    pub use crate::{
+        generate_secret, issue_change_event, parse_event, sign, validate_webhook_config, ChangeOptions, ConfigProblem,
+        Error, Event, Issue, IssueUpdated, Key, Payload, Severity, Status, Verified, Verifier, VerifierMap,
+        WebhookConfig, DEFAULT_MAX_BODY_BYTES, EVENT_NAMES, SIGNATURE_HEADER,
+    };
+}

@@ -5,8 +5,9 @@
 //! signature covers no delivery time), so the replay window reads it with
 //! [`parse_millis`]. [`format_millis`] prints what JavaScript's
 //! `new Date(ms).toISOString()` prints, so Rust-built payloads look like the
-//! sender's. There is no `now()` here on purpose: `SystemTime::now` panics
-//! on `wasm32-unknown-unknown`, so callers pass the current time in.
+//! sender's. [`timestamp_now`] reads the system clock, and is missing on
+//! wasm32, where `SystemTime::now` panics on `wasm32-unknown-unknown`:
+//! there callers pass the current time in.
 
 /// Milliseconds in one civil day (no leap seconds, as in JavaScript).
 const MS_PER_DAY: i64 = 86_400_000;
@@ -109,6 +110,31 @@ pub fn parse_millis(s: &str) -> Option<i64> {
     Some(local - offset_minutes * MS_PER_MINUTE)
 }
 
+/// The system clock's current time as [`format_millis`] prints it: the
+/// `timestamp` for an event built now.
+///
+/// ```
+/// use promptfoo_webhooks::{timestamp::{parse_millis, timestamp_now}, Event, Issue};
+///
+/// let event = Event::issue_created(Issue::new("issue-1"), timestamp_now());
+/// assert!(parse_millis(&event.timestamp).is_some_and(|sent| sent > 1_741_955_696_000));
+/// ```
+#[cfg(not(target_arch = "wasm32"))]
+#[must_use]
+pub fn timestamp_now() -> String {
+    format_millis(now_millis())
+}
+
+/// The system clock in Unix milliseconds (before 1970: negative).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn now_millis() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
+        Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
 /// Formats Unix milliseconds exactly as JavaScript's
 /// `new Date(ms).toISOString()`: `YYYY-MM-DDTHH:MM:SS.mmmZ`, always with
 /// milliseconds and `Z`.
@@ -125,6 +151,7 @@ pub fn parse_millis(s: &str) -> Option<i64> {
 /// let ms = parse_millis("2024-02-29T23:59:59.5Z").unwrap();
 /// assert_eq!(format_millis(ms), "2024-02-29T23:59:59.500Z");
 /// ```
+#[must_use]
 pub fn format_millis(ms: i64) -> String {
     let days = ms.div_euclid(MS_PER_DAY);
     let in_day = ms.rem_euclid(MS_PER_DAY);

@@ -24,6 +24,7 @@ use crate::schema;
 use crate::signature::{parse_signature, Key, KeySet};
 use crate::timestamp;
 use crate::Error;
+use std::sync::Arc;
 
 /// The later integration document's example receiver caps bodies at 5 MB.
 ///
@@ -43,18 +44,23 @@ const MILLIS_PER_SECOND: u64 = 1000;
 ///
 /// let verifier = Verifier::new(&["0123456789abcdef0123456789abcdef"])?;
 /// let body = br#"{"event":"evaluation.created","timestamp":"2025-03-14T12:34:56Z","data":{"jobId":"job-1"}}"#;
-/// let Verified { event, secret_index } = verifier.verify(body, Some(&verifier.sign_hex(body)))?;
+/// let Verified { event, secret_index, .. } = verifier.verify(body, Some(&verifier.sign_hex(body)))?;
 /// assert_eq!((event.name(), secret_index), ("evaluation.created", 0));
 /// # Ok::<(), promptfoo_webhooks::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct Verified {
-    pub event: Event,
+#[non_exhaustive]
+pub struct Verified<T = Event> {
+    /// The payload: the typed [`Event`], or the caller's own type from
+    /// [`Verifier::verify_json`].
+    pub event: T,
     /// Which secret matched, as its position in the list given.
     pub secret_index: usize,
 }
 
 /// Keys prepared once, limits and the replay window: verify many deliveries.
+/// A clone is cheap (the prepared keys are shared), so a server can hand
+/// one to every request.
 ///
 /// ```
 /// use promptfoo_webhooks::{Event, Issue, Key, Verifier};
@@ -73,7 +79,7 @@ pub struct Verified {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Verifier {
-    keys: KeySet,
+    keys: Arc<KeySet>,
     max_body_bytes: usize,
     tolerance_seconds: Option<u64>,
 }
@@ -106,7 +112,7 @@ impl Verifier {
     }
 
     fn with_keys(keys: KeySet) -> Self {
-        Verifier { keys, max_body_bytes: DEFAULT_MAX_BODY_BYTES, tolerance_seconds: None }
+        Verifier { keys: Arc::new(keys), max_body_bytes: DEFAULT_MAX_BODY_BYTES, tolerance_seconds: None }
     }
 
     /// Signs `body` with the first secret: what a sender would put in the header.
@@ -214,7 +220,7 @@ impl Verifier {
     /// ```
     #[cfg(not(target_arch = "wasm32"))]
     pub fn verify(&self, body: &[u8], signature: Option<&str>) -> Result<Verified, Error> {
-        self.verify_at(body, signature, system_now_millis())
+        self.verify_at(body, signature, timestamp::now_millis())
     }
 
     /// The whole pipeline with an injected clock (Unix milliseconds).
@@ -343,15 +349,6 @@ fn check_window(stamp: &str, tolerance_seconds: u64, now_millis: i64) -> Result<
         return Err(Error::TimestampOutsideWindow { timestamp: stamp.to_owned(), age_millis, tolerance_seconds });
     }
     Ok(())
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn system_now_millis() -> i64 {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
-        Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
-    }
 }
 
 #[cfg(test)]

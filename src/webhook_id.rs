@@ -6,11 +6,13 @@
 //! id, and its own limits) and picks one by that header.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::verify::{Verified, Verifier};
 use crate::{contract, Error};
 
 /// A [`Verifier`] per webhook id, chosen by the delivery's `X-Webhook-Id`.
+/// A clone is cheap: the entries are shared.
 ///
 /// - a known id: that webhook's verifier;
 /// - an id not registered: [`Error::UnknownWebhook`] (a 401, like a wrong
@@ -37,7 +39,8 @@ use crate::{contract, Error};
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct VerifierMap {
-    by_id: BTreeMap<String, Verifier>,
+    // Shared, so a clone per request (a server's state) copies no entry.
+    by_id: Arc<BTreeMap<String, Verifier>>,
     fallback: Option<Verifier>,
 }
 
@@ -49,7 +52,7 @@ impl VerifierMap {
 
     /// Registers webhook `id` (replacing an earlier verifier for it).
     pub fn insert(mut self, id: impl Into<String>, verifier: Verifier) -> Self {
-        self.by_id.insert(id.into(), verifier);
+        Arc::make_mut(&mut self.by_id).insert(id.into(), verifier);
         self
     }
 

@@ -30,11 +30,17 @@ use std::fmt;
 /// assert!(matches!(&value, Value::Object(o) if o.len() == 2));
 /// ```
 pub enum Value {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number: JSON's numbers are JavaScript's, IEEE 754 doubles.
     Number(f64),
+    /// A string.
     String(String),
+    /// An array.
     Array(Vec<Value>),
+    /// An object, its members in JavaScript's order.
     Object(Object),
 }
 
