@@ -1,19 +1,59 @@
 //! Times signing and verifying natively for benches/native.mjs: the
 //! crate's prepared `Verifier` against the `hmac` + `sha2` crates used by
 //! hand (the key set up per delivery, as hand-written code does), and the
-//! typed event against those plus `serde_json` parsing the body, in
-//! interleaved rounds. Prints one JSON line per body and contender with the
+//! typed event against those plus `serde_json` parsing the body, and
+//! `Verifier::verify_json` against those deserializing a minimal borrowed
+//! struct (the three issue fields a receiver may need), in interleaved rounds. Prints one JSON line per body and contender with the
 //! median ops/s.
 //!
 //! `cargo run --release -p dev-tools --bin native_bench -- <rounds> <slice-ms> <file>...`
 
 use hmac::{Hmac, Mac};
 use promptfoo_webhooks::Verifier;
+use serde::Deserialize;
 use sha2::Sha256;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "whsec-bench-0123456789abcdef";
+
+/// A replay window wide enough for the whole run: the bodies carry the time they were written.
+const WINDOW_SECONDS: u64 = 86_400;
+
+/// What a receiver that needs three fields deserializes: borrowed, the rest skipped.
+#[derive(Deserialize)]
+struct Minimal<'a> {
+    #[serde(borrow)]
+    event: &'a str,
+    #[serde(borrow)]
+    data: MinimalData<'a>,
+}
+
+#[derive(Deserialize)]
+struct MinimalData<'a> {
+    // The smallest body is an evaluation event: no issue.
+    #[serde(borrow)]
+    issue: Option<MinimalIssue<'a>>,
+}
+
+#[derive(Deserialize)]
+struct MinimalIssue<'a> {
+    id: &'a str,
+    status: Option<&'a str>,
+    severity: Option<&'a str>,
+}
+
+impl Minimal<'_> {
+    /// Reads every field, so none is optimized away.
+    fn read(&self) -> bool {
+        let issue = self
+            .data
+            .issue
+            .as_ref()
+            .map_or(0, |i| i.id.len() + i.status.map_or(0, str::len) + i.severity.map_or(0, str::len));
+        black_box(self.event.len() + issue) > 0
+    }
+}
 
 /// (operation, name, run): ratios are taken within an operation.
 type Contender<'a> = (&'static str, &'static str, Box<dyn Fn() -> bool + 'a>);
@@ -23,6 +63,9 @@ fn main() {
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(7);
     let slice = Duration::from_millis(args.next().and_then(|ms| ms.parse().ok()).unwrap_or(150));
     let verifier = Verifier::new(&[SECRET]).expect("a valid secret");
+    let windowed = verifier.clone().tolerance_seconds(WINDOW_SECONDS);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_millis();
+    let now = i64::try_from(now).expect("a current time");
     for path in args {
         let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let header = verifier.sign_hex(&body);
@@ -42,6 +85,27 @@ fn main() {
                 "typed",
                 "Verifier::verify_at (typed event)",
                 Box::new(|| verifier.verify_at(&body, Some(&header), 0).is_ok()),
+            ),
+            (
+                "fields",
+                "hmac + sha2 + serde_json::from_slice::<Minimal> by hand: three fields",
+                Box::new(|| {
+                    hand_verify(&body, &header) && serde_json::from_slice::<Minimal>(&body).is_ok_and(|m| m.read())
+                }),
+            ),
+            (
+                "fields",
+                "Verifier::verify_json_at::<Minimal>",
+                Box::new(|| {
+                    verifier.verify_json_at::<Minimal>(&body, Some(&header), now).is_ok_and(|v| v.event.read())
+                }),
+            ),
+            (
+                "fields",
+                "Verifier::verify_json_at::<Minimal>, replay window set",
+                Box::new(|| {
+                    windowed.verify_json_at::<Minimal>(&body, Some(&header), now).is_ok_and(|v| v.event.read())
+                }),
             ),
             ("sign", "hmac + sha2 by hand: sign", Box::new(|| hand_sign(&body) == header)),
             ("sign", "Verifier::sign_hex", Box::new(|| verifier.sign_hex(&body) == header)),
