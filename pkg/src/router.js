@@ -176,7 +176,7 @@ export class Webhooks {
   }
 }
 
-/** The Router a Webhooks drives (for the HTTP flow and the inbox consumers). */
+/** The Router behind a Webhooks (for the HTTP flow and the inbox consumers). */
 export function routerOf(webhooks) {
   return routers.get(webhooks);
 }
