@@ -207,9 +207,7 @@ where
     type Rejection = WebhookRejection;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (verified, webhook_id, body) =
-            receive(request, &Verifiers::from_ref(state), |verifier, body, signature| verifier.verify(body, signature))
-                .await?;
+        let (verified, webhook_id, body) = receive(request, &Verifiers::from_ref(state), Verifier::verify).await?;
         Ok(VerifiedEvent { event: verified.event, secret_index: verified.secret_index, webhook_id, body })
     }
 }

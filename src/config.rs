@@ -95,6 +95,7 @@ impl WebhookConfig {
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[must_use]
     pub fn to_value(&self) -> Value {
         let mut o = Object::new();
         o.insert("url", self.url.as_str().into());
@@ -199,7 +200,7 @@ pub fn validate_webhook_config(value: &Value) -> Result<WebhookConfig, Vec<Confi
 }
 
 /// A new webhook signing secret: 32 random bytes as 64 lower-case hex
-/// characters, from the operating system's generator (WebCrypto's
+/// characters, from the operating system's generator (`WebCrypto`'s
 /// `getRandomValues` under WebAssembly).
 ///
 /// Fails with [`Error::RandomUnavailable`] only when no secure random source

@@ -84,6 +84,7 @@ pub const SIGNATURE_REFUSED_PREFIX: &str = "sha256=";
 /// assert_eq!(read_header(&WEBHOOK_ID_RULE, " wh_siem\t"), Some("wh_siem"));
 /// assert_eq!(read_header(&WEBHOOK_ID_RULE, " \t"), None);
 /// ```
+#[must_use]
 pub fn read_header<'a>(rule: &HeaderRule, value: &'a str) -> Option<&'a str> {
     let read = value.trim_matches(|c: char| rule.blanks.contains(c));
     (!read.is_empty()).then_some(read)
@@ -182,7 +183,7 @@ pub(crate) enum Kind {
     String,
     Array,
     Object,
-    /// What no JSON text holds (a BigInt, an object with its own `toJSON`):
+    /// What no JSON text holds (a `BigInt`, an object with its own `toJSON`):
     /// only the npm package's check of a caller's own object meets it.
     #[cfg_attr(not(feature = "generator"), allow(dead_code))]
     Other,
@@ -294,6 +295,7 @@ pub struct ErrorSpec {
 #[cfg(not(all(target_arch = "wasm32", feature = "npm-wasm")))]
 impl ErrorSpec {
     /// The hint for JavaScript callers.
+    #[must_use]
     pub fn js_hint(&self) -> &'static str {
         if self.js_hint.is_empty() {
             self.rust_hint
@@ -683,11 +685,13 @@ pub const ERRORS: &[ErrorSpec] = &[
 ];
 
 /// The event named `name`, if this version types it.
+#[must_use]
 pub fn event_spec(name: &str) -> Option<&'static EventSpec> {
     EVENTS.iter().find(|event| event.name == name)
 }
 
 /// The error code `code`, if there is one.
+#[must_use]
 pub fn error_spec(code: &str) -> Option<&'static ErrorSpec> {
     ERRORS.iter().find(|error| error.code == code)
 }
@@ -718,6 +722,7 @@ pub fn error_body(code: &str, message: &str) -> String {
 /// ```
 // Evaluated at compile time: an index out of range is a build error, not a panic.
 #[allow(clippy::indexing_slicing, clippy::panic)]
+#[must_use]
 pub const fn error_spec_of(code: &str) -> ErrorSpec {
     let mut index = 0;
     while index < ERRORS.len() {

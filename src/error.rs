@@ -83,6 +83,7 @@ impl Error {
     ///
     /// assert_eq!(Error::SignatureMismatch.code(), "signature_mismatch");
     /// ```
+    #[must_use]
     pub fn code(&self) -> &'static str {
         self.spec().code
     }
@@ -95,6 +96,7 @@ impl Error {
     /// assert!(Error::MissingSignature.hint().contains("X-Promptfoo-Signature"));
     /// ```
     #[cfg(not(all(target_arch = "wasm32", feature = "npm-wasm")))]
+    #[must_use]
     pub fn hint(&self) -> &'static str {
         self.spec().rust_hint
     }
@@ -167,6 +169,7 @@ impl Error {
     /// assert_eq!(stale.reason(), Some("too_old"));
     /// assert_eq!(Error::SignatureMismatch.reason(), None);
     /// ```
+    #[must_use]
     pub fn reason(&self) -> Option<&'static str> {
         match self {
             Error::TimestampOutsideWindow { age_millis, .. } if *age_millis < 0 => Some("in_future"),

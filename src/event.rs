@@ -377,6 +377,7 @@ impl Status {
     ///
     /// assert_eq!(Status::OPEN.as_str(), "open");
     /// ```
+    #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -389,6 +390,7 @@ impl Status {
     /// assert!(Status::new("open").is_open());
     /// assert!(!Status::FIXED.is_open());
     /// ```
+    #[must_use]
     pub fn is_open(&self) -> bool {
         *self == Self::OPEN
     }
@@ -401,6 +403,7 @@ impl Status {
     /// assert!(Status::new("fixed").is_fixed());
     /// assert!(!Status::OPEN.is_fixed());
     /// ```
+    #[must_use]
     pub fn is_fixed(&self) -> bool {
         *self == Self::FIXED
     }
@@ -433,6 +436,7 @@ impl Severity {
     /// assert_eq!(Severity::parse("critical"), Severity::Critical);
     /// assert_eq!(Severity::parse("severe"), Severity::Other("severe".into()));
     /// ```
+    #[must_use]
     pub fn parse(s: &str) -> Severity {
         match s {
             "critical" => Severity::Critical,
@@ -452,6 +456,7 @@ impl Severity {
     /// assert_eq!(Severity::Informational.as_str(), "informational");
     /// assert_eq!(Severity::Other("severe".into()).as_str(), "severe");
     /// ```
+    #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
             Severity::Critical => "critical",
@@ -551,6 +556,7 @@ impl IssueData {
     /// let data = IssueData::new(Issue::new("issue-1"));
     /// assert!(data.event_data.is_empty() && data.extra.is_empty());
     /// ```
+    #[must_use]
     pub fn new(issue: Issue) -> Self {
         IssueData { issue, event_data: Object::new(), extra: Object::new() }
     }
@@ -624,6 +630,7 @@ impl IssueUpdated {
     /// assert!(event.timestamp_millis().is_some());
     /// ```
     #[cfg(not(target_arch = "wasm32"))]
+    #[must_use]
     pub fn now(self) -> Event {
         self.at(crate::timestamp::timestamp_now())
     }
@@ -801,6 +808,7 @@ impl Event {
     ///
     /// assert_eq!(Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z").name(), "issue.created");
     /// ```
+    #[must_use]
     pub fn name(&self) -> &str {
         self.payload.name()
     }
@@ -814,6 +822,7 @@ impl Event {
     /// assert_eq!(event.issue().map(|i| i.id.as_str()), Some("issue-1"));
     /// assert!(Event::evaluation_created("job-1", None, "2025-03-14T12:34:56Z").issue().is_none());
     /// ```
+    #[must_use]
     pub fn issue(&self) -> Option<&Issue> {
         self.payload.issue()
     }
@@ -827,6 +836,7 @@ impl Event {
     /// let event = Event::issue_created(Issue::new("i"), "2025-03-14T12:34:56Z");
     /// assert_eq!(event.timestamp_millis(), Some(1_741_955_696_000));
     /// ```
+    #[must_use]
     pub fn timestamp_millis(&self) -> Option<i64> {
         crate::timestamp::parse_millis(&self.timestamp)
     }
@@ -893,6 +903,7 @@ impl Event {
     /// let keys: Vec<&str> = value.as_object().unwrap().iter().map(|(k, _)| k).collect();
     /// assert_eq!(keys, ["event", "timestamp", "data"]);
     /// ```
+    #[must_use]
     pub fn to_value(&self) -> Value {
         let mut o = Object::new();
         o.insert("event", self.name().into());
@@ -910,6 +921,7 @@ impl Event {
     /// let json = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z").to_json();
     /// assert_eq!(json, r#"{"event":"issue.created","timestamp":"2025-03-14T12:34:56Z","data":{"issue":{"id":"issue-1"},"eventData":{}}}"#);
     /// ```
+    #[must_use]
     pub fn to_json(&self) -> String {
         self.to_value().to_json()
     }
@@ -924,6 +936,7 @@ impl Payload {
     /// let event = Event::issue_comment_added(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
     /// assert_eq!(event.payload.name(), "issue.comment_added");
     /// ```
+    #[must_use]
     pub fn name(&self) -> &str {
         match self {
             Payload::IssueCreated(_) => ISSUE_CREATED,
@@ -947,6 +960,7 @@ impl Payload {
     /// let event = Event::issue_created(Issue::new("issue-1"), "2025-03-14T12:34:56Z");
     /// assert_eq!(event.payload.issue().map(|i| i.id.as_str()), Some("issue-1"));
     /// ```
+    #[must_use]
     pub fn issue(&self) -> Option<&Issue> {
         match self {
             Payload::IssueCreated(d)
@@ -967,6 +981,7 @@ impl Payload {
     /// let event = Event::evaluation_created("job-1", None, "2025-03-14T12:34:56Z");
     /// assert_eq!(event.payload.data_value().to_json(), r#"{"jobId":"job-1"}"#);
     /// ```
+    #[must_use]
     pub fn data_value(&self) -> Value {
         let mut o = Object::new();
         match self {

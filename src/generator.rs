@@ -24,6 +24,7 @@ use crate::path::join_path;
 /// let json = promptfoo_webhooks::generator::contract_json();
 /// assert!(json.contains(r#""signatureHeader":"X-Promptfoo-Signature""#));
 /// ```
+#[must_use]
 pub fn contract_json() -> String {
     let text = |s: &str| Value::from(s);
     let texts = |list: &[&str]| Value::Array(list.iter().map(|s| text(s)).collect());

@@ -72,7 +72,7 @@ pub struct Key {
     mac: Mac,
 }
 
-/// The keyed HMAC-SHA256 state a [`Key`] clones per message: RustCrypto's
+/// The keyed HMAC-SHA256 state a [`Key`] clones per message: `RustCrypto`'s
 /// audited `hmac` + `sha2` on every target (SHA-NI natively where the CPU
 /// has it; their portable code in WebAssembly, which has no SHA
 /// instructions).
@@ -133,6 +133,7 @@ impl Hashing {
     }
 
     /// The signature of the body fed so far.
+    #[must_use]
     pub fn finish(self) -> Signature {
         self.mac.finish()
     }
@@ -173,6 +174,7 @@ impl Key {
     /// assert_eq!(key.sign(b"body").len(), 32);
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn sign(&self, body: &[u8]) -> Signature {
         self.mac.clone().sign(body)
     }
@@ -186,6 +188,7 @@ impl Key {
     /// assert_eq!(key.sign_hex(b"body"), sign(b"body", "0123456789abcdef0123456789abcdef")?);
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn sign_hex(&self, body: &[u8]) -> String {
         hex::encode(self.sign(body))
     }
@@ -216,6 +219,7 @@ impl Key {
     /// assert!(!key.matches_raw(b"other", &signature));
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn matches_raw(&self, body: &[u8], signature: &Signature) -> bool {
         self.mac.clone().matches(body, signature)
     }
@@ -350,6 +354,7 @@ impl KeySet {
     /// assert_eq!(KeySet::new(&["0123456789abcdef0123456789abcdef"])?.len(), 1);
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn len(&self) -> usize {
         self.keys.len()
     }
@@ -362,6 +367,7 @@ impl KeySet {
     /// assert!(!KeySet::new(&["0123456789abcdef0123456789abcdef"])?.is_empty());
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
@@ -378,6 +384,7 @@ impl KeySet {
     /// assert_eq!(keys.find_match(b"other", &signature), None);
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn find_match(&self, body: &[u8], signature: &Signature) -> Option<usize> {
         let mut found = None;
         for (index, key) in self.keys.iter().enumerate() {
@@ -410,6 +417,7 @@ impl KeySet {
 
     /// [`KeySet::find_match`] for hashings [`KeySet::begin`] started and the
     /// caller fed: every one is finished, in constant time.
+    #[must_use]
     pub fn finish_match(hashings: Vec<Hashing>, signature: &Signature) -> Option<usize> {
         let mut found = None;
         for (index, hashing) in hashings.into_iter().enumerate() {
@@ -429,6 +437,7 @@ impl KeySet {
     /// assert_eq!(keys.sign_hex(b"body"), sign(b"body", "new-secret-0123456789abcdef")?);
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn sign_hex(&self, body: &[u8]) -> String {
         // `from_keys` guarantees a first key.
         self.keys.first().map(|key| key.sign_hex(body)).unwrap_or_default()

@@ -40,6 +40,7 @@ const FOUR_DIGIT_YEARS: std::ops::RangeInclusive<i64> = 0..=9999;
 /// assert_eq!(parse_millis("2025-02-29T00:00:00Z"), None);
 /// assert_eq!(parse_millis("2025-03-14T12:34:56"), None);
 /// ```
+#[must_use]
 pub fn parse_millis(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     // Fixed part: "YYYY-MM-DDTHH:MM:SS" is 19 bytes.

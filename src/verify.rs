@@ -124,6 +124,7 @@ impl Verifier {
     /// assert_eq!(verifier.sign_hex(b"body"), sign(b"body", "0123456789abcdef0123456789abcdef")?);
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn sign_hex(&self, body: &[u8]) -> String {
         self.keys.sign_hex(body)
     }
@@ -137,6 +138,7 @@ impl Verifier {
     /// assert_eq!(verifier.check_body_size(17).unwrap_err().code(), "body_too_large");
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
         self
@@ -155,6 +157,7 @@ impl Verifier {
     /// assert_eq!(error.reason(), Some("too_old"));
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn tolerance_seconds(mut self, seconds: u64) -> Self {
         self.tolerance_seconds = Some(seconds);
         self
@@ -168,6 +171,7 @@ impl Verifier {
     /// assert_eq!(Verifier::new(&["0123456789abcdef0123456789abcdef"])?.max_body_bytes(1024).body_limit(), 1024);
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn body_limit(&self) -> usize {
         self.max_body_bytes
     }
@@ -261,12 +265,14 @@ impl Verifier {
 
     /// The prepared keys, for a caller that hashes a body in pieces
     /// ([`KeySet::begin`]).
+    #[must_use]
     pub fn keys(&self) -> &KeySet {
         &self.keys
     }
 
     /// Whether a replay window is set (the npm package skips reading the
     /// timestamp's text out of JS when none is).
+    #[must_use]
     pub fn has_window(&self) -> bool {
         self.tolerance_seconds.is_some()
     }

@@ -46,11 +46,13 @@ pub struct VerifierMap {
 
 impl VerifierMap {
     /// An empty map: every delivery is [`Error::UnknownWebhook`] until ids are inserted.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Registers webhook `id` (replacing an earlier verifier for it).
+    #[must_use]
     pub fn insert(mut self, id: impl Into<String>, verifier: Verifier) -> Self {
         Arc::make_mut(&mut self.by_id).insert(id.into(), verifier);
         self
@@ -66,6 +68,7 @@ impl VerifierMap {
     /// assert_eq!(map.verifier_for(Some("wh_1")).unwrap_err().code(), "unknown_webhook");
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn fallback(mut self, verifier: Verifier) -> Self {
         self.fallback = Some(verifier);
         self

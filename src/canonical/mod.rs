@@ -122,6 +122,7 @@ pub fn parse_to_depth(text: &str, keep_depth: usize) -> Result<Value, Error> {
 /// assert!(!nests_too_deep(format!(r#"["{deep}"]"#).as_bytes())); // inside a string
 /// ```
 #[doc(hidden)] // the npm package's
+#[must_use]
 pub fn nests_too_deep(text: &[u8]) -> bool {
     let mut scan = DepthScan::default();
     scan.feed(text)
@@ -196,6 +197,7 @@ impl Value {
     /// let object: Object = [("b", Value::from(1.5)), ("1", Value::Null)].into_iter().collect();
     /// assert_eq!(Value::from(object).to_json(), r#"{"1":null,"b":1.5}"#);
     /// ```
+    #[must_use]
     pub fn to_json(&self) -> String {
         writer::value_to_string(self)
     }

@@ -72,6 +72,7 @@ pub struct Object {
 /// assert_eq!(array_index("01"), None);
 /// assert_eq!(array_index("4294967295"), None);
 /// ```
+#[must_use]
 pub fn array_index(key: &str) -> Option<u32> {
     array_index_of_bytes(key.as_bytes())
 }
@@ -84,6 +85,7 @@ impl Object {
     ///
     /// assert!(Object::new().is_empty());
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -127,6 +129,7 @@ impl Object {
     /// assert_eq!(object.get("a").and_then(Value::as_bool), Some(true));
     /// assert!(object.get("b").is_none());
     /// ```
+    #[must_use]
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.members.iter().find(|(k, _)| k.is(key)).map(|(_, v)| v)
     }
@@ -154,6 +157,7 @@ impl Object {
     /// let object: Object = [("a", Value::Null), ("b", Value::Null)].into_iter().collect();
     /// assert_eq!(object.len(), 2);
     /// ```
+    #[must_use]
     pub fn len(&self) -> usize {
         self.members.len()
     }
@@ -166,6 +170,7 @@ impl Object {
     /// assert!(Object::new().is_empty());
     /// assert!(!Object::from_iter([("a", Value::Null)]).is_empty());
     /// ```
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }
@@ -200,6 +205,7 @@ impl Object {
     /// let object = Object::from_source_order(members);
     /// assert_eq!(Value::from(object).to_json(), r#"{"1":null,"a":2}"#);
     /// ```
+    #[must_use]
     pub fn from_source_order(members: Vec<(String, Value)>) -> Self {
         Self::from_source_keys(members.into_iter().map(|(k, v)| (Key::from(k), v)).collect())
     }
@@ -226,6 +232,7 @@ impl Value {
     /// assert_eq!(Value::from("text").as_str(), Some("text"));
     /// assert_eq!(Value::Null.as_str(), None);
     /// ```
+    #[must_use]
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -242,6 +249,7 @@ impl Value {
     /// assert!(parse("[]")?.as_object().is_none());
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn as_object(&self) -> Option<&Object> {
         match self {
             Value::Object(o) => Some(o),
@@ -258,6 +266,7 @@ impl Value {
     /// assert!(parse("{}")?.as_array().is_none());
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn as_array(&self) -> Option<&[Value]> {
         match self {
             Value::Array(a) => Some(a),
@@ -273,6 +282,7 @@ impl Value {
     /// assert_eq!(Value::Number(1.5).as_f64(), Some(1.5));
     /// assert_eq!(Value::from("1.5").as_f64(), None);
     /// ```
+    #[must_use]
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),
@@ -288,6 +298,7 @@ impl Value {
     /// assert_eq!(Value::Bool(true).as_bool(), Some(true));
     /// assert_eq!(Value::Null.as_bool(), None);
     /// ```
+    #[must_use]
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             Value::Bool(b) => Some(*b),
@@ -303,6 +314,7 @@ impl Value {
     /// assert_eq!(Value::Bool(false).type_name(), "boolean");
     /// assert_eq!(Value::Array(Vec::new()).type_name(), "array");
     /// ```
+    #[must_use]
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
@@ -337,6 +349,7 @@ impl Value {
     /// assert_eq!(Value::from("text").into_string().as_deref(), Some("text"));
     /// assert_eq!(Value::Null.into_string(), None);
     /// ```
+    #[must_use]
     pub fn into_string(mut self) -> Option<String> {
         match &mut self {
             Value::String(text) => Some(std::mem::take(text)),
@@ -354,6 +367,7 @@ impl Value {
     /// assert_eq!(items.map(|items| items.len()), Some(2));
     /// assert!(Value::Null.into_array().is_none());
     /// ```
+    #[must_use]
     pub fn into_array(mut self) -> Option<Vec<Value>> {
         match &mut self {
             Value::Array(items) => Some(std::mem::take(items)),
@@ -370,6 +384,7 @@ impl Value {
     /// assert_eq!(object.map(|o| o.len()), Some(1));
     /// # Ok::<(), promptfoo_webhooks::Error>(())
     /// ```
+    #[must_use]
     pub fn into_object(mut self) -> Option<Object> {
         match &mut self {
             Value::Object(object) => Some(std::mem::take(object)),

@@ -6,14 +6,14 @@
 //! Strings: `"` `\` and `\b \f \n \r \t` get their short escapes, other
 //! U+0000..U+001F become `\u00xx`, lone surrogates `\udxxx` (lower-case
 //! hex); everything else, `/`, U+007F and U+2028/U+2029 included, is raw.
-//! Numbers: ECMAScript Number::toString; non-finite values print `null`.
+//! Numbers: ECMAScript `Number::toString`; non-finite values print `null`.
 
 use super::order;
 use super::sink::{number_value, Sink};
 use super::Value;
 
 /// Integer literals of at most this many digits are below 2^53, hence
-/// exact in an f64, and Number::toString prints them as written.
+/// exact in an f64, and `Number::toString` prints them as written.
 const MAX_VERBATIM_INTEGER_DIGITS: usize = 15;
 
 /// Writes a character that has to go through `JSON.stringify`'s escaping:
@@ -58,7 +58,7 @@ fn push_escaped_str(out: &mut String, s: &str) {
     out.push_str(s.get(run_start..).unwrap_or_default());
 }
 
-/// Number::toString of `n`, or `null` for NaN and the infinities.
+/// `Number::toString` of `n`, or `null` for NaN and the infinities.
 fn push_number(out: &mut String, n: f64) {
     if n.is_finite() {
         // ryu-js implements Number::toString; it prints -0 as `0`.
