@@ -153,6 +153,16 @@ mod tests {
     }
 
     #[test]
+    fn a_clone_shares_the_entries_and_the_keys() {
+        let map = VerifierMap::new().insert("a", Verifier::new(&["secret-a-0123456789abcdef"]).unwrap());
+        let clone = map.clone();
+        assert!(Arc::ptr_eq(&map.by_id, &clone.by_id));
+        let (original, cloned) = (map.verifier_for(Some("a")).unwrap(), clone.verifier_for(Some("a")).unwrap());
+        assert!(std::ptr::eq(original.keys(), cloned.keys()));
+        assert!(std::ptr::eq(original.keys(), original.clone().keys()), "a Verifier's clone shares its keys too");
+    }
+
+    #[test]
     fn without_the_header_the_fallback_verifies() {
         let map = VerifierMap::new()
             .insert("a", Verifier::new(&["secret-a-0123456789abcdef"]).unwrap())

@@ -304,3 +304,30 @@ fn error_status_and_json_body_answer_as_the_extractor_does() {
     }
     assert_eq!(post_to(address, "/by-hand", body.as_bytes(), &signed_headers(SIEM, &body, Some("wh_siem"))).0, 200);
 }
+
+/// A glob import of the prelude beside axum's own names: no E0659, unlike
+/// `use promptfoo_webhooks::*`, whose `axum` module would clash.
+mod glob_import {
+    use axum::routing::post;
+    use axum::Router;
+    use promptfoo_webhooks::prelude::*;
+
+    pub fn app() -> Router {
+        let verifier = Verifier::new(&["glob-secret-0123456789abcdef"]).unwrap();
+        Router::new().route("/hook", post(|| async { "ok" })).with_state(VerifierMap::new().fallback(verifier))
+    }
+}
+
+#[test]
+fn rejections_and_config_problems_are_std_errors() {
+    fn message(error: &dyn std::error::Error) -> String {
+        error.to_string()
+    }
+    let _ = glob_import::app();
+    let rejection = promptfoo_webhooks::axum::WebhookRejection::from(promptfoo_webhooks::Error::SignatureMismatch);
+    assert_eq!(message(&rejection), "signature_mismatch (401): signature does not match the body");
+    let value =
+        promptfoo_webhooks::canonical::parse(r#"{"url":"https://example.com","name":"n","events":[]}"#).unwrap();
+    let problems = promptfoo_webhooks::validate_webhook_config(&value).unwrap_err();
+    assert!(message(&problems[0]).starts_with("$.events: "));
+}
