@@ -29,6 +29,12 @@ function hasBrand(value, brand) {
 }
 
 export class WebhookVerificationError extends Error {
+  // Said outright: a bundler renames the class (esbuild's `_WebhookVerificationError`
+  // for a class naming itself, a letter when minified), and stacks,
+  // util.inspect and constructor.name read this. A literal, unlike
+  // keepNames' __name() calls, leaves the class droppable when unused.
+  static name = 'WebhookVerificationError';
+
   static [Symbol.hasInstance](value) {
     // A subclass keeps the ordinary prototype check.
     if (this !== WebhookVerificationError) return super[Symbol.hasInstance](value);
@@ -56,6 +62,8 @@ const API_BRAND = Symbol.for('promptfoo-webhooks.PromptfooApiError');
 
 /** A failure of the management API client: not configured, a refused request, no answer, an unreadable one. */
 export class PromptfooApiError extends Error {
+  static name = 'PromptfooApiError'; // as WebhookVerificationError's
+
   static [Symbol.hasInstance](value) {
     if (this !== PromptfooApiError) return super[Symbol.hasInstance](value);
     return hasBrand(value, API_BRAND);
