@@ -1,13 +1,16 @@
-// The README's code blocks are real programs. Each ```js, ```rust and ```toml
-// block in README.md is preceded by `<!-- snippet: <name> -->` and must be,
-// byte for byte, the region `README:begin <name>` ... `README:end` of a file
-// in target/js-examples/ (readme/ or a framework recipe) or of a Rust
-// example, less the indentation of its begin line. Those JavaScript files
-// are what scripts/examples.mjs (run by scripts/build-pkg.mjs) strips the
-// TypeScript sources in js-examples/ to; `make test-types` checks the
-// sources under every strict flag. Then each of those files runs for real: the Node ones as
-// child processes on 127.0.0.1 fed signed deliveries, the Workers in
-// workerd, the browser one in Chromium, the Rust one with `cargo run`.
+// The documents' code blocks are real programs. Each ```js, ```ts and
+// ```toml block in the package's user guide (pkg/README.md: what npm shows),
+// the repository's README.md and docs/*.md is preceded by
+// `<!-- snippet: <name> -->` and must be, byte for byte, the region
+// `README:begin <name>` ... `README:end` of a file in target/js-examples/
+// (readme/ or a framework recipe), less the indentation of its begin line.
+// Those JavaScript files are what scripts/examples.mjs (run by
+// scripts/build-pkg.mjs) strips the TypeScript sources in js-examples/ to;
+// `make test-types` checks the sources under every strict flag. Then each
+// of those files runs for real: the Node ones as child processes on
+// 127.0.0.1 fed signed deliveries, the Workers in workerd, the browser ones
+// in Chromium. The Rust example the crate's README describes runs with
+// `cargo run` (README.crates.md's own blocks are doctests).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -25,7 +28,8 @@ import { startStaticServer } from './support/static-server.mjs';
 import { startRedis } from './support/redis.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const README = join(ROOT, 'README.md');
+// The documents whose blocks are checked, relative to the repository.
+const DOCUMENTS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
 // The README's examples as they run: JavaScript stripped from js-examples/readme/*.ts.
 const EXAMPLES = 'target/js-examples/readme';
 const SNIPPET_FILES = [
@@ -35,10 +39,8 @@ const SNIPPET_FILES = [
   'target/js-examples/koa-receiver.mjs',
   'target/js-examples/hono/app.mjs',
   'target/js-examples/nextjs/app/webhooks/promptfoo/route.js',
-  'examples/readme.rs',
-  'examples/axum_receiver.rs',
 ];
-const CHECKED_LANGUAGES = new Set(['js', 'ts', 'rust', 'toml']);
+const CHECKED_LANGUAGES = new Set(['js', 'ts', 'toml']);
 
 // Hex, so they need no escaping in a capnp config.
 const SECRET = randomBytes(32).toString('hex');
@@ -46,8 +48,9 @@ const OLD_SECRET = randomBytes(32).toString('hex');
 
 // ---------------------------------------------------------------- README blocks and file regions
 
-/** Fenced blocks of README.md: { lang, line, text, snippet, heading }. */
-function readmeBlocks(markdown) {
+/** Fenced blocks of a document: { file, lang, line, text, snippet, heading }. */
+function readmeBlocks(file) {
+  const markdown = readFileSync(join(ROOT, file), 'utf8');
   const lines = markdown.split('\n');
   const blocks = [];
   let heading = '';
@@ -61,7 +64,7 @@ function readmeBlocks(markdown) {
     let previous = start - 1;
     while (previous >= 0 && lines[previous].trim() === '') previous--;
     const marker = lines[previous]?.match(/^<!-- snippet: (\S+) -->$/);
-    blocks.push({ lang: open[1], line: start + 1, text: lines.slice(start + 1, end).join('\n'), snippet: marker?.[1], heading });
+    blocks.push({ file, lang: open[1], line: start + 1, text: lines.slice(start + 1, end).join('\n'), snippet: marker?.[1], heading });
     i = end;
   }
   return blocks;
@@ -100,19 +103,19 @@ function firstDifference(readme, region) {
   return null;
 }
 
-const BLOCKS = readmeBlocks(readFileSync(README, 'utf8'));
+const BLOCKS = DOCUMENTS.flatMap(readmeBlocks);
 const REGIONS = fileRegions();
 // What the build makes of js-examples/: target/js-examples/ path -> { text, source } or { copy }.
 const PLANNED = plannedOutput();
 /** The TypeScript source (in js-examples/) of a target/js-examples/ file, or undefined. */
 const typeScriptSource = (file) => (file.startsWith('target/js-examples/') ? PLANNED.get(file.slice('target/js-examples/'.length))?.source : undefined);
 
-test('README: every js/ts/rust/toml block names its snippet, and every snippet region is shown once', () => {
+test('documents: every js/ts/toml block names its snippet, and every snippet region is shown once', () => {
   const checked = BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang));
   assert.ok(checked.length >= 14, `${checked.length} checked blocks`);
-  const unnamed = checked.filter((b) => !b.snippet).map((b) => `README.md:${b.line} (${b.heading})`);
+  const unnamed = checked.filter((b) => !b.snippet).map((b) => `${b.file}:${b.line} (${b.heading})`);
   assert.deepEqual(unnamed, [], 'blocks without a <!-- snippet: name --> line before them');
-  const unknownLanguage = BLOCKS.filter((b) => !CHECKED_LANGUAGES.has(b.lang) && b.lang !== 'sh').map((b) => `README.md:${b.line} \`\`\`${b.lang}`);
+  const unknownLanguage = BLOCKS.filter((b) => !CHECKED_LANGUAGES.has(b.lang) && b.lang !== 'sh').map((b) => `${b.file}:${b.line} \`\`\`${b.lang}`);
   assert.deepEqual(unknownLanguage, [], 'every block is checked or a shell block');
   const shown = checked.map((b) => b.snippet);
   assert.deepEqual([...shown].sort(), [...REGIONS.keys()].sort(), 'README snippets vs file regions');
@@ -155,15 +158,15 @@ test('README: every JavaScript snippet is stripped from TypeScript (js-examples/
 });
 
 for (const block of BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang) && b.snippet)) {
-  test(`README: the block at line ${block.line} (${block.heading.replace(/^#+ /, '')}) is ${block.snippet}'s region`, () => {
+  test(`${block.file}: the block at line ${block.line} (${block.heading.replace(/^#+ /, '')}) is ${block.snippet}'s region`, () => {
     const region = REGIONS.get(block.snippet);
     assert.ok(region, `no file has a region named ${block.snippet}`);
     const difference = firstDifference(block.text, region.text);
     if (difference) {
       assert.fail(
-        `README.md:${block.line + 1 + difference.k} differs from ${region.file}:${region.line + difference.k}` +
+        `${block.file}:${block.line + 1 + difference.k} differs from ${region.file}:${region.line + difference.k}` +
           (typeScriptSource(region.file) ? ` (stripped from its TypeScript source in js-examples/${typeScriptSource(region.file)})\n` : '\n') +
-          `  README: ${JSON.stringify(difference.readme)}\n  file:   ${JSON.stringify(difference.file)}`,
+          `  ${block.file}: ${JSON.stringify(difference.readme)}\n  file:   ${JSON.stringify(difference.file)}`,
       );
     }
   });
