@@ -9,10 +9,31 @@ export const SECRET_ENV = 'PROMPTFOO_WEBHOOK_SECRET';
 export const EXIT = { ok: 0, rejected: 1, usage: 2 };
 const MIN_REDACTED_LENGTH = 8;
 
-export const EXIT_CODES_HELP = `Exit codes:
-  0  success: the signature is valid, the delivery got a 2xx answer
-  1  rejected: invalid signature or payload, a non-2xx answer, a network error
-  2  usage error: unknown option, missing argument, invalid secret or option value`;
+const HELP_WIDTH = 80;
+
+/** The tool's exit codes in general, for its own --help; each command's --help says what they mean for it. */
+export const EXIT_CODES_HELP = exitCodesHelp({
+  0: 'success: the signature is valid, the delivery got a 2xx answer',
+  1: 'rejected: invalid signature or payload, a non-2xx answer, a network error',
+  2: 'usage error: unknown option, missing argument, invalid secret or option value',
+});
+
+/** A command's "Exit codes:" section from what each code means for it (a code it never exits with is left out). */
+export function exitCodesHelp(meanings) {
+  const lines = ['Exit codes:'];
+  for (const [code, meaning] of Object.entries(meanings)) {
+    let line = `  ${code} `;
+    for (const word of meaning.split(' ')) {
+      if (line.length + 1 + word.length > HELP_WIDTH && line.trim() !== String(code)) {
+        lines.push(line);
+        line = '    ';
+      }
+      line += ` ${word}`;
+    }
+    lines.push(line);
+  }
+  return lines.join('\n');
+}
 
 export const SECRET_HELP = `The secret comes from --secret or, when that is absent, from the
 ${SECRET_ENV} environment variable (several, comma-separated, newest first,

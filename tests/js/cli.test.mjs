@@ -82,6 +82,25 @@ test('each command has its own --help with its usage line and the exit codes', a
   assert.match((await run(['send', '--help'])).stdout, /evaluation\.failed/);
 });
 
+test("each command's --help says what its own exit codes mean, not another command's", async () => {
+  const exitCodes = async (command) => {
+    const { stdout } = await run([command, '--help']);
+    const section = stdout.slice(stdout.indexOf('Exit codes:'));
+    return Object.fromEntries([...section.matchAll(/^  (\d)  ((?:.|\n     )*)/gm)].map(([, code, text]) => [code, text.replace(/\s+/g, ' ')]));
+  };
+  // secret and sample neither verify nor send: no exit 1, no word of signatures or answers.
+  for (const command of ['secret', 'sample', 'sign']) {
+    const codes = await exitCodes(command);
+    assert.deepEqual(Object.keys(codes), ['0', '2'], command);
+    assert.doesNotMatch(Object.values(codes).join(' '), /signature is valid|2xx|network/, command);
+  }
+  assert.match((await exitCodes('secret'))[0], /the secret was printed/);
+  assert.match((await exitCodes('sample'))[2], /unknown event/);
+  assert.match((await exitCodes('verify'))[1], /timestamp outside --tolerance/);
+  assert.match((await exitCodes('send'))[1], /no answer within 10 s/);
+  assert.match((await exitCodes('serve'))[1], /could not listen/);
+});
+
 test('usage errors print the usage on stderr and exit 2', async () => {
   assertUsageError(await run([]), /missing command/);
   assertUsageError(await run(['frobnicate']), /unknown command 'frobnicate'/);

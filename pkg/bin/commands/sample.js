@@ -1,7 +1,7 @@
 // `sample`: a realistic payload of one event, on stdout and nothing else,
 // to read, edit and send with `send --file` (or edit in place with --set).
 import { EVENT_NAMES } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, TOOL } from '../cli.js';
+import { EXIT, exitCodesHelp, TOOL } from '../cli.js';
 import { PAYLOAD_HELP, PAYLOAD_OPTIONS, payloadFrom } from '../payload.js';
 
 export const sample = {
@@ -16,7 +16,10 @@ Options:
 ${PAYLOAD_HELP}
   --compact             one line, as JSON.stringify writes it (the signed form)
 
-${EXIT_CODES_HELP}
+${exitCodesHelp({
+  0: 'the payload was printed',
+  2: 'usage error: an unknown event or option, a --set or --timestamp that cannot apply, a missing or extra argument',
+})}
 `,
   options: { set: PAYLOAD_OPTIONS.set, timestamp: PAYLOAD_OPTIONS.timestamp, compact: { type: 'boolean' } },
   positionals: [1, 1],

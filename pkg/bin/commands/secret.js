@@ -1,6 +1,6 @@
 // `secret`: a new webhook secret.
 import { generateSecret } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, TOOL } from '../cli.js';
+import { EXIT, exitCodesHelp, TOOL } from '../cli.js';
 
 export const secret = {
   help: `Usage: ${TOOL} secret
@@ -8,7 +8,10 @@ export const secret = {
 Prints a new webhook secret: 64 hex characters from the platform's CSPRNG.
 Give the same secret to Promptfoo and to your receiver.
 
-${EXIT_CODES_HELP}
+${exitCodesHelp({
+  0: 'the secret was printed',
+  2: 'usage error: an option or an argument (secret takes none)',
+})}
 `,
   options: {},
   positionals: [0, 0],

@@ -1,7 +1,7 @@
 // `send`: a signed delivery to a receiver, as Promptfoo sends it (or the
 // curl command that would send it).
 import { DELIVERY_TIMEOUT_SECONDS, EVENT_NAMES, signPayload } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, httpUrl, SECRET_HELP, secretsFrom, TOOL } from '../cli.js';
+import { EXIT, exitCodesHelp, httpUrl, SECRET_HELP, secretsFrom, TOOL } from '../cli.js';
 import { PAYLOAD_HELP, PAYLOAD_OPTIONS, payloadFrom } from '../payload.js';
 
 const ANSWER_SHOWN_CHARS = 500;
@@ -25,7 +25,11 @@ ${PAYLOAD_HELP}
 
 ${SECRET_HELP}
 
-${EXIT_CODES_HELP}
+${exitCodesHelp({
+  0: 'the receiver answered 2xx (with --dry-run: the command was printed)',
+  1: `a non-2xx answer, no answer within ${DELIVERY_TIMEOUT_SECONDS} s, a network error, or a --file that is not a valid payload (nothing is sent then)`,
+  2: 'usage error: no secret or an invalid one, not an http(s) URL, an unknown --event, a --file that cannot be read, an unknown option or invalid value',
+})}
 `,
   options: { secret: { type: 'string' }, ...PAYLOAD_OPTIONS, 'dry-run': { type: 'boolean' } },
   positionals: [1, 1],

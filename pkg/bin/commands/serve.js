@@ -2,7 +2,7 @@
 // arrives and what it answered.
 import { createServer } from 'node:http';
 import { createNodeMiddleware, DEFAULT_MAX_BODY_BYTES } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, httpUrl, numberOption, SECRET_HELP, secretsFrom, TOOL, UsageError, wholeNumberOption } from '../cli.js';
+import { EXIT, exitCodesHelp, httpUrl, numberOption, SECRET_HELP, secretsFrom, TOOL, UsageError, wholeNumberOption } from '../cli.js';
 import { watchEntries } from '../inbox-watch.js';
 import { createInspector } from '../inspector/server.js';
 import { openInbox, shownInbox, unreachable } from './inbox.js';
@@ -65,7 +65,11 @@ Options:
 
 ${SECRET_HELP}
 
-${EXIT_CODES_HELP}
+${exitCodesHelp({
+  0: 'stopped by Ctrl-C (or SIGTERM)',
+  1: 'it could not listen on --host and --port (in use, not an address of this machine), or could not reach the --inbox',
+  2: 'usage error: no secret or an invalid one, an unknown option or invalid value, an option that needs another (--ui-allow-remote without --ui, --max-attempts without --inbox)',
+})}
 `,
   options: {
     secret: { type: 'string', multiple: true },

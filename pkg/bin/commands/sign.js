@@ -1,6 +1,6 @@
 // `sign`: the X-Promptfoo-Signature of a body.
 import { sign as signBody } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, readBody, SECRET_HELP, secretsFrom, TOOL } from '../cli.js';
+import { EXIT, exitCodesHelp, readBody, SECRET_HELP, secretsFrom, TOOL } from '../cli.js';
 
 export const sign = {
   help: `Usage: ${TOOL} sign --secret <secret> [file]
@@ -14,7 +14,10 @@ Options:
 
 ${SECRET_HELP}
 
-${EXIT_CODES_HELP}
+${exitCodesHelp({
+  0: 'the signature was printed',
+  2: 'usage error: no secret or an invalid one, a file that cannot be read, an unknown option',
+})}
 `,
   options: { secret: { type: 'string' } },
   positionals: [0, 1],

@@ -1,6 +1,6 @@
 // `verify`: check a delivery as a receiver would.
 import { verify as verifyDelivery, WebhookVerificationError } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, numberOption, readBody, SECRET_HELP, secretsFrom, TOOL, UsageError, USAGE_CODES } from '../cli.js';
+import { EXIT, exitCodesHelp, numberOption, readBody, SECRET_HELP, secretsFrom, TOOL, UsageError, USAGE_CODES } from '../cli.js';
 
 export const verify = {
   help: `Usage: ${TOOL} verify --secret <secret> [--secret <old>] --signature <hex> [options] [file]
@@ -19,7 +19,11 @@ Options:
 
 ${SECRET_HELP}
 
-${EXIT_CODES_HELP}
+${exitCodesHelp({
+  0: 'valid: the signature matches and the payload is a valid event',
+  1: 'rejected: a wrong or malformed signature, a body that is not a valid payload, a timestamp outside --tolerance',
+  2: 'usage error: no secret or an invalid one, no --signature, a file that cannot be read, an unknown option or invalid value',
+})}
 `,
   options: {
     secret: { type: 'string', multiple: true },
