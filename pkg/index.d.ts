@@ -256,17 +256,17 @@ export class WebhookVerificationError extends Error {
 
 export interface VerifyOptions {
   /** Reject payloads whose `timestamp` is further than this from now. Off by default. */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** Default 5 MiB (5,242,880). */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /**
    * Accept a parsed object (e.g. Express `req.body`) and verify `JSON.stringify` of it.
    * The event returned is what `JSON.parse` makes of that text: a fresh object with
    * `secretIndex`, never the caller's object (which may change after the check).
    */
-  allowParsedBody?: boolean;
+  allowParsedBody?: boolean | undefined;
   /** The clock for the replay window: a function, a Date, or Unix milliseconds. */
-  now?: (() => Date | number) | Date | number;
+  now?: (() => Date | number) | Date | number | undefined;
   /**
    * Several webhooks at one endpoint: the secrets of each webhook id, chosen
    * by the delivery's `X-Webhook-Id` header. An object (prepared at once;
@@ -276,7 +276,7 @@ export interface VerifyOptions {
    * is `unknown_webhook` (401); a delivery without the header uses the plain
    * `secret`, which is optional then. Without this option the header is not read.
    */
-  webhookSecrets?: WebhookSecrets;
+  webhookSecrets?: WebhookSecrets | undefined;
 }
 
 /** Secrets per X-Webhook-Id: an object, or `(webhookId, env?) => secrets` (`undefined`: none). */
@@ -328,7 +328,7 @@ export interface ReplayStore {
 /** An in-process ReplayStore with TTL expiry, bounded to `maxEntries` keys (oldest forgotten first). */
 export class MemoryReplayStore implements ReplayStore {
   /** maxEntries default 10,000; now (milliseconds) default Date.now, for tests. */
-  constructor(options?: { maxEntries?: number; now?: () => number });
+  constructor(options?: { maxEntries?: number | undefined; now?: (() => number) | undefined });
   claim(key: string, ttlSeconds: number): boolean;
   /** Keys held now. */
   readonly size: number;
@@ -351,11 +351,11 @@ export interface RedisLikeClient {
  * command not answered within `timeoutMs` (default 2000) rejects.
  */
 export type RedisConnection<Client> = (
-  | { client: Client; flavor: 'node-redis' | 'ioredis'; command?: never }
-  | { command: (args: string[]) => unknown; client?: never; flavor?: never }
+  | { client: Client; flavor: 'node-redis' | 'ioredis'; command?: undefined }
+  | { command: (args: string[]) => unknown; client?: undefined; flavor?: undefined }
 ) & {
-  prefix?: string;
-  timeoutMs?: number;
+  prefix?: string | undefined;
+  timeoutMs?: number | undefined;
 };
 
 /** RedisReplayStore's connection (`prefix` default ''; `timeoutMs` bounds a claim). */
@@ -385,7 +385,7 @@ export class DurableObjectReplayStore implements ReplayStore {
    * shards: objects sharing the keys (default 1); name: their name prefix
    * (default 'promptfoo-webhooks-replay'). Changing either starts empty.
    */
-  constructor(namespace: ReplayGuardNamespace, options?: { shards?: number; name?: string });
+  constructor(namespace: ReplayGuardNamespace, options?: { shards?: number | undefined; name?: string | undefined });
   claim(key: string, ttlSeconds: number): Promise<boolean>;
   /** Per shard: unexpired keys, keys held (expired ones until the alarm deletes them), next alarm (ms). */
   stats(): Promise<{ shards: Array<{ keys: number; stored: number; alarm: number | null }> }>;
@@ -408,26 +408,26 @@ export class ReplayGuard {
 export interface DedupeOptions {
   store: ReplayStore;
   /** How long a delivery is remembered. Default: 2 × toleranceSeconds when a window is set, else 86,400 (a day). */
-  ttlSeconds?: number;
+  ttlSeconds?: number | undefined;
   /**
    * When the store throws (its database is down): `false` (default) rejects
    * with the store's error, so the receiver answers 5xx and Promptfoo, which
    * does not retry, records a failed delivery; `true` or a function (called
    * with the error) accepts the delivery unchecked, so a repeat may pass.
    */
-  failOpen?: boolean | ((error: unknown) => void);
+  failOpen?: boolean | ((error: unknown) => void) | undefined;
 }
 
 export interface WebhookOptions extends VerifyOptions {
   /** De-duplicate deliveries in `verifyOnce` (and `verifyRequest`): a repeat fails with `duplicate_delivery`. */
-  dedupe?: DedupeOptions;
+  dedupe?: DedupeOptions | undefined;
   /**
    * How long, in milliseconds, a request body read by `verifyRequest` (and
    * the adapters) may take to arrive: a body not ended by then is refused
    * with `body_timeout` (408), so a stream that never ends cannot hold the
    * receiver. Default 5000 (Promptfoo waits 10 s for the answer); at most 2^31 - 1.
    */
-  bodyTimeoutMs?: number;
+  bodyTimeoutMs?: number | undefined;
 }
 
 /** Keys prepared once: verify many deliveries. */
@@ -457,9 +457,9 @@ export function signPayload(
 
 export interface IssueChangeOptions {
   /** Who made the change; sent as `data.userId` on `issue.updated`. */
-  userId?: string;
+  userId?: string | undefined;
   /** ISO 8601; defaults to now. */
-  timestamp?: string;
+  timestamp?: string | undefined;
 }
 
 /** The one event Promptfoo sends for this change, or `null` when nothing it reports changed. */
@@ -523,7 +523,7 @@ export interface ManagementClientOptions {
 }
 
 /** What creating a webhook takes; `enabled` defaults to true. */
-export type NewWebhook = Omit<WebhookConfig, 'enabled'> & { enabled?: boolean };
+export type NewWebhook = Omit<WebhookConfig, 'enabled' | 'teamId'> & { teamId?: string | undefined; enabled?: boolean | undefined };
 
 /** Promptfoo's management API: create webhooks, rotate their secrets, list event types. */
 export class ManagementClient {
@@ -556,9 +556,9 @@ export type EventHandler<E> = (event: E, context?: InboxContext) => unknown;
 /** Narrows which events of the listened names reach a handler. Both given: both must match. */
 export interface EventFilter {
   /** `data.issue.severity` is one of these known severities. Events without an issue never match. */
-  severity?: KnownSeverity | readonly KnownSeverity[];
+  severity?: KnownSeverity | readonly KnownSeverity[] | undefined;
   /** One of `data.eventData.changes` equals a string or matches a RegExp, e.g. `'status changed to fixed'`. */
-  change?: string | RegExp | ReadonlyArray<string | RegExp>;
+  change?: string | RegExp | ReadonlyArray<string | RegExp> | undefined;
 }
 
 /** A secret, or a function that reads it from a Worker's `env` (called once, on first use). */
@@ -566,7 +566,7 @@ export type SecretSource<Env = any> = Secrets | ((env: Env) => Secrets);
 
 export interface WebhooksOptions<Env = any> extends WebhookOptions {
   /** Required unless `webhookSecrets` is given (then it serves deliveries without `X-Webhook-Id`). */
-  secret?: SecretSource<Env>;
+  secret?: SecretSource<Env> | undefined;
 }
 
 /** One or more handlers failed for an accepted event. `errors` holds what each threw. */
@@ -612,7 +612,7 @@ export class Webhooks<Env = any> {
     signature: SignatureHeader;
     /** The `X-Webhook-Id` header (read with `webhookSecrets` only). */
     webhookId?: SignatureHeader;
-    env?: Env;
+    env?: Env | undefined;
   }): Promise<VerifiedEvent>;
   /** Routes an already verified event. */
   receive(event: WebhookEvent): Promise<void>;
@@ -638,25 +638,59 @@ export const DELIVERY_TIMEOUT_SECONDS: number;
 export function buildEvent<Name extends KnownEventName>(
   name: Name,
   data: EventFor<Name>['data'],
-  options?: { timestamp?: string },
+  options?: { timestamp?: string | undefined },
 ): EventFor<Name>;
 
 /** A realistic payload of the event `name`, stamped `timestamp` (default now): a fresh object per call. */
 export function sampleEvent<Name extends KnownEventName>(
   name: Name,
-  options?: { timestamp?: string },
+  options?: { timestamp?: string | undefined },
 ): Extract<KnownEvent, { event: Name }>;
+
+/**
+ * What `onAnswer` is told of one answer an adapter gave: the status and the
+ * JSON body (a forward target's answer as text), with the verified event or
+ * the error behind a refusal.
+ */
+export interface AdapterAnswer {
+  status: number;
+  body: unknown;
+  event?: VerifiedEvent;
+  error?: unknown;
+  size?: number;
+  forwarded?: { url: string; status: number } | { url: string; failure: string };
+  /** With an inbox: the entry the delivery was recorded as (`duplicate`: it was already). */
+  entry?: { id: number | string; duplicate: boolean };
+  /** What arrived: the method, the headers as `[name, value]` pairs, and the body as far as it was read (undefined when it was not). */
+  request: { method: string | undefined; headers: Array<[string, string]>; body: Uint8Array | string | undefined };
+}
+
+/** `onAnswer`: told each answer as it is given; what it throws goes to `onError`. */
+export type AnswerHandler = (answer: AdapterAnswer) => unknown;
+
+/**
+ * `onError` (adapters, createInboxWorker, createQueueConsumer): a failure
+ * the HTTP answer does not report, with the event it happened for, when
+ * there was one. Type a handler written apart from its options with it:
+ * `const onError: ErrorHandler = (error, event) => ...`.
+ */
+export type ErrorHandler = (error: unknown, event: WebhookEvent | undefined) => unknown;
+
+/** Where errors nobody listens for are logged (`console` fits). */
+export interface Logger {
+  error(...args: unknown[]): unknown;
+}
 
 /** Options of `createNodeMiddleware` and `createFetchHandler`. */
 export interface AdapterOptions {
   /** Handle only this pathname (query ignored); elsewhere call `next()`, or answer 404. */
-  path?: string;
+  path?: string | undefined;
   /**
    * Called with failures the HTTP answer does not report: handler errors
    * after a delivery was accepted (the answer stays 200), and receiver set-up
    * errors (5xx). Without it, errors nobody listens for go to `logger`.
    */
-  onError?: (error: unknown, event: WebhookEvent | undefined) => unknown;
+  onError?: ErrorHandler | undefined;
   /**
    * Told every answer the adapter gives, as it gives it: the status and the
    * JSON body (a forward target's answer as text), with the verified event
@@ -664,18 +698,7 @@ export interface AdapterOptions {
    * read, where a verified delivery was forwarded, and the request itself. For logs and
    * metrics; what it throws goes to `onError`.
    */
-  onAnswer?: (answer: {
-    status: number;
-    body: unknown;
-    event?: VerifiedEvent;
-    error?: unknown;
-    size?: number;
-    forwarded?: { url: string; status: number } | { url: string; failure: string };
-    /** With an inbox: the entry the delivery was recorded as (`duplicate`: it was already). */
-    entry?: { id: number | string; duplicate: boolean };
-    /** What arrived: the method, the headers as `[name, value]` pairs, and the body as far as it was read (undefined when it was not). */
-    request: { method: string | undefined; headers: Array<[string, string]>; body: Uint8Array | string | undefined };
-  }) => unknown;
+  onAnswer?: AnswerHandler | undefined;
   /**
    * Send each verified delivery on to this http(s) URL: its exact bytes and
    * headers (the X-Promptfoo-Signature included) are POSTed there, and the
@@ -683,13 +706,13 @@ export interface AdapterOptions {
    * verify is answered here and never sent on; a target that does not
    * answer within the delivery timeout is a 502 `forward_failed`.
    */
-  forwardTo?: string | URL;
+  forwardTo?: string | URL | undefined;
   /**
    * Where an error no `onError` heard is logged: `console` by default, any
    * object with an `error()` method, or `false` to log nothing. Nothing
    * else in the package logs.
    */
-  logger?: { error(...args: unknown[]): unknown } | false;
+  logger?: Logger | false | undefined;
   /**
    * Keep each verified delivery durably before answering 200, then run the
    * handlers (and the forward) from it, with retries, per-issue order and a
@@ -698,20 +721,20 @@ export interface AdapterOptions {
    * On Workers: `new CloudflareQueueInbox()`, whose queue the Worker's
    * `queue()` handler (`createQueueConsumer`) consumes.
    */
-  inbox?: Inbox | PushInbox;
+  inbox?: Inbox | PushInbox | undefined;
   /**
    * With an inbox a worker claims from: run its worker in this process
    * (default `true`). `false` for receivers that only record, with
    * `createInboxWorker` in other processes.
    */
-  processInbox?: boolean;
+  processInbox?: boolean | undefined;
   /** Told of an inbox entry that failed its last attempt (needs an inbox whose worker runs here). */
-  onDead?: (entry: InboxEntry, error: unknown) => unknown;
+  onDead?: ((entry: InboxEntry, error: unknown) => unknown) | undefined;
   /**
    * Without an inbox: how long the answer waits for the handlers, in
    * milliseconds (0 to 9000; default 3000); they go on after it.
    */
-  answerWithinMs?: number;
+  answerWithinMs?: number | undefined;
 }
 
 /** What a handler run from an inbox gets as its second argument: key side effects on `entryId`. */
@@ -737,19 +760,19 @@ export interface InboxEntry {
 /** How an inbox's entries are retried. */
 export interface InboxPolicy {
   /** Attempts before an entry is dead (default 8). */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** The first retry's delay; each next one doubles, with jitter (default 1000). */
-  retryBaseMs?: number;
+  retryBaseMs?: number | undefined;
   /** The longest delay between attempts (default 15 minutes). */
-  retryMaxMs?: number;
+  retryMaxMs?: number | undefined;
   /** How long a claim holds an entry; renewed while its handler runs (default 30000). */
-  leaseMs?: number;
+  leaseMs?: number | undefined;
   /** Entries a worker runs at once (default 8). */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** How often a worker looks for due entries when nothing wakes it (default 500). */
-  pollMs?: number;
+  pollMs?: number | undefined;
   /** How long a done entry is kept, so that a repeat is still the same entry (default 24 h); then it is deleted. */
-  keepDoneMs?: number;
+  keepDoneMs?: number | undefined;
 }
 
 /** The counts of an inbox's entries by state (`leased` ones are pending too). */
@@ -785,13 +808,13 @@ export interface Inbox {
 export function createInboxWorker(options: {
   inbox: Inbox;
   /** The handlers: a router, or `onEvent`. */
-  webhooks?: Webhooks;
-  onEvent?: EventHandler<WebhookEvent>;
+  webhooks?: Webhooks | undefined;
+  onEvent?: EventHandler<WebhookEvent> | undefined;
   /** Send each entry on to this URL; a non-2xx answer is a failed attempt. */
-  forwardTo?: string | URL;
-  onDead?: (entry: InboxEntry, error: unknown) => unknown;
-  onError?: (error: unknown, event: WebhookEvent | undefined) => unknown;
-  logger?: { error(...args: unknown[]): unknown } | false;
+  forwardTo?: string | URL | undefined;
+  onDead?: ((entry: InboxEntry, error: unknown) => unknown) | undefined;
+  onError?: ErrorHandler | undefined;
+  logger?: Logger | false | undefined;
 }): { kick(): void; stop(): Promise<void> };
 
 /** One entry as `list()` shows it (no body). */
@@ -811,7 +834,7 @@ export interface InboxListing {
 export interface ManagedInbox extends Inbox {
   counts(): Promise<InboxCounts>;
   /** The newest entries (of one state, when given), without their bodies. */
-  list(options?: { state?: 'pending' | 'done' | 'dead'; limit?: number }): Promise<InboxListing[]>;
+  list(options?: { state?: 'pending' | 'done' | 'dead' | undefined; limit?: number | undefined }): Promise<InboxListing[]>;
   /** Makes a dead entry pending again (`'dead'`: every dead entry); resolves to how many. */
   retry(idOrDead: number | 'dead'): Promise<number>;
   /** Deletes every dead entry; resolves to how many. */
@@ -901,29 +924,29 @@ export interface CloudflareQueueBatch {
  */
 export function createQueueConsumer(options: {
   /** The handlers: a router, or `onEvent`. */
-  webhooks?: Webhooks;
-  onEvent?: EventHandler<WebhookEvent>;
+  webhooks?: Webhooks | undefined;
+  onEvent?: EventHandler<WebhookEvent> | undefined;
   /** Send each entry on to this URL; a non-2xx answer is a failed attempt. */
-  forwardTo?: string | URL;
+  forwardTo?: string | URL | undefined;
   /** The dead-letter queue's name (its batches' `queue`): given with `onDead`. */
-  deadLetterQueue?: string;
+  deadLetterQueue?: string | undefined;
   /**
    * Told of each message of the dead-letter queue; a throw retries it. Its
    * `entry.attempt` counts the attempts at onDead: the failed ones happened
    * on the other queue, and were reported there (onError or the logger).
    */
-  onDead?: (entry: InboxEntry, error: Error) => unknown;
-  onError?: (error: unknown, event: WebhookEvent | undefined) => unknown;
-  logger?: { error(...args: unknown[]): unknown } | false;
+  onDead?: ((entry: InboxEntry, error: Error) => unknown) | undefined;
+  onError?: ErrorHandler | undefined;
+  logger?: Logger | false | undefined;
   /** The first retry's delay; each next one doubles, with jitter, rounded up to whole seconds (default 1000). */
-  retryBaseMs?: number;
+  retryBaseMs?: number | undefined;
   /** The longest delay between attempts (default 15 minutes; Queues allows 12 h). */
-  retryMaxMs?: number;
+  retryMaxMs?: number | undefined;
 }): (batch: CloudflareQueueBatch, env?: unknown, ctx?: unknown) => Promise<void>;
 
 /** With a secret: the verify options, plus `onEvent` for every verified event. */
 export interface AdapterSecretOptions extends AdapterOptions, WebhookOptions {
-  onEvent?: EventHandler<VerifiedEvent>;
+  onEvent?: EventHandler<VerifiedEvent> | undefined;
 }
 
 /** The parts of Node's `IncomingMessage` the middleware uses (Express's `req` included). */
@@ -977,3 +1000,5 @@ export interface FetchHandler<Env = any> {
 export function createFetchHandler<Env = any>(webhooks: Webhooks<Env>, options?: AdapterOptions): FetchHandler<Env>;
 export function createFetchHandler(secret: Secrets, options?: AdapterSecretOptions): FetchHandler<any>;
 export function createFetchHandler<Env = any>(secret: (env: Env) => Secrets, options?: AdapterSecretOptions): FetchHandler<Env>;
+/** A secret or `(env) => secret`, when the caller's value may be either (as createNodeMiddleware takes it). */
+export function createFetchHandler<Env = any>(secret: SecretSource<Env>, options?: AdapterSecretOptions): FetchHandler<Env>;

@@ -9,32 +9,26 @@
 // parsed_body_mismatch, logged, with a hint naming the fix. Register the
 // webhook route before such middleware, or keep it off the webhook path.
 import { Hono } from 'hono';
-import { createFetchHandler, type AdapterOptions, type EventHandler, type Secrets, type VerifiedEvent } from 'promptfoo-webhooks';
+import { createFetchHandler, type EventHandler, type Logger, type SecretSource, type VerifiedEvent } from 'promptfoo-webhooks';
 
 export interface Bindings {
   // A Worker's env: its secrets and variables.
   PROMPTFOO_WEBHOOK_SECRET?: string;
 }
 
-export interface HonoAppOptions<Secret> {
+/**
+ * `secret`: the secret itself (Node: read when the app is built, so an
+ * unset one fails at start-up), or `(env) => secret` where it only exists
+ * per request (a Worker's env).
+ */
+export interface HonoAppOptions<Secret extends SecretSource<Bindings> = SecretSource<Bindings>> {
   secret: Secret;
   onEvent?: EventHandler<VerifiedEvent>;
-  logger?: AdapterOptions['logger'];
+  logger?: Logger | false;
 }
 
-/**
- * The app with the webhook route at /webhooks/promptfoo. `secret`: the
- * secret itself (Node: read when the app is built, so an unset one fails at
- * start-up), or `(env) => secret` where it only exists per request (a
- * Worker's env).
- */
-export function createHonoApp(options: HonoAppOptions<Secrets>): Hono<{ Bindings: Bindings }>;
-export function createHonoApp(
-  // The overloads say which kind of secret a caller passes, and the body
-  // takes either: createFetchHandler's own overloads take one kind each.
-  options: HonoAppOptions<(env: Bindings) => Secrets>,
-): Hono<{ Bindings: Bindings }>;
-export function createHonoApp({ secret, onEvent = () => {}, logger = console }: HonoAppOptions<any>) {
+/** The app with the webhook route at /webhooks/promptfoo. */
+export function createHonoApp({ secret, onEvent = () => {}, logger = console }: HonoAppOptions): Hono<{ Bindings: Bindings }> {
   // README:begin hono
   const app = new Hono<{ Bindings: Bindings }>();
   app.post('/webhooks/promptfoo', createFetchHandler(secret, { toleranceSeconds: 300, onEvent, logger }));

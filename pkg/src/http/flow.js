@@ -96,7 +96,9 @@ export function parsedBodyMismatch(detail, hint) {
  */
 function adapterRouter(secretOrWebhooks, onEvent, verifyOptions) {
   if (secretOrWebhooks instanceof Webhooks) {
-    const misplaced = Object.keys(verifyOptions).concat(onEvent ? ['onEvent'] : []);
+    const misplaced = Object.keys(verifyOptions)
+      .filter((key) => verifyOptions[key] !== undefined || !VERIFY_OPTION_NAMES.includes(key)) // undefined: not given
+      .concat(onEvent ? ['onEvent'] : []);
     if (misplaced.length > 0) {
       throw webhookError(
         'invalid_options',
@@ -138,9 +140,9 @@ function readAdapterOptions(secretOrWebhooks, options) {
     logger = globalThis.console,
     forwardTo,
     inbox,
-    processInbox = true,
+    processInbox,
     onDead,
-    answerWithinMs = DEFAULT_ANSWER_WITHIN_MS,
+    answerWithinMs,
     ...verifyOptions
   } = ownOptions(options);
   const target =
@@ -148,7 +150,7 @@ function readAdapterOptions(secretOrWebhooks, options) {
   if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
     throw invalidArgType('options.path', "a path starting with '/'", path);
   }
-  checkInboxOptions(options, inbox, processInbox, answerWithinMs);
+  checkInboxOptions({ inbox, processInbox, onDead, answerWithinMs });
   for (const [name, value] of [['onEvent', onEvent], ['onError', onError], ['onAnswer', onAnswer], ['onDead', onDead]]) {
     if (value !== undefined && typeof value !== 'function') throw invalidArgType(`options.${name}`, 'a function', value);
   }
@@ -157,27 +159,32 @@ function readAdapterOptions(secretOrWebhooks, options) {
   }
   const router = adapterRouter(secretOrWebhooks, onEvent, verifyOptions);
   // What only a worker in this process uses needs an inbox it claims from.
-  const runsWorker = inbox !== undefined && isPullInbox(inbox) && processInbox;
+  const runsWorker = inbox !== undefined && isPullInbox(inbox) && processInbox !== false;
   const report = reporter({ onError, logger, router });
-  return { path, onAnswer, logger, target, inbox, runsWorker, onDead, answerWithinMs, router, report };
+  return { path, onAnswer, logger, target, inbox, runsWorker, onDead, answerWithinMs: answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS, router, report };
 }
 
-/** The options about an inbox, and answerWithinMs, which only a receiver without one takes. */
-function checkInboxOptions(options, inbox, processInbox, answerWithinMs) {
+/**
+ * The options about an inbox, and answerWithinMs, which only a receiver
+ * without one takes. An option set to undefined is one not given, as the
+ * types (`?: T | undefined`) say.
+ */
+function checkInboxOptions({ inbox, processInbox, onDead, answerWithinMs }) {
   if (inbox !== undefined) checkInbox(inbox);
-  if (typeof processInbox !== 'boolean') throw invalidArgType('options.processInbox', 'a boolean', processInbox);
-  for (const name of ['onDead', 'processInbox']) {
-    if (Object.hasOwn(options, name) && (inbox === undefined || !isPullInbox(inbox))) {
+  if (processInbox !== undefined && typeof processInbox !== 'boolean') throw invalidArgType('options.processInbox', 'a boolean', processInbox);
+  for (const [name, value] of [['onDead', onDead], ['processInbox', processInbox]]) {
+    if (value !== undefined && (inbox === undefined || !isPullInbox(inbox))) {
       throw webhookError(
         'invalid_options',
         `${name} needs an inbox a worker claims from (SqliteInbox, RedisInbox): with none no worker runs, and with Cloudflare Queues createQueueConsumer takes onDead`,
       );
     }
   }
+  if (answerWithinMs === undefined) return;
   if (!Number.isSafeInteger(answerWithinMs) || answerWithinMs < 0 || answerWithinMs > 9000) {
     throw webhookError('invalid_options', 'answerWithinMs must be a whole number from 0 to 9000 (Promptfoo waits 10 s)');
   }
-  if (inbox !== undefined && Object.hasOwn(options, 'answerWithinMs')) {
+  if (inbox !== undefined) {
     throw webhookError('invalid_options', 'answerWithinMs is for receivers without an inbox: with one, the answer never waits for a handler');
   }
 }
