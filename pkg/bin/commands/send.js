@@ -42,19 +42,49 @@ ${exitCodesHelp({
       return EXIT.ok;
     }
     const name = JSON.parse(body).event;
+    const bodyBytes = Buffer.byteLength(body);
     let response;
     try {
       response = await fetch(target, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(DELIVERY_TIMEOUT_SECONDS * 1000) });
     } catch (error) {
-      console.error(`${name} -> ${target}: ${error.cause?.code ?? error.cause?.message ?? error.message}`);
+      console.error(`${name} -> ${target}: ${failureText(error, bodyBytes)}`);
       return EXIT.rejected;
     }
-    const answer = await response.text();
     console.log(`${name} -> ${target}: ${response.status} ${response.statusText}`);
+    // The status came; its body may still be cut off (a receiver that answers and resets the connection).
+    let answer;
+    try {
+      answer = await response.text();
+    } catch (error) {
+      console.error(`the answer's body could not be read: ${failureText(error, bodyBytes)}`);
+      return EXIT.rejected;
+    }
     if (answer) console.log(answer.length > ANSWER_SHOWN_CHARS ? `${answer.slice(0, ANSWER_SHOWN_CHARS)}…` : answer);
     return response.ok ? EXIT.ok : EXIT.rejected;
   },
 };
+
+// Bodies this large may be over a receiver's limit: Express's json() refuses
+// more than 100 KB by default, the later document's receiver more than 5 MB.
+const LARGE_BODY_BYTES = 64 * 1024;
+
+/** What a failed delivery means, in words, from fetch's error (its `cause` holds the socket's code). */
+export function failureText(error, bodyBytes) {
+  if (error?.name === 'TimeoutError') {
+    return `no answer within ${DELIVERY_TIMEOUT_SECONDS} s: Promptfoo waits that long, then counts the delivery as failed (answer at once, do slow work after)`;
+  }
+  const code = error?.cause?.code ?? error?.code;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') {
+    const why =
+      bodyBytes > LARGE_BODY_BYTES
+        ? `likely the body (${bodyBytes} bytes) is over its size limit: a receiver that refuses one (413) often closes the connection while it is still being sent, before its answer can be read. Send a smaller payload or raise the receiver's limit`
+        : 'it may have crashed, or something between it and here (a proxy, a firewall) dropped the request';
+    return `the receiver closed the connection before its answer could be read (${code}): ${why}`;
+  }
+  if (code === 'ECONNREFUSED') return `nothing listens there (ECONNREFUSED): is the receiver running, on that port?`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `no such host (${code})`;
+  return String(code ?? error?.cause?.message ?? error?.message ?? error);
+}
 
 /** A POSIX shell word: single-quoted, a single quote written as '\''. */
 export function shellQuote(text) {
