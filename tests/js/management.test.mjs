@@ -64,6 +64,63 @@ test('createWebhook: an older server answers 404 on /api/v1, so /api/webhooks is
   });
 });
 
+test('createWebhook: the API that answered is used first from then on, so a legacy server costs one 404, not one per create', async () => {
+  await withApi({ legacyOnly: true }, async (api, client) => {
+    await client.createWebhook(CONFIG);
+    await client.createWebhook(CONFIG);
+    await client.createWebhook(CONFIG);
+    assert.deepEqual(api.requests.map((r) => r.path), ['/api/v1/webhooks', '/api/webhooks', '/api/webhooks', '/api/webhooks']);
+  });
+  // Per client: another one starts from /api/v1 again.
+  await withApi({}, async (api, client) => {
+    await client.createWebhook(CONFIG);
+    await client.createWebhook(CONFIG);
+    assert.deepEqual(api.requests.map((r) => r.path), ['/api/v1/webhooks', '/api/v1/webhooks']);
+  });
+});
+
+test("the integration document's server (POST /api/webhooks alone): regenerate-secret and event-types say the endpoint is missing and what to do, not 'check the id'", async () => {
+  await withApi({ documentOnly: true }, async (api, client) => {
+    const created = await client.createWebhook(CONFIG);
+    const regenerate = await rejectsWith(client.regenerateSecret(created.id), 'api_request_rejected', { status: 404 });
+    assert.match(regenerate.hint, /^This server has no \/api\/v1 API: POST \/api\/v1\/webhooks\/\{id\}\/regenerate-secret came with \/api\/v1 in later Promptfoo versions/);
+    assert.match(regenerate.hint, /creating a new webhook .*accept both secrets/);
+    assert.doesNotMatch(regenerate.hint, /check the base URL and the webhook id/);
+    const types = await rejectsWith(client.listEventTypes(), 'api_request_rejected', { status: 404 });
+    assert.match(types.hint, /no GET \/api\/v1\/webhooks\/event-types.*issue\.created, issue\.updated, issue\.status_changed, issue\.severity_changed and issue\.comment_added/);
+  });
+  // A fresh client knows nothing yet: one GET of event-types tells it the server has no /api/v1.
+  await withApi({ documentOnly: true }, async (api, client) => {
+    const error = await rejectsWith(client.regenerateSecret('wh_1'), 'api_request_rejected', { status: 404 });
+    assert.match(error.hint, /^This server has no \/api\/v1 API/);
+    assert.deepEqual(api.requests.map((r) => `${r.method} ${r.path}`), ['POST /api/v1/webhooks/wh_1/regenerate-secret', 'GET /api/v1/webhooks/event-types']);
+    // And its next create goes to /api/webhooks first.
+    await client.createWebhook(CONFIG);
+    assert.equal(api.requests.at(-1).path, '/api/webhooks');
+    assert.equal(api.requests.length, 3);
+  });
+});
+
+test('regenerateSecret on a server with /api/v1: a 404 is the id, said so', async () => {
+  await withApi({}, async (api, client) => {
+    const error = await rejectsWith(client.regenerateSecret('wh_missing'), 'api_request_rejected', { status: 404 });
+    assert.match(error.hint, /^The server has the \/api\/v1 API but no webhook "wh_missing": check the id\.$/);
+  });
+});
+
+test('a base URL ending in /api, which the paths repeat, gets the root suggested; one where neither create path exists says so', async () => {
+  await withApi({}, async (api) => {
+    const client = new ManagementClient({ baseUrl: `${api.url}/api/`, token: API_TOKEN });
+    for (const call of [() => client.createWebhook(CONFIG), () => client.regenerateSecret('wh_1'), () => client.listEventTypes()]) {
+      const error = await rejectsWith(call(), 'api_request_rejected', { status: 404 });
+      assert.match(error.hint, new RegExp(`^The base URL ends in /api, and the paths start with /api/ \\(this asked ${api.url}/api/api/.*\\): try ${api.url} instead\\.$`));
+    }
+    const elsewhere = new ManagementClient({ baseUrl: `${api.url}/console`, token: API_TOKEN });
+    const error = await rejectsWith(elsewhere.createWebhook(CONFIG), 'api_request_rejected', { status: 404 });
+    assert.match(error.hint, /^Neither POST \/api\/v1\/webhooks nor the integration document's POST \/api\/webhooks exists at this base URL/);
+  });
+});
+
 for (const wrap of ['webhook', 'data']) {
   test(`a webhook wrapped as { ${wrap}: ... } is found, for create and regenerate`, async () => {
     await withApi({ wrap }, async (api, client) => {

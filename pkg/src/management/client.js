@@ -6,6 +6,11 @@
 //   regenerateSecret(id)    POST /api/v1/webhooks/{id}/regenerate-secret
 //   listEventTypes()        GET  /api/v1/webhooks/event-types
 //
+// The integration document's server has only POST /api/webhooks; the other
+// two came with /api/v1 later. A client remembers which API answered, so
+// its next create goes there first, and a 404 says which endpoint the
+// server lacks and what to do without it, rather than blaming the id.
+//
 // `Authorization: Bearer <token>`. The base URL and token come from the
 // options, else from PROMPTFOO_API_URL and PROMPTFOO_API_TOKEN; there is no
 // default server. Every request has a timeout and a bounded answer. The
@@ -41,9 +46,17 @@ const TOKEN_MARK = '[token]';
 // Where a server may wrap what it answers.
 const WRAPPERS = ['webhook', 'data', 'result'];
 
+// Where each API creates a webhook: /api/v1, or the integration document's path.
+const CREATE_PATHS = { v1: MANAGEMENT_API.createWebhook, document: MANAGEMENT_API.createWebhookLegacy };
+const DOCUMENT_EVENTS = 'issue.created, issue.updated, issue.status_changed, issue.severity_changed and issue.comment_added';
+const LATER_API =
+  "came with /api/v1 in later Promptfoo versions, and a server with only the integration document's API has POST /api/webhooks alone";
+
 export class ManagementClient {
   #token;
   #fetch;
+  // 'v1' or 'document' once a request has told which API the server has; undefined before.
+  #api;
 
   /**
    * @param {{ baseUrl?: string, token?: string, timeoutMs?: number, maxResponseBytes?: number, fetch?: typeof fetch, allowInsecureHttp?: boolean }} [options]
@@ -87,15 +100,26 @@ export class ManagementClient {
       const list = problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ');
       throw this.#error('invalid_webhook_config', list, { problems });
     }
-    let answer;
-    try {
-      answer = await this.#request('POST', MANAGEMENT_API.createWebhook, checked.config);
-    } catch (error) {
-      if (error?.code !== 'api_request_rejected' || error.status !== 404) throw error;
-      answer = await this.#request('POST', MANAGEMENT_API.createWebhookLegacy, checked.config); // an older server
-    }
+    const answer = await this.#create(checked.config);
     const webhook = unwrap(answer, 'secret');
     return { id: stringMember(webhook, 'id'), secret: requiredSecret(webhook), webhook: redactedWebhook(webhook) };
+  }
+
+  /** POSTs a webhook where this server last answered (/api/v1 until one did), then on the other API after a 404. */
+  async #create(config) {
+    const [first, second] = this.#api === 'document' ? ['document', 'v1'] : ['v1', 'document'];
+    try {
+      return await this.#requestOn(first, 'POST', CREATE_PATHS[first], config);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    try {
+      return await this.#requestOn(second, 'POST', CREATE_PATHS[second], config);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      const where = "Neither POST /api/v1/webhooks nor the integration document's POST /api/webhooks exists at this base URL: it is likely not your Promptfoo server's root.";
+      throw this.#withHint(error, this.#prefixHint(CREATE_PATHS[second]) ?? where);
+    }
   }
 
   /**
@@ -105,7 +129,13 @@ export class ManagementClient {
    */
   async regenerateSecret(id) {
     const path = webhookPath(MANAGEMENT_API.regenerateSecret, id);
-    const answer = await this.#request('POST', path);
+    let answer;
+    try {
+      answer = await this.#requestOn('v1', 'POST', path);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      throw this.#withHint(error, this.#prefixHint(path) ?? (await this.#regenerateNotFoundHint(id)));
+    }
     if (typeof answer === 'string' && answer !== '') return { id, secret: answer }; // the secret alone, as a JSON string
     const webhook = unwrap(answer, 'secret');
     return { id: stringMember(webhook, 'id') ?? id, secret: requiredSecret(webhook) };
@@ -113,7 +143,14 @@ export class ManagementClient {
 
   /** The event names the server can send, as strings. */
   async listEventTypes() {
-    const answer = await this.#request('GET', MANAGEMENT_API.eventTypes);
+    let answer;
+    try {
+      answer = await this.#requestOn('v1', 'GET', MANAGEMENT_API.eventTypes);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      const missing = `This server has no GET /api/v1/webhooks/event-types: it ${LATER_API}. Without it, the integration document's events are ${DOCUMENT_EVENTS}; the package's EVENT_NAMES lists every event this version knows.`;
+      throw this.#withHint(error, this.#prefixHint(MANAGEMENT_API.eventTypes) ?? missing);
+    }
     const list = Array.isArray(answer)
       ? answer
       : ['eventTypes', 'events', 'types', 'data'].map((key) => answer?.[key]).find(Array.isArray);
@@ -123,6 +160,46 @@ export class ManagementClient {
       if (name === undefined) throw apiError('api_bad_response', 'an event type is neither a name nor an object with one');
       return name;
     });
+  }
+
+  /** #request, remembering that the server has `api` when it answers. */
+  async #requestOn(api, method, path, body) {
+    const answer = await this.#request(method, path, body);
+    this.#api = api;
+    return answer;
+  }
+
+  /**
+   * Why regenerate-secret found nothing: no /api/v1 at all (GET event-types,
+   * asked once, is a 404 too), or no webhook of that id.
+   */
+  async #regenerateNotFoundHint(id) {
+    if (this.#api === undefined) {
+      try {
+        await this.#requestOn('v1', 'GET', MANAGEMENT_API.eventTypes);
+      } catch (error) {
+        // Any other answer (a refusal, an unreadable one) still came from an /api/v1 route.
+        if (isNotFound(error)) this.#api = 'document';
+        else if (error?.code !== 'api_unreachable') this.#api = 'v1';
+      }
+    }
+    const shown = JSON.stringify(id);
+    if (this.#api === 'v1') return `The server has the /api/v1 API but no webhook ${shown}: check the id.`;
+    const without = 'rotate by creating a new webhook (it gets a new secret), let receivers accept both secrets, then disable or delete the old one in Promptfoo';
+    if (this.#api === 'document') return `This server has no /api/v1 API: POST /api/v1/webhooks/{id}/regenerate-secret ${LATER_API}. Without it, ${without}.`;
+    return `Either no webhook ${shown} exists (check the id), or the server has no /api/v1 API, where regenerate-secret came in (the integration document's API has POST /api/webhooks alone: then ${without}).`;
+  }
+
+  /** A hint for a base URL ending in /api, which the paths repeat (/api/api/...); undefined otherwise. */
+  #prefixHint(path) {
+    if (!/\/api$/i.test(new URL(this.baseUrl).pathname)) return undefined;
+    return `The base URL ends in /api, and the paths start with /api/ (this asked ${this.baseUrl}${path}): try ${this.baseUrl.slice(0, -'/api'.length)} instead.`;
+  }
+
+  /** `error` with `hint`, scrubbed as the rest of it is. */
+  #withHint(error, hint) {
+    error.hint = this.#scrub(hint);
+    return error;
   }
 
   /** The answer's JSON (null for an empty body), or a PromptfooApiError. */
@@ -209,6 +286,11 @@ function webhookPath(template, id) {
     throw invalidArgType('id', 'a webhook id (a non-empty string, not "." or "..")', id);
   }
   return template.replace('{id}', encodeURIComponent(id));
+}
+
+/** Whether `error` is the server's 404: a path it does not have, or an id it does not know. */
+function isNotFound(error) {
+  return error?.code === 'api_request_rejected' && error.status === 404;
 }
 
 function positiveNumber(name, value) {

@@ -2,14 +2,16 @@
 // documents describe it: Bearer auth, POST /api/v1/webhooks (or the older
 // /api/webhooks), POST /api/v1/webhooks/{id}/regenerate-secret and GET
 // /api/v1/webhooks/event-types. `shape` picks among the answers the
-// documents leave open, and the failures a client must survive.
+// documents leave open, and the failures a client must survive;
+// `documentOnly` is the integration document's server, with POST
+// /api/webhooks alone (any other path is the framework's plain 404).
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 export const API_TOKEN = 'pfapi-test-token-0123456789abcdef';
 
 /**
- * @param {{ legacyOnly?: boolean, wrap?: 'webhook' | 'data', eventTypes?: 'array' | 'wrapped' | 'objects',
+ * @param {{ legacyOnly?: boolean, documentOnly?: boolean, wrap?: 'webhook' | 'data', eventTypes?: 'array' | 'wrapped' | 'objects',
  *   hang?: boolean, hugeAnswer?: boolean, notJson?: boolean, echoToken?: boolean, failWith?: number }} [shape]
  * @returns {Promise<{ url: string, requests: Array<{ method, path, authorization, body }>, close(): Promise<void> }>}
  */
@@ -32,6 +34,9 @@ export async function startManagementApi(shape = {}) {
       if (shape.failWith) return answer(shape.failWith, { message: 'the database is down' });
       if (shape.hugeAnswer) return answer(200, { padding: 'x'.repeat(2 * 1024 * 1024) });
       if (shape.notJson) return res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>Sign in</html>');
+      if (shape.documentOnly && !(req.method === 'POST' && path === '/api/webhooks')) {
+        return res.writeHead(404, { 'Content-Type': 'text/html' }).end(`Cannot ${req.method} ${path}`);
+      }
       const wrap = (webhook) => (shape.wrap ? { [shape.wrap]: webhook } : webhook);
 
       if (req.method === 'POST' && (path === '/api/v1/webhooks' || path === '/api/webhooks')) {
