@@ -5,7 +5,7 @@
 //   pkg/src/generated/samples.js    one realistic payload's data per event
 //   pkg/src/generated/schema.js     the payload schema check: a fast one for JSON.parse results, the exact one naming the problem
 //   pkg/index.d.ts                  the region between the generated:events markers
-//   README.md                       the regions between the generated:errors and generated:events markers
+//   pkg/README.md                   the package's user guide: the regions between the generated:errors and generated:events markers
 //
 //   node scripts/generate.mjs           write them (`make generate`)
 //   node scripts/generate.mjs --check   exit 1, naming each stale file, when any differs (part of `make test`)
@@ -542,7 +542,7 @@ function eventTypes() {
   return parts.join('\n');
 }
 
-// ---------------------------------------------------------------- README tables
+// ---------------------------------------------------------------- the user guide's tables
 
 function errorTable() {
   const rows = contract.errors.map(
@@ -577,11 +577,11 @@ const outputs = new Map([
     (current) => withRegion(current, 'pkg/index.d.ts', '// <generated:events>', '// </generated:events>', eventTypes()),
   ],
   [
-    'README.md',
+    'pkg/README.md',
     (current) =>
       withRegion(
-        withRegion(current, 'README.md', '<!-- generated:errors -->', '<!-- /generated:errors -->', errorTable()),
-        'README.md',
+        withRegion(current, 'pkg/README.md', '<!-- generated:errors -->', '<!-- /generated:errors -->', errorTable()),
+        'pkg/README.md',
         '<!-- generated:events -->',
         '<!-- /generated:events -->',
         eventTable(),

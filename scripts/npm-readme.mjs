@@ -1,12 +1,10 @@
-// The package's README and examples: the repository's README, with its
-// links made to work from the npm tarball. The runnable examples it links
-// to are shipped under examples/ (js-examples/X becomes examples/X, with
-// the JavaScript of a TypeScript file beside it); a
-// link to anything else in the repository keeps its text and loses the
-// link, and a relative image is left out. The package has no public
-// repository URL to point at yet: set `repository` in pkg/package.json and
-// npm resolves relative links against it instead.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// The package's examples: the runnable files of js-examples/ that the
+// user guide (pkg/README.md, written by hand: what npm shows) links to, shipped
+// under examples/ (js-examples/X becomes examples/X, with the JavaScript of
+// a TypeScript file beside it). The package has no public repository URL,
+// so the guide links only to these and to absolute URLs
+// (tests/package/package.test.mjs checks it).
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { exampleFiles, javaScriptFiles, javaScriptName } from './examples.mjs';
 
 /**
@@ -31,25 +29,7 @@ export const SHIPPED_EXAMPLES = SHIPPED_SOURCES.flatMap((entry) => [entry, javaS
 
 const ROOT = new URL('../', import.meta.url);
 
-/** Whether a repository-relative path lies in a shipped example. */
-function shippedTarget(target) {
-  const match = target.match(/^js-examples\/([^#?]+)/);
-  if (!match) return undefined;
-  const rest = match[1];
-  return SHIPPED_EXAMPLES.some((entry) => rest === entry || rest.startsWith(`${entry}/`)) ? `examples/${rest}` : undefined;
-}
-
-/** README text for npm: links into shipped examples rewritten, other relative links and images dropped. */
-export function npmReadme(text) {
-  return text
-    .replace(/^!\[[^\]]*\]\((?![a-z]+:)[^)]*\)\n?/gm, '')
-    .replace(/\[([^\]]+)\]\(((?![a-z]+:|#)[^)]+)\)/g, (link, label, target) => {
-      const shipped = shippedTarget(target);
-      return shipped === undefined ? label : `[${label}](${shipped})`;
-    });
-}
-
-/** Writes pkg/README.md and pkg/examples/: the shipped sources, and the JavaScript of their TypeScript files beside them. */
+/** Writes pkg/examples/: the shipped sources, and the JavaScript of their TypeScript files beside them. */
 export function writePackageDocs() {
   const examples = new URL('pkg/examples/', ROOT);
   rmSync(examples, { recursive: true, force: true });
@@ -62,5 +42,4 @@ export function writePackageDocs() {
     copyFileSync(new URL(`js-examples/${file}`, ROOT), new URL(file, examples));
   }
   for (const [file, { text }] of javaScriptFiles(files)) writeFileSync(new URL(file, examples), text);
-  writeFileSync(new URL('pkg/README.md', ROOT), npmReadme(readFileSync(new URL('README.md', ROOT), 'utf8')));
 }

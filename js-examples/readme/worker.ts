@@ -1,4 +1,5 @@
-// README "Cloudflare Workers": the whole Worker (src/index.ts).
+// README "Cloudflare Workers": the whole Worker (src/index.ts), with the
+// quick start's replay window.
 // README:begin worker
 import { Webhook, WebhookVerificationError, STATUS_BY_CODE } from 'promptfoo-webhooks';
 
@@ -9,7 +10,7 @@ interface Env {
 let webhook: Webhook | undefined; // one per isolate: the key is prepared once
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    webhook ??= new Webhook(env.PROMPTFOO_WEBHOOK_SECRET);
+    webhook ??= new Webhook(env.PROMPTFOO_WEBHOOK_SECRET, { toleranceSeconds: 300 }); // refuse payloads over 5 minutes off
     try {
       const event = await webhook.verifyRequest(request); // reads at most maxBodyBytes
       return Response.json({ received: event.event });

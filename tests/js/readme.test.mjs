@@ -1,5 +1,5 @@
 // The documents' code blocks are real programs. Each ```js, ```ts and
-// ```toml block in the package's user guide (pkg/README.md: what npm shows),
+// ```toml and ```html block in the package's user guide (pkg/README.md: what npm shows),
 // the repository's README.md and docs/*.md is preceded by
 // `<!-- snippet: <name> -->` and must be, byte for byte, the region
 // `README:begin <name>` ... `README:end` of a file in target/js-examples/
@@ -29,7 +29,7 @@ import { startRedis } from './support/redis.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // The documents whose blocks are checked, relative to the repository.
-const DOCUMENTS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const DOCUMENTS = ['pkg/README.md', 'README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
 // The README's examples as they run: JavaScript stripped from js-examples/readme/*.ts.
 const EXAMPLES = 'target/js-examples/readme';
 const SNIPPET_FILES = [
@@ -40,7 +40,7 @@ const SNIPPET_FILES = [
   'target/js-examples/hono/app.mjs',
   'target/js-examples/nextjs/app/webhooks/promptfoo/route.js',
 ];
-const CHECKED_LANGUAGES = new Set(['js', 'ts', 'toml']);
+const CHECKED_LANGUAGES = new Set(['js', 'ts', 'toml', 'html']);
 
 // Hex, so they need no escaping in a capnp config.
 const SECRET = randomBytes(32).toString('hex');
@@ -76,11 +76,11 @@ function fileRegions() {
   for (const file of SNIPPET_FILES) {
     const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
     for (let i = 0; i < lines.length; i++) {
-      const begin = lines[i].match(/^(\s*)(?:\/\/|#) README:begin (\S+)$/);
+      const begin = lines[i].match(/^(\s*)(?:\/\/|#|<!--) README:begin (\S+?)(?: -->)?$/);
       if (!begin) continue;
       const [, indent, name] = begin;
       let end = i + 1;
-      while (end < lines.length && !/^\s*(?:\/\/|#) README:end$/.test(lines[end])) end++;
+      while (end < lines.length && !/^\s*(?:\/\/|#|<!--) README:end(?: -->)?$/.test(lines[end])) end++;
       assert.ok(end < lines.length, `${file}:${i + 1}: README:begin ${name} has no README:end`);
       const body = lines.slice(i + 1, end).map((line, k) => {
         assert.ok(line === '' || line.startsWith(indent), `${file}:${i + 2 + k}: less indented than its README:begin`);
@@ -110,7 +110,7 @@ const PLANNED = plannedOutput();
 /** The TypeScript source (in js-examples/) of a target/js-examples/ file, or undefined. */
 const typeScriptSource = (file) => (file.startsWith('target/js-examples/') ? PLANNED.get(file.slice('target/js-examples/'.length))?.source : undefined);
 
-test('documents: every js/ts/toml block names its snippet, and every snippet region is shown once', () => {
+test('documents: every js/ts/toml/html block names its snippet, and every snippet region is shown once', () => {
   const checked = BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang));
   assert.ok(checked.length >= 14, `${checked.length} checked blocks`);
   const unnamed = checked.filter((b) => !b.snippet).map((b) => `${b.file}:${b.line} (${b.heading})`);
@@ -155,6 +155,52 @@ test('README: every JavaScript snippet is stripped from TypeScript (js-examples/
     .filter((b) => typeScriptSource(REGIONS.get(b.snippet)?.file ?? '') === undefined)
     .map((b) => b.snippet);
   assert.deepEqual(untyped, []);
+});
+
+// Blocks that are part of a program: what each uses but does not declare.
+// The text between the block and what comes before it (a heading or another
+// block) must name each, so a reader who copies the block knows what to add.
+const FRAGMENT_NEEDS = {
+  fastify: ['createNodeMiddleware', 'app', 'secret', 'onEvent', 'logger'],
+  koa: ['createNodeMiddleware', 'app', 'secret', 'onEvent', 'logger'],
+  hono: ['Hono', 'createFetchHandler', 'secret', 'onEvent', 'logger'],
+  router: ['page', 'closeTicket', 'audit', 'app'],
+  send: ['before', 'after', 'url'],
+  dedupe: ['secret', 'rawBody', 'signature'],
+  redis: ['secret'],
+  failopen: ['store', 'log'],
+};
+
+/** The prose between a block and the heading or block before it, in its document. */
+function proseBefore(block) {
+  const lines = readFileSync(join(ROOT, block.file), 'utf8').split('\n').slice(0, block.line - 1);
+  let start = lines.length - 1;
+  while (start > 0 && !/^(#{1,6} |```)/.test(lines[start - 1])) start--;
+  return lines.slice(start).join('\n');
+}
+
+/** The code spans of markdown text: what stands between a backtick and the next. */
+const codeSpans = (text) => text.split('`').filter((_, k) => k % 2 === 1);
+
+test('documents: a block that is part of a program says what it needs from around it; every other one is whole', () => {
+  const missing = [];
+  for (const block of BLOCKS.filter((b) => b.lang === 'js' && b.snippet && !NOT_OURS.has(b.snippet))) {
+    const needs = FRAGMENT_NEEDS[block.snippet];
+    if (needs === undefined) {
+      // A whole program imports what it uses from the package.
+      if (block.text.includes('promptfoo-webhooks') === false) missing.push(`${block.file}:${block.line} (${block.snippet}) imports nothing and has no FRAGMENT_NEEDS`);
+      continue;
+    }
+    const prose = proseBefore(block);
+    for (const name of needs) {
+      assert.match(block.text, new RegExp(`\\b${name}\\b`), `${block.snippet} uses ${name}`);
+      const declared = new RegExp(`\\b(?:const|let|var|function|class)\\s+${name}\\b|^import\\s[^;]*\\b${name}\\b[^;]*\\sfrom\\s`, 'm');
+      if (declared.test(block.text)) missing.push(`${block.snippet} declares ${name}: drop it from FRAGMENT_NEEDS`);
+      // Named in a code span: `name`, or within one such as `import { name } from '...'`.
+      if (!codeSpans(prose).some((span) => new RegExp(`\\b${name}\\b`).test(span))) missing.push(`${block.file}:${block.line} (${block.snippet}) does not say it needs \`${name}\``);
+    }
+  }
+  assert.deepEqual(missing, []);
 });
 
 for (const block of BLOCKS.filter((b) => CHECKED_LANGUAGES.has(b.lang) && b.snippet)) {
@@ -345,7 +391,7 @@ const receiver :Workerd.Worker = (
 );
 `;
 
-test('Cloudflare Worker (workerd): 200 with the event, 401 with the code', async () => {
+test('Cloudflare Worker (workerd): 200 with the event, 401 with the code, 400 for a day-old delivery', async () => {
   const workerd = await serveWorker('target/js-examples/readme/worker.js', (modules, port) =>
     capnp(modules, port, `bindings = [(name = "PROMPTFOO_WEBHOOK_SECRET", text = "${SECRET}")]`),
   );
@@ -354,6 +400,9 @@ test('Cloudflare Worker (workerd): 200 with the event, 401 with the code', async
   assert.deepEqual(await post(workerd.url, body, hmac(body, OLD_SECRET)).then((r) => [r.status, r.json]), [401, { error: 'signature_mismatch' }]);
   assert.deepEqual(await post(workerd.url, body, 'abc').then((r) => [r.status, r.json]), [401, { error: 'malformed_signature' }]);
   assert.deepEqual(await post(workerd.url, 'not json').then((r) => [r.status, r.json]), [400, { error: 'invalid_json' }]);
+  // The quick start's replay window: a day-old delivery, however well signed, is refused.
+  const dayOld = issueEvent('issue.created', {}, {}, nowIso(-86_400_000));
+  assert.deepEqual(await post(workerd.url, dayOld).then((r) => [r.status, r.json]), [400, { error: 'timestamp_outside_window' }]);
 });
 
 test('Durable Objects (workerd): a delivery is accepted once, its repeat is 409, a bad one 401', async () => {
@@ -402,6 +451,30 @@ test('browser (Chromium): the block signs and verifies in the page; node:crypto 
   assert.equal(results.signature, hmac(results.body, results.secret));
   assert.deepEqual(results.event, JSON.parse(results.body));
   assert.equal(results.tampered, 'signature_mismatch');
+});
+
+test('a page without a bundler (Chromium): the import map loads the browser build from node_modules/, which signs and verifies', async () => {
+  const server = await startStaticServer(ROOT); // node_modules/promptfoo-webhooks is the package
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage();
+  const problems = [];
+  const scripts = [];
+  const notFound = [];
+  watchPage(page, problems);
+  page.on('request', (request) => request.resourceType() === 'script' && scripts.push(new URL(request.url()).pathname));
+  page.on('response', (response) => response.status() >= 400 && notFound.push(new URL(response.url()).pathname));
+  await page.goto(`http://127.0.0.1:${server.address().port}/target/js-examples/readme/browser-importmap.html`);
+  await page.waitForFunction(() => document.getElementById('result')?.textContent !== '', null, { timeout: 20_000 }).catch((error) => {
+    error.message += `\n${problems.join('\n')}`;
+    throw error;
+  });
+  assert.equal(await page.evaluate(() => document.getElementById('result').textContent), 'issue.created verified');
+  // The page, as a reader copies it, has no icon: Chromium's request for one is the only miss allowed.
+  assert.deepEqual(notFound.filter((path) => path !== '/favicon.ico'), []);
+  assert.deepEqual(problems.filter((problem) => !/Failed to load resource: .* 404/.test(problem)), []);
+  assert.deepEqual(scripts, ['/node_modules/promptfoo-webhooks/dist/browser.js'], 'the one module the map names, nothing else');
 });
 
 test('router: node:http, Express and the fetch handler verify and route; handler errors stay 200', async () => {

@@ -87,14 +87,32 @@ test('the tarball holds the built runtimes, both declaration files, the wasm, th
   ]);
 });
 
-test("the README's relative links all point into the tarball", () => {
+/** The anchor GitHub and npm give a heading: lower case, punctuation dropped, spaces as hyphens. */
+const anchorOf = (heading) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+
+// The package has no repository URL, so npm resolves a relative link
+// against nothing: only files in the tarball, the page's own headings and
+// absolute URLs work there.
+test("the README's relative links all point into the tarball, and its anchors to its headings", () => {
   const readme = readFileSync(join(project, 'node_modules/promptfoo-webhooks/README.md'), 'utf8');
-  const targets = [...readme.matchAll(/\]\(((?![a-z]+:|#)[^)]+)\)/g)].map((match) => match[1]);
-  assert.ok(targets.length >= 8, `${targets.length} relative links`);
-  const broken = targets.filter((target) => !packed.some((file) => file === target || (target.endsWith('/') && file.startsWith(target))));
+  const prose = readme.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, ''); // links are not made in code blocks
+  const targets = [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]).filter((target) => !/^[a-z]+:/.test(target));
+  const files = targets.filter((target) => !target.startsWith('#'));
+  assert.ok(files.length >= 8, `${files.length} relative links`);
+  const broken = files.filter((target) => !packed.some((file) => file === target || (target.endsWith('/') && file.startsWith(target))));
   assert.deepEqual(broken, []);
+  const anchors = new Set([...prose.matchAll(/^#{1,6} (.+)$/gm)].map((match) => anchorOf(match[1])));
+  assert.deepEqual(targets.filter((target) => target.startsWith('#') && !anchors.has(target.slice(1))), []);
   // The receivers it links to run from where they are installed.
   assert.ok(packed.includes('examples/hono/app.mjs') && packed.includes('examples/nextjs/app/webhooks/promptfoo/route.js'));
+});
+
+test("the README names nothing that only the repository has: make targets, tests/, js-examples/, ../shared", () => {
+  const readme = readFileSync(join(project, 'node_modules/promptfoo-webhooks/README.md'), 'utf8');
+  const lines = readme.split('\n');
+  const repositoryOnly = /`make\b|\bmake (?:demo|test|build|bench|generate|soak|timing|load|fuzz|screenshot)|\btests\/|js-examples\/|\.\.\/shared/;
+  const found = lines.map((line, k) => `README.md:${k + 1}: ${line}`).filter((line) => repositoryOnly.test(line.replace(/^README\.md:\d+: /, '')));
+  assert.deepEqual(found, []);
 });
 
 test('publint --strict finds nothing in the tarball', () => {
