@@ -81,6 +81,54 @@ test('webhooks: no server or token is exit 2; a rejected token and a server erro
   });
 });
 
+// What a CLI user cannot pass: the client's option names.
+const API_OPTION_WORDS = /timeoutMs|baseUrl|allowInsecureHttp|options\.|error\.status|EVENT_NAMES/;
+
+test('webhooks: errors name the CLI flags (--api-url, --api-token, --timeout, --allow-insecure-http), never the API options', async () => {
+  const cases = [
+    [['webhooks', 'event-types'], { PROMPTFOO_API_URL: '', PROMPTFOO_API_TOKEN: '' }, /Pass --api-url and --api-token/],
+    [['webhooks', 'event-types', '--api-url', 'http://promptfoo.example.com', '--api-token', API_TOKEN], {}, /unless you pass --allow-insecure-http/],
+    [['webhooks', 'event-types', '--api-url', 'http://127.0.0.1:1', '--api-token', API_TOKEN], {}, /hint: Check --api-url and the network, or raise --timeout/],
+  ];
+  for (const [args, env, pattern] of cases) {
+    const result = await run(args, { env });
+    assert.match(result.stderr, pattern, args.join(' '));
+    assert.doesNotMatch(result.stderr, API_OPTION_WORDS, args.join(' '));
+  }
+  await withApi({ failWith: 403 }, async (api) => {
+    const result = await run(['webhooks', 'event-types'], { env: API_ENV(api) });
+    assertRejected(result, /answered 403/);
+    assert.doesNotMatch(result.stderr, API_OPTION_WORDS);
+  });
+  // Values the client would refuse with a TypeError: usage errors naming the flag, no stack.
+  assertUsageError(await run(['webhooks', 'event-types', '--api-url', 'https://p.example.com', '--api-token', API_TOKEN, '--timeout', 'soon']), /^--timeout must be a positive number of seconds/);
+  assertUsageError(await run(['webhooks', 'event-types', '--api-url', 'https://p.example.com', '--api-token', 'two words', '--timeout', '0']), /^--timeout must be/);
+  assertUsageError(await run(['webhooks', 'event-types', '--api-url', 'https://p.example.com', '--api-token', 'two words']), /^--api-token must be a string of visible ASCII/);
+});
+
+test("webhooks against the integration document's server (POST /api/webhooks alone): create works, regenerate-secret and event-types say the endpoint is missing", async () => {
+  await withApi({ documentOnly: true }, async (api) => {
+    const created = await run(['webhooks', 'create', '--url', 'https://siem.example.com/hook', '--name', 'SIEM', '--event', 'issue.created', '--json'], { env: API_ENV(api) });
+    assert.equal(created.code, 0, created.stderr);
+    const { id } = JSON.parse(created.stdout);
+    const regenerated = await run(['webhooks', 'regenerate-secret', id], { env: API_ENV(api) });
+    assertRejected(regenerated, /^api_request_rejected: .*answered 404/m);
+    assert.match(regenerated.stderr, /hint: This server has no \/api\/v1 API: .*regenerate-secret came with \/api\/v1 .*Without it, rotate by creating a new webhook/);
+    assert.doesNotMatch(regenerated.stderr, /check the base URL and the webhook id/);
+    const types = await run(['webhooks', 'event-types'], { env: API_ENV(api) });
+    assertRejected(types, /hint: This server has no GET \/api\/v1\/webhooks\/event-types.*issue\.comment_added; 'promptfoo-webhooks webhooks create --help' lists every event/);
+    assert.doesNotMatch(types.stderr, API_OPTION_WORDS);
+  });
+});
+
+test('webhooks --api-url ending in /api: the hint names the URL to use instead', async () => {
+  await withApi({}, async (api) => {
+    const result = await run(['webhooks', 'event-types', '--api-url', `${api.url}/api`], { env: API_ENV(api) });
+    assertRejected(result, /answered 404/);
+    assert.match(result.stderr, new RegExp(`hint: --api-url ends in /api, and the paths start with /api/ \\(this asked ${api.url}/api/api/v1/webhooks/event-types\\): try ${api.url} instead\\.`));
+  });
+});
+
 test('webhooks regenerate-secret: prints the new secret and how to keep the old one during the cut-over', async () => {
   await withApi({}, async (api) => {
     await run(['webhooks', 'create', '--url', 'https://siem.example.com/hook', '--name', 'SIEM', '--event', 'issue.created'], { env: API_ENV(api) });

@@ -1,7 +1,7 @@
 // `webhooks create | regenerate-secret | event-types`: Promptfoo's
 // management API, through the package's ManagementClient.
-import { EVENT_NAMES, ManagementClient } from '../../dist/node.js';
-import { EXIT, EXIT_CODES_HELP, SECRET_ENV, TOOL } from '../cli.js';
+import { EVENT_NAMES, ManagementClient, PromptfooApiError } from '../../dist/node.js';
+import { EXIT, SECRET_ENV, TOOL, UsageError } from '../cli.js';
 
 const API_HELP = `The server and token come from --api-url and --api-token or, when absent,
 from PROMPTFOO_API_URL and PROMPTFOO_API_TOKEN. Prefer the variables:
@@ -24,15 +24,50 @@ const apiOptions = {
   json: { type: 'boolean' },
 };
 
-/** A client from the options or the environment; its errors reach the entry point, which prints them. */
-function clientFrom(values) {
-  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout) * 1000;
-  return new ManagementClient({
-    baseUrl: values['api-url'],
-    token: values['api-token'],
-    timeoutMs,
-    allowInsecureHttp: values['allow-insecure-http'] === true,
-  });
+// The client's words for its options, and the flags a CLI user passes instead (longest first where one holds another).
+const FLAG_WORDS = [
+  ['Pass { baseUrl, token }', 'Pass --api-url and --api-token'],
+  ['the base URL (baseUrl or PROMPTFOO_API_URL)', '--api-url (or PROMPTFOO_API_URL)'],
+  ['the API token (token or PROMPTFOO_API_TOKEN)', '--api-token (or PROMPTFOO_API_TOKEN)'],
+  ['options.token', '--api-token'],
+  ['pass allowInsecureHttp: true', 'pass --allow-insecure-http'],
+  ['raise timeoutMs', 'raise --timeout'],
+  ['; see error.status and error.serverMessage.', '.'],
+  ["the package's EVENT_NAMES lists every event this version knows", `'${TOOL} webhooks create --help' lists every event this version knows`],
+  ['The base URL', '--api-url'],
+  ['the base URL', '--api-url'],
+];
+
+/** `text` in the CLI's words: its flags where the client names its options. */
+function inFlagWords(text) {
+  return FLAG_WORDS.reduce((said, [api, cli]) => said.replaceAll(api, cli), text);
+}
+
+/** Runs `call(client)` with a client from the options or the environment; its errors are said with the CLI's flags. */
+async function withClient(values, call) {
+  try {
+    const client = new ManagementClient({
+      baseUrl: values['api-url'],
+      token: values['api-token'],
+      timeoutMs: values.timeout === undefined ? undefined : timeoutMsFrom(values.timeout),
+      allowInsecureHttp: values['allow-insecure-http'] === true,
+    });
+    return await call(client);
+  } catch (error) {
+    if (error instanceof PromptfooApiError) {
+      error.message = inFlagWords(error.message);
+      error.hint = inFlagWords(error.hint);
+    } else if (error?.code === 'ERR_INVALID_ARG_TYPE') {
+      throw new UsageError(inFlagWords(error.message)); // an option or id the client refused: how the tool was called
+    }
+    throw error;
+  }
+}
+
+function timeoutMsFrom(text) {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--timeout must be a positive number of seconds');
+  return seconds * 1000;
 }
 
 const create = {
@@ -72,8 +107,7 @@ ${WEBHOOKS_EXIT_HELP}
   async run(values) {
     const config = { url: values.url, name: values.name, events: values.event ?? [], enabled: !values.disabled };
     if (values.team !== undefined) config.teamId = values.team;
-    const client = clientFrom(values);
-    const created = await client.createWebhook(config);
+    const created = await withClient(values, (client) => client.createWebhook(config));
     if (values.json) {
       console.log(JSON.stringify(created));
       return EXIT.ok;
@@ -92,6 +126,8 @@ const regenerateSecret = {
 Gives webhook <id> a new secret (POST /api/v1/webhooks/<id>/regenerate-secret)
 and prints it. The new secret signs every delivery from now on, so receivers
 should accept the old and the new one until all of them have the new one.
+A server with only the integration document's API (POST /api/webhooks) has
+no such endpoint: there, create a new webhook and move receivers to it.
 
 Options:
   --api-url <url>       your Promptfoo server (default: PROMPTFOO_API_URL)
@@ -107,8 +143,7 @@ ${WEBHOOKS_EXIT_HELP}
   options: apiOptions,
   positionals: [1, 1],
   async run(values, [id]) {
-    const client = clientFrom(values);
-    const regenerated = await client.regenerateSecret(id);
+    const regenerated = await withClient(values, (client) => client.regenerateSecret(id));
     if (values.json) {
       console.log(JSON.stringify(regenerated));
       return EXIT.ok;
@@ -148,7 +183,7 @@ ${WEBHOOKS_EXIT_HELP}
   options: apiOptions,
   positionals: [0, 0],
   async run(values) {
-    const names = await clientFrom(values).listEventTypes();
+    const names = await withClient(values, (client) => client.listEventTypes());
     if (values.json) {
       console.log(JSON.stringify(names));
       return EXIT.ok;
