@@ -108,12 +108,12 @@ test('one diagnosis for a body a parser already read, on every path: verify, Web
   };
   catchIt(() => verify(parsed, signature, SECRET));
   catchIt(() => new Webhook(SECRET).verify(parsed, signature));
-  // The middleware after express.json(): req.body is the parsed object.
+  // The middleware after express.json(): req.body is the parsed object, and req.app Express's application.
   const heard = [];
   const middleware = createNodeMiddleware(SECRET, { onError: (error) => heard.push(error), logger: false });
   const written = {};
   const res = { headersSent: false, writeHead: (status) => (written.status = status), end: (text) => (written.body = JSON.parse(text)) };
-  const req = { method: 'POST', url: '/', headers: { 'content-type': 'application/json', 'x-promptfoo-signature': signature }, body: parsed, readableEnded: true, on() {}, off() {}, pause() {}, resume() {} };
+  const req = { method: 'POST', url: '/', headers: { 'content-type': 'application/json', 'x-promptfoo-signature': signature }, body: parsed, app: { handle() {} }, readableEnded: true, on() {}, off() {}, pause() {}, resume() {} };
   await middleware(req, res);
   assert.equal(written.status, 500);
   assert.equal(written.body.error, 'parsed_body_mismatch');

@@ -15,6 +15,8 @@ import Fastify from 'fastify';
 import { Hono } from 'hono';
 import express5 from 'express';
 import express4 from 'express4';
+// Next.js's own resolver of pages/api routes, which parses their bodies unless config.api.bodyParser is false.
+import nextApiResolver from 'next/dist/server/api-utils/node/api-resolver.js';
 import { createNodeMiddleware, generateSecret, sampleEvent, sign, signPayload, SIGNATURE_HEADER } from 'promptfoo-webhooks';
 import { startFastifyReceiver } from '../../target/js-examples/fastify-receiver.mjs';
 import { startKoaReceiver } from '../../target/js-examples/koa-receiver.mjs';
@@ -86,7 +88,15 @@ async function expectDiagnosedMistake(start, { message, hint }) {
   }
 }
 
-const NODE_PARSER_FIRST = { message: /already parsed by a JSON body parser/, hint: /mount the webhook route before/ };
+// Each framework's mistake names that framework's fix, and no other's.
+const FASTIFY_PARSER_FIRST = {
+  message: /already parsed by a JSON body parser \(Fastify's JSON parser\)/,
+  hint: /^Fastify's JSON parser ran before the webhook: .*addContentTypeParser\('application\/json', \{ parseAs: 'buffer' \}/,
+};
+const KOA_PARSER_FIRST = {
+  message: /already parsed by a JSON body parser \(a Koa body parser\)/,
+  hint: /^A Koa body parser \(koa-bodyparser, @koa\/bodyparser\) ran before the webhook: app\.use\(\) the webhook middleware before the parser/,
+};
 
 test('Fastify 5 with its own JSON parser left in place: 500 parsed_body_mismatch, logged, with the fix', async () => {
   await expectDiagnosedMistake(async (logger) => {
@@ -99,7 +109,7 @@ test('Fastify 5 with its own JSON parser left in place: 500 parsed_body_mismatch
       await receive(request.raw, reply.raw);
     });
     return { url: `${await app.listen({ port: 0, host: '127.0.0.1' })}/webhooks/promptfoo`, close: () => app.close() };
-  }, NODE_PARSER_FIRST);
+  }, FASTIFY_PARSER_FIRST);
 });
 
 test('Koa 3 with a body parser mounted first: 500 parsed_body_mismatch, logged, with the fix', async () => {
@@ -110,7 +120,7 @@ test('Koa 3 with a body parser mounted first: 500 parsed_body_mismatch, logged, 
     ctx.request.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     await next();
   };
-  await expectDiagnosedMistake((logger) => startKoaReceiver({ secret: SECRET, before: [parseFirst], logger }), NODE_PARSER_FIRST);
+  await expectDiagnosedMistake((logger) => startKoaReceiver({ secret: SECRET, before: [parseFirst], logger }), KOA_PARSER_FIRST);
 });
 
 test('Hono with a middleware that reads the body first: 500 parsed_body_mismatch, logged, with the fix', async () => {
@@ -121,9 +131,43 @@ test('Hono with a middleware that reads the body first: 500 parsed_body_mismatch
   });
   await expectDiagnosedMistake((logger) => startHonoReceiver({ secret: SECRET, app, logger }), {
     message: /already read by other middleware/,
-    hint: /register the webhook route before that middleware/,
+    hint: /^A Hono middleware read the request body before the webhook .*: register the webhook route before that middleware/,
   });
 });
+
+test('Next.js pages/api (its real API resolver) with its body parser on: 500 parsed_body_mismatch, logged, with its config fix', async () => {
+  await expectDiagnosedMistake(async (logger) => {
+    const receive = createNodeMiddleware(SECRET, { logger });
+    const route = { default: (req, res) => receive(req, res) }; // pages/api/webhook.js, without `config`
+    const server = createServer((req, res) => nextApiResolver.apiResolver(req, res, {}, route, {}, false, false, '/api/webhook'));
+    return listenOn(server, '/api/webhook');
+  }, {
+    message: /already parsed by a JSON body parser \(Next\.js's API route body parser\)/,
+    hint: /^Next\.js parsed the body of this API route \(pages\/api\): .*export const config = \{ api: \{ bodyParser: false \} \}/,
+  });
+});
+
+test('node:http with a body parser of its own: 500 parsed_body_mismatch, logged, with a hint naming no framework', async () => {
+  await expectDiagnosedMistake(async (logger) => {
+    const receive = createNodeMiddleware(SECRET, { logger });
+    const server = createServer(async (req, res) => {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      req.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      await receive(req, res);
+    });
+    return listenOn(server, '/webhooks/promptfoo');
+  }, {
+    message: /already parsed by a JSON body parser$/,
+    hint: /^A body parser ran before the webhook \(req\.body is a parsed object\): run the webhook before any JSON body parser, or hand the middleware the raw bytes as req\.body/,
+  });
+});
+
+/** `server` listening on 127.0.0.1: `{ url, close() }` with `path`. */
+async function listenOn(server, path) {
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}${path}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
 
 test('Hono on Node: an unset secret fails when the app is built, with invalid_secret', async () => {
   await assert.rejects(() => startHonoReceiver({ secret: process.env.PROMPTFOO_WEBHOOK_SECRET_NEVER_SET }), { code: 'invalid_secret' });
@@ -185,6 +229,7 @@ for (const [framework, express] of [
       assert.equal(response.status, 500);
       const answer = await response.json();
       assert.equal(answer.error, 'parsed_body_mismatch');
+      assert.match(answer.message, /already parsed by a JSON body parser \(express\.json\(\) or body-parser\)/);
       assert.match(answer.hint, /before express\.json\(\)/);
       assert.equal(logged.length, 1);
     } finally {

@@ -14,8 +14,11 @@
 import { invalidArgType } from '../core/errors.js';
 import { answerBody, createFlow, parsedBodyMismatch, pathnameOf } from './flow.js';
 
+// Handed a Hono Context, the handler knows whose middleware read the body.
 const BODY_ALREADY_READ_HINT =
-  "Another middleware read the request body before the webhook (Hono's c.req.json() or a validator, say): register the webhook route before that middleware, or keep it off the webhook's path.";
+  "Another middleware read the request body before the webhook: register the webhook route before that middleware, or keep it off the webhook's path.";
+const HONO_BODY_ALREADY_READ_HINT =
+  "A Hono middleware read the request body before the webhook (c.req.json(), c.req.parseBody() or a validator, say): register the webhook route before that middleware, or keep it off the webhook's path.";
 
 /**
  * @param {string | Uint8Array | Array<string | Uint8Array> | ((env) => string | string[]) | import('../router.js').Webhooks} secretOrWebhooks
@@ -38,10 +41,10 @@ export function createFetchHandler(secretOrWebhooks, options) {
 
 /** How the flow opens a Request's body (`incoming.request`). */
 const FETCH_IO = {
-  body({ request }) {
+  body({ request, hono }) {
     // Another middleware read the body first: the receiver's set-up, not the sender's.
     if (request.bodyUsed === true) {
-      throw parsedBodyMismatch('the request body was already read by other middleware', BODY_ALREADY_READ_HINT);
+      throw parsedBodyMismatch('the request body was already read by other middleware', hono ? HONO_BODY_ALREADY_READ_HINT : BODY_ALREADY_READ_HINT);
     }
     return { request };
   },
@@ -78,6 +81,7 @@ function incomingOf(first, env, ctx, wantsPathname) {
   const viaHono = readRequest(first?.req?.raw, undefined, undefined, wantsPathname);
   if (viaHono === undefined) throw invalidArgType('request', 'a Fetch API Request (or a Hono Context)', first);
   viaHono.env = first.env;
+  viaHono.hono = true;
   try {
     viaHono.ctx = first.executionCtx; // Hono throws when there is none (Node, Bun)
   } catch {
@@ -100,6 +104,7 @@ function readRequest(value, env, ctx, wantsPathname) {
     headers,
     env,
     ctx,
+    hono: false, // set by incomingOf when a Hono Context was given
   };
 }
 

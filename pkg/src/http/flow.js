@@ -197,9 +197,11 @@ function checkInboxOptions({ inbox, processInbox, onDead, answerWithinMs }) {
  * is told every answer, with the verified event or the error behind it.
  *
  * `io.body(incoming)` is how the adapter opens a request's body, given
- * once (so a request allocates no functions): `{ body, parsedBy? }` when a
- * body parser ran (`parsedBy` says which, for the error), or `{ request }`,
+ * once (so a request allocates no functions): `{ body, parsed? }` when a
+ * body parser ran (`parsed`: it left an object), or `{ request }`,
  * whose `body` is the stream to read with the bound; or it throws.
+ * `io.parsedBodyMismatch(incoming)` is the error for a parsed body, which
+ * says which parser ran and how to mount the route around it.
  *
  * Returns `{ path, handle(incoming), report(error, event?) }`, where
  * `incoming` is `{ method, pathname, headers, rawHeaders?, env,
@@ -257,7 +259,7 @@ async function decide(flow, incoming) {
     event = await receiver.accept(delivery);
   } catch (thrown) {
     // A body parser ran first: say which, and how to mount the route.
-    const error = thrown?.code === 'parsed_body_mismatch' && part?.parsedBy ? parsedBodyMismatch(part.parsedBy) : thrown;
+    const error = thrown?.code === 'parsed_body_mismatch' && part?.parsed ? flow.io.parsedBodyMismatch(incoming) : thrown;
     const answer = rejection(error);
     if (answer.status >= 500) flow.report(error);
     const bytes = recorded?.();

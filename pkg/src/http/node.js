@@ -9,7 +9,8 @@
 // IncomingMessage and writes the ServerResponse. The body is `req.body` when
 // a body parser already ran (bytes from express.raw verify as they are; a
 // parsed object only with allowParsedBody, otherwise 500
-// parsed_body_mismatch with a hint on how to mount it), else the request
+// parsed_body_mismatch with a hint on how to mount it in the framework that
+// parsed it, parsers.js), else the request
 // stream, read with the Webhook's bound. The middleware always answers,
 // except that a request for another path goes to next() when there is one.
 // Nothing here touches Node modules, so the same code is in every bundle.
@@ -17,6 +18,7 @@
 import { STATUS_BY_CODE } from '../generated/contract.js';
 import { declaredLength } from '../verify/delivery.js';
 import { answerBody, createFlow, internalErrorAnswer, parsedBodyMismatch, pathnameOf } from './flow.js';
+import { parsedBodyDiagnosis } from './parsers.js';
 
 /**
  * @param {string | Uint8Array | Array<string | Uint8Array> | ((env) => string | string[]) | import('../router.js').Webhooks} secretOrWebhooks
@@ -34,7 +36,7 @@ export function createNodeMiddleware(secretOrWebhooks, options) {
     try {
       const pathname = pathnameOf(req.url);
       if (flow.path !== undefined && pathname !== flow.path && typeof next === 'function') return next();
-      const incoming = { method: req.method, pathname, headers: req.headers, rawHeaders: req.rawHeaders, env, ctx: undefined, req };
+      const incoming = { method: req.method, pathname, headers: req.headers, rawHeaders: req.rawHeaders, env, ctx: undefined, req, res };
       const { answer } = await flow.handle(incoming);
       if (!res.headersSent) await send(req, res, answer);
     } catch (error) {
@@ -53,13 +55,16 @@ export function createNodeMiddleware(secretOrWebhooks, options) {
 const NODE_IO = {
   body({ req }) {
     const { body } = req;
-    if (body !== undefined) {
-      return isParsedObject(body) ? { body, parsedBy: 'req.body was already parsed by a JSON body parser' } : { body };
-    }
+    if (body !== undefined) return isParsedObject(body) ? { body, parsed: true } : { body };
     if (req.readableEnded) {
       throw parsedBodyMismatch('the request body was already read by other middleware, and req.body is empty');
     }
     return { request: { body: bodyStream(req) } };
+  },
+  // The framework that parsed it, as the request and response show it, names its own fix.
+  parsedBodyMismatch({ req, res }) {
+    const { detail, hint } = parsedBodyDiagnosis(req, res);
+    return parsedBodyMismatch(detail, hint);
   },
 };
 
