@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,4 +186,49 @@ test('TypeScript rejects wrong uses: the declarations are really read', () => {
   assert.notEqual(status, 0);
   assert.match(stdout, /bad\.ts\(7,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
   assert.match(stdout, /bad\.ts\(9,\d+\): error TS2345: Argument of type '(number|42)' is not assignable/);
+});
+
+// The user guide's snippets, from the tarball: their TypeScript sources
+// (js-examples/readme/) compiled against the installed package under the
+// strict flags the repository checks them with, and one of them run.
+test("TypeScript: the user guide's snippet sources compile against the installed package", () => {
+  const sources = join(ROOT, 'js-examples/readme');
+  const snippets = join(project, 'snippets');
+  mkdirSync(snippets, { recursive: true });
+  const names = readdirSync(sources).filter((name) => name.endsWith('.ts'));
+  assert.ok(names.length >= 12, `${names.length} snippet sources`);
+  for (const name of names) copyFileSync(join(sources, name), join(snippets, name));
+  writeFileSync(join(snippets, 'package.json'), JSON.stringify({ type: 'module' })); // ES modules, as in the repository
+  // Their other dependencies (Express, node-redis, @hono/node-server, Node's types) come from the repository's devDependencies.
+  const dependency = (name) => [join(ROOT, 'node_modules', name)];
+  const { status, stdout } = tsc(
+    'tsconfig.snippets',
+    {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      lib: ['es2022', 'dom'],
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      skipLibCheck: true,
+      types: ['node'],
+      typeRoots: [join(ROOT, 'node_modules/@types')],
+      paths: {
+        express: dependency('@types/express/index.d.ts'),
+        redis: dependency('redis/dist/index.d.ts'),
+        '@hono/node-server': dependency('@hono/node-server/dist/index.d.mts'),
+      },
+    },
+    names.map((name) => `snippets/${name}`),
+  );
+  assert.equal(status, 0, stdout);
+  const declarations = stdout.split('\n').filter((file) => /promptfoo-webhooks\/dist\/index\.d\.ts$|pkg\/index\.d\.ts$/.test(file));
+  assert.deepEqual(declarations.map((file) => file.replace(project, '<project>')), ['<project>/node_modules/promptfoo-webhooks/dist/index.d.ts']);
+});
+
+test("a snippet runs from the installed package: verifyOnce accepts a delivery once", () => {
+  copyFileSync(join(ROOT, 'target/js-examples/readme/dedupe.js'), join(project, 'dedupe.mjs'));
+  const secret = 'a'.repeat(64);
+  const result = spawnSync(process.execPath, ['dedupe.mjs'], { cwd: project, encoding: 'utf8', env: { ...process.env, PROMPTFOO_WEBHOOK_SECRET: secret } });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout, 'first: issue.created\nrepeat: duplicate_delivery\nrepeat: duplicate_delivery\n');
 });
