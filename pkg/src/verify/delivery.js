@@ -37,15 +37,18 @@ export function headerOf(headers, name) {
  * secrets, or an inbox records it.
  */
 export function deliveryOf(headers, body, withWebhookId) {
+  if (body.request !== undefined) return streamedDelivery(headers, body.request, withWebhookId);
+  return { signature: headerOf(headers, SIGNATURE_HEADER_LOWER), webhookId: headerOf(headers, WEBHOOK_ID_HEADER_LOWER), declared: undefined, body: body.body };
+}
+
+/** The delivery of a request whose body, `request.body`, is a stream still to be read. */
+function streamedDelivery(headers, request, withWebhookId) {
   const signature = headerOf(headers, SIGNATURE_HEADER_LOWER);
-  if (body.request === undefined) {
-    return { signature, webhookId: headerOf(headers, WEBHOOK_ID_HEADER_LOWER), declared: undefined, body: body.body };
-  }
   // It bounds the read, never sizes it: the stream is read, and cut off
   // past it, as a runtime may not hold a Request to its declared length.
   const declared = declaredLength(headers);
   const webhookId = withWebhookId ? headerOf(headers, WEBHOOK_ID_HEADER_LOWER) : undefined;
-  return { signature, webhookId, declared, request: body.request };
+  return { signature, webhookId, declared, request };
 }
 
 /**
@@ -58,7 +61,7 @@ export function requestDelivery(request, withWebhookId) {
     if (typeof request !== 'object' || request === null) throw notARequest(request);
     const headers = request.headers; // a getter: read once
     if (typeof headers?.get !== 'function') throw notARequest(request);
-    return deliveryOf(headers, { request }, withWebhookId);
+    return streamedDelivery(headers, request, withWebhookId);
   } catch (thrown) {
     throw requestError(request, thrown);
   }
