@@ -178,8 +178,7 @@ export function nestsTooDeep(raw, text) {
   maxTreeDepth ??= max_tree_depth();
   // JSON nesting deeper than the limit opens and closes more than `limit`
   // arrays and objects: a shorter text cannot (one JSON.parse refuses is
-  // judged by the core, which says why). Counting the brackets of a 16 KB
-  // body would cost a tenth of its verification.
+  // judged by the core, which says why), so short texts skip the count.
   if (text.length <= 2 * maxTreeDepth + 1 || opensAtMost(text, maxTreeDepth)) return false;
   depth_scan_begin();
   return forEachPiece(raw, (length) => depth_scan_scratch(length));
@@ -188,9 +187,8 @@ export function nestsTooDeep(raw, text) {
 /**
  * Whether `text` holds at most `limit` `[` and `{` in all, strings
  * included: then it cannot nest deeper than `limit`, and the core's scan is
- * not needed. String#indexOf is native and fast, so counting the few
- * brackets of a real payload costs far less than the scan (counted in the
- * bytes, it would not: a Uint8Array's indexOf is several times slower).
+ * not needed. Counted in the text with String#indexOf, which is native,
+ * rather than in the bytes, whose indexOf is slower.
  */
 function opensAtMost(text, limit) {
   let count = 0;
