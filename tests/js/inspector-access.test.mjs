@@ -200,6 +200,48 @@ test('compose signs and sends, and gives the page no signature: not in its answe
   }
 });
 
+test("copy as curl carries the delivery's headers only (Content-Type, the signature, X-Webhook-Id), not what the sending client added", async () => {
+  const target = await echoTarget();
+  const serve = await startInspector(['--forward-to', target.url]);
+  try {
+    const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
+    // fetch adds user-agent, sec-fetch-mode, accept, accept-language and accept-encoding of its own.
+    const sent = { ...headers, 'X-Webhook-Id': 'wh_7', 'X-Debug-Trace': 'abc', Authorization: 'Bearer not-for-curl' };
+    assert.equal((await fetch(`${serve.origin}/hook`, { method: 'POST', headers: sent, body })).status, 200);
+    const { deliveries } = await historyOf(serve.origin, serve.token);
+    const sentHeaders = [...deliveries[0].curl.matchAll(/-H '([^:]+): /g)].map(([, name]) => name.toLowerCase());
+    assert.deepEqual(sentHeaders.sort(), ['content-type', 'x-promptfoo-signature', 'x-webhook-id']);
+    assert.match(deliveries[0].curl, /-H 'X-Webhook-Id: wh_7'/);
+    // And it still works: run by a shell, serve verifies it and forwards it again.
+    await promisify(execFile)('sh', ['-c', deliveries[0].curl]);
+    assert.equal(target.received.length, 2);
+    assert.equal(target.received[1].body.toString(), body);
+  } finally {
+    await serve.stop();
+    await target.close();
+  }
+});
+
+test("a delivery serve verified and the target refused: the target's status and code apart from serve's verdict", async () => {
+  const refusing = createServer((req, res) => {
+    req.resume().on('end', () => res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"timestamp_outside_window","message":"too old"}'));
+  });
+  await new Promise((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+  const serve = await startInspector(['--forward-to', `http://127.0.0.1:${refusing.address().port}/`]);
+  try {
+    const { body, headers } = signPayload(sampleEvent('issue.created'), SECRET);
+    assert.equal((await fetch(`${serve.origin}/`, { method: 'POST', headers, body })).status, 400);
+    const [delivery] = (await historyOf(serve.origin, serve.token)).deliveries;
+    assert.equal(delivery.verdict, 'accepted', "serve's verdict: it verified");
+    assert.equal(delivery.code, null);
+    assert.equal(delivery.forward.status, 400);
+    assert.equal(delivery.forward.code, 'timestamp_outside_window');
+  } finally {
+    await serve.stop();
+    await new Promise((resolve) => refusing.close(resolve));
+  }
+});
+
 test('300 junk POSTs of 200 KiB leave no bodies in the history: metadata and a short preview only', async () => {
   const serve = await startInspector();
   try {

@@ -30,7 +30,12 @@ before(async () => {
   target = createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk)).on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const body = Buffer.concat(chunks).toString('utf8');
+      received.push({ headers: req.headers, body });
+      // A target with a replay window of its own: it refuses an old delivery serve verified.
+      if (body.includes('"refused-by-target"')) {
+        return res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"timestamp_outside_window","message":"too old"}');
+      }
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ticket":"SEC-42"}');
     });
   });
@@ -79,7 +84,7 @@ test('deliveries appear live with their verdicts; replay, copy as curl and compo
   const first = page.locator('#deliveries > li[data-id="1"]');
   const second = page.locator('#deliveries > li[data-id="2"]');
   assert.deepEqual(await page.locator('#deliveries > li').evaluateAll((items) => items.map((item) => item.className)), ['rejected', 'accepted']);
-  assert.match(await first.locator('summary').innerText(), /200 accepted\s+issue\.updated/);
+  assert.match(await first.locator('summary').innerText(), /verified\s+issue\.updated\s*target: 200/);
   assert.match(await second.locator('summary').innerText(), /401 signature_mismatch/);
   assert.equal(received.length, 1, 'only the verified one was forwarded');
 
@@ -132,7 +137,7 @@ test('deliveries appear live with their verdicts; replay, copy as curl and compo
   assert.equal(await page.locator('#deliveries > li.accepted').count(), 4);
   // What serve signed is listed, but with no curl command: that would carry its signature.
   const composedEntry = page.locator('#deliveries > li[data-id="5"]');
-  assert.match(await composedEntry.locator('summary').innerText(), /200 accepted\s+issue\.created/);
+  assert.match(await composedEntry.locator('summary').innerText(), /verified\s+issue\.created\s*target: 200/);
   assert.equal(await composedEntry.locator('button.copy').isDisabled(), true);
   assert.equal(await composedEntry.locator('button.replay').isDisabled(), false);
 
@@ -149,6 +154,36 @@ test('deliveries appear live with their verdicts; replay, copy as curl and compo
   assert.ok(!everything.includes(createHmac('sha256', 'x').update(SECRET).digest('hex')));
   assert.ok(!everything.includes(createHmac('sha256', SECRET).update(sent.body).digest('hex')), "the composed delivery's signature reached the page");
   assert.ok(!everything.includes(token), 'the token is in no answer the page got');
+  await context.close();
+});
+
+test("a delivery serve verified and the target refused shows both: serve's verdict in green, the target's 400 and code in red", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems);
+  await page.goto(url);
+  await page.locator('#connection', { hasText: 'live' }).waitFor();
+  const old = sampleEvent('issue.created');
+  old.data.issue.id = 'refused-by-target';
+  const { body, headers } = signPayload(old, SECRET);
+  assert.equal((await post(body, headers)).status, 400, "the sender gets the target's answer");
+  const entry = page.locator('#deliveries > li').first();
+  await entry.locator('summary', { hasText: 'timestamp_outside_window' }).waitFor();
+  const summary = await entry.locator('summary').innerText();
+  assert.match(summary, /verified\s+issue\.created\s*target: 400 timestamp_outside_window/);
+  assert.doesNotMatch(summary, /accepted/);
+  const colour = (selector) => entry.locator(selector).evaluate((node) => getComputedStyle(node).color);
+  const green = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accepted').trim());
+  const red = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--rejected').trim());
+  const rgb = (hex) => `rgb(${[1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16)).join(', ')})`;
+  assert.equal(await colour('.verdict'), rgb(green), "serve's verdict: verified");
+  assert.equal(await colour('.target'), rgb(red), "the target's answer: a refusal");
+  await entry.locator('summary').click();
+  const details = await entry.locator('.details').innerText();
+  assert.match(details, /Verdict\s+verified by serve/);
+  assert.match(details, /Forwarded\s+http:\/\/127\.0\.0\.1:\d+\/siem: 400 timestamp_outside_window/);
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

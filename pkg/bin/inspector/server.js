@@ -54,6 +54,10 @@ const MAX_COMPOSE_BYTES = 1024 * 1024;
 const PAGE = new URL('./page.html', import.meta.url);
 const HOP_HEADERS = /^(host|connection|content-length|transfer-encoding|keep-alive|expect|te|trailer|upgrade|proxy-connection)$/i;
 const SIGNATURE = SIGNATURE_HEADER.toLowerCase();
+// What "Copy as curl" carries: a delivery's own headers, as Promptfoo sends
+// them (Content-Type, the signature, X-Webhook-Id), not what the client that
+// sent this one added (fetch's user-agent, sec-fetch-mode, accept, ...).
+const DELIVERY_HEADERS = new Set(['content-type', SIGNATURE, 'x-webhook-id']);
 const HIDDEN = '(signed by serve: not shown)';
 // The answer to GET / without the token. It carries no token; a tab that
 // had the page (and so the token, in its sessionStorage) goes back to it
@@ -274,13 +278,14 @@ function keptDelivery({ poster, access, entryState }, id, { status, body, event,
     size: size ?? bytes?.length ?? null,
     payload: whole === undefined ? null : event,
     preview: accepted || bytes === undefined ? null : bytes.subarray(0, PREVIEW_BYTES).toString('utf8'),
-    forward: forwarded === undefined ? null : { url: forwarded.url, status: forwarded.status ?? null, failure: forwarded.failure ?? null, answer },
+    // The target's answer, apart from serve's verdict: a verified delivery the target refused is both.
+    forward: forwarded === undefined ? null : { url: forwarded.url, status: forwarded.status ?? null, code: forwarded.status === undefined ? null : errorCodeOf(body), failure: forwarded.failure ?? null, answer },
     // The inbox entry it was recorded as (serve --inbox), and what became of it.
     inbox: recordedAs === undefined ? null : { entryId: recordedAs.id, duplicate: recordedAs.duplicate, ...entryInfo(entryState?.(recordedAs.id)) },
     replayable: whole !== undefined,
     // The page's "Copy as curl": the same command `send --dry-run` prints, to serve itself;
     // none for what serve signed, as it would carry the signature.
-    curl: whole === undefined || signedHere ? null : curlCommand(`${access.origin}/`, headers, whole),
+    curl: whole === undefined || signedHere ? null : curlCommand(`${access.origin}/`, headers.filter(([name]) => DELIVERY_HEADERS.has(name.toLowerCase())), whole),
   };
   const json = JSON.stringify(delivery);
   return { id, json, headers, body: whole, signedHere, entryId: recordedAs?.id, cost: json.length + (whole?.length ?? 0) };
@@ -375,6 +380,20 @@ function hideSignature(text, signature) {
 /** At most 2000 characters of `text`. */
 function shorten(text) {
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+/** The `error` code of a JSON answer (the target's, when forwarded), or null. */
+function errorCodeOf(body) {
+  let answer = body;
+  if (typeof body === 'string') {
+    try {
+      answer = JSON.parse(body);
+    } catch {
+      return null;
+    }
+  }
+  const code = answer?.error ?? answer?.code;
+  return typeof code === 'string' ? code : null;
 }
 
 function answerText(body) {
