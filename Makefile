@@ -77,8 +77,9 @@ bench: build
 clean:
 	rm -rf target $(GENERATED) $(DIST)
 
-# Package quality (about 20 s): the npm tarball as users install it (publint,
-# arethetypeswrong, Node ESM and CommonJS, TypeScript, the bin) and the crate
+# Package quality (about 35 s): the npm tarball as users install it (publint,
+# arethetypeswrong, Node ESM and CommonJS, TypeScript, the bin; on Node 20, 22
+# and 24) and the crate
 # as crates.io would take it (docs without warnings, on docs.rs's nightly too,
 # clippy, rustfmt, cargo package, and nothing in it but src/, the crate's
 # README and its LICENSE).
@@ -86,8 +87,14 @@ clean:
 MSRV := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
 .PHONY: test-package
+# The tarball on each Node line that pkg/package.json's engines names: Node 20
+# (`node` here), then 22 and 24 (the node22 and node24 devDependencies), each
+# first on PATH so that npm, npx, tsc and the bin run on it too.
 test-package: build
 	node --test --test-reporter=spec tests/package/package.test.mjs
+	for line in 22 24; do \
+	  PATH="$(CURDIR)/node_modules/node$$line/bin:$$PATH" node --test --test-reporter=spec tests/package/package.test.mjs || exit 1; \
+	done
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --features serde,axum
 	# As docs.rs builds it: nightly, --cfg docsrs, the features of [package.metadata.docs.rs].
 	RUSTDOCFLAGS="--cfg docsrs -D warnings" cargo +nightly doc --no-deps --quiet -p promptfoo-webhooks --features serde,http,json,axum

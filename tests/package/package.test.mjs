@@ -134,6 +134,16 @@ test('arethetypeswrong finds no problem in any resolution mode', () => {
   ]);
 });
 
+// `make test-package` runs this file on each Node line engines names, that
+// line's node first on PATH: npm, npx and the bin's `#!/usr/bin/env node` run on it too.
+test("engines names the Node line these tests run on, which is the node the bin and npm find", () => {
+  const installed = JSON.parse(readFileSync(join(project, 'node_modules', 'promptfoo-webhooks', 'package.json'), 'utf8'));
+  const lines = installed.engines.node.split('||').map((range) => Number(range.trim().match(/^\^(\d+)\.0\.0$/)?.[1]));
+  assert.ok(lines.length > 0 && lines.every(Number.isInteger), `engines.node is a list of ^N.0.0 lines: ${installed.engines.node}`);
+  assert.ok(lines.includes(Number(process.versions.node.split('.')[0])), `Node ${process.version} is not in engines.node (${installed.engines.node})`);
+  assert.equal(succeed('node', ['--version']).trim(), process.version);
+});
+
 test('Node ESM: import resolves to dist/node.js; sign and verify work', () => {
   const result = JSON.parse(succeed(process.execPath, ['esm.mjs']));
   assert.match(result.resolved, /\/node_modules\/promptfoo-webhooks\/dist\/node\.js$/);
