@@ -23,6 +23,8 @@ const FILTER_KEYS = ['severity', 'change'];
 
 /** One or more handlers failed for an event that was verified and accepted. */
 export class WebhookHandlerError extends AggregateError {
+  static name = 'WebhookHandlerError'; // as WebhookVerificationError's (core/errors.js)
+
   /**
    * @param {unknown[]} errors what each failing handler threw, in registration order
    * @param {object} event the event they were handling

@@ -64,6 +64,10 @@ for (const [build, load] of Object.entries(BUILDS)) {
       assert.match(error.stack, new RegExp(`^${name}: what went wrong\n`));
       assert.match(inspect(error), new RegExp(`^${name}: what went wrong\n`));
     }
+    const handlerError = new module.WebhookHandlerError([new Error('boom')], { event: 'issue.created' });
+    assert.equal(module.WebhookHandlerError.name, 'WebhookHandlerError');
+    assert.equal(handlerError.constructor.name, 'WebhookHandlerError');
+    assert.match(inspect(handlerError), /^WebhookHandlerError: 1 handler failed for issue.created: boom\n/);
   });
 }
 
