@@ -3,12 +3,14 @@
 // Their failures arrive as the package's own WebhookVerificationError
 // (crates/promptfoo-webhooks-wasm/src/lib.rs makes them through errors.js): calls need no wrapping.
 //
-// The verify core is instantiated by the runtime's entry (node.js,
-// workerd.js, browser.js) at import, through instantiateCore. The tools
-// module (canonicalize, change events, config checks, secrets) is
-// instantiated on the first use of one of its functions, from the runtime's
-// tools-source (the build puts the right one in place). Both are imported
-// by name, so bundlers drop what a program does not use.
+// Both modules are instantiated on their first use, so a process pays for
+// one only when a call needs it. The runtime's entry (node.js, workerd.js,
+// browser.js) hands the verify core's loader to useCore at import; every
+// function here that calls into the core goes through core(), which
+// instantiates it first if need be. The tools module (canonicalize, change
+// events, config checks, secrets) comes from the runtime's tools-source
+// (the build puts the right one in place). Both are imported by name, so
+// bundlers drop what a program does not use.
 
 import {
   check_json_scratch,
@@ -37,9 +39,27 @@ import { passesSchema, schemaProblem } from '../generated/schema.js';
 import { verificationError, webhookError } from './errors.js';
 import loadTools from './tools-source.js';
 
-/** Instantiates the verify core from a compiled module or its bytes (once, by the entry). */
+let loadCore; // the entry's loader: () => the core as a compiled module or its bytes
+let coreReady = false;
+
+/** Hands over the verify core's loader (once, by the entry); the core is instantiated on first need. */
+export function useCore(load) {
+  loadCore = load;
+}
+
+/** Instantiates the verify core now, from a compiled module or its bytes. */
 export function instantiateCore(module) {
-  initCoreBindings({ module });
+  useCore(() => module);
+  core(undefined);
+}
+
+/** `value` (a binding of the core), the core instantiated first if need be. */
+function core(value) {
+  if (!coreReady) {
+    initCoreBindings({ module: loadCore() });
+    coreReady = true;
+  }
+  return value;
 }
 
 let toolsReady = false;
@@ -57,14 +77,14 @@ function tool(fn) {
 
 /** Keys, limits and window of one key ring (see keyring.js). */
 export function createVerifier(maxBodyBytes, toleranceSeconds) {
-  return WasmVerifier.new(maxBodyBytes, toleranceSeconds);
+  return core(WasmVerifier).new(maxBodyBytes, toleranceSeconds);
 }
 
 /** The 32 bytes of a signature header, by the core's rules; throws missing_signature or malformed_signature. */
-export const decodeSignature = (signature) => decode_signature(signature);
+export const decodeSignature = (signature) => core(decode_signature)(signature);
 
 /** Whether the core types the event `name`. */
-export const isKnownEventName = (name) => is_known_event(name);
+export const isKnownEventName = (name) => core(is_known_event)(name);
 
 // ---------------------------------------------------------------- bodies into wasm memory
 
@@ -74,7 +94,7 @@ export const isKnownEventName = (name) => is_known_event(name);
 // wasm memory never shrinks, so a body longer than a piece goes in pieces.
 const encoder = new TextEncoder();
 const MIN_SCRATCH = 4096;
-let piece; // scratch_piece(), read on first use: the instance is not ready while modules load
+let piece; // scratch_piece(), read on first use, as the core is instantiated
 let memory;
 let scratchView = new Uint8Array(0);
 
@@ -82,7 +102,7 @@ function scratch(capacity) {
   // A view of a buffer the memory has since grown out of is detached: length 0.
   if (scratchView.length < capacity || scratchView.length === 0) {
     const size = Math.max(capacity, MIN_SCRATCH);
-    const address = scratchAddress(size);
+    const address = core(scratchAddress)(size);
     memory ??= linear_memory();
     scratchView = new Uint8Array(memory.buffer, address, size);
   }
@@ -91,7 +111,7 @@ function scratch(capacity) {
 
 /** Bytes of a piece: bodies whose UTF-8 may be longer go through {@link forEachPiece}. */
 function pieceBytes() {
-  piece ??= scratch_piece();
+  piece ??= core(scratch_piece)();
   return piece;
 }
 
@@ -175,7 +195,7 @@ let maxTreeDepth;
  * they are: no second encoding).
  */
 export function nestsTooDeep(raw, text) {
-  maxTreeDepth ??= max_tree_depth();
+  maxTreeDepth ??= core(max_tree_depth)();
   // JSON nesting deeper than the limit opens and closes more than `limit`
   // arrays and objects: a shorter text cannot (one JSON.parse refuses is
   // judged by the core, which says why), so short texts skip the count.
