@@ -105,7 +105,7 @@ test-package: build
 	@extra=$$(cargo package --allow-dirty --list | grep -Ev '^(src/.*|Cargo\.(toml|toml\.orig|lock)|README\.crates\.md|LICENSE|\.cargo_vcs_info\.json)$$'); \
 	  if [ -n "$$extra" ]; then echo "cargo package would also publish:"; echo "$$extra"; exit 1; fi
 
-# Reliability figures (printed, not asserted by the test suites; see README "Reliability").
+# Reliability figures (printed, not asserted by the test suites; see docs/reliability.md).
 soak: build
 	node --expose-gc reliability/soak.mjs
 

@@ -4,7 +4,7 @@
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { byteText } from './byte-text.mjs';
-import { writePackageDocs } from './npm-readme.mjs';
+import { copyShippedExamples } from './npm-readme.mjs';
 
 const src = new URL('../pkg/src/', import.meta.url);
 // What `make build` wrote: the wasm modules and their bindings.
@@ -15,8 +15,8 @@ const path = (base, name) => new URL(name, base).pathname;
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(new URL('wasm/', dist), { recursive: true });
 for (const name of ['core_bg.wasm', 'tools_bg.wasm']) copyFileSync(new URL(name, wasm), new URL(`wasm/${name}`, dist));
-// The npm page shows the repository's README, its links made to work from the tarball.
-writePackageDocs();
+// pkg/examples/: the examples the user guide (pkg/README.md, the npm page) links to.
+copyShippedExamples();
 (await import('./examples.mjs')).writeExamples(); // target/js-examples/: the examples' TypeScript stripped to JavaScript
 // One hand-written declaration file serves both module systems.
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));

@@ -30,7 +30,7 @@ export const SHIPPED_EXAMPLES = SHIPPED_SOURCES.flatMap((entry) => [entry, javaS
 const ROOT = new URL('../', import.meta.url);
 
 /** Writes pkg/examples/: the shipped sources, and the JavaScript of their TypeScript files beside them. */
-export function writePackageDocs() {
+export function copyShippedExamples() {
   const examples = new URL('pkg/examples/', ROOT);
   rmSync(examples, { recursive: true, force: true });
   const files = SHIPPED_SOURCES.flatMap((entry) => {

@@ -1,4 +1,4 @@
-// README "Browsers": sign and verify in the page, no init call. Loaded by
+// User guide "Browsers, with a bundler": sign and verify in the page, no init call. Loaded by
 // browser.html (an import map points 'promptfoo-webhooks' at pkg/dist/browser.js,
 // as a bundler would); what it computed goes to window.__readme for the test.
 // README:begin browser

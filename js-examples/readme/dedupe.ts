@@ -1,4 +1,4 @@
-// README "Replays and duplicates": the same signed delivery twice through verifyOnce.
+// User guide "Replays and duplicates": the same signed delivery twice through verifyOnce.
 import { signPayload, WebhookVerificationError } from 'promptfoo-webhooks';
 
 const secret = process.env.PROMPTFOO_WEBHOOK_SECRET;

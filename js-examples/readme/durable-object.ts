@@ -1,4 +1,4 @@
-// README "Scaling out / Cloudflare Durable Objects": the Worker, bound to its own
+// docs/guide-extras.md "Cloudflare Durable Objects": the Worker, bound to its own
 // ReplayGuard namespace as REPLAY (wrangler.toml beside this file; its main
 // names the JavaScript the build writes, target/js-examples/readme/).
 // README:begin durable-object

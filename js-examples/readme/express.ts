@@ -1,4 +1,4 @@
-// README "Express": a receiver on Express 5 with the raw body.
+// User guide "Express 4 and 5": a receiver on Express with the raw body.
 //   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node target/js-examples/readme/express.js
 // README:begin express
 import express from 'express';

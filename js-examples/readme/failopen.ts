@@ -1,4 +1,4 @@
-// README "Scaling out / When Redis is down": failOpen, with a store that is down.
+// docs/guide-extras.md "Redis replay store": failOpen, with a store that is down.
 import { Webhook, WebhookVerificationError, signPayload } from 'promptfoo-webhooks';
 import type { ReplayStore, VerifiedEvent } from 'promptfoo-webhooks';
 

@@ -1,6 +1,6 @@
-// README "Migrating from the integration document's sample": the document's
-// Node sample as published (the region), in the Express app it assumes, with
-// express.json() parsing the body. PORT picks the port.
+// docs/migration.md: the document's Node sample as published (the region),
+// in the Express app it assumes, with express.json() parsing the body. PORT
+// picks the port.
 const express = require('express');
 
 const app = express();

@@ -1,5 +1,4 @@
-// README "Migrating from the integration document's sample": the same
-// handler with this library. PORT picks the port.
+// docs/migration.md: the same handler with this library. PORT picks the port.
 import express from 'express';
 
 const app = express();

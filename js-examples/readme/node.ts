@@ -1,6 +1,6 @@
-// README "Node": a receiver on node:http with verify().
+// docs/guide-extras.md "Verifying by hand": a receiver on node:http with verify().
 //   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node target/js-examples/readme/node.js
-// tests/js/readme.test.mjs checks that the region below is the README's block
+// tests/js/readme.test.mjs checks that the region below is the document's block
 // byte for byte, and runs this file against signed deliveries.
 // README:begin node
 import { createServer } from 'node:http';

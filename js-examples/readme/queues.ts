@@ -1,4 +1,4 @@
-// README "Delivery guarantees / Cloudflare Queues": a Worker that records each
+// docs/guide-extras.md "Cloudflare Queues": a Worker that records each
 // verified delivery in a queue and runs the handlers from it (queues.toml
 // beside this file declares the queues; its main names the JavaScript the
 // build writes, target/js-examples/readme/).

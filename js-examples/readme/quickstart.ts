@@ -1,6 +1,6 @@
-// README "A receiver in ten lines": the package's Node middleware is the whole receiver.
+// User guide "Quick start": the package's Node middleware is the whole receiver.
 //   PROMPTFOO_WEBHOOK_SECRET=<secret> PORT=3000 node target/js-examples/readme/quickstart.js
-// tests/js/readme.test.mjs checks that the region below is the README's block
+// tests/js/readme.test.mjs checks that the region below is the guide's block
 // byte for byte, and runs this file against signed deliveries.
 // README:begin quickstart
 import { createServer } from 'node:http';

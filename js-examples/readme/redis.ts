@@ -1,4 +1,4 @@
-// README "Scaling out / Redis": a Webhook whose dedupe store is Redis
+// docs/guide-extras.md "Redis replay store": a Webhook whose dedupe store is Redis
 // (REDIS_URL). Sends itself one delivery twice and prints the outcomes.
 import { signPayload, WebhookVerificationError } from 'promptfoo-webhooks';
 

@@ -1,6 +1,7 @@
-// README "Adapters and router": one Webhooks router behind node:http
-// (PORT), Express (EXPRESS_PORT) and a Fetch API handler (FETCH_PORT, served
-// here by @hono/node-server with process.env as the Worker's env).
+// User guide "Routing events, and the HTTP adapters": one Webhooks router
+// behind node:http (PORT), Express (EXPRESS_PORT) and a Fetch API handler
+// (FETCH_PORT, served here by @hono/node-server with process.env as the
+// Worker's env).
 import express from 'express';
 import { serve } from '@hono/node-server';
 import type { EventName, Issue } from 'promptfoo-webhooks';

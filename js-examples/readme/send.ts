@@ -1,4 +1,4 @@
-// README "Sending and testing": build the event Promptfoo would send for a
+// User guide "Sending and testing": build the event Promptfoo would send for a
 // change, sign it and POST it to WEBHOOK_URL (or the first argument).
 import type { Issue } from 'promptfoo-webhooks';
 

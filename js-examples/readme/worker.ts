@@ -1,4 +1,4 @@
-// README "Cloudflare Workers": the whole Worker (src/index.ts), with the
+// User guide "Cloudflare Workers": the whole Worker (src/index.ts), with the
 // quick start's replay window.
 // README:begin worker
 import { Webhook, WebhookVerificationError, STATUS_BY_CODE } from 'promptfoo-webhooks';

@@ -6,7 +6,7 @@
 // the forward target if they verify. The page (page.html) ships in the
 // package: no CDN, it works offline.
 //
-// Who may use it (README, "The inspector's access rules"): the person at
+// Who may use it (docs/inspector.md, "Its access rules"): the person at
 // the terminal, who got the per-run token in the one URL serve printed.
 // The page and its endpoints (under PREFIX, so a delivery can still be a
 // POST to any other path) answer only when:
