@@ -62,6 +62,14 @@ export const DEFAULT_MAX_BODY_BYTES = ${contract.defaultMaxBodyBytes};
 export const DELIVERY_TIMEOUT_SECONDS = ${contract.deliveryTimeoutSeconds};
 /** The shortest secret accepted, in bytes. */
 export const MIN_SECRET_BYTES = ${contract.minSecretBytes};
+/**
+ * How a secret is judged, in this order: empty, only \`whitespace\`,
+ * \`whitespace\` at either end, shorter than \`minBytes\` (its UTF-8); each
+ * refusal is invalid_secret with its reason.
+ */
+export const SECRET_RULE = ${literal(contract.secretRule)};
+/** Deepest nesting of arrays and objects a payload may have. */
+export const MAX_TREE_DEPTH = ${contract.maxTreeDepth};
 
 // The lists are plain literals (read-only in the types; the package never
 // reads them back), so bundlers drop them from apps that do not use them.

@@ -113,6 +113,42 @@ pub const DELIVERY_TIMEOUT_SECONDS: u64 = 10;
 /// The shortest secret accepted, in bytes.
 pub const MIN_SECRET_BYTES: usize = 16;
 
+/// How a secret is judged before it keys an HMAC, and the reason given for
+/// each refusal (the `invalid_secret` error's detail), checked in this
+/// order: empty, only whitespace, whitespace at either end (a stray newline
+/// from a file or an environment variable), shorter than
+/// [`MIN_SECRET_BYTES`]. Bytes are judged, a text secret as its UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretRule {
+    /// The shortest secret accepted, in bytes.
+    pub min_bytes: usize,
+    /// The bytes counted as whitespace: ASCII's.
+    pub whitespace: &'static str,
+    /// The reason for an empty secret.
+    pub empty: &'static str,
+    /// The reason for a secret of whitespace alone.
+    pub only_whitespace: &'static str,
+    /// The reason for whitespace at either end.
+    pub padded: &'static str,
+    /// The reason for a secret shorter than `min_bytes`.
+    pub too_short: &'static str,
+}
+
+/// The secret rule every verifier and signer applies.
+pub const SECRET_RULE: SecretRule = SecretRule {
+    min_bytes: MIN_SECRET_BYTES,
+    whitespace: " \t\n\x0C\r",
+    empty: "the secret is empty",
+    only_whitespace: "the secret is only whitespace",
+    padded: "the secret has leading or trailing whitespace (a stray newline?)",
+    too_short: "the secret is shorter than 16 bytes",
+};
+
+/// Deepest nesting of arrays and objects a payload may have: the JSON
+/// parser's limit, which the npm package also reads to skip its depth scan
+/// for texts too short to exceed it.
+pub const MAX_TREE_DEPTH: usize = 10_000;
+
 /// Severities the sender's source uses; others still arrive as sent.
 pub const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "informational"];
 
@@ -754,6 +790,11 @@ const fn same_text(a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
     use crate::canonical;
+
+    #[test]
+    fn the_short_secret_reason_names_the_minimum() {
+        assert!(SECRET_RULE.too_short.ends_with(&format!(" {MIN_SECRET_BYTES} bytes")));
+    }
 
     #[test]
     fn every_sample_is_valid_json_and_passes_the_schema() {

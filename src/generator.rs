@@ -6,15 +6,15 @@ use crate::canonical::{Object, Value};
 use crate::contract::{
     HeaderRule, Kind, Member, Rule, Scope, API_CREATE_WEBHOOK_LEGACY_PATH, API_CREATE_WEBHOOK_PATH,
     API_EVENT_TYPES_PATH, API_REGENERATE_SECRET_PATH, DEFAULT_MAX_BODY_BYTES, DELIVERY_TIMEOUT_SECONDS, ENVELOPE,
-    ERRORS, EVENTS, ISSUE, MIN_SECRET_BYTES, MISSING_REASON, SEVERITIES, SIGNATURE_HEADER, SIGNATURE_HEX_DIGITS,
-    SIGNATURE_RULE, STATUSES, WEBHOOK_ID_HEADER, WEBHOOK_ID_RULE, WRONG_KIND_REASON,
+    ERRORS, EVENTS, ISSUE, MAX_TREE_DEPTH, MIN_SECRET_BYTES, MISSING_REASON, SECRET_RULE, SEVERITIES, SIGNATURE_HEADER,
+    SIGNATURE_HEX_DIGITS, SIGNATURE_RULE, STATUSES, WEBHOOK_ID_HEADER, WEBHOOK_ID_RULE, WRONG_KIND_REASON,
 };
 use crate::path::join_path;
 
 /// The whole contract as JSON, for the generator (`scripts/generate.mjs`):
 /// `{ signatureHeader, webhookIdHeader, signatureRule, webhookIdRule,
 /// signatureHexDigits, defaultMaxBodyBytes,
-/// deliveryTimeoutSeconds, minSecretBytes, severities, statuses, envelope,
+/// deliveryTimeoutSeconds, minSecretBytes, secretRule, maxTreeDepth, severities, statuses, envelope,
 /// issue, events: [{ name, doc, data, sample }], errors: [{ code, scope,
 /// meaning, status, hint }], schema }`, where a member is `{ key, rule,
 /// required, doc, members?, known? }`, `hint` is the JavaScript wording and
@@ -121,6 +121,22 @@ pub fn contract_json() -> String {
         ("defaultMaxBodyBytes", Value::from(DEFAULT_MAX_BODY_BYTES as f64)),
         ("deliveryTimeoutSeconds", Value::from(DELIVERY_TIMEOUT_SECONDS as f64)),
         ("minSecretBytes", Value::from(MIN_SECRET_BYTES as f64)),
+        (
+            "secretRule",
+            Value::Object(
+                [
+                    ("minBytes", Value::from(SECRET_RULE.min_bytes as f64)),
+                    ("whitespace", text(SECRET_RULE.whitespace)),
+                    ("empty", text(SECRET_RULE.empty)),
+                    ("onlyWhitespace", text(SECRET_RULE.only_whitespace)),
+                    ("padded", text(SECRET_RULE.padded)),
+                    ("tooShort", text(SECRET_RULE.too_short)),
+                ]
+                .into_iter()
+                .collect(),
+            ),
+        ),
+        ("maxTreeDepth", Value::from(MAX_TREE_DEPTH as f64)),
         ("severities", texts(&SEVERITIES)),
         ("statuses", texts(&STATUSES)),
         ("envelope", members(ENVELOPE)),

@@ -282,20 +282,19 @@ pub fn parse_signature(header: &str) -> Result<Signature, Error> {
 }
 
 fn check_secret(secret: &[u8]) -> Result<(), Error> {
-    let is_space = |b: &u8| b.is_ascii_whitespace();
+    let rule = contract::SECRET_RULE;
+    let is_space = |b: &u8| rule.whitespace.as_bytes().contains(b);
     if secret.is_empty() {
-        return Err(Error::InvalidSecret { reason: "the secret is empty" });
+        return Err(Error::InvalidSecret { reason: rule.empty });
     }
     if secret.iter().all(is_space) {
-        return Err(Error::InvalidSecret { reason: "the secret is only whitespace" });
+        return Err(Error::InvalidSecret { reason: rule.only_whitespace });
     }
     if secret.first().is_some_and(is_space) || secret.last().is_some_and(is_space) {
-        return Err(Error::InvalidSecret {
-            reason: "the secret has leading or trailing whitespace (a stray newline?)",
-        });
+        return Err(Error::InvalidSecret { reason: rule.padded });
     }
-    if secret.len() < MIN_SECRET_BYTES {
-        return Err(Error::InvalidSecret { reason: "the secret is shorter than 16 bytes" });
+    if secret.len() < rule.min_bytes {
+        return Err(Error::InvalidSecret { reason: rule.too_short });
     }
     Ok(())
 }

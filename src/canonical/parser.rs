@@ -38,7 +38,7 @@ use crate::Error;
 /// assert_eq!(parse(&deep(MAX_TREE_DEPTH + 1)).unwrap_err().code(), "invalid_json");
 /// assert!(to_string(&deep(MAX_TREE_DEPTH + 1)).is_ok()); // no tree, no limit
 /// ```
-pub const MAX_TREE_DEPTH: usize = 10_000;
+pub const MAX_TREE_DEPTH: usize = crate::contract::MAX_TREE_DEPTH;
 
 /// Bytes per word in [`find_string_special`]'s scan.
 const WORD: usize = 8;

@@ -50,20 +50,33 @@ test('importing the package instantiates no wasm (ES module and CommonJS builds)
   }
 });
 
+test('a typed verify of a 1.5 KB delivery, hashed by node:crypto, instantiates no core, and answers as later calls do', () => {
+  const cases = {
+    'verify, 1.5 KB body': 'async ({ verify }, f) => verify(f.LARGE, f.LARGE_SIG, f.SECRET).event',
+    'Webhook.verify, 1.5 KB body': 'async ({ Webhook }, f) => new Webhook(f.SECRET).verify(f.LARGE, f.LARGE_SIG).data.issue.id',
+    'new Webhook': 'async ({ Webhook }, f) => new Webhook(f.SECRET) instanceof Webhook',
+    'short secret': "async ({ Webhook }) => new Webhook('short')",
+    'wrong signature': "async ({ verify }, f) => verify(f.LARGE, f.SMALL_SIG, f.SECRET)",
+    'invalid payload': "async ({ parseEvent }, f) => parseEvent(f.LARGE.replace('issue.created', 'issue.updated'))",
+    'verifySignature, wrong signature': 'async ({ verifySignature }, f) => verifySignature(f.LARGE, f.SMALL_SIG, f.SECRET)',
+    'verifyRequest': "async ({ Webhook }, f) => (await new Webhook(f.SECRET).verifyRequest(new Request('http://x/', { method: 'POST', body: f.LARGE, headers: { 'x-promptfoo-signature': f.LARGE_SIG } }))).event",
+    'padded secret': "async ({ verify }, f) => verify(f.LARGE, f.LARGE_SIG, f.SECRET + '\\n')",
+  };
+  for (const [name, calls] of Object.entries(cases)) {
+    const { afterImport, afterFirst, first, second } = fresh(calls);
+    assert.equal(afterImport, 0, name);
+    assert.equal(afterFirst, 0, name);
+    assert.deepEqual(first, second, name);
+  }
+});
+
 test('the first call that needs the core instantiates it once, and answers as later calls do', () => {
   const cases = {
     'verify, small body': 'async ({ verify }, f) => verify(f.SMALL, f.SMALL_SIG, f.SECRET).event',
-    'verify, 1.5 KB body': 'async ({ verify }, f) => verify(f.LARGE, f.LARGE_SIG, f.SECRET).event',
-    'Webhook.verify, 1.5 KB body': 'async ({ Webhook }, f) => new Webhook(f.SECRET).verify(f.LARGE, f.LARGE_SIG).data.issue.id',
     'upper-case signature': 'async ({ verify }, f) => verify(f.LARGE, f.LARGE_SIG.toUpperCase(), f.SECRET).event',
     'malformed signature': "async ({ verify }, f) => verify(f.LARGE, 'sha256=' + f.LARGE_SIG, f.SECRET)",
     'missing signature': 'async ({ verify }, f) => verify(f.LARGE, undefined, f.SECRET)',
-    'wrong signature': "async ({ verify }, f) => verify(f.LARGE, f.SMALL_SIG, f.SECRET)",
     'invalid JSON': "async ({ verify }, f) => { const body = f.LARGE.slice(0, -1); return verify(body, (await import('node:crypto')).createHmac('sha256', f.SECRET).update(body).digest('hex'), f.SECRET); }",
-    'invalid payload': "async ({ parseEvent }, f) => parseEvent(f.LARGE.replace('issue.created', 'issue.updated'))",
-    'short secret': "async ({ Webhook }) => new Webhook('short')",
-    'verifySignature, wrong signature': 'async ({ verifySignature }, f) => verifySignature(f.LARGE, f.SMALL_SIG, f.SECRET)',
-    'verifyRequest': "async ({ Webhook }, f) => (await new Webhook(f.SECRET).verifyRequest(new Request('http://x/', { method: 'POST', body: f.LARGE, headers: { 'x-promptfoo-signature': f.LARGE_SIG } }))).event",
     isKnownEvent: "async ({ isKnownEvent }) => [isKnownEvent({ event: 'issue.created' }), isKnownEvent({ event: 'later.event' })]",
     sign: 'async ({ sign }, f) => sign(f.SMALL, f.SECRET)',
   };

@@ -1,12 +1,14 @@
-// Prepared secrets. The wasm core always validates them and owns every rule
-// (limits, the signature's form, payload checks). With a hash provider
+// Prepared secrets. They are checked here by the contract's secret rule
+// (generated/contract.js); the wasm core owns every other rule (limits, the
+// signature's form, payload checks) and is instantiated on a key ring's
+// first call that needs it. With a hash provider
 // (hash.js: node:crypto where the runtime has it), bodies of a provider's
 // `minBytes` and more are hashed natively, which beats SHA-256 in wasm
 // there and needs no copy into wasm memory.
 
-import { SIGNATURE_AS_SENT } from '../generated/contract.js';
+import { DEFAULT_MAX_BODY_BYTES, ERRORS, SECRET_RULE, SIGNATURE_AS_SENT } from '../generated/contract.js';
 import { bytesOf } from './body.js';
-import { guarded, invalidArgType, isOwnError, webhookError } from './errors.js';
+import { guarded, invalidArgType, isOwnError, verificationError, webhookError } from './errors.js';
 import { runtimeAsyncHashProvider, runtimeHashProvider } from './hash.js';
 import { textOf } from '../generated/schema.js';
 import {
@@ -56,8 +58,38 @@ function secretValue(value, name) {
   return bytes;
 }
 
+/**
+ * Throws invalid_secret, worded as the core words it, when `secret` (a
+ * string, judged as its UTF-8, or bytes) breaks the contract's secret rule.
+ */
+function checkSecret(secret) {
+  const reason = secretProblem(secret);
+  if (reason !== undefined) throw verificationError('invalid_secret', `${ERRORS.invalid_secret.meaning}: ${reason}`);
+}
+
+/** The contract's reason for refusing `secret`, or undefined when it is usable. */
+function secretProblem(secret) {
+  // Whitespace is ASCII: a string's UTF-16 units below 0x80 are its UTF-8 bytes, and no other unit encodes to one.
+  const codeAt = typeof secret === 'string' ? (i) => secret.charCodeAt(i) : (i) => secret[i];
+  const isSpace = (i) => SECRET_RULE.whitespace.includes(String.fromCharCode(codeAt(i)));
+  const length = secret.length;
+  if (length === 0) return SECRET_RULE.empty;
+  let blank = true;
+  for (let i = 0; i < length && blank; i++) blank = isSpace(i);
+  if (blank) return SECRET_RULE.onlyWhitespace;
+  if (isSpace(0) || isSpace(length - 1)) return SECRET_RULE.padded;
+  const bytes = typeof secret === 'string' ? utf8Length(secret) : length;
+  return bytes < SECRET_RULE.minBytes ? SECRET_RULE.tooShort : undefined;
+}
+
+// The core counts a body limit in a wasm32 usize, so a larger one is this.
+const MAX_CORE_LIMIT = 2 ** 32 - 1;
+
 export class KeyRing {
+  /** The core's verifier, made on first need from `#secrets` and `#limits`. */
   #core;
+  #secrets;
+  #limits;
   #provider;
   #nativeKeys;
   /** Bodies this long and longer are hashed by the provider (never, without one). */
@@ -85,7 +117,7 @@ export class KeyRing {
   #retired = false;
 
   /**
-   * @param secret one secret or several (checked by the core)
+   * @param secret one secret or several (checked by the contract's secret rule)
    * @param {{ maxBodyBytes?: number, toleranceSeconds?: number }} limits checked whole numbers, or undefined for the defaults
    * @param provider a hash provider (hash.js); by default the runtime's, and `null` for the wasm HMAC alone
    * @param asyncProvider an asynchronous provider (hash.js) for the asynchronous surfaces; by default the
@@ -93,9 +125,29 @@ export class KeyRing {
    */
   constructor(secret, { maxBodyBytes, toleranceSeconds } = {}, provider = runtimeHashProvider(), asyncProvider = runtimeAsyncHashProvider()) {
     const { values: secrets, positions } = secretList(secret);
-    const core = createVerifier(maxBodyBytes, toleranceSeconds);
+    for (const s of secrets) checkSecret(s);
+    // Copied: the core reads them later, whatever the caller does with its bytes meanwhile.
+    this.#secrets = secrets.map((s) => (typeof s === 'string' ? s : s.slice()));
+    this.#limits = { maxBodyBytes, toleranceSeconds };
+    this.#limit = Math.min(maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, MAX_CORE_LIMIT);
+    this.#window = toleranceSeconds != null;
+    // Only secrets the rule accepted reach the provider.
+    this.#provider = provider ?? undefined;
+    this.#nativeKeys = this.#provider && secrets.map((s) => this.#provider.prepare(s));
+    this.#nativeMinBytes = this.#provider ? this.#provider.minBytes : Infinity;
+    this.#positions = positions;
+    this.#asyncProvider = asyncProvider ?? undefined;
+    this.#asyncMinBytes = this.#asyncProvider?.minBytes ?? 0;
+    // Imported on first use: a key ring only the synchronous surfaces use never imports.
+    this.#secretBytes = this.#asyncProvider && secrets.map((s) => (typeof s === 'string' ? utf8.encode(s) : s.slice()));
+  }
+
+  /** The core's verifier for these keys, made on first need (none once freed). */
+  #verifier() {
+    if (this.#core !== undefined || this.#secrets === undefined) return this.#core;
+    const core = createVerifier(this.#limits.maxBodyBytes, this.#limits.toleranceSeconds);
     try {
-      for (const s of secrets) {
+      for (const s of this.#secrets) {
         if (typeof s === 'string') core.add_secret_text(s);
         else core.add_secret_bytes(s);
       }
@@ -105,17 +157,7 @@ export class KeyRing {
       throw error;
     }
     this.#core = core;
-    this.#limit = core.body_limit();
-    this.#window = core.has_window();
-    // Only secrets the core accepted reach the provider.
-    this.#provider = provider ?? undefined;
-    this.#nativeKeys = this.#provider && secrets.map((s) => this.#provider.prepare(s));
-    this.#nativeMinBytes = this.#provider ? this.#provider.minBytes : Infinity;
-    this.#positions = positions;
-    this.#asyncProvider = asyncProvider ?? undefined;
-    this.#asyncMinBytes = this.#asyncProvider?.minBytes ?? 0;
-    // Imported on first use: a key ring only the synchronous surfaces use never imports.
-    this.#secretBytes = this.#asyncProvider && secrets.map((s) => (typeof s === 'string' ? utf8.encode(s) : s.slice()));
+    return core;
   }
 
   get bodyLimit() {
@@ -130,7 +172,7 @@ export class KeyRing {
   /** The body_too_large error for `size` bytes, or undefined when it fits. */
   sizeError(size) {
     try {
-      this.#core.check_body_size(size);
+      this.#verifier().check_body_size(size);
       return undefined;
     } catch (error) {
       return error;
@@ -197,14 +239,14 @@ export class KeyRing {
     }
     if (fitsOnePiece(raw)) {
       const { bodyLength, signatureLength } = toScratch(raw, signature);
-      return this.#core.check_signature_scratch(bodyLength, signatureLength, false);
+      return this.#verifier().check_signature_scratch(bodyLength, signatureLength, false);
     }
     return this.#streamedIndex(raw, signature);
   }
 
   /** signatureIndex for a body longer than a piece: hashed in pieces. */
   #streamedIndex(raw, signature) {
-    const core = this.#core;
+    const core = this.#verifier();
     decodeSignature(signature ?? undefined); // a missing or malformed header fails before any hashing
     core.begin_body();
     forEachPiece(raw, (length) => core.update_body_scratch(length));
@@ -219,7 +261,7 @@ export class KeyRing {
     // The timestamp first (a caller's getter may run): nothing runs between gathering and judging.
     const timestamp = this.#window ? textOf(payload, 'timestamp') : undefined;
     checkEventValue(payload, parsedByCaller);
-    if (this.#window) this.#core.check_window(timestamp, nowMillis);
+    if (this.#window) this.#verifier().check_window(timestamp, nowMillis);
   }
 
   /**
@@ -232,7 +274,7 @@ export class KeyRing {
     if (this.#hashNatively(raw)) return this.#nativeMatch(raw, signature, true) >= 0;
     if (fitsOnePiece(raw)) {
       const { bodyLength, signatureLength } = toScratch(raw, signature);
-      return this.#core.check_signature_scratch(bodyLength, signatureLength, true) >= 0;
+      return this.#verifier().check_signature_scratch(bodyLength, signatureLength, true) >= 0;
     }
     try {
       this.#streamedIndex(raw, signature);
@@ -247,7 +289,7 @@ export class KeyRing {
   /** Lower-case hex signature with the first secret. */
   sign(raw) {
     if (this.#hashNatively(raw)) return this.#provider.hex(this.#nativeKeys[0], raw);
-    const core = this.#core;
+    const core = this.#verifier();
     core.begin_body();
     forEachPiece(raw, (length) => core.update_body_scratch(length));
     return core.finish_sign();
@@ -287,6 +329,7 @@ export class KeyRing {
   #destroy() {
     this.#core?.free();
     this.#core = undefined;
+    this.#secrets = undefined;
     this.#nativeKeys = undefined;
     this.#nativeMinBytes = Infinity;
     this.#asyncProvider = undefined;

@@ -20,7 +20,6 @@ import {
   initSync as initCoreBindings,
   is_known_event,
   linear_memory,
-  max_tree_depth,
   release_scratch,
   scratch as scratchAddress,
   scratch_piece,
@@ -34,7 +33,7 @@ import {
   issue_change_event,
   validate_webhook_config,
 } from '../../wasm/tools.js';
-import { ERRORS } from '../generated/contract.js';
+import { ERRORS, MAX_TREE_DEPTH } from '../generated/contract.js';
 import { passesSchema, schemaProblem } from '../generated/schema.js';
 import { verificationError, webhookError } from './errors.js';
 import loadTools from './tools-source.js';
@@ -185,22 +184,18 @@ export function checkEventValue(payload, parsedByCaller) {
 
 // ---------------------------------------------------------------- JSON
 
-// The core's nesting limit, read on first use, as the piece size is.
-let maxTreeDepth;
-
 /**
- * Whether `raw`, should JSON.parse accept it, nests deeper than the core's
- * limit (which JSON.parse would not refuse). The brackets are counted in
- * `text`, `raw` decoded; the core scans `raw` itself (bytes go to it as
- * they are: no second encoding).
+ * Whether `raw`, should JSON.parse accept it, nests deeper than the
+ * contract's limit (which JSON.parse would not refuse). The brackets are
+ * counted in `text`, `raw` decoded; the core scans `raw` itself (bytes go
+ * to it as they are: no second encoding).
  */
 export function nestsTooDeep(raw, text) {
-  maxTreeDepth ??= core(max_tree_depth)();
   // JSON nesting deeper than the limit opens and closes more than `limit`
   // arrays and objects: a shorter text cannot (one JSON.parse refuses is
   // judged by the core, which says why), so short texts skip the count.
-  if (text.length <= 2 * maxTreeDepth + 1 || opensAtMost(text, maxTreeDepth)) return false;
-  depth_scan_begin();
+  if (text.length <= 2 * MAX_TREE_DEPTH + 1 || opensAtMost(text, MAX_TREE_DEPTH)) return false;
+  core(depth_scan_begin)();
   return forEachPiece(raw, (length) => depth_scan_scratch(length));
 }
 

@@ -30,6 +30,21 @@ export const DEFAULT_MAX_BODY_BYTES = 5242880;
 export const DELIVERY_TIMEOUT_SECONDS = 10;
 /** The shortest secret accepted, in bytes. */
 export const MIN_SECRET_BYTES = 16;
+/**
+ * How a secret is judged, in this order: empty, only `whitespace`,
+ * `whitespace` at either end, shorter than `minBytes` (its UTF-8); each
+ * refusal is invalid_secret with its reason.
+ */
+export const SECRET_RULE = {
+  minBytes: 16,
+  whitespace: " \t\n\f\r",
+  empty: "the secret is empty",
+  onlyWhitespace: "the secret is only whitespace",
+  padded: "the secret has leading or trailing whitespace (a stray newline?)",
+  tooShort: "the secret is shorter than 16 bytes"
+};
+/** Deepest nesting of arrays and objects a payload may have. */
+export const MAX_TREE_DEPTH = 10000;
 
 // The lists are plain literals (read-only in the types; the package never
 // reads them back), so bundlers drop them from apps that do not use them.
