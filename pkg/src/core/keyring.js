@@ -139,7 +139,7 @@ export class KeyRing {
     this.#asyncProvider = asyncProvider ?? undefined;
     this.#asyncMinBytes = this.#asyncProvider?.minBytes ?? 0;
     // Imported on first use: a key ring only the synchronous surfaces use never imports.
-    this.#secretBytes = this.#asyncProvider && secrets.map((s) => (typeof s === 'string' ? utf8.encode(s) : s.slice()));
+    this.#secretBytes = this.#asyncProvider && this.#secrets.map((s) => (typeof s === 'string' ? utf8.encode(s) : s));
   }
 
   /** The core's verifier for these keys, made on first need (none once freed). */
