@@ -4,6 +4,7 @@
 
 import { bodyText, isParsedBody, rawBody, unsupportedBody } from '../core/body.js';
 import { guarded, invalidArgType, kindOf, webhookError } from '../core/errors.js';
+import { SIGNATURE_RULE } from '../generated/contract.js';
 import { nestsTooDeep, throwInvalidJson } from '../core/wasm.js';
 import { nowMillis } from './options.js';
 
@@ -62,7 +63,7 @@ export function signatureArg(signature) {
   // A Proxy's traps run caller code: what they throw is the argument's fault.
   const only = guarded(() => (signature.length === 1 ? signature[0] : undefined), wrongType);
   if (typeof only === 'string') return only;
-  throw webhookError('malformed_signature', 'expected a single value');
+  throw webhookError(SIGNATURE_RULE.repeated, 'expected a single value');
 }
 
 /**
