@@ -156,12 +156,6 @@ pub fn depth_scan_scratch(piece_len: usize) -> Result<bool, JsValue> {
     with_scratch(piece_len, None, |piece, _| DEPTH_SCAN.with_borrow_mut(|scan| scan.feed(piece)))
 }
 
-/// [`canonical::MAX_TREE_DEPTH`]: JSON texts no longer than twice this (plus one) need no depth scan.
-#[wasm_bindgen]
-pub fn max_tree_depth() -> u32 {
-    canonical::MAX_TREE_DEPTH as u32
-}
-
 /// Checks the body in the scratch buffer as JSON text: the exact
 /// `invalid_json` error (with its offset) when `JSON.parse` has refused a
 /// body or it nests too deep.
