@@ -55,7 +55,19 @@ const common = { bundle: true, target: 'es2022', legalComments: 'none', logLevel
 const small = { ...common, minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: true };
 
 await Promise.all([
-  build({ ...common, entryPoints: [path(src, 'node.js')], outfile: path(dist, 'node.js'), format: 'esm', platform: 'node' }),
+  // Two Node ES entries: node.js (the whole API) and verify.js (the
+  // receiving surface, `promptfoo-webhooks/verify`), split so that what
+  // they share is one file, node-shared.js: one copy of each class, and
+  // verify.js compiles nothing else.
+  build({
+    ...common,
+    entryPoints: { node: path(src, 'node.js'), verify: path(src, 'node-verify.js') },
+    outdir: dist.pathname,
+    splitting: true,
+    chunkNames: 'node-shared',
+    format: 'esm',
+    platform: 'node',
+  }),
   build({
     ...common,
     entryPoints: [path(src, 'node.js')],
@@ -113,4 +125,14 @@ for (const name of ['node.cjs', 'portable.cjs']) {
   }
   writeFileSync(file, code);
 }
-console.log('[build] pkg/dist: node.js, node.cjs, workerd.js (+ tools-source.workerd.js), browser.js, portable.cjs, index.d.ts, index.d.cts, wasm/core_bg.wasm, wasm/tools_bg.wasm');
+// The receiving entry's declarations are the whole API's, for the names it
+// exports: read from the built entry, so receive.js alone lists them.
+const receiving = Object.keys(await import(new URL('verify.js', dist).href)).sort();
+for (const [name, index] of [['verify.d.ts', './index.js'], ['verify.d.cts', './index.cjs']]) {
+  const declarations = `// promptfoo-webhooks/verify: the receiving surface, declared in index.d.ts.
+export type * from '${index}';
+export { ${receiving.join(', ')} } from '${index}';
+`;
+  writeFileSync(new URL(name, dist), declarations);
+}
+console.log('[build] pkg/dist: node.js, verify.js (+ node-shared.js), node.cjs, workerd.js (+ tools-source.workerd.js), browser.js, portable.cjs, index.d.ts, index.d.cts, verify.d.ts, verify.d.cts, wasm/core_bg.wasm, wasm/tools_bg.wasm');

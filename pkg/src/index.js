@@ -3,26 +3,16 @@
 // wasm core, choose the hash provider, and re-export this; nothing inside
 // the package imports it.
 
-export { PromptfooApiError, WebhookVerificationError } from './core/errors.js';
-export {
-  DEFAULT_MAX_BODY_BYTES,
-  DELIVERY_TIMEOUT_SECONDS,
-  EVENT_NAMES,
-  SEVERITIES,
-  SIGNATURE_HEADER,
-  STATUS_BY_CODE,
-  STATUSES,
-} from './generated/contract.js';
-
-// Receive
-export { Webhook } from './verify/webhook.js';
-export { isKnownEvent, parseEvent, verify, verifySignature, verifySignatureAsync } from './verify/verify.js';
+// Receive: Webhook, verify and the rest of receive.js, the whole of the
+// `promptfoo-webhooks/verify` entry.
+export * from './receive.js';
 
 // Send, test and manage
 export { buildEvent, sign, signPayload } from './send/sign.js';
 export { canonicalize, generateSecret, issueChangeEvent, validateWebhookConfig } from './send/tools.js';
 export { sampleEvent } from './send/samples.js';
 export { ManagementClient } from './management/client.js';
+export { PromptfooApiError } from './management/errors.js';
 
 // De-duplication stores
 export { MemoryReplayStore } from './stores/memory.js';

@@ -46,7 +46,7 @@ before(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   // The package has no dependencies, so the install needs no registry.
   succeed('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball]);
-  for (const name of ['esm.mjs', 'cjs.cjs', 'bad.ts']) copyFileSync(join(FIXTURES, name), join(project, name));
+  for (const name of ['esm.mjs', 'receiving.mjs', 'cjs.cjs', 'bad.ts']) copyFileSync(join(FIXTURES, name), join(project, name));
   for (const name of ['check.ts', 'check.mts', 'check.cts']) copyFileSync(join(FIXTURES, 'check.ts'), join(project, name));
 });
 
@@ -75,15 +75,20 @@ test('the tarball holds the built runtimes, both declaration files, the wasm, th
     'dist/browser.js',
     'dist/index.d.cts',
     'dist/index.d.ts',
+    'dist/node-shared.js',
     'dist/node.cjs',
     'dist/node.js',
     'dist/portable.cjs',
     'dist/tools-source.workerd.js',
+    'dist/verify.d.cts',
+    'dist/verify.d.ts',
+    'dist/verify.js',
     'dist/wasm/core_bg.wasm',
     'dist/wasm/tools_bg.wasm',
     'dist/workerd.js',
     'package.json',
     'portable/package.json',
+    'verify/package.json',
   ]);
 });
 
@@ -132,6 +137,13 @@ test('arethetypeswrong finds no problem in any resolution mode', () => {
     ['node16-cjs', '/node_modules/promptfoo-webhooks/dist/index.d.cts'],
     ['node16-esm', '/node_modules/promptfoo-webhooks/dist/index.d.ts'],
   ]);
+  const receiving = Object.values(report.analysis.entrypoints['./verify'].resolutions).map((r) => [r.resolutionKind, r.resolution?.fileName]);
+  assert.deepEqual(receiving.sort(), [
+    ['bundler', '/node_modules/promptfoo-webhooks/dist/verify.d.ts'],
+    ['node10', '/node_modules/promptfoo-webhooks/dist/verify.d.cts'],
+    ['node16-cjs', '/node_modules/promptfoo-webhooks/dist/verify.d.cts'],
+    ['node16-esm', '/node_modules/promptfoo-webhooks/dist/verify.d.ts'],
+  ]);
 });
 
 // `make test-package` runs this file on each Node line engines names, that
@@ -151,6 +163,12 @@ test('Node ESM: import resolves to dist/node.js; sign and verify work', () => {
     { ...result, resolved: undefined },
     { resolved: undefined, matchesNodeCrypto: true, event: 'issue.created', issue: 'esm-1', secretIndex: 1 },
   );
+});
+
+test('Node ESM: promptfoo-webhooks/verify resolves to dist/verify.js, verifies, and shares the whole API\'s classes', () => {
+  const result = JSON.parse(succeed(process.execPath, ['receiving.mjs']));
+  assert.match(result.resolved, /\/node_modules\/promptfoo-webhooks\/dist\/verify\.js$/);
+  assert.deepEqual({ ...result, resolved: undefined }, { resolved: undefined, issue: 'verify-1', sameClasses: true, rejected: 'signature_mismatch' });
 });
 
 test('Node CommonJS: require resolves to dist/node.cjs; sign, verify and the error class work', () => {

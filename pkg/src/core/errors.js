@@ -2,12 +2,12 @@
 // - WebhookVerificationError, for a bad delivery or a bad secret, option or
 //   body: its code, message and hint come from the wire contract
 //   (src/contract.rs, through generated/contract.js, or worded by the core);
-// - PromptfooApiError, from the management API client: its code, message
-//   and hint come from the same contract, with the server's status and words;
+// - PromptfooApiError (management/errors.js, with the client that throws
+//   it), marked as ours here too;
 // - a TypeError or RangeError with a Node-style code, for an argument of
 //   the wrong type or range (as Node's own APIs throw).
 
-import { API_ERRORS, ERRORS } from '../generated/contract.js';
+import { ERRORS } from '../generated/contract.js';
 
 // Errors this package created. A WeakSet lookup runs no user code, so it is
 // safe to ask about anything that was thrown, a hostile Proxy included.
@@ -20,7 +20,7 @@ const created = new WeakSet();
 const BRAND = Symbol.for('promptfoo-webhooks.WebhookVerificationError');
 
 /** Whether `value` carries `brand` as an own property; runs no user code but a Proxy's trap, and never throws. */
-function hasBrand(value, brand) {
+export function hasBrand(value, brand) {
   try {
     return typeof value === 'object' && value !== null && Object.hasOwn(value, brand);
   } catch {
@@ -56,43 +56,6 @@ export class WebhookVerificationError extends Error {
     Object.defineProperty(this, BRAND, { __proto__: null, value: true }); // no inherited get/set
     created.add(this);
   }
-}
-
-const API_BRAND = Symbol.for('promptfoo-webhooks.PromptfooApiError');
-
-/** A failure of the management API client: not configured, a refused request, no answer, an unreadable one. */
-export class PromptfooApiError extends Error {
-  static name = 'PromptfooApiError'; // as WebhookVerificationError's
-
-  static [Symbol.hasInstance](value) {
-    if (this !== PromptfooApiError) return super[Symbol.hasInstance](value);
-    return hasBrand(value, API_BRAND);
-  }
-
-  /**
-   * @param {string} code e.g. "api_request_rejected"
-   * @param {string} message what went wrong
-   * @param {{ hint?: string, status?: number, serverMessage?: string, problems?: Array<{ path: string, message: string }> }} [details]
-   */
-  constructor(code, message, details = {}) {
-    super(message);
-    this.name = 'PromptfooApiError';
-    this.code = code;
-    this.hint = details.hint ?? '';
-    for (const key of ['status', 'serverMessage', 'problems']) {
-      if (details[key] !== undefined) this[key] = details[key];
-    }
-    Object.defineProperty(this, API_BRAND, { __proto__: null, value: true });
-    created.add(this);
-  }
-}
-
-/** A management API failure: the contract's meaning of `code`, then `: detail`, and its hint. */
-export function apiError(code, detail = '', details = {}) {
-  const spec = API_ERRORS[code];
-  if (spec === undefined) throw new RangeError(`no API error code ${code}`); // a bug of ours
-  const message = detail === '' ? spec.meaning : `${spec.meaning}: ${detail}`;
-  return new PromptfooApiError(code, message, { hint: spec.hint, ...details });
 }
 
 /** The core's failures, worded by the core, with the contract's hint (the wasm crate, crates/promptfoo-webhooks-wasm/src/lib.rs, imports this). */
@@ -137,6 +100,11 @@ export function argumentError(code, message, cause) {
 /** An argument of the wrong type: "`name` must be `expected`, got <kind>". */
 export function invalidArgType(name, expected, value, cause) {
   return argumentError('ERR_INVALID_ARG_TYPE', `${name} must be ${expected}, got ${kindOf(value)}`, cause);
+}
+
+/** Records `error` as one this package created (isOwnError). */
+export function markOwnError(error) {
+  created.add(error);
 }
 
 /** Whether this package created `error` (runs no user code). */

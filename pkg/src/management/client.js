@@ -28,7 +28,8 @@
 // HTML, or cut short to a prefix of PARTIAL_MIN characters or more.
 
 import { readBounded } from '../core/body.js';
-import { apiError, invalidArgType } from '../core/errors.js';
+import { invalidArgType } from '../core/errors.js';
+import { apiError } from './errors.js';
 import { MANAGEMENT_API } from '../generated/contract.js';
 import { validateWebhookConfig } from '../send/tools.js';
 

@@ -1,0 +1,24 @@
+// What both Node entries (node.js, the whole API; node-verify.js, the
+// receiving surface) set up at import. Node (also Deno and Bun through
+// their Node compatibility): the wasm file is read synchronously beside
+// the bundle, on the first call that needs the core (core/wasm.js), so
+// importing costs no wasm compilation. Bodies past a size (core/hash.js)
+// are hashed by node:crypto, which beats SHA-256 in wasm there; every rule
+// still runs in the core or in code generated from its contract (see core/keyring.js).
+import { createRequire } from 'node:module';
+import { nodeCryptoProvider, setRuntimeHashProvider } from './core/hash.js';
+import { useCore } from './core/wasm.js';
+
+let done = false;
+
+/** Hands the core's loader and node:crypto to the package: once, whichever entry comes first. */
+export function useNodeRuntime() {
+  if (done) return;
+  done = true;
+  // Builtins come through getBuiltinModule or require: an ESM import of
+  // node:fs would build its whole namespace (streams included) at startup.
+  const builtin = globalThis.process?.getBuiltinModule ?? createRequire(import.meta.url);
+  // The path is the bundle's: this module is bundled into pkg/dist/, beside wasm/.
+  useCore(() => builtin('node:fs').readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)));
+  setRuntimeHashProvider(nodeCryptoProvider(builtin));
+}
