@@ -48,7 +48,7 @@ function staticGraph(file, seen = new Set()) {
   return seen;
 }
 
-test('in Node, the ES entry loads none of the rest of the API', () => {
+test('in Node, the ES entry loads none of the rest of the API, and no tools bindings', () => {
   const entry = new URL(import.meta.resolve('promptfoo-webhooks/verify'));
   assert.match(entry.pathname, /\/pkg\/dist\/verify\.js$/);
   const files = [...staticGraph(entry)];
@@ -58,6 +58,8 @@ test('in Node, the ES entry loads none of the rest of the API', () => {
   assert.ok(rest.length >= 20, rest.join());
   const present = rest.filter((name) => new RegExp(`\\b(?:class|function|var|let|const) ${name}\\b`).test(loaded));
   assert.deepEqual(present, []);
+  // Nor the tools module's bindings, nor where its wasm file is.
+  assert.doesNotMatch(loaded, /canonicalize_text|tools_bg\.wasm/);
   // The whole API's entry does define them, so the check can see them.
   const wholeSource = readFileSync(new URL('node.js', entry), 'utf8');
   assert.ok(rest.every((name) => new RegExp(`\\b(?:class|function|var|let|const) ${name}\\b`).test(wholeSource)), 'the whole API defines the rest in node.js');

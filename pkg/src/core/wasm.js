@@ -1,16 +1,16 @@
-// The bridge to the wasm modules: the only file that imports the generated
-// bindings (pkg/wasm/, which `make build` writes), so every layer above calls plain functions.
-// Their failures arrive as the package's own WebhookVerificationError
-// (crates/promptfoo-webhooks-wasm/src/lib.rs makes them through errors.js): calls need no wrapping.
+// The bridge to the verify core: the only file that imports its generated
+// bindings (pkg/wasm/core.js, which `make build` writes), so every layer
+// above calls plain functions. Failures arrive as the package's own
+// WebhookVerificationError (crates/promptfoo-webhooks-wasm/src/lib.rs makes
+// them through errors.js): calls need no wrapping. The tools module has its
+// own bridge, tools-module.js.
 //
-// Both modules are instantiated on their first use, so a process pays for
-// one only when a call needs it. The runtime's entry (node.js, workerd.js,
-// browser.js) hands the verify core's loader to useCore at import; every
-// function here that calls into the core goes through core(), which
-// instantiates it first if need be. The tools module (canonicalize, change
-// events, config checks, secrets) comes from the runtime's tools-source
-// (the build puts the right one in place). Both are imported by name, so
-// bundlers drop what a program does not use.
+// The core is instantiated on its first use, so a process pays for it only
+// when a call needs it. The runtime's entry (node.js, workerd.js,
+// browser.js) hands the core's loader to useCore at import; every function
+// here that calls into the core goes through core(), which instantiates it
+// first if need be. Bindings are imported by name, so bundlers drop what a
+// program does not use.
 
 import {
   check_json_scratch,
@@ -25,18 +25,9 @@ import {
   scratch_piece,
   WasmVerifier,
 } from '../../wasm/core.js';
-import {
-  canonicalize_bytes,
-  canonicalize_text,
-  generate_secret,
-  initSync as initToolsBindings,
-  issue_change_event,
-  validate_webhook_config,
-} from '../../wasm/tools.js';
 import { ERRORS, MAX_TREE_DEPTH } from '../generated/contract.js';
 import { passesSchema, schemaProblem } from '../generated/schema.js';
 import { verificationError, webhookError } from './errors.js';
-import loadTools from './tools-source.js';
 
 let loadCore; // the entry's loader: () => the core as a compiled module or its bytes
 let coreReady = false;
@@ -59,17 +50,6 @@ function core(value) {
     coreReady = true;
   }
   return value;
-}
-
-let toolsReady = false;
-
-/** `fn` of the tools module, the module instantiated first if need be. */
-function tool(fn) {
-  if (!toolsReady) {
-    initToolsBindings({ module: loadTools() });
-    toolsReady = true;
-  }
-  return fn;
 }
 
 // ---------------------------------------------------------------- the verify core
@@ -232,13 +212,3 @@ export function throwInvalidJson(raw, detail) {
   }
   throw webhookError('invalid_json', detail);
 }
-
-// ---------------------------------------------------------------- tools
-
-export const canonicalizeText = (text) => tool(canonicalize_text)(text);
-export const canonicalizeBytes = (bytes) => tool(canonicalize_bytes)(bytes);
-/** The change event's JSON text, or undefined when nothing reported changed. */
-export const issueChangeEventJson = (before, after, userId, timestamp) =>
-  tool(issue_change_event)(before, after, userId, timestamp);
-export const generateSecretHex = () => tool(generate_secret)();
-export const validateWebhookConfigJson = (json) => tool(validate_webhook_config)(json);

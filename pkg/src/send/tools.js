@@ -9,7 +9,7 @@ import {
   generateSecretHex,
   issueChangeEventJson,
   validateWebhookConfigJson,
-} from '../core/wasm.js';
+} from '../core/tools-module.js';
 import { jsonText } from '../verify/pipeline.js';
 
 // Literals, not `new RegExp(...)`: a bundler drops a literal nobody uses,
