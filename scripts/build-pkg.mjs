@@ -22,25 +22,36 @@ copyShippedExamples();
 for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index.d.ts', src), new URL(name, dist));
 copyFileSync(new URL('core/tools-source.workerd.js', src), new URL('tools-source.workerd.js', dist));
 
-// The browser build inlines both modules as string literals (byte-text.mjs);
-// bundlers can drop the tools one when no tool is used (tools-source.browser.js).
+// Each wasm module ships once as a .wasm file, which Node, the portable
+// build and Workers load, and once as an ES module of its text (one
+// character per byte, byte-text.mjs), which the browser build imports from
+// beside itself and compiles synchronously: a browser cannot import a .wasm
+// file, and Workers may not compile bytes. Neither bundle inlines a copy.
 for (const name of ['core', 'tools']) {
   const bytes = readFileSync(new URL(`${name}_bg.wasm`, wasm));
-  writeFileSync(new URL(`${name}_text.js`, wasm), `export default ${byteText(bytes)};\n`);
+  writeFileSync(new URL(`wasm/${name}_text.js`, dist), `export default ${byteText(bytes)};\n`);
 }
 
 /**
- * Puts core/tools-source.<runtime>.js where core/wasm.js imports tools-source.js:
+ * Puts core/<module>-source.<runtime>.js where an import names
+ * <module>-source.js (core/wasm.js the tools', browser.js the core's):
  * bundled in, or (Workers) left as a file of its own beside the bundle, so
  * an app's bundler drops it, and the tools module it imports, when no tool
- * is used (the package has no side effects).
+ * is used (the package has no side effects). Without this plugin the
+ * default sources read the .wasm files with node:fs (the Node and portable
+ * builds).
  */
-const toolsSource = (runtime, { external = false } = {}) => ({
-  name: `tools-source-${runtime}`,
+const wasmSources = (runtime, { external = false } = {}) => ({
+  name: `wasm-sources-${runtime}`,
   setup(build) {
-    build.onResolve({ filter: /^\.\/tools-source\.js$/ }, () =>
-      external ? { path: `./tools-source.${runtime}.js`, external: true } : { path: path(src, `core/tools-source.${runtime}.js`) },
-    );
+    build.onResolve({ filter: /^\.\/(core\/)?(core|tools)-source\.js$/ }, ({ path: request }) => {
+      const module = request.match(/(core|tools)-source/)[1];
+      return external
+        ? { path: `./${module}-source.${runtime}.js`, external: true }
+        : { path: path(src, `core/${module}-source.${runtime}.js`) };
+    });
+    // The modules' text stays beside the bundle (dist/wasm/), imported, never inlined.
+    build.onResolve({ filter: /^\.\/wasm\/\w+_text\.js$/ }, ({ path: request }) => ({ path: request, external: true }));
   },
 });
 
@@ -55,19 +66,13 @@ const common = { bundle: true, target: 'es2022', legalComments: 'none', logLevel
 const small = { ...common, minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: true };
 
 await Promise.all([
-  // Two Node ES entries: node.js (the whole API) and verify.js (the
-  // receiving surface, `promptfoo-webhooks/verify`), split so that what
-  // they share is one file, node-shared.js: one copy of each class, and
-  // verify.js compiles nothing else.
-  build({
-    ...common,
-    entryPoints: { node: path(src, 'node.js'), verify: path(src, 'node-verify.js') },
-    outdir: dist.pathname,
-    splitting: true,
-    chunkNames: 'node-shared',
-    format: 'esm',
-    platform: 'node',
-  }),
+  // Two Node ES entries, each one file: node.js (the whole API) and
+  // verify.js (the receiving surface, `promptfoo-webhooks/verify`). Not
+  // split into a shared chunk: each extra module costs Node's loader more
+  // at startup than the copy costs on disk. Errors from either copy are
+  // instances of both copies' classes (core/errors.js brands them).
+  build({ ...common, entryPoints: [path(src, 'node.js')], outfile: path(dist, 'node.js'), format: 'esm', platform: 'node' }),
+  build({ ...common, entryPoints: [path(src, 'node-verify.js')], outfile: path(dist, 'verify.js'), format: 'esm', platform: 'node' }),
   build({
     ...common,
     entryPoints: [path(src, 'node.js')],
@@ -85,16 +90,20 @@ await Promise.all([
     format: 'esm',
     platform: 'neutral',
     external: ['*.wasm'],
-    plugins: [toolsSource('workerd', { external: true })],
+    plugins: [wasmSources('workerd', { external: true })],
   }),
-  // The portable (wasm-only) build for require(), e.g. to compare paths in Node.
+  // The portable (wasm-only) build for require(), e.g. to compare paths in
+  // Node: browser.js with the default sources, which read the .wasm files.
   build({
     ...common,
     entryPoints: [path(src, 'browser.js')],
     outfile: path(dist, 'portable.cjs'),
     format: 'cjs',
     platform: 'neutral',
-    plugins: [toolsSource('browser')],
+    external: ['node:*'],
+    // CommonJS has no import.meta: point it at this file instead, as node.cjs does.
+    define: { 'import.meta.url': '__import_meta_url' },
+    banner: { js: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
   }),
   build({
     ...small,
@@ -102,7 +111,7 @@ await Promise.all([
     outfile: path(dist, 'browser.js'),
     format: 'esm',
     platform: 'neutral',
-    plugins: [toolsSource('browser')],
+    plugins: [wasmSources('browser')],
   }),
 ]);
 
@@ -135,4 +144,4 @@ export { ${receiving.join(', ')} } from '${index}';
 `;
   writeFileSync(new URL(name, dist), declarations);
 }
-console.log('[build] pkg/dist: node.js, verify.js (+ node-shared.js), node.cjs, workerd.js (+ tools-source.workerd.js), browser.js, portable.cjs, index.d.ts, index.d.cts, verify.d.ts, verify.d.cts, wasm/core_bg.wasm, wasm/tools_bg.wasm');
+console.log('[build] pkg/dist: node.js, verify.js, node.cjs, workerd.js (+ tools-source.workerd.js), browser.js, portable.cjs, index.d.ts, index.d.cts, verify.d.ts, verify.d.cts, wasm/{core,tools}_bg.wasm, wasm/{core,tools}_text.js');

@@ -11,7 +11,7 @@ import { useCore } from './core/wasm.js';
 
 let done = false;
 
-/** Hands the core's loader and node:crypto to the package: once, whichever entry comes first. */
+/** Hands the core's loader and node:crypto to the package, once. */
 export function useNodeRuntime() {
   if (done) return;
   done = true;
