@@ -15,8 +15,8 @@ const SECRET = 'whsec-test-0123456789abcdef';
 const BODY = JSON.stringify({ event: 'issue.created', timestamp: '2025-03-14T12:34:56Z', data: { issue: { id: 'i-1' }, eventData: {} } });
 const SIGNATURE = createHmac('sha256', SECRET).update(BODY).digest('hex');
 // A text only one module holds (in its data section): the browser build
-// inlines the modules as strings of one character per byte, and a bundler
-// prints plain ASCII runs of them as they are. Not in the other module, nor
+// imports the modules as strings of one character per byte (dist/wasm/*_text.js),
+// which an app's bundler inlines, printing plain ASCII runs of them as they are. Not in the other module, nor
 // in the JS glue (the Workers build holds the glue without any wasm).
 const markers = (() => {
   const wasm = (name) => readFileSync(join(ROOT, `pkg/dist/wasm/${name}_bg.wasm`)).toString('latin1');
@@ -51,11 +51,21 @@ async function load(code) {
 }
 
 test('a browser app that only verifies carries the verify core, not the tools', async () => {
-  const code = await browserBundle(`export { verify } from 'promptfoo-webhooks';`);
-  assert.ok(code.includes(marker('core')), 'the verify core is inlined');
-  assert.ok(!code.includes(marker('tools')), 'the tools module was left out');
-  const { verify } = await load(code);
-  assert.equal(verify(BODY, SIGNATURE, SECRET).event, 'issue.created');
+  for (const entry of ['promptfoo-webhooks', 'promptfoo-webhooks/verify']) {
+    const code = await browserBundle(`export { verify, Webhook } from '${entry}';`);
+    assert.ok(code.includes(marker('core')), `${entry}: the verify core is inlined`);
+    assert.ok(!code.includes(marker('tools')), `${entry}: the tools module was left out`);
+    const { verify, Webhook } = await load(code);
+    assert.equal(verify(BODY, SIGNATURE, SECRET).event, 'issue.created');
+    assert.equal(new Webhook(SECRET).verify(BODY, SIGNATURE).event, 'issue.created');
+  }
+});
+
+test('the browser and portable builds inline neither module: they import or read it on first need', () => {
+  for (const file of ['browser.js', 'portable.cjs']) {
+    const code = readFileSync(join(ROOT, 'pkg/dist', file), 'latin1');
+    assert.ok(!code.includes(marker('core')) && !code.includes(marker('tools')), file);
+  }
 });
 
 test('a browser app that canonicalizes carries the tools and loads them on first use', async () => {
