@@ -15,9 +15,10 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
  * @param node `{ crypto, Buffer }` where the runtime has Node's builtins, else undefined
  * @param subtle WebCrypto's `crypto.subtle`
  * @param best 'node:crypto' or 'WebCrypto': the runtime's best hand-written HMAC, the baseline
+ * @param withoutLength also the rows of a Request that declares no Content-Length (chunked), where a runtime's Request body is a byte stream
  * @returns [{ name, op, baseline, async, run }]; `run()` verifies one delivery and returns whether it passed
  */
-export async function contenders({ pkg, node, subtle, best, size }) {
+export async function contenders({ pkg, node, subtle, best, size, withoutLength = false }) {
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   const bytes = encoder.encode(payloadOfSize(size));
@@ -25,6 +26,9 @@ export async function contenders({ pkg, node, subtle, best, size }) {
   const headers = { 'content-type': 'application/json', 'content-length': String(bytes.byteLength), 'x-promptfoo-signature': signature };
   // A delivery as the runtime's HTTP server hands it over: a fresh Request each time.
   const request = () => new Request('http://127.0.0.1/hook', { method: 'POST', body: bytes, headers });
+  // The same delivery as a chunked one arrives: no Content-Length, so a bounded read cannot size its buffer.
+  const { 'content-length': _, ...headersWithoutLength } = headers;
+  const requestWithoutLength = () => new Request('http://127.0.0.1/hook', { method: 'POST', body: bytes, headers: headersWithoutLength });
 
   // By hand: what a careful developer writes with the runtime's HMAC,
   // decoding the header each time, as a receiver must.
@@ -57,6 +61,33 @@ export async function contenders({ pkg, node, subtle, best, size }) {
 
   const webhook = new pkg.Webhook(SECRET, { maxBodyBytes: MAX_BODY_BYTES });
   const handler = pkg.createFetchHandler(SECRET, { maxBodyBytes: MAX_BODY_BYTES, logger: false });
+
+  // A Request without Content-Length, against the bounded hand-written read
+  // of the same Request with its length: what a receiver pays when a sender
+  // or a proxy drops the length.
+  const withoutLengthOp = 'request, no Content-Length';
+  const withoutLengthRows = [
+    {
+      name: `by hand, bounded, the same request with its Content-Length: arrayBuffer + ${best} + JSON.parse`,
+      op: withoutLengthOp,
+      baseline: true,
+      async: true,
+      run: () => handRequest(undefined, true),
+    },
+    { name: 'control: the bounded by-hand row again', op: withoutLengthOp, async: true, run: () => handRequest(undefined, true) },
+    {
+      name: 'Webhook.verifyRequest(Request without Content-Length)',
+      op: withoutLengthOp,
+      async: true,
+      run: async () => (await webhook.verifyRequest(requestWithoutLength())).event !== undefined,
+    },
+    {
+      name: 'createFetchHandler(Request without Content-Length) -> Response',
+      op: 'handler',
+      async: true,
+      run: async () => (await handler(requestWithoutLength())).status === 200,
+    },
+  ];
 
   const list = [
     // raw: the signature alone
@@ -111,6 +142,7 @@ export async function contenders({ pkg, node, subtle, best, size }) {
       run: async () => ((await handRequest()) ? Response.json({ received: true }) : Response.json({ error: 'signature_mismatch' }, { status: 401 })).status === 200,
     },
     { name: 'createFetchHandler(Request) -> Response', op: 'handler', async: true, run: async () => (await handler(request())).status === 200 },
+    ...(withoutLength ? withoutLengthRows : []),
   ];
   return list.map((c) => ({ baseline: false, ...c }));
 }

@@ -108,6 +108,15 @@ export function bodyText(raw) {
 // What readBounded's deadline resolves to, when it wins the race with a read.
 const DEADLINE_PASSED = Symbol('deadline passed');
 
+// Whether this runtime's BYOB readers fill a buffer in one call (workerd's
+// readAtLeast): then a body of unknown length is read into a buffer too.
+const BYOB_READS_AT_LEAST = typeof globalThis.ReadableStreamBYOBReader?.prototype.readAtLeast === 'function';
+// The buffer a body of unknown length starts in, and how many times larger
+// each next one is: webhook deliveries are a few KiB, and a larger buffer
+// costs its allocation while another read costs a round trip.
+const FIRST_CAPACITY = 4 * 1024;
+const GROWTH = 8;
+
 /**
  * Reads a Fetch API body, never holding more than `limit` bytes: past it
  * the read stops and `tooLarge(size)` is thrown. The bounds the caller may
@@ -123,10 +132,11 @@ const DEADLINE_PASSED = Symbol('deadline passed');
 export async function readBounded(stream, limit, tooLarge, bounds = {}) {
   if (stream === null) return new Uint8Array(0);
   const { declared, longerThanDeclared, timeoutMs, timedOut } = bounds;
-  // A declared length within the limit, from a byte stream (a runtime's
-  // Request body): read into one buffer of the declared length plus one
-  // byte, the byte that tells a longer body.
-  const byob = declared !== undefined && declared <= limit ? byobReaderOf(stream) : undefined;
+  // A byte stream (a runtime's Request body) is read into one buffer: of
+  // the declared length plus one byte, the byte that tells a longer body;
+  // with no length, one that grows up to the limit plus one byte, where
+  // readAtLeast fills it in one call. Other streams go chunk by chunk.
+  const byob = (declared === undefined ? BYOB_READS_AT_LEAST : declared <= limit) ? byobReaderOf(stream) : undefined;
   const reader = byob ?? stream.getReader();
   let timer;
   const deadline =
@@ -139,19 +149,22 @@ export async function readBounded(stream, limit, tooLarge, bounds = {}) {
       throw error;
     },
     timedOut,
-    longerThanDeclared,
   };
   try {
-    if (byob !== undefined) return await readDeclared(read, declared);
-    return await readChunks(read, limit, declared, tooLarge);
+    if (byob === undefined) return await readChunks(read, limit, declared, tooLarge, longerThanDeclared);
+    if (declared !== undefined) return await readIntoBuffer(read, declared + 1, declared + 1, longerThanDeclared);
+    return await readIntoBuffer(read, Math.min(FIRST_CAPACITY, limit + 1), limit + 1, tooLarge);
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** readBounded from a BYOB reader, into one buffer of the `declared` length plus one byte. */
-async function readDeclared({ reader, within, stop, timedOut, longerThanDeclared }, declared) {
-  const capacity = declared + 1;
+/**
+ * readBounded from a BYOB reader, into a buffer of `capacity` bytes that
+ * grows up to `maxCapacity`: a body that fills that is refused,
+ * `overflow(size)`, without a byte more read.
+ */
+async function readIntoBuffer({ reader, within, stop, timedOut }, capacity, maxCapacity, overflow) {
   // workerd's readAtLeast fills the buffer in one native call.
   const readAtLeast = typeof reader.readAtLeast === 'function';
   let buffer = new ArrayBuffer(capacity);
@@ -164,14 +177,25 @@ async function readDeclared({ reader, within, stop, timedOut, longerThanDeclared
       buffer = result.value.buffer; // the read transferred it
       filled += result.value.byteLength;
     }
-    if (filled === capacity) return await stop(longerThanDeclared(filled));
+    if (filled === maxCapacity) return await stop(overflow(filled));
     // readAtLeast gives less than it was asked for only at the end of the stream.
-    if (result.done || readAtLeast) return new Uint8Array(buffer, 0, filled);
+    if (result.done || (readAtLeast && filled < capacity)) return new Uint8Array(buffer, 0, filled);
+    if (filled === capacity) {
+      capacity = Math.min(capacity * GROWTH, maxCapacity);
+      buffer = grown(buffer, filled, capacity);
+    }
   }
 }
 
+/** A buffer of `capacity` bytes starting with the `filled` bytes of `buffer`. */
+function grown(buffer, filled, capacity) {
+  const bytes = new Uint8Array(capacity);
+  bytes.set(new Uint8Array(buffer, 0, filled));
+  return bytes.buffer;
+}
+
 /** readBounded chunk by chunk, from a default reader. */
-async function readChunks({ reader, within, stop, timedOut, longerThanDeclared }, limit, declared, tooLarge) {
+async function readChunks({ reader, within, stop, timedOut }, limit, declared, tooLarge, longerThanDeclared) {
   const chunks = [];
   let size = 0;
   for (;;) {
