@@ -5,7 +5,10 @@ WASM_TARGET := target/wasm32-unknown-unknown/release/promptfoo_webhooks_wasm.was
 GENERATED   := pkg/wasm
 DIST        := pkg/dist
 # npm's binaryen: Debian bookworm's wasm-opt (108) mangles externref tables.
-WASM_OPT    := node_modules/.bin/wasm-opt -O3 --enable-reference-types --enable-multivalue \
+# -O3, not -Oz: after LLVM's size work both give the same bytes within 0.1%
+# (benches/results/size.md); the producers and target-features sections are
+# tooling metadata that no runtime reads.
+WASM_OPT    := node_modules/.bin/wasm-opt -O3 --strip-producers --strip-target-features --enable-reference-types --enable-multivalue \
                --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 
 .PHONY: setup build generate test test-rust test-js test-types demo bench clean soak timing load screenshot

@@ -57,15 +57,6 @@ impl WasmVerifier {
         self.verifier.as_ref().ok_or_else(|| thrown(Error::InvalidSecret { reason: "no secret was given" }))
     }
 
-    pub fn body_limit(&self) -> f64 {
-        self.max_body_bytes as f64
-    }
-
-    /// Whether payloads are checked against a replay window (which needs the clock).
-    pub fn has_window(&self) -> bool {
-        self.tolerance_seconds.is_some()
-    }
-
     pub fn check_body_size(&self, size: f64) -> Result<(), JsValue> {
         let size = if size.is_finite() && size >= 0.0 { size as usize } else { usize::MAX };
         self.ready()?.check_body_size(size).map_err(thrown)
