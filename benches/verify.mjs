@@ -51,12 +51,16 @@ function contenders(body) {
   const cryptoKey = webcrypto.subtle.importKey('raw', secretBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   const preparedKey = createSecretKey(secretBytes);
 
+  const decoder = new TextDecoder();
   const check = (ok) => {
     if (ok !== true) throw new Error('a contender rejected a valid delivery');
   };
   return {
     'node:crypto (raw body)': () => check(timingSafeEqual(createHmac('sha256', SECRET).update(bytes).digest(), fromHeader(signature))),
     'promptfoo-webhooks verifySignature': () => check(ours.verifySignature(bytes, signature, SECRET)),
+    // The typed paths' own baseline: what a receiver writes by hand for a parsed event.
+    [TYPED_BASELINE]: () => check(timingSafeEqual(createHmac('sha256', SECRET).update(bytes).digest(), fromHeader(signature)) && JSON.parse(decoder.decode(bytes)).event === parsed.event),
+    'promptfoo-webhooks verify (typed event)': () => check(ours.verify(bytes, signature, SECRET, { maxBodyBytes: 2 * 1024 * 1024 }).event === parsed.event),
     'promptfoo-webhooks Webhook.verify (typed event)': () => check(ourWebhook.verify(bytes, signature).event === parsed.event),
     'promptfoo-webhooks portable wasm verifySignature': () => check(portable.verifySignature(bytes, signature, SECRET)),
     'promptfoo-webhooks portable Webhook.verify': () => check(portableWebhook.verify(bytes, signature).event === parsed.event),
@@ -99,6 +103,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const BASELINE = 'node:crypto (raw body)';
 // Parsed bodies are also compared with the document's own pattern, in the same rounds.
 const DOC_PATTERN = "integration doc's pattern (JSON.stringify(req.body))";
+// Typed rows are also compared with node:crypto + JSON.parse by hand, in the same rounds.
+const TYPED_BASELINE = 'node:crypto + JSON.parse (typed event by hand)';
+const TYPED_ROWS = ['promptfoo-webhooks verify (typed event)', 'promptfoo-webhooks Webhook.verify (typed event)', 'promptfoo-webhooks portable Webhook.verify', 'stripe'];
 const PARSED_BODY_ROWS = [DOC_PATTERN, 'promptfoo-webhooks verifySignature(JSON.stringify(req.body))', 'promptfoo-webhooks parsed body (allowParsedBody)'];
 
 async function measure(size) {
@@ -110,6 +117,7 @@ async function measure(size) {
   const ops = Object.fromEntries(names.map((n) => [n, []]));
   const ratios = Object.fromEntries(names.map((n) => [n, []]));
   const docRatios = Object.fromEntries(PARSED_BODY_ROWS.map((n) => [n, []]));
+  const typedRatios = Object.fromEntries(TYPED_ROWS.map((n) => [n, []]));
   for (let round = 0; round < ROUNDS; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]);
     const thisRound = {};
@@ -119,11 +127,13 @@ async function measure(size) {
       ratios[name].push(thisRound[name] / thisRound[BASELINE]);
     }
     for (const name of PARSED_BODY_ROWS) docRatios[name].push(thisRound[name] / thisRound[DOC_PATTERN]);
+    for (const name of TYPED_ROWS) typedRatios[name].push(thisRound[name] / thisRound[TYPED_BASELINE]);
   }
   return {
     size: Buffer.byteLength(body),
     rows: names.map((name) => ({ name, opsPerSecond: median(ops[name]), ratio: median(ratios[name]) })),
     againstDocPattern: PARSED_BODY_ROWS.map((name) => ({ name, ratio: median(docRatios[name]) })),
+    againstTypedByHand: TYPED_ROWS.map((name) => ({ name, ratio: median(typedRatios[name]) })),
   };
 }
 
@@ -145,8 +155,12 @@ const docLines = [`| parsed body, ratio to the doc's pattern | ${results.map((r)
 for (const name of PARSED_BODY_ROWS) {
   docLines.push(`| ${name} | ${results.map((r) => `${r.againstDocPattern.find((x) => x.name === name).ratio.toFixed(2)}x`).join(' | ')} |`);
 }
-const table = `${lines.join('\n')}\n\n${docLines.join('\n')}`;
-console.log(`\nVerify one delivery, ops/s (ratio to ${BASELINE} in the same rounds; median of ${ROUNDS}); then the parsed-body rows against the document's pattern, paired the same way\n`);
+const typedLines = [`| typed event, ratio to ${TYPED_BASELINE} | ${results.map((r) => label(r.size)).join(' | ')} |`, `|---|${results.map(() => '---:').join('|')}|`];
+for (const name of TYPED_ROWS) {
+  typedLines.push(`| ${name} | ${results.map((r) => `${r.againstTypedByHand.find((x) => x.name === name).ratio.toFixed(2)}x`).join(' | ')} |`);
+}
+const table = `${lines.join('\n')}\n\n${docLines.join('\n')}\n\n${typedLines.join('\n')}`;
+console.log(`\nVerify one delivery, ops/s (ratio to ${BASELINE} in the same rounds; median of ${ROUNDS}); then the parsed-body rows against the document's pattern and the typed rows against ${TYPED_BASELINE}, paired the same way\n`);
 console.log(table);
 
 mkdirSync(RESULTS, { recursive: true });

@@ -15,8 +15,6 @@
 import {
   check_json_scratch,
   decode_signature,
-  depth_scan_begin,
-  depth_scan_scratch,
   initSync as initCoreBindings,
   is_known_event,
   linear_memory,
@@ -165,36 +163,45 @@ export function checkEventValue(payload, parsedByCaller) {
 // ---------------------------------------------------------------- JSON
 
 /**
- * Whether `raw`, should JSON.parse accept it, nests deeper than the
- * contract's limit (which JSON.parse would not refuse). The brackets are
- * counted in `text`, `raw` decoded; the core scans `raw` itself (bytes go
- * to it as they are: no second encoding).
+ * Whether `value`, what JSON.parse made of `text`, nests deeper than the
+ * contract's limit (which JSON.parse does not refuse). Nesting deeper than
+ * the limit takes more than twice as many characters, so short texts skip
+ * the walk. Walking the parsed value is exact, and cheaper than scanning
+ * the text, whose strings may hold brackets.
  */
-export function nestsTooDeep(raw, text) {
-  // JSON nesting deeper than the limit opens and closes more than `limit`
-  // arrays and objects: a shorter text cannot (one JSON.parse refuses is
-  // judged by the core, which says why), so short texts skip the count.
-  if (text.length <= 2 * MAX_TREE_DEPTH + 1 || opensAtMost(text, MAX_TREE_DEPTH)) return false;
-  core(depth_scan_begin)();
-  return forEachPiece(raw, (length) => depth_scan_scratch(length));
+export function nestsTooDeep(text, value) {
+  return text.length > 2 * MAX_TREE_DEPTH + 1 && deeperThan(value, MAX_TREE_DEPTH);
 }
 
 /**
- * Whether `text` holds at most `limit` `[` and `{` in all, strings
- * included: then it cannot nest deeper than `limit`, and the core's scan is
- * not needed. Counted in the text with String#indexOf, which is native,
- * rather than in the bytes, whose indexOf is slower.
+ * Whether the arrays and objects of `value` (JSON.parse's: plain data, no
+ * cycles) nest more than `limit` deep, the root counting as one. Walked a
+ * level at a time, without recursion, so any depth fits the stack; the
+ * walk stops at the first level past the limit.
  */
-function opensAtMost(text, limit) {
-  let count = 0;
-  for (const opener of ['[', '{']) {
-    for (let at = text.indexOf(opener); at !== -1; at = text.indexOf(opener, at + 1)) {
-      count += 1;
-      if (count > limit) return false;
+function deeperThan(value, limit) {
+  // for-in walks an object's values fastest, but inherited keys too: should
+  // Object.prototype have enumerable ones (a polluted prototype), own keys only.
+  const ownKeysOnly = Object.keys(Object.prototype).length > 0;
+  let level = isContainer(value) ? [value] : [];
+  for (let depth = 1; level.length > 0; depth++) {
+    if (depth > limit) return true;
+    const next = [];
+    for (const container of level) {
+      if (Array.isArray(container)) {
+        for (let i = 0; i < container.length; i++) if (isContainer(container[i])) next.push(container[i]);
+      } else if (ownKeysOnly) {
+        for (const key of Object.keys(container)) if (isContainer(container[key])) next.push(container[key]);
+      } else {
+        for (const key in container) if (isContainer(container[key])) next.push(container[key]);
+      }
     }
+    level = next;
   }
-  return true;
+  return false;
 }
+
+const isContainer = (value) => typeof value === 'object' && value !== null;
 
 /**
  * Throws the core's invalid_json error for `raw` (with its offset), or one

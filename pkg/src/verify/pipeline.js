@@ -173,16 +173,20 @@ function holdsOnlyWhatWasSigned(value) {
 /**
  * JSON.parse of a body, within the core's nesting limit (V8 would parse a
  * million levels, which the caller's own JSON.stringify then cannot print).
- * When either refuses, the core says why and where.
+ * When either refuses, the core says why and where: its parser stops at the
+ * first fault in the text, so a body both malformed and too deep gets the
+ * same error whichever check here saw it first.
  */
 export function parseJson(raw) {
   const text = bodyText(raw);
-  if (nestsTooDeep(raw, text)) throwInvalidJson(raw, 'nesting too deep');
+  let value;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     return throwInvalidJson(raw, String(error?.message));
   }
+  if (nestsTooDeep(text, value)) throwInvalidJson(raw, 'nesting too deep');
+  return value;
 }
 
 // One descriptor per secret index, made once: defining the property is per
