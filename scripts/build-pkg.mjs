@@ -23,13 +23,14 @@ for (const name of ['index.d.ts', 'index.d.cts']) copyFileSync(new URL('../index
 copyFileSync(new URL('core/tools-source.workerd.js', src), new URL('tools-source.workerd.js', dist));
 
 // Each wasm module ships once as a .wasm file, which Node, the portable
-// build and Workers load, and once as an ES module of its text (one
-// character per byte, byte-text.mjs), which the browser build imports from
-// beside itself and compiles synchronously: a browser cannot import a .wasm
-// file, and Workers may not compile bytes. Neither bundle inlines a copy.
+// build and Workers load, and once as the text of a string literal (one
+// character per byte, byte-text.mjs) inlined in browser.js alone, which
+// compiles it synchronously: a browser cannot import a .wasm file, Workers
+// may not compile bytes, and a page without a bundler loads browser.js as
+// its one file. An app's bundler drops the tools' string when no tool is used.
 for (const name of ['core', 'tools']) {
   const bytes = readFileSync(new URL(`${name}_bg.wasm`, wasm));
-  writeFileSync(new URL(`wasm/${name}_text.js`, dist), `export default ${byteText(bytes)};\n`);
+  writeFileSync(new URL(`${name}_text.js`, wasm), `export default ${byteText(bytes)};\n`);
 }
 
 /**
@@ -50,8 +51,8 @@ const wasmSources = (runtime, { external = false } = {}) => ({
         ? { path: `./${module}-source.${runtime}.js`, external: true }
         : { path: path(src, `core/${module}-source.${runtime}.js`) };
     });
-    // The modules' text stays beside the bundle (dist/wasm/), imported, never inlined.
-    build.onResolve({ filter: /^\.\/wasm\/\w+_text\.js$/ }, ({ path: request }) => ({ path: request, external: true }));
+    // The modules' text, written above beside the bindings (pkg/wasm/).
+    build.onResolve({ filter: /^\.\/wasm\/\w+_text\.js$/ }, ({ path: request }) => ({ path: path(wasm, request.slice('./wasm/'.length)) }));
   },
 });
 
@@ -144,4 +145,4 @@ export { ${receiving.join(', ')} } from '${index}';
 `;
   writeFileSync(new URL(name, dist), declarations);
 }
-console.log('[build] pkg/dist: node.js, verify.js, node.cjs, workerd.js (+ tools-source.workerd.js), browser.js, portable.cjs, index.d.ts, index.d.cts, verify.d.ts, verify.d.cts, wasm/{core,tools}_bg.wasm, wasm/{core,tools}_text.js');
+console.log('[build] pkg/dist: node.js, verify.js, node.cjs, workerd.js (+ tools-source.workerd.js), browser.js, portable.cjs, index.d.ts, index.d.cts, verify.d.ts, verify.d.cts, wasm/core_bg.wasm, wasm/tools_bg.wasm');
