@@ -10,8 +10,8 @@
 // state beats a native call's set-up on small bodies.
 
 // Below this size the wasm HMAC with its prepared state beats createHmac in
-// Node and Deno (benches/verify.mjs, benches/runtimes.mjs); Bun's createHmac
-// is faster at every size, so there it is 0.
+// Node and Deno (benches/verify.mjs, benches/runtimes.mjs); Bun's native
+// HMAC is faster at every size, so there it is 0.
 const NODE_CRYPTO_MIN_BYTES = 512;
 const BUN_NODE_CRYPTO_MIN_BYTES = 0;
 
@@ -24,7 +24,10 @@ const BUN_NODE_CRYPTO_MIN_BYTES = 0;
 export function nodeCryptoProvider(builtin, minBytes = globalThis.Bun === undefined ? NODE_CRYPTO_MIN_BYTES : BUN_NODE_CRYPTO_MIN_BYTES) {
   let crypto;
   let buffer;
+  let hmacHex;
   const nodeCrypto = () => (crypto ??= builtin('node:crypto'));
+  // Chosen on the first body hashed: Bun's own keyed hasher where it works, else createHmac.
+  const hmac = () => (hmacHex ??= bunHmacHex() ?? ((key, body) => nodeCrypto().createHmac('sha256', key).update(body).digest('hex')));
   // node:buffer rather than a global Buffer, which not every runtime with Node's builtins has.
   const Buffer = () => (buffer ??= builtin('node:buffer').Buffer);
   return Object.freeze({
@@ -32,9 +35,30 @@ export function nodeCryptoProvider(builtin, minBytes = globalThis.Bun === undefi
     minBytes,
     // A private Buffer copy: createHmac sets up fastest from bytes.
     prepare: (secret) => Buffer().from(secret),
-    hex: (key, body) => nodeCrypto().createHmac('sha256', key).update(body).digest('hex'),
+    hex: (key, body) => hmac()(key, body),
     byteLength: (text) => Buffer().byteLength(text, 'utf8'),
   });
+}
+
+// A published HMAC-SHA256 answer: the key "key" and the pangram.
+const KNOWN_HMAC = ['key', 'The quick brown fox jumps over the lazy dog', 'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8'];
+
+/**
+ * Bun's own keyed hasher (Bun.CryptoHasher), which sets up faster per call
+ * than Bun's createHmac, as `hex(key, body)`; undefined outside Bun, or
+ * where it does not give HMAC-SHA256's known answer (a Bun without keyed
+ * hashing).
+ */
+function bunHmacHex() {
+  const Hasher = globalThis.Bun?.CryptoHasher;
+  if (typeof Hasher !== 'function') return undefined;
+  const [key, message, digest] = KNOWN_HMAC;
+  try {
+    if (new Hasher('sha256', key).update(message).digest('hex') !== digest) return undefined;
+  } catch {
+    return undefined;
+  }
+  return (secret, body) => new Hasher('sha256', secret).update(body).digest('hex');
 }
 
 /** node:crypto where the runtime offers `process.getBuiltinModule`, else none (the wasm HMAC). */
