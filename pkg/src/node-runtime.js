@@ -5,19 +5,15 @@
 // importing costs no wasm compilation. Bodies past a size (core/hash.js)
 // are hashed by node:crypto, which beats SHA-256 in wasm there; every rule
 // still runs in the core or in code generated from its contract (see core/keyring.js).
-import { createRequire } from 'node:module';
 import { nodeCryptoProvider, setRuntimeHashProvider } from './core/hash.js';
 import { useCore } from './core/wasm.js';
 
-let done = false;
-
-/** Hands the core's loader and node:crypto to the package, once. */
-export function useNodeRuntime() {
-  if (done) return;
-  done = true;
-  // Builtins come through getBuiltinModule or require: an ESM import of
-  // node:fs would build its whole namespace (streams included) at startup.
-  const builtin = globalThis.process?.getBuiltinModule ?? createRequire(import.meta.url);
+/**
+ * Hands the core's loader and node:crypto to the package. `builtin(name)`
+ * loads a Node builtin on first need: an ESM import of node:fs would
+ * build its whole namespace (streams included) at startup.
+ */
+export function useNodeRuntime(builtin) {
   // The path is the bundle's: this module is bundled into pkg/dist/, beside wasm/.
   useCore(() => builtin('node:fs').readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)));
   setRuntimeHashProvider(nodeCryptoProvider(builtin));

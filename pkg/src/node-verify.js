@@ -6,6 +6,17 @@
 // WebhookVerificationError too (core/errors.js brands them).
 import { useNodeRuntime } from './node-runtime.js';
 
-useNodeRuntime();
+// Builtins through process.getBuiltinModule (Node 20.16 and later, Deno,
+// Bun) alone: the import of node:module that require() would need costs a
+// cold start more than anything else this entry leaves out.
+const getBuiltinModule = globalThis.process?.getBuiltinModule;
+if (typeof getBuiltinModule !== 'function') {
+  const error = new Error(
+    `promptfoo-webhooks/verify needs process.getBuiltinModule (Node 20.16 or later); on Node ${globalThis.process?.version}, import 'promptfoo-webhooks' instead`,
+  );
+  error.code = 'ERR_UNSUPPORTED_RUNTIME';
+  throw error;
+}
+useNodeRuntime(getBuiltinModule);
 
 export * from './receive.js';

@@ -72,8 +72,9 @@ test('in Node, the ES entry loads none of the rest of the API, and no tools bind
   assert.ok(rest.length >= 20, rest.join());
   const present = rest.filter((name) => new RegExp(`\\b(?:class|function|var|let|const) ${name}\\b`).test(loaded));
   assert.deepEqual(present, []);
-  // Nor the tools module's bindings, nor where its wasm file is.
-  assert.doesNotMatch(loaded, /canonicalize_text|tools_bg\.wasm/);
+  // Nor the tools module's bindings, nor where its wasm file is, nor an
+  // import of node:module (builtins come through process.getBuiltinModule).
+  assert.doesNotMatch(loaded, /canonicalize_text|tools_bg\.wasm|"node:module"/);
   // The whole API's entry does define them, so the check can see them.
   const wholeSource = readFileSync(new URL('node.js', entry), 'utf8');
   assert.ok(rest.every((name) => new RegExp(`\\b(?:class|function|var|let|const) ${name}\\b`).test(wholeSource)), 'the whole API defines the rest in node.js');
@@ -90,4 +91,25 @@ test('in a fresh process, importing the entry and a typed verify of 1.5 KB insta
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   assert.deepEqual(JSON.parse(result.stdout), { instances: 0, id: 'i-1' });
+});
+
+test('without process.getBuiltinModule (Node before 20.16) the entry refuses at import, saying what to import instead; the whole API works there', () => {
+  const source = (entry) => `
+    delete process.getBuiltinModule;
+    try {
+      const { verify } = await import('${entry}');
+      console.log(JSON.stringify({ id: verify(${JSON.stringify(BODY)}, ${JSON.stringify(SIGNATURE)}, ${JSON.stringify(SECRET)}).data.issue.id }));
+    } catch (error) {
+      console.log(JSON.stringify({ code: error.code, message: error.message }));
+    }`;
+  const outcome = (entry) => {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', source(entry)], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    return JSON.parse(result.stdout);
+  };
+  assert.deepEqual(outcome('promptfoo-webhooks/verify'), {
+    code: 'ERR_UNSUPPORTED_RUNTIME',
+    message: `promptfoo-webhooks/verify needs process.getBuiltinModule (Node 20.16 or later); on Node ${process.version}, import 'promptfoo-webhooks' instead`,
+  });
+  assert.deepEqual(outcome('promptfoo-webhooks'), { id: 'i-1' });
 });
