@@ -2,7 +2,6 @@
 
 use super::thrown;
 use promptfoo_webhooks::canonical;
-use promptfoo_webhooks::canonical::DepthScan;
 use promptfoo_webhooks::signature::{parse_signature, Hashing, Key, KeySet};
 use promptfoo_webhooks::verify::{Verifier, DEFAULT_MAX_BODY_BYTES};
 use promptfoo_webhooks::Error;
@@ -133,20 +132,6 @@ pub fn decode_signature(signature: Option<String>) -> Result<Vec<u8>, JsValue> {
     parse_signature(&header).map(|bytes| bytes.to_vec()).map_err(thrown)
 }
 
-/// Starts a depth scan (see [`canonical::nests_too_deep`]) of a body
-/// given in pieces, one or more.
-#[wasm_bindgen]
-pub fn depth_scan_begin() {
-    DEPTH_SCAN.set(DepthScan::default());
-}
-
-/// Scans the next piece (at the start of the scratch buffer); `true` once
-/// the body so far nests deeper than the core's limit.
-#[wasm_bindgen]
-pub fn depth_scan_scratch(piece_len: usize) -> Result<bool, JsValue> {
-    with_scratch(piece_len, None, |piece, _| DEPTH_SCAN.with_borrow_mut(|scan| scan.feed(piece)))
-}
-
 /// Checks the body in the scratch buffer as JSON text: the exact
 /// `invalid_json` error (with its offset) when `JSON.parse` has refused a
 /// body or it nests too deep.
@@ -163,8 +148,6 @@ thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The HMACs of a body given in pieces, one per key.
     static HASHING: RefCell<Vec<Hashing>> = const { RefCell::new(Vec::new()) };
-    /// The depth scan of a body given in pieces.
-    static DEPTH_SCAN: RefCell<DepthScan> = RefCell::new(DepthScan::default());
 }
 
 /// Bodies longer than this reach the core in pieces of at most this many
