@@ -173,6 +173,32 @@ function table(rows) {
   return lines.join('\n');
 }
 
+/** Our contenders (not a baseline, a control or a by-hand row) of `runtime`'s table whose op is one of `ops`. */
+const ourRows = (runtime, ops) =>
+  runtime.rows.filter((row) => ops.includes(row.op) && !row.baseline && !/^(by hand|control)/.test(row.name));
+
+/** Issue 27's goals that this run measured, each beside its figures: a `| goal | figure | met |` table, or ''. */
+function goalTable(runtimes) {
+  const goals = [];
+  const goal = (text, figures, least) => {
+    if (figures.length > 0) goals.push(`| ${text} | ${figures.map(([what, ratio]) => `${what}: ${ratio.toFixed(2)}x`).join(', ')} | ${figures.every(([, ratio]) => ratio >= least) ? 'yes' : 'no'} |`);
+  };
+  const cells = (runtime, rows, sizes) =>
+    rows.flatMap((row) => sizes.filter((size) => row.cells[size] !== undefined).map((size) => [`${label(size)} ${row.name}`, row.cells[size].ratio]));
+  const largest = Math.max(...SIZES);
+  for (const runtime of runtimes.filter((r) => /^Node /.test(r.runtime))) {
+    goal(`${runtime.runtime}: at ${label(largest)}, every typed path at least 0.95x of ${runtime.baseline} + JSON.parse by hand`, cells(runtime, ourRows(runtime, ['typed', 'request', 'handler']), [largest]), 0.95);
+  }
+  for (const runtime of runtimes.filter((r) => r.runtime === 'Bun')) {
+    goal('Bun: typed calls at least 0.95x of node:crypto + JSON.parse by hand', cells(runtime, ourRows(runtime, ['typed']), SIZES), 0.95);
+  }
+  for (const runtime of runtimes.filter((r) => r.runtime.startsWith('workerd'))) {
+    const chunked = runtime.rows.filter((row) => row.name === 'Webhook.verifyRequest(Request without Content-Length)');
+    goal(`${runtime.runtime}: verifyRequest without Content-Length at least 0.9x of the bounded read by hand with it, 1.5 KB and 16 KB`, cells(runtime, chunked, [1536, 16384]), 0.9);
+  }
+  return goals.length === 0 ? '' : `\n| goal (issue 27) | figure | met |\n|---|---|---|\n${goals.join('\n')}\n`;
+}
+
 const report = [];
 const json = [];
 for (const runtime of RUNTIMES.filter((r) => only === undefined || only.includes(r.id))) {
@@ -181,7 +207,8 @@ for (const runtime of RUNTIMES.filter((r) => only === undefined || only.includes
   json.push({ runtime: runtime.name, baseline: runtime.best, rows });
   report.push(`#### ${runtime.name}: ratios to ${runtime.best} by hand\n\n${table(rows)}`);
 }
-const text = `ops/s (ratio to the runtime's hand-written baseline of the same operation, in bold, measured just before or after each row; median of ${ROUNDS} interleaved rounds of ${SLICE_MS} ms, ${WORKERD_ROUNDS} of ${WORKERD_SLICE_MS} ms in workerd)\n\n${report.join('\n\n')}\n`;
+const goals = goalTable(json);
+const text = `ops/s (ratio to the runtime's hand-written baseline of the same operation, in bold, measured just before or after each row; median of ${ROUNDS} interleaved rounds of ${SLICE_MS} ms, ${WORKERD_ROUNDS} of ${WORKERD_SLICE_MS} ms in workerd)\n\n${report.join('\n\n')}\n${goals}`;
 console.log(`\n${text}`);
 mkdirSync(RESULTS, { recursive: true });
 if (only === undefined && sizesArg === undefined) {
