@@ -6,13 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sign } from 'promptfoo-webhooks';
-import { bundleWorker, freePort, startWorkerd, workerdConfig } from './support/workerd.mjs';
+import { serveWorker } from './support/workerd.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER_ENTRY = join(ROOT, 'tests/js/support/chunked-worker.js');
@@ -23,22 +22,14 @@ const BODY_TIMEOUT_MS = 300; // as in the Worker
 const LIMITS = [8 * 1024, 300_000];
 const vectors = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/events.json'), 'utf8'));
 
-let dir;
 let workerd;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'chunked-workerd-'));
-  const { modules, packageEntry } = await bundleWorker(WORKER_ENTRY, dir);
-  assert.equal(packageEntry, 'pkg/dist/workerd.js');
-  const port = await freePort();
-  writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } }));
-  workerd = await startWorkerd(dir, port);
+  workerd = await serveWorker(WORKER_ENTRY, { bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } });
+  assert.equal(workerd.packageEntry, 'pkg/dist/workerd.js');
 });
 
-after(async () => {
-  await workerd?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => workerd?.stop());
 
 /** A valid event of exactly `bytes` bytes, padded through a field the schema passes through. */
 function sized(bytes) {

@@ -4,33 +4,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sign, signPayload } from 'promptfoo-webhooks';
-import { bundleWorker, freePort, startWorkerd, workerdConfig } from './support/workerd.mjs';
+import { serveWorker } from './support/workerd.mjs';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./support/fetch-handler-worker.js', import.meta.url));
 const SECRET = randomBytes(32).toString('hex'); // hex: no escaping in the capnp config
 const HANDLER_DELAY_MS = 1500; // as in the Worker
 
-let dir;
 let workerd;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fetch-handler-workerd-'));
-  const { modules, packageEntry } = await bundleWorker(WORKER_ENTRY, dir);
-  assert.equal(packageEntry, 'pkg/dist/workerd.js');
-  const port = await freePort();
-  writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } }));
-  workerd = await startWorkerd(dir, port);
+  workerd = await serveWorker(WORKER_ENTRY, { bindings: { PROMPTFOO_WEBHOOK_SECRET: SECRET } });
+  assert.equal(workerd.packageEntry, 'pkg/dist/workerd.js');
 });
 
-after(async () => {
-  await workerd?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => workerd?.stop());
 
 const issue = (id, extra = {}) => ({ id, status: 'open', severity: 'high', ...extra });
 const delivery = (payload, secret = SECRET) => signPayload(payload, secret);

@@ -2,8 +2,9 @@
 // (the package's "workerd" export condition, the wasm left as a separate
 // module), write a capnp config, `workerd serve` it on 127.0.0.1.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -118,6 +119,30 @@ export async function startWorkerd(dir, port, { inspectorPort, experimental = fa
     throw error;
   }
   return { url, stderr: () => stderr, stop };
+}
+
+/**
+ * Bundles `entry` (bundleWorker) into a fresh temporary folder and serves it
+ * there (startWorkerd) with the text `bindings`: `{ url, packageEntry,
+ * stop() }`, stop() also removing the folder.
+ */
+export async function serveWorker(entry, { bindings = {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'workerd-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const { modules, packageEntry } = await bundleWorker(entry, dir);
+    const port = await freePort();
+    writeFileSync(join(dir, 'config.capnp'), workerdConfig({ port, modules, bindings }));
+    const workerd = await startWorkerd(dir, port);
+    const stop = async () => {
+      await workerd.stop();
+      remove();
+    };
+    return { url: workerd.url, packageEntry, stop };
+  } catch (error) {
+    remove();
+    throw error;
+  }
 }
 
 /** Resolves once `url` answers HTTP; rejects if the server stops running or never answers. */
