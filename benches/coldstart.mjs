@@ -12,7 +12,9 @@
 // experiment, or an older release): its node.js, and its verify.js when it has one.
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const QUICK = process.argv.includes('--quick');
 const RUNS = QUICK ? 7 : 15;
@@ -24,6 +26,16 @@ const hasReceiving = DIST === undefined || existsSync(new URL('verify.js', DIST)
 const GOAL_MS = 8;
 const RESULTS = new URL('./results/', import.meta.url);
 const cwd = new URL('..', import.meta.url).pathname;
+
+// The package as an install has it: a real folder in node_modules. The
+// workspace's node_modules/promptfoo-webhooks is a symlink to pkg/, which
+// Node's loader resolves to its real path at a cost of its own (about 2 ms
+// of a cold start here) that no installed package, ours or a peer's, pays.
+const installed = mkdtempSync(join(tmpdir(), 'pfw-coldstart-'));
+const installedPackage = join(installed, 'node_modules', 'promptfoo-webhooks');
+mkdirSync(installedPackage, { recursive: true });
+for (const name of ['package.json', 'dist']) cpSync(new URL(`../pkg/${name}`, import.meta.url), join(installedPackage, name), { recursive: true });
+process.on('exit', () => rmSync(installed, { recursive: true, force: true }));
 
 const SECRET = 'whsec-bench-0123456789abcdef';
 /** An issue.created of about `size` bytes. */
@@ -69,9 +81,12 @@ const s = new Stripe('sk_test_x'); const header = s.webhooks.generateTestHeaderS
 s.webhooks.constructEvent(BODY, header, SECRET);`,
 };
 
-function runOnce(source) {
+/** The folder a script runs in: our package's rows in the install, the others in the repository (their packages' real folders). */
+const cwdOf = (name) => (DIST === undefined && name.startsWith('promptfoo-webhooks') ? installed : cwd);
+
+function runOnce(source, where) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { cwd, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source], { cwd: where, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`cold start script failed: ${result.stderr}`);
   return ms;
@@ -80,7 +95,7 @@ function runOnce(source) {
 const names = Object.keys(scripts);
 const times = Object.fromEntries(names.map((n) => [n, []]));
 for (let run = 0; run < RUNS; run++) {
-  for (const name of run % 2 ? [...names].reverse() : names) times[name].push(runOnce(scripts[name]));
+  for (const name of run % 2 ? [...names].reverse() : names) times[name].push(runOnce(scripts[name], cwdOf(name)));
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(times['empty node']);
