@@ -62,15 +62,26 @@ after(async () => {
 
 const post = (body, headers) => fetch(`${origin}/`, { method: 'POST', body, headers });
 
-test('deliveries appear live with their verdicts; replay, copy as curl and compose work; the secret is never sent to the page', async () => {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+/**
+ * A new browser context with the inspector open and live: `{ context, page,
+ * problems }`. `onPage(page)` runs before the page loads (to watch what it gets).
+ */
+async function openInspector(contextOptions = {}, onPage = () => {}) {
+  const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const problems = [];
   watchPage(page, problems);
-  const seenByPage = [];
-  page.on('response', async (response) => seenByPage.push(await response.text().catch(() => '')));
+  onPage(page);
   await page.goto(url);
   await page.locator('#connection', { hasText: 'live' }).waitFor();
+  return { context, page, problems };
+}
+
+test('deliveries appear live with their verdicts; replay, copy as curl and compose work; the secret is never sent to the page', async () => {
+  const seenByPage = [];
+  const { context, page, problems } = await openInspector({ viewport: { width: 1366, height: 900 } }, (opened) =>
+    opened.on('response', async (response) => seenByPage.push(await response.text().catch(() => ''))),
+  );
   assert.equal(page.url(), `${origin}/`, 'the token is taken out of the address bar');
 
   // Two deliveries while the page is open: they appear without a reload.
@@ -158,12 +169,7 @@ test('deliveries appear live with their verdicts; replay, copy as curl and compo
 });
 
 test("a delivery serve verified and the target refused shows both: serve's verdict in green, the target's 400 and code in red", async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  watchPage(page, problems);
-  await page.goto(url);
-  await page.locator('#connection', { hasText: 'live' }).waitFor();
+  const { context, page, problems } = await openInspector();
   const old = sampleEvent('issue.created');
   old.data.issue.id = 'refused-by-target';
   const { body, headers } = signPayload(old, SECRET);
@@ -188,12 +194,7 @@ test("a delivery serve verified and the target refused shows both: serve's verdi
 });
 
 test("a delivery's text is shown as text: markup in a payload is not run", async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  watchPage(page, problems);
-  await page.goto(url);
-  await page.locator('#connection', { hasText: 'live' }).waitFor();
+  const { context, page } = await openInspector();
   const hostile = sampleEvent('issue.created');
   hostile.data.issue.id = '<img src=x onerror="window.__pwned=1">';
   const { body, headers } = signPayload(hostile, SECRET);
@@ -208,12 +209,7 @@ test("a delivery's text is shown as text: markup in a payload is not run", async
 });
 
 test('a reload keeps the page working: the token stays in the tab, out of the address bar', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  watchPage(page, problems);
-  await page.goto(url);
-  await page.locator('#connection', { hasText: 'live' }).waitFor();
+  const { context, page, problems } = await openInspector();
   await page.reload();
   await page.locator('#connection', { hasText: 'live' }).waitFor();
   assert.equal(page.url(), `${origin}/`);
