@@ -5,6 +5,7 @@
 // importing costs no wasm compilation. Bodies past a size (core/hash.js)
 // are hashed by node:crypto, which beats SHA-256 in wasm there; every rule
 // still runs in the core or in code generated from its contract (see core/keyring.js).
+import { readCore } from './core/core-source.js';
 import { nodeCryptoProvider, setRuntimeHashProvider } from './core/hash.js';
 import { useCore } from './core/wasm.js';
 
@@ -14,7 +15,6 @@ import { useCore } from './core/wasm.js';
  * build its whole namespace (streams included) at startup.
  */
 export function useNodeRuntime(builtin) {
-  // The path is the bundle's: this module is bundled into pkg/dist/, beside wasm/.
-  useCore(() => builtin('node:fs').readFileSync(new URL('./wasm/core_bg.wasm', import.meta.url)));
+  useCore(() => readCore(builtin));
   setRuntimeHashProvider(nodeCryptoProvider(builtin));
 }
